@@ -1,0 +1,340 @@
+/*
+ * config: INI parsing with inih.  The system inih's handler gets no line
+ * number, so the reader counts the lines it hands over; every message names
+ * the file and line.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+enum ktype { K_STR, K_BOOL, K_DUR, K_SIZE, K_DOUBLE };
+
+struct core_key {
+	const char *name;
+	enum ktype type;
+	size_t off;
+	int64_t min; /* for durations and sizes */
+};
+
+#define O(f) offsetof(struct config, f)
+static const struct core_key core_keys[] = {
+	{"interface", K_STR, O(interface), 0},
+	{"filter", K_STR, O(filter), 0},
+	{"user", K_STR, O(user), 0},
+	{"chroot", K_STR, O(chroot_dir), 0},
+	{"plugin_dir", K_STR, O(plugin_dir), 0},
+	{"promiscuous", K_BOOL, O(promiscuous), 0},
+	{"detect_existing", K_BOOL, O(detect_existing), 0},
+	{"fast_average", K_BOOL, O(fast_average), 0},
+	{"immediate", K_BOOL, O(immediate), 0},
+	{"refresh", K_DUR, O(refresh_us), 10000},
+	{"fast_interval", K_DUR, O(fast_interval_us), 10000},
+	{"average_window", K_DUR, O(average_us), 10000},
+	{"closed_linger", K_DUR, O(closed_linger_us), 0},
+	{"syn_timeout", K_DUR, O(syn_timeout_us), 1000},
+	{"fin_timeout", K_DUR, O(fin_timeout_us), 1000},
+	{"idle_timeout", K_DUR, O(idle_timeout_us), 0},
+	{"read_timeout", K_DUR, O(read_timeout_us), 0},
+	{"max_connections", K_SIZE, O(max_connections), 16},
+	{"snaplen", K_SIZE, O(snaplen), 68},
+	{"buffer_size", K_SIZE, O(buffer_size), 0},
+	{"replay_speed", K_DOUBLE, O(replay_speed), 0},
+};
+#undef O
+
+const char *const config_core_keys[] = {
+	"interface", "filter", "user", "chroot", "plugin_dir", "promiscuous",
+	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
+	"average_window", "closed_linger", "syn_timeout", "fin_timeout",
+	"idle_timeout", "read_timeout", "max_connections", "snaplen", "buffer_size",
+	"replay_speed", NULL,
+};
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->promiscuous = 1;
+	c->detect_existing = 1;
+	c->refresh_us = 1000000;        /* defs.h: 1 s screen refresh */
+	c->fast_interval_us = 100000;   /* defs.h: 100 ms fast average */
+	c->average_us = 1000000;
+	c->closed_linger_us = 2000000;  /* defs.h: 2 s, -r */
+	c->syn_timeout_us = 30000000;   /* defs.h: 30 s */
+	c->fin_timeout_us = 60000000;   /* defs.h: 60 s */
+	c->idle_timeout_us = 3600000000LL;
+	c->read_timeout_us = 10000;     /* defs.h: 10 ms */
+	c->max_connections = 1000000;
+	c->snaplen = 192;
+	c->buffer_size = 32000000;
+	c->replay_speed = 1.0;
+}
+
+int config_set_core(struct config *c, const char *key, const char *value, const char **why)
+{
+	for (size_t i = 0; i < sizeof core_keys / sizeof core_keys[0]; i++) {
+		const struct core_key *k = &core_keys[i];
+		if (strcmp(k->name, key))
+			continue;
+		void *f = (char *)c + k->off;
+		switch (k->type) {
+		case K_STR:
+			free(*(char **)f);
+			*(char **)f = *value ? xstrdup(value) : NULL;
+			return 0;
+		case K_BOOL:
+			return parse_bool(value, f, why);
+		case K_DUR: {
+			int64_t v;
+			if (parse_duration(value, &v, why) < 0)
+				return -1;
+			if (v < k->min) {
+				*why = "duration too short";
+				return -1;
+			}
+			*(int64_t *)f = v;
+			return 0;
+		}
+		case K_SIZE: {
+			uint64_t v;
+			if (parse_size(value, &v, why) < 0)
+				return -1;
+			if (v < (uint64_t)k->min) {
+				*why = "value too small";
+				return -1;
+			}
+			*(uint64_t *)f = v;
+			return 0;
+		}
+		case K_DOUBLE:
+			return parse_double(value, f, why);
+		}
+	}
+	*why = "unknown key";
+	return -1;
+}
+
+/* ---- the file ---- */
+
+struct parse_state {
+	struct config *c;
+	const char *path;
+	FILE *f;
+	int line;
+	char *err;
+	size_t errlen;
+	int failed;
+	struct output_cfg *cur;   /* the [output] section being read */
+	char section[256];
+};
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	char *r = fgets(str, num, ps->f);
+	if (r)
+		ps->line++;
+	return r;
+}
+
+static int fail(struct parse_state *ps, const char *key, const char *why)
+{
+	if (!ps->failed) {
+		if (key)
+			snprintf(ps->err, ps->errlen, "%s:%d: key '%s': %s", ps->path, ps->line, key, why);
+		else
+			snprintf(ps->err, ps->errlen, "%s:%d: %s", ps->path, ps->line, why);
+	}
+	ps->failed = 1;
+	return 0;
+}
+
+static struct output_cfg *new_output(struct config *c, const char *name)
+{
+	c->outputs = xrealloc(c->outputs, (c->noutputs + 1) * sizeof *c->outputs);
+	struct output_cfg *o = &c->outputs[c->noutputs++];
+	memset(o, 0, sizeof *o);
+	o->name = xstrdup(name);
+	return o;
+}
+
+static void add_kv(struct output_cfg *o, const char *k, const char *v, int line)
+{
+	o->kv = xrealloc(o->kv, (o->nkv + 1) * sizeof *o->kv);
+	o->kv[o->nkv].key = xstrdup(k);
+	o->kv[o->nkv].value = xstrdup(v);
+	o->kv[o->nkv].line = line;
+	o->nkv++;
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
+		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			return 0;
+	return 1;
+}
+
+/* The handler is also called with a NULL name at each new section
+ * (INI_CALL_HANDLER_ON_NEW_SECTION) only in some builds: do not rely on it;
+ * a section is taken when its first key arrives, or checked at the end. */
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	struct config *c = ps->c;
+	if (ps->failed)
+		return 1;
+	if (strcmp(section, ps->section)) {
+		/* first key of a new section */
+		snprintf(ps->section, sizeof ps->section, "%s", section);
+		ps->cur = NULL;
+		if (!strncmp(section, "output", 6) && (section[6] == ' ' || section[6] == '\t')) {
+			const char *n = section + 7;
+			while (*n == ' ' || *n == '\t')
+				n++;
+			if (!valid_name(n))
+				return fail(ps, NULL, "section [output NAME]: NAME must be letters, digits, '-', '_' or '.'");
+			for (size_t i = 0; i < c->noutputs; i++)
+				if (!strcmp(c->outputs[i].name, n))
+					return fail(ps, NULL, "duplicate output name");
+			ps->cur = new_output(c, n);
+			ps->cur->file = ps->path;
+			ps->cur->line = ps->line;
+		} else if (strcmp(section, "core")) {
+			return fail(ps, NULL, "unknown section (use [core] or [output NAME])");
+		}
+	}
+	if (!name)
+		return 1;
+	if (ps->cur) {
+		if (!strcmp(name, "plugin")) {
+			if (ps->cur->plugin)
+				return fail(ps, name, "given twice");
+			if (!*value)
+				return fail(ps, name, "empty");
+			ps->cur->plugin = xstrdup(value);
+			ps->cur->plugin_line = ps->line;
+			return 1;
+		}
+		for (size_t i = 0; i < ps->cur->nkv; i++)
+			if (!strcmp(ps->cur->kv[i].key, name))
+				return fail(ps, name, "given twice");
+		add_kv(ps->cur, name, value, ps->line);
+		return 1;
+	}
+	const char *why;
+	if (config_set_core(c, name, value, &why) < 0)
+		return fail(ps, name, why);
+	return 1;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct parse_state ps = {.c = c, .path = path, .err = err, .errlen = errlen};
+	ps.f = fopen(path, "r");
+	if (!ps.f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t before = c->noutputs;
+	int r = ini_parse_stream(reader, &ps, handler, &ps);
+	fclose(ps.f);
+	if (!ps.failed && r > 0) {
+		ps.line = r;
+		fail(&ps, NULL, "syntax error (expected [section] or key = value)");
+	} else if (!ps.failed && r < 0) {
+		snprintf(err, errlen, "%s: cannot read", path);
+		return -1;
+	}
+	if (ps.failed)
+		return -1;
+	for (size_t i = before; i < c->noutputs; i++) {
+		if (!c->outputs[i].plugin) {
+			snprintf(err, errlen, "%s:%d: [output %s]: key 'plugin': missing", path,
+			         c->outputs[i].line, c->outputs[i].name);
+			return -1;
+		}
+	}
+	c->path = path;
+	return 0;
+}
+
+int config_add_spec(struct config *c, const char *spec, char *err, size_t errlen)
+{
+	char *s = xstrdup(spec);
+	char *colon = strchr(s, ':');
+	if (colon)
+		*colon = 0;
+	if (!*s) {
+		snprintf(err, errlen, "-o %s: no plugin named (use -o plugin:key=value,...)", spec);
+		free(s);
+		return -1;
+	}
+	/* the name of an -o output is its plugin's, numbered when repeated */
+	char name[128];
+	const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+	snprintf(name, sizeof name, "%.100s", base);
+	char *dot = strstr(name, ".so");
+	if (dot)
+		*dot = 0;
+	for (int n = 2;; n++) {
+		int clash = 0;
+		for (size_t i = 0; i < c->noutputs; i++)
+			clash |= !strcmp(c->outputs[i].name, name);
+		if (!clash)
+			break;
+		snprintf(name, sizeof name, "%.100s-%d", base, n);
+	}
+	struct output_cfg *o = new_output(c, name);
+	o->plugin = xstrdup(s);
+	o->file = "-o";
+	if (colon) {
+		char *save = NULL;
+		for (char *kv = strtok_r(colon + 1, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(kv, '=');
+			if (!eq) {
+				snprintf(err, errlen, "-o %s: '%s' is not key=value", spec, kv);
+				free(s);
+				return -1;
+			}
+			*eq = 0;
+			for (size_t i = 0; i < o->nkv; i++)
+				if (!strcmp(o->kv[i].key, kv)) {
+					snprintf(err, errlen, "-o %s: key '%s': given twice", spec, kv);
+					free(s);
+					return -1;
+				}
+			add_kv(o, kv, eq + 1, 0);
+		}
+	}
+	free(s);
+	return 0;
+}
+
+void config_free(struct config *c)
+{
+	free(c->interface);
+	free(c->filter);
+	free(c->user);
+	free(c->chroot_dir);
+	free(c->plugin_dir);
+	for (size_t i = 0; i < c->noutputs; i++) {
+		struct output_cfg *o = &c->outputs[i];
+		free(o->name);
+		free(o->plugin);
+		for (size_t j = 0; j < o->nkv; j++) {
+			free(o->kv[j].key);
+			free(o->kv[j].value);
+		}
+		free(o->kv);
+	}
+	free(c->outputs);
+	memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,67 @@
+/*
+ * config: the [core] settings and [output NAME] sections of the INI file,
+ * and the outputs given with -o.
+ */
+#ifndef TT_CONFIG_H
+#define TT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct output_kv {
+	char *key;
+	char *value;
+	int line;
+};
+
+struct output_cfg {
+	char *name;      /* the NAME of [output NAME] */
+	char *plugin;    /* a name in the plugin directory, or a path */
+	const char *file;/* where it was declared: the config file, or "-o" */
+	int line;        /* line of the section header (0 for -o) */
+	int plugin_line;
+	struct output_kv *kv;
+	size_t nkv;
+};
+
+struct config {
+	char *interface;
+	char *filter;
+	char *user;
+	char *chroot_dir;
+	char *plugin_dir;
+	int promiscuous;
+	int detect_existing;
+	int fast_average;
+	int immediate;
+	int64_t refresh_us;
+	int64_t fast_interval_us;
+	int64_t average_us;
+	int64_t closed_linger_us;
+	int64_t syn_timeout_us;
+	int64_t fin_timeout_us;
+	int64_t idle_timeout_us;
+	int64_t read_timeout_us;
+	uint64_t max_connections;
+	uint64_t snaplen;
+	uint64_t buffer_size;
+	double replay_speed;
+	struct output_cfg *outputs;
+	size_t noutputs;
+	const char *path; /* the file read, or NULL */
+};
+
+/* Defaults: tcptrack 1.x's defs.h, plus the new settings. */
+void config_defaults(struct config *c);
+/* Read path into c. On failure, err holds "FILE:LINE: key 'K': reason". */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+/* Parse "-o plugin:key=value,key=value" into a new output. */
+int config_add_spec(struct config *c, const char *spec, char *err, size_t errlen);
+/* Set one [core] key (also used by the command line). */
+int config_set_core(struct config *c, const char *key, const char *value, const char **why);
+void config_free(struct config *c);
+
+/* The [core] keys, NULL-terminated (for documentation checks). */
+extern const char *const config_core_keys[];
+
+#endif

@@ -1,0 +1,605 @@
+/*
+ * conntab: connection table, state machine, rates and timeouts.
+ */
+#include "conntab.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "hash.h"
+
+#define EMPTY 0ull
+#define MAX_WINDOW_TICKS 64
+#define EVICT_SAMPLES 8
+
+/* Rate state of one connection, in a side array sampled only by the tick. */
+struct rate {
+	uint64_t base[2];   /* payload counters at the previous tick */
+};
+
+struct conntab {
+	struct conntab_config cfg;
+	uint64_t key[4];
+	conntab_event_fn emit;
+	void *emit_arg;
+	uint32_t emit_mask;
+
+	uint64_t *index;     /* slots: tag << 32 | (entry index + 1); 0 = empty */
+	uint64_t mask;       /* index slots - 1 */
+	uint64_t max_slots;
+
+	struct conn *ents;   /* max_connections entries, reserved */
+	struct rate *rates;  /* parallel to ents */
+	uint32_t *ring;      /* parallel: window_ticks x 2 payload deltas */
+	uint64_t hiwater;    /* entries [0, hiwater) have been used */
+	uint64_t free_head;  /* index + 1 of the first free entry, 0 = none */
+	uint64_t next_id;
+	uint64_t rng;
+
+	uint64_t nticks;
+	uint64_t gbase[2];   /* total payload at the previous tick */
+	uint64_t gring[MAX_WINDOW_TICKS][2];
+
+	struct conntab_stats st;
+};
+
+/* ---- known service ports, for connections picked up mid-stream ---- */
+
+static uint8_t service_ports[65536 / 8];
+static int service_ports_ready;
+
+static void service_ports_init(void)
+{
+	/* Ports where a server listens, from IANA's registry, picked for how
+	 * often they carry long-lived traffic; a port here beats an ephemeral
+	 * or a lower port when telling server from client. */
+	static const uint16_t ports[] = {
+		20, 21, 22, 23, 25, 43, 53, 70, 79, 80, 88, 110, 111, 113, 119, 123,
+		135, 139, 143, 161, 179, 194, 389, 427, 443, 444, 445, 465, 497, 502,
+		513, 514, 515, 543, 544, 548, 554, 563, 587, 631, 636, 646, 873, 902,
+		989, 990, 992, 993, 994, 995, 1080, 1194, 1433, 1434, 1521, 1701, 1723,
+		1812, 1813, 1883, 2049, 2181, 2375, 2376, 2379, 2380, 2483, 2484, 3000,
+		3128, 3260, 3268, 3269, 3306, 3389, 3690, 4369, 4443, 4505, 4506, 5000,
+		5044, 5060, 5061, 5222, 5223, 5269, 5432, 5601, 5631, 5666, 5671, 5672,
+		5900, 5938, 5984, 5985, 5986, 6000, 6379, 6443, 6514, 6660, 6665, 6666,
+		6667, 6668, 6669, 6697, 7000, 7001, 7199, 7474, 8000, 8008, 8009, 8080,
+		8081, 8086, 8088, 8096, 8181, 8200, 8300, 8301, 8443, 8500, 8883, 8888,
+		9000, 9042, 9090, 9091, 9092, 9093, 9100, 9200, 9300, 9418, 9443, 9999,
+		10050, 10051, 11211, 15672, 25565, 27017, 27018, 28015, 50000, 50070,
+	};
+	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+		service_ports[ports[i] / 8] |= (uint8_t)(1u << (ports[i] % 8));
+	service_ports_ready = 1;
+}
+
+static int is_service(uint16_t p) { return service_ports[p / 8] >> (p % 8) & 1; }
+/* Linux hands out 32768-60999, IANA and Windows 49152-65535. */
+static int is_ephemeral(uint16_t p) { return p >= 32768; }
+
+int conntab_guess_dst_is_server(uint16_t sport, uint16_t dport)
+{
+	if (!service_ports_ready)
+		service_ports_init();
+	int ss = is_service(sport), ds = is_service(dport);
+	if (ds != ss)
+		return ds;
+	int se = is_ephemeral(sport), de = is_ephemeral(dport);
+	if (se != de)
+		return se;
+	return dport <= sport;
+}
+
+/* ---- memory ---- */
+
+static void *reserve(size_t bytes)
+{
+	/* untouched pages cost nothing: memory follows the high-water mark */
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static size_t ring_stride(const struct conntab *t) { return (size_t)t->cfg.window_ticks * 2; }
+
+struct conntab *conntab_new(const struct conntab_config *cfg, uint64_t hash_key[4],
+                            conntab_event_fn fn, void *arg, uint32_t event_mask)
+{
+	if (!service_ports_ready)
+		service_ports_init();
+	struct conntab *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->cfg = *cfg;
+	if (t->cfg.max_connections < 16)
+		t->cfg.max_connections = 16;
+	if (t->cfg.max_connections > UINT32_MAX - 1)
+		t->cfg.max_connections = UINT32_MAX - 1;
+	if (t->cfg.window_ticks < 1)
+		t->cfg.window_ticks = 1;
+	if (t->cfg.window_ticks > MAX_WINDOW_TICKS)
+		t->cfg.window_ticks = MAX_WINDOW_TICKS;
+	memcpy(t->key, hash_key, sizeof t->key);
+	t->emit = fn;
+	t->emit_arg = arg;
+	t->emit_mask = fn ? event_mask : 0;
+	t->rng = 0x2545f4914f6cdd1dull;
+	t->next_id = 1;
+
+	uint64_t n = t->cfg.max_connections;
+	t->max_slots = 64;
+	while (t->max_slots < 2 * n)
+		t->max_slots <<= 1;
+	uint64_t slots = 1024;
+	t->index = calloc(slots, sizeof *t->index);
+	t->mask = slots - 1;
+	t->ents = reserve(n * sizeof *t->ents);
+	t->rates = reserve(n * sizeof *t->rates);
+	t->ring = reserve(n * ring_stride(t) * sizeof *t->ring);
+	if (!t->index || !t->ents || !t->rates || !t->ring) {
+		conntab_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->st.capacity = slots;
+	return t;
+}
+
+void conntab_free(struct conntab *t)
+{
+	if (!t)
+		return;
+	uint64_t n = t->cfg.max_connections;
+	free(t->index);
+	if (t->ents)
+		munmap(t->ents, n * sizeof *t->ents);
+	if (t->rates)
+		munmap(t->rates, n * sizeof *t->rates);
+	if (t->ring)
+		munmap(t->ring, n * ring_stride(t) * sizeof *t->ring);
+	free(t);
+}
+
+/* ---- index ---- */
+
+uint64_t conntab_hash(const struct conntab *t, const struct pkt *p)
+{
+	return hash_endpoints(t->key, p->family, p->saddr, p->sport, p->daddr, p->dport);
+}
+
+static inline uint32_t tag_of(uint64_t h) { return (uint32_t)(h >> 32); }
+
+void conntab_prefetch_slot(const struct conntab *t, uint64_t h)
+{
+	__builtin_prefetch(&t->index[tag_of(h) & t->mask]);
+}
+
+void conntab_prefetch_entry(const struct conntab *t, uint64_t h)
+{
+	uint64_t s = t->index[tag_of(h) & t->mask];
+	if (s != EMPTY && (uint32_t)(s >> 32) == tag_of(h)) {
+		const struct conn *c = &t->ents[(uint32_t)s - 1];
+		__builtin_prefetch(c, 1);
+		__builtin_prefetch((const char *)c + 64, 1);
+	}
+}
+
+static void index_put(uint64_t *index, uint64_t mask, uint32_t tag, uint64_t ei)
+{
+	uint64_t i = tag & mask;
+	while (index[i] != EMPTY)
+		i = (i + 1) & mask;
+	index[i] = (uint64_t)tag << 32 | (ei + 1);
+}
+
+static int index_grow(struct conntab *t)
+{
+	uint64_t slots = (t->mask + 1) * 2;
+	uint64_t *ni = calloc(slots, sizeof *ni);
+	if (!ni)
+		return -ENOMEM;
+	for (uint64_t i = 0; i <= t->mask; i++) {
+		uint64_t s = t->index[i];
+		if (s != EMPTY)
+			index_put(ni, slots - 1, (uint32_t)(s >> 32), (uint32_t)s - 1);
+	}
+	free(t->index);
+	t->index = ni;
+	t->mask = slots - 1;
+	t->st.capacity = slots;
+	return 0;
+}
+
+/* Remove entry ei (tag) from the index: backward-shift deletion keeps
+ * linear probing free of tombstones. */
+static void index_del(struct conntab *t, uint32_t tag, uint64_t ei)
+{
+	uint64_t want = (uint64_t)tag << 32 | (ei + 1), mask = t->mask;
+	uint64_t i = tag & mask;
+	while (t->index[i] != want) {
+		if (t->index[i] == EMPTY)
+			return; /* not there: cannot happen */
+		i = (i + 1) & mask;
+	}
+	uint64_t j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		uint64_t s = t->index[j];
+		if (s == EMPTY)
+			break;
+		uint64_t home = (s >> 32) & mask;
+		/* move s back to i unless its home lies cyclically in (i, j] */
+		int stay = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+		if (!stay) {
+			t->index[i] = s;
+			i = j;
+		}
+	}
+	t->index[i] = EMPTY;
+}
+
+/* ---- entries ---- */
+
+static inline uint64_t ent_index(const struct conntab *t, const struct conn *c)
+{
+	return (uint64_t)(c - t->ents);
+}
+
+static void fire(struct conntab *t, uint32_t type, const struct conn *c,
+                 uint32_t old_state, uint32_t reason, int64_t now)
+{
+	if (t->emit_mask & type)
+		t->emit(t->emit_arg, type, c, old_state, reason, now);
+}
+
+static void set_state(struct conntab *t, struct conn *c, uint8_t s, int64_t now)
+{
+	if (c->state == s)
+		return;
+	uint8_t old = c->state;
+	t->st.per_state[old]--;
+	t->st.per_state[s]++;
+	c->state = s;
+	if (s == TT_RESET)
+		t->st.resets++;
+	fire(t, TT_EV_STATE, c, old, 0, now);
+}
+
+/* Take c out of the table, telling the plugins why. */
+static void conn_remove(struct conntab *t, struct conn *c, uint32_t reason, int64_t now)
+{
+	fire(t, TT_EV_REMOVED, c, c->state, reason, now);
+	uint64_t ei = ent_index(t, c);
+	index_del(t, c->tag, ei);
+	t->st.per_state[c->state]--;
+	t->st.active--;
+	c->family = 0;
+	c->id = t->free_head;
+	t->free_head = ei + 1;
+}
+
+static uint64_t rnd(struct conntab *t)
+{
+	t->rng ^= t->rng << 13;
+	t->rng ^= t->rng >> 7;
+	t->rng ^= t->rng << 17;
+	return t->rng;
+}
+
+/* The table is full: evict the least valuable of a few sampled entries
+ * (closed before half-open before established, then the longest idle). */
+static void evict_one(struct conntab *t, int64_t now)
+{
+	static const uint8_t rank[TT_NSTATES] = {
+		[TT_CLOSED] = 0, [TT_RESET] = 0, [TT_SYN_SENT] = 1,
+		[TT_SYN_ACK_ACK] = 1, [TT_CLOSING] = 2, [TT_ESTABLISHED] = 3,
+	};
+	struct conn *victim = NULL;
+	for (int n = 0; n < EVICT_SAMPLES * 8 && (!victim || n < EVICT_SAMPLES); n++) {
+		struct conn *c = &t->ents[rnd(t) % t->hiwater];
+		if (!c->family)
+			continue;
+		if (!victim || rank[c->state] < rank[victim->state] ||
+		    (rank[c->state] == rank[victim->state] && c->last_us < victim->last_us))
+			victim = c;
+	}
+	if (!victim) {
+		for (uint64_t i = 0; i < t->hiwater && !victim; i++)
+			if (t->ents[i].family)
+				victim = &t->ents[i];
+	}
+	if (victim) {
+		t->st.evicted++;
+		conn_remove(t, victim, TT_RM_EVICTED, now);
+	}
+}
+
+static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
+                      int dst_is_server, uint8_t state, uint8_t flags, int64_t now)
+{
+	uint64_t ei = ent_index(t, c);
+	c->family = p->family;
+	if (dst_is_server) {
+		memcpy(c->caddr, p->saddr, 16), c->cport = p->sport;
+		memcpy(c->saddr, p->daddr, 16), c->sport = p->dport;
+	} else {
+		memcpy(c->caddr, p->daddr, 16), c->cport = p->dport;
+		memcpy(c->saddr, p->saddr, 16), c->sport = p->sport;
+	}
+	c->state = state;
+	c->flags = flags;
+	c->reported = 0;
+	c->first_us = c->last_us = now;
+	memset(c->pk, 0, sizeof c->pk);
+	memset(c->by, 0, sizeof c->by);
+	memset(c->pl, 0, sizeof c->pl);
+	c->id = t->next_id++;
+	memset(&t->rates[ei], 0, sizeof t->rates[ei]);
+	memset(&t->ring[ei * ring_stride(t)], 0, ring_stride(t) * sizeof *t->ring);
+	t->st.per_state[state]++;
+	t->st.opened++;
+}
+
+/* A new entry for packet p in index slot position pos; may evict. */
+static struct conn *conn_new(struct conntab *t, const struct pkt *p, uint32_t tag,
+                             int dst_is_server, uint8_t state, uint8_t flags, int64_t now)
+{
+	if (t->st.active >= t->cfg.max_connections)
+		evict_one(t, now);
+	if ((t->st.active + 1) * 2 > t->mask + 1 && t->mask + 1 < t->max_slots)
+		if (index_grow(t) < 0 && t->st.active * 4 >= (t->mask + 1) * 3)
+			return NULL; /* no memory for a larger index and this one is full */
+	uint64_t ei;
+	if (t->free_head) {
+		ei = t->free_head - 1;
+		t->free_head = t->ents[ei].id;
+	} else {
+		ei = t->hiwater++;
+		t->st.entry_bytes = t->hiwater * (sizeof(struct conn) + sizeof(struct rate) +
+		                                   ring_stride(t) * sizeof(uint32_t));
+	}
+	struct conn *c = &t->ents[ei];
+	c->tag = tag;
+	c->gen = 0;
+	conn_init(t, c, p, dst_is_server, state, flags, now);
+	index_put(t->index, t->mask, tag, ei);
+	t->st.active++;
+	return c;
+}
+
+/* Find the connection of p; *dir is 0 when p goes client to server. */
+static inline struct conn *lookup(const struct conntab *t, const struct pkt *p,
+                                  uint32_t tag, int *dir)
+{
+	uint64_t mask = t->mask;
+	for (uint64_t i = tag & mask;; i = (i + 1) & mask) {
+		uint64_t s = t->index[i];
+		if (s == EMPTY)
+			return NULL;
+		if ((uint32_t)(s >> 32) != tag)
+			continue;
+		struct conn *c = &t->ents[(uint32_t)s - 1];
+		if (c->family != p->family)
+			continue;
+		if (c->cport == p->sport && c->sport == p->dport &&
+		    !memcmp(c->caddr, p->saddr, 16) && !memcmp(c->saddr, p->daddr, 16)) {
+			*dir = 0;
+			return c;
+		}
+		if (c->cport == p->dport && c->sport == p->sport &&
+		    !memcmp(c->caddr, p->daddr, 16) && !memcmp(c->saddr, p->saddr, 16)) {
+			*dir = 1;
+			return c;
+		}
+	}
+}
+
+/* The TCP state machine, on the flags of a packet going in direction dir
+ * (0 client to server).  RFC 9293 section 3.5: FIN per direction, so a
+ * half-closed connection keeps counting until both sides have closed. */
+static void advance(struct conntab *t, struct conn *c, uint8_t fl, int dir, int64_t now)
+{
+	if (c->state == TT_RESET || (c->state == TT_CLOSED && !(fl & TCPF_RST)))
+		return;
+	if (fl & TCPF_RST) {
+		set_state(t, c, TT_RESET, now);
+		return;
+	}
+	if (fl & TCPF_SYN) {
+		if ((fl & TCPF_ACK) && c->state == TT_SYN_SENT)
+			set_state(t, c, TT_SYN_ACK_ACK, now);
+		return;
+	}
+	if (c->state == TT_SYN_ACK_ACK && (fl & TCPF_ACK))
+		set_state(t, c, TT_ESTABLISHED, now);
+	if (fl & TCPF_FIN) {
+		c->flags |= dir ? TT_CONN_S_FIN : TT_CONN_C_FIN;
+		if ((c->flags & (TT_CONN_C_FIN | TT_CONN_S_FIN)) == (TT_CONN_C_FIN | TT_CONN_S_FIN))
+			set_state(t, c, TT_CLOSED, now);
+		else
+			set_state(t, c, TT_CLOSING, now);
+	}
+}
+
+struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
+{
+	uint32_t tag = tag_of(h);
+	int dir = 0;
+	uint8_t fl = p->flags;
+	int syn = (fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN;
+	struct conn *c = lookup(t, p, tag, &dir);
+	if (c && syn && (c->state == TT_CLOSED || c->state == TT_RESET)) {
+		/* A new handshake on the tuple of a finished connection: the old
+		 * one is final, and a new generation starts in its entry. */
+		uint32_t gen = c->gen + 1;
+		fire(t, TT_EV_REMOVED, c, c->state, TT_RM_REUSED, now);
+		t->st.per_state[c->state]--;
+		int dst_is_server = !(fl & TCPF_ACK);
+		conn_init(t, c, p, dst_is_server, (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT, 0, now);
+		c->gen = gen;
+		dir = 0;
+		if (!dst_is_server)
+			dir = 1;
+		fire(t, TT_EV_OPENED, c, 0, 0, now);
+	} else if (!c) {
+		uint8_t state, flags = 0;
+		int dst_is_server;
+		if (syn) {
+			/* the SYN's sender is the client, the SYN|ACK's receiver */
+			dst_is_server = !(fl & TCPF_ACK);
+			state = (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT;
+		} else {
+			if (!t->cfg.detect_existing) {
+				t->st.untracked++;
+				return NULL;
+			}
+			dst_is_server = conntab_guess_dst_is_server(p->sport, p->dport);
+			state = TT_ESTABLISHED;
+			flags = TT_CONN_MIDSTREAM;
+		}
+		c = conn_new(t, p, tag, dst_is_server, state, flags, now);
+		if (!c)
+			return NULL;
+		dir = !dst_is_server;
+		fire(t, TT_EV_OPENED, c, 0, 0, now);
+	}
+	c->pk[dir]++;
+	c->by[dir] += p->ip_bytes;
+	c->pl[dir] += p->payload;
+	t->st.pk[dir]++;
+	t->st.by[dir] += p->ip_bytes;
+	t->st.pl[dir] += p->payload;
+	if (now > c->last_us)
+		c->last_us = now;
+	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
+		advance(t, c, fl, dir, now);
+	return c;
+}
+
+/* ---- ticks: rates and expiry ---- */
+
+static int expired(const struct conntab *t, const struct conn *c, int64_t now, uint32_t *reason)
+{
+	int64_t idle = now - c->last_us;
+	switch (c->state) {
+	case TT_SYN_SENT:
+	case TT_SYN_ACK_ACK:
+		*reason = TT_RM_SYN_TIMEOUT;
+		return idle >= t->cfg.syn_timeout_us;
+	case TT_CLOSING:
+		*reason = TT_RM_FIN_TIMEOUT;
+		return idle >= t->cfg.fin_timeout_us;
+	case TT_CLOSED:
+	case TT_RESET:
+		*reason = TT_RM_LINGER;
+		return idle >= t->cfg.linger_us;
+	default:
+		*reason = TT_RM_IDLE;
+		return t->cfg.idle_timeout_us > 0 && idle >= t->cfg.idle_timeout_us;
+	}
+}
+
+void conntab_tick(struct conntab *t, int64_t now)
+{
+	uint32_t k = t->cfg.window_ticks;
+	uint32_t slot = (uint32_t)(t->nticks % k);
+	size_t stride = ring_stride(t);
+	for (uint64_t i = 0; i < t->hiwater; i++) {
+		struct conn *c = &t->ents[i];
+		if (!c->family)
+			continue;
+		struct rate *r = &t->rates[i];
+		uint32_t *ring = &t->ring[i * stride];
+		for (int d = 0; d < 2; d++) {
+			uint64_t delta = c->pl[d] - r->base[d];
+			ring[slot * 2 + d] = delta > UINT32_MAX ? UINT32_MAX : (uint32_t)delta;
+			r->base[d] = c->pl[d];
+		}
+		uint32_t reason;
+		if (expired(t, c, now, &reason))
+			conn_remove(t, c, reason, now);
+	}
+	double secs = (double)k * (double)t->cfg.tick_us / 1e6;
+	for (int d = 0; d < 2; d++) {
+		t->gring[slot][d] = t->st.pl[d] - t->gbase[d];
+		t->gbase[d] = t->st.pl[d];
+		uint64_t sum = 0;
+		for (uint32_t j = 0; j < k; j++)
+			sum += t->gring[j][d];
+		t->st.rate[d] = (double)sum / secs;
+	}
+	t->nticks++;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void conntab_drain(struct conntab *t, int64_t now)
+{
+	struct conn **all = malloc((t->st.active + 1) * sizeof *all);
+	size_t n = 0;
+	for (uint64_t i = 0; i < t->hiwater; i++)
+		if (t->ents[i].family) {
+			if (all)
+				all[n++] = &t->ents[i];
+			else
+				conn_remove(t, &t->ents[i], TT_RM_EXIT, now);
+		}
+	if (!all)
+		return;
+	qsort(all, n, sizeof *all, cmp_id);
+	for (size_t i = 0; i < n; i++)
+		conn_remove(t, all[i], TT_RM_EXIT, now);
+	free(all);
+}
+
+/* ---- views ---- */
+
+void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn *v)
+{
+	memset(v, 0, sizeof *v);
+	v->size = sizeof *v;
+	v->family = c->family;
+	v->state = c->state;
+	v->flags = c->flags;
+	v->id = c->id;
+	v->generation = c->gen;
+	v->client_port = c->cport;
+	v->server_port = c->sport;
+	memcpy(v->client, c->caddr, 16);
+	memcpy(v->server, c->saddr, 16);
+	v->first_seen_us = c->first_us;
+	v->last_seen_us = c->last_us;
+	v->c2s.packets = c->pk[0], v->c2s.bytes = c->by[0], v->c2s.payload = c->pl[0];
+	v->s2c.packets = c->pk[1], v->s2c.bytes = c->by[1], v->s2c.payload = c->pl[1];
+	uint64_t ei = ent_index(t, c);
+	uint32_t k = t->cfg.window_ticks;
+	const uint32_t *ring = &t->ring[ei * ring_stride(t)];
+	uint64_t sum[2] = {0, 0};
+	for (uint32_t j = 0; j < k; j++)
+		sum[0] += ring[j * 2], sum[1] += ring[j * 2 + 1];
+	double secs = (double)k * (double)t->cfg.tick_us / 1e6;
+	v->c2s_rate = (double)sum[0] / secs;
+	v->s2c_rate = (double)sum[1] / secs;
+}
+
+int conntab_foreach(const struct conntab *t, int (*fn)(void *, const struct conn *), void *arg)
+{
+	for (uint64_t i = 0; i < t->hiwater; i++) {
+		if (!t->ents[i].family)
+			continue;
+		int r = fn(arg, &t->ents[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+const struct conntab_stats *conntab_stats(const struct conntab *t)
+{
+	return &t->st;
+}

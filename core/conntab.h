@@ -1,0 +1,100 @@
+/*
+ * conntab: the connection table.
+ *
+ * Entries live in a dense array (stable indexes, a free list, touched
+ * lazily so memory follows the high-water mark); an open-addressing index
+ * of 8-byte slots (32-bit hash tag, entry index) with linear probing finds
+ * them.  A packet costs one probe of the small index and one 128-byte entry,
+ * both of which the caller can prefetch a batch ahead (conntab_prefetch).
+ * Rates, timeouts and expiry run in conntab_tick(), a sequential sweep off
+ * the per-packet path.
+ */
+#ifndef TT_CONNTAB_H
+#define TT_CONNTAB_H
+
+#include <stdint.h>
+
+#include "decode.h"
+#include "tcptrack/plugin.h"
+
+/* One connection: two cache lines; the first holds the key and times, the
+ * second the counters. */
+struct conn {
+	uint8_t caddr[16];   /* client; family 0 marks a free entry */
+	uint8_t saddr[16];   /* server */
+	uint16_t cport, sport;
+	uint8_t family;
+	uint8_t state;       /* enum tt_state */
+	uint8_t flags;       /* TT_CONN_* */
+	uint8_t reported;    /* the OPENED event went out */
+	uint32_t gen;
+	uint32_t tag;        /* upper 32 bits of the key's hash */
+	int64_t last_us;
+	int64_t first_us;
+	uint64_t pk[2];      /* [0] client to server, [1] server to client */
+	uint64_t by[2];
+	uint64_t pl[2];
+	uint64_t id;         /* for a free entry: index of the next free + 1 */
+	uint64_t spare;
+} __attribute__((aligned(64)));
+
+struct conntab_config {
+	uint64_t max_connections;
+	int64_t tick_us;         /* rate sampling period */
+	uint32_t window_ticks;   /* averaging window, in ticks */
+	int64_t syn_timeout_us;
+	int64_t fin_timeout_us;
+	int64_t linger_us;
+	int64_t idle_timeout_us; /* 0 = never */
+	int detect_existing;     /* track connections picked up mid-stream */
+};
+
+/* Called for every event whose type is in the mask given to conntab_new. */
+typedef void (*conntab_event_fn)(void *arg, uint32_t type, const struct conn *c,
+                                 uint32_t old_state, uint32_t reason, int64_t now);
+
+struct conntab;
+
+struct conntab *conntab_new(const struct conntab_config *cfg, uint64_t hash_key[4],
+                            conntab_event_fn fn, void *arg, uint32_t event_mask);
+void conntab_free(struct conntab *t);
+
+/* The hash of a packet's connection key (the same in both directions). */
+uint64_t conntab_hash(const struct conntab *t, const struct pkt *p);
+/* Stage 1 of a batch: start loading the index slot of hash h. */
+void conntab_prefetch_slot(const struct conntab *t, uint64_t h);
+/* Stage 2: start loading the entry the slot points to, if any. */
+void conntab_prefetch_entry(const struct conntab *t, uint64_t h);
+/* Stage 3: count packet p (hash h) at time now. Returns the connection, or
+ * NULL when it is not tracked (mid-stream with detect_existing off). */
+struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now);
+
+/* Sample rates for the tick that ends at now, then expire what timed out. */
+void conntab_tick(struct conntab *t, int64_t now);
+/* Remove every connection (reason TT_RM_EXIT), in order of first sight. */
+void conntab_drain(struct conntab *t, int64_t now);
+
+/* Fill the plugin-facing view of c. */
+void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn *v);
+/* Call fn for each connection, in table order; stop on a non-zero return. */
+int conntab_foreach(const struct conntab *t, int (*fn)(void *, const struct conn *), void *arg);
+
+struct conntab_stats {
+	uint64_t active;        /* in the table */
+	uint64_t opened;        /* since start */
+	uint64_t evicted;
+	uint64_t resets;
+	uint64_t untracked;     /* mid-stream packets ignored (detect_existing off) */
+	uint64_t per_state[TT_NSTATES];
+	uint64_t pk[2], by[2], pl[2]; /* all traffic counted, by direction */
+	double rate[2];         /* total payload rate over the window, bytes/s */
+	uint64_t capacity;      /* index slots */
+	uint64_t entry_bytes;   /* memory reserved for entries in use (high water) */
+};
+const struct conntab_stats *conntab_stats(const struct conntab *t);
+
+/* The server-side guess for a connection picked up mid-stream: whether the
+ * destination port of a packet looks like the server's. */
+int conntab_guess_dst_is_server(uint16_t sport, uint16_t dport);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * decode: link layer -> IPv4/IPv6 (with tunnels and extension headers) ->
+ * TCP.  The readable window narrows as we go: from the captured bytes to the
+ * IP datagram's own length, then to the TCP header.
+ */
+#include "decode.h"
+
+#include <string.h>
+
+/* Link types, by value: the pcap header values and the DLT_ values libpcap
+ * maps them to on the platforms we know. */
+#define LT_NULL        0
+#define LT_EN10MB      1
+#define LT_PPP         9
+#define LT_RAW12       12  /* DLT_RAW on most systems, DLT_LOOP on OpenBSD */
+#define LT_RAW14       14  /* DLT_RAW on old BSDs */
+#define LT_PPP_SERIAL  50
+#define LT_PPP_ETHER   51
+#define LT_RAW         101 /* LINKTYPE_RAW */
+#define LT_LOOP        108
+#define LT_LINUX_SLL   113
+#define LT_IPV4        228
+#define LT_IPV6        229
+#define LT_LINUX_SLL2  276
+
+#define ETH_IPV4   0x0800
+#define ETH_IPV6   0x86dd
+#define ETH_VLAN   0x8100
+#define ETH_QINQ   0x88a8
+#define ETH_QINQ1  0x9100
+#define ETH_QINQ2  0x9200
+#define ETH_MPLS   0x8847
+#define ETH_MPLSM  0x8848
+#define ETH_PPPOES 0x8864
+
+#define MAX_VLAN   4  /* tags followed before giving up */
+#define MAX_MPLS   8  /* labels */
+#define MAX_TUNNEL 4  /* nested IP-in-IP / GRE */
+#define MAX_EXTHDR 8  /* IPv6 extension headers */
+
+static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static enum decode_result ip_any(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                                 int depth, struct pkt *out);
+
+/* TCP header at p; len captured bytes of it; seglen its length by the IP
+ * header (header + payload). */
+static enum decode_result tcp(const uint8_t *p, uint32_t len, uint32_t seglen,
+                              struct pkt *out)
+{
+	/* ports, sequence numbers, data offset and flags: 14 bytes */
+	if (seglen < 20)
+		return DECODE_INVALID;
+	if (len < 14)
+		return DECODE_TRUNCATED;
+	uint32_t doff = (uint32_t)(p[12] >> 4) * 4;
+	if (doff < 20 || doff > seglen)
+		return DECODE_INVALID;
+	out->sport = get16(p);
+	out->dport = get16(p + 2);
+	out->flags = p[13];
+	out->payload = seglen - doff;
+	return DECODE_TCP;
+}
+
+/*
+ * IPv4 (RFC 791).  len: bytes captured from the IP header on; wirelen:
+ * bytes on the wire from the IP header on (for segmentation offload).
+ */
+static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                               int depth, struct pkt *out)
+{
+	if (len < 20)
+		return DECODE_TRUNCATED;
+	uint32_t ihl = (uint32_t)(p[0] & 0x0f) * 4;
+	if ((p[0] >> 4) != 4 || ihl < 20)
+		return DECODE_INVALID;
+	if (len < ihl)
+		return DECODE_TRUNCATED;
+	uint32_t tot = get16(p + 2);
+	if (tot == 0) {
+		/* Total length 0: a segment captured on the sending host before
+		 * TCP segmentation offload filled it in; the frame's length is
+		 * the datagram's. */
+		tot = wirelen;
+	}
+	if (tot < ihl)
+		return DECODE_INVALID;
+	uint16_t frag = get16(p + 6);
+	if (frag & 0x1fff)
+		return DECODE_FRAGMENT; /* non-first fragment: no transport header */
+	uint8_t proto = p[9];
+	uint32_t avail = len < tot ? len : tot;
+	switch (proto) {
+	case 6: {
+		enum decode_result r = tcp(p + ihl, avail - ihl, tot - ihl, out);
+		if (r != DECODE_TCP)
+			return r;
+		out->family = 4;
+		memset(out->saddr, 0, sizeof out->saddr);
+		memset(out->daddr, 0, sizeof out->daddr);
+		memcpy(out->saddr, p + 12, 4);
+		memcpy(out->daddr, p + 16, 4);
+		out->ip_bytes = tot;
+		return DECODE_TCP;
+	}
+	case 4:  /* IPv4 in IPv4 (RFC 2003) */
+	case 41: /* IPv6 in IPv4 (RFC 4213) */
+	case 47: /* GRE */
+		if (depth >= MAX_TUNNEL)
+			return DECODE_UNSUPPORTED;
+		if (proto == 47)
+			break;
+		if (frag & 0x2000)
+			return DECODE_FRAGMENT; /* the inner datagram is incomplete */
+		return ip_any(p + ihl, avail - ihl, tot - ihl, depth + 1, out);
+	default:
+		return DECODE_NON_TCP;
+	}
+	/* GRE (RFC 2784, 2890): flags and version, protocol, optional fields */
+	if (frag & 0x2000)
+		return DECODE_FRAGMENT;
+	const uint8_t *g = p + ihl;
+	uint32_t glen = avail - ihl;
+	if (glen < 4)
+		return DECODE_TRUNCATED;
+	if ((g[1] & 0x07) != 0)
+		return DECODE_UNSUPPORTED; /* version 1 (PPTP) carries PPP */
+	uint32_t off = 4 + ((g[0] & 0x80) ? 4 : 0) + ((g[0] & 0x20) ? 4 : 0) + ((g[0] & 0x10) ? 4 : 0);
+	if (glen < off)
+		return DECODE_TRUNCATED;
+	uint16_t et = get16(g + 2);
+	if (et != ETH_IPV4 && et != ETH_IPV6)
+		return DECODE_NON_TCP;
+	return ip_any(g + off, glen - off, tot - ihl - off, depth + 1, out);
+}
+
+/* Whether an IPv6 next-header value is an extension header we can walk. */
+static int ipv6_ext(uint8_t nh)
+{
+	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 ||
+	       nh == 135 || nh == 139 || nh == 140;
+}
+
+/* IPv6 (RFC 8200) with a bounded walk over extension headers. */
+static enum decode_result ipv6(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                               int depth, struct pkt *out)
+{
+	if (len < 40)
+		return DECODE_TRUNCATED;
+	if ((p[0] >> 4) != 6)
+		return DECODE_INVALID;
+	uint32_t plen = get16(p + 4);
+	if (plen == 0) {
+		/* a jumbogram (RFC 2675) or an offloaded segment: take the frame */
+		plen = wirelen > 40 ? wirelen - 40 : 0;
+	}
+	uint32_t tot = 40 + plen;
+	uint32_t avail = len < tot ? len : tot;
+	uint8_t nh = p[6];
+	uint32_t off = 40;
+	for (int i = 0; ipv6_ext(nh); i++) {
+		if (i >= MAX_EXTHDR)
+			return DECODE_UNSUPPORTED;
+		if (off + 8 > tot)
+			return DECODE_INVALID;
+		if (off + 8 > avail)
+			return DECODE_TRUNCATED;
+		const uint8_t *e = p + off;
+		uint32_t elen;
+		if (nh == 44) { /* fragment header: always 8 bytes */
+			if (get16(e + 2) & 0xfff8)
+				return DECODE_FRAGMENT;
+			elen = 8;
+		} else if (nh == 51) { /* AH: length in 4-byte units, minus 2 */
+			elen = ((uint32_t)e[1] + 2) * 4;
+		} else {
+			elen = ((uint32_t)e[1] + 1) * 8;
+		}
+		nh = e[0];
+		off += elen;
+		if (off > tot)
+			return DECODE_INVALID;
+	}
+	uint32_t rest = off < avail ? avail - off : 0; /* captured after the headers */
+	switch (nh) {
+	case 6: {
+		enum decode_result r = tcp(p + off, rest, tot - off, out);
+		if (r != DECODE_TCP)
+			return r;
+		out->family = 6;
+		memcpy(out->saddr, p + 8, 16);
+		memcpy(out->daddr, p + 24, 16);
+		out->ip_bytes = tot;
+		return DECODE_TCP;
+	}
+	case 4:
+	case 41:
+		if (depth >= MAX_TUNNEL)
+			return DECODE_UNSUPPORTED;
+		return ip_any(p + off, rest, tot - off, depth + 1, out);
+	case 50: /* ESP: encrypted */
+		return DECODE_UNSUPPORTED;
+	default:
+		return DECODE_NON_TCP;
+	}
+}
+
+/* An IP datagram of either version, told by its first nibble. */
+static enum decode_result ip_any(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                                 int depth, struct pkt *out)
+{
+	if (len < 1)
+		return DECODE_TRUNCATED;
+	switch (p[0] >> 4) {
+	case 4:
+		return ipv4(p, len, wirelen, depth, out);
+	case 6:
+		return ipv6(p, len, wirelen, depth, out);
+	default:
+		return DECODE_UNSUPPORTED;
+	}
+}
+
+/* Dispatch on an Ethernet type (also used by SLL, SLL2, SNAP, PPPoE). */
+static enum decode_result ethertype(uint16_t et, const uint8_t *p, uint32_t len,
+                                    uint32_t wirelen, struct pkt *out)
+{
+	switch (et) {
+	case ETH_IPV4:
+		return ipv4(p, len, wirelen, 0, out);
+	case ETH_IPV6:
+		return ipv6(p, len, wirelen, 0, out);
+	case ETH_MPLS:
+	case ETH_MPLSM:
+		/* RFC 3032: labels until bottom of stack, then guess IP by nibble */
+		for (int i = 0; i < MAX_MPLS; i++) {
+			if (len < 4)
+				return DECODE_TRUNCATED;
+			int bos = p[2] & 1;
+			p += 4, len -= 4, wirelen = wirelen > 4 ? wirelen - 4 : 0;
+			if (bos)
+				return ip_any(p, len, wirelen, 0, out);
+		}
+		return DECODE_UNSUPPORTED;
+	case ETH_PPPOES:
+		/* RFC 2516 session header (6 bytes), then a PPP protocol */
+		if (len < 8)
+			return DECODE_TRUNCATED;
+		if (get16(p + 6) == 0x0021)
+			return ipv4(p + 8, len - 8, wirelen - 8, 0, out);
+		if (get16(p + 6) == 0x0057)
+			return ipv6(p + 8, len - 8, wirelen - 8, 0, out);
+		return DECODE_UNSUPPORTED;
+	default:
+		return DECODE_UNSUPPORTED;
+	}
+}
+
+static enum decode_result ethernet(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                                   struct pkt *out)
+{
+	if (len < 14)
+		return DECODE_TRUNCATED;
+	uint16_t et = get16(p + 12);
+	uint32_t off = 14;
+	/* 802.1Q tags and QinQ (802.1ad and the older 0x9100/0x9200) */
+	for (int i = 0; et == ETH_VLAN || et == ETH_QINQ || et == ETH_QINQ1 || et == ETH_QINQ2; i++) {
+		if (i >= MAX_VLAN)
+			return DECODE_UNSUPPORTED;
+		if (len < off + 4)
+			return DECODE_TRUNCATED;
+		et = get16(p + off + 2);
+		off += 4;
+	}
+	if (et <= 1500) {
+		/* IEEE 802.3 length field: LLC, and SNAP with OUI 0 carries an
+		 * Ethernet type (RFC 1042) */
+		if (len < off + 8)
+			return DECODE_TRUNCATED;
+		const uint8_t *l = p + off;
+		if (l[0] != 0xaa || l[1] != 0xaa || l[2] != 0x03 || l[3] || l[4] || l[5])
+			return DECODE_UNSUPPORTED;
+		et = get16(l + 6);
+		off += 8;
+	}
+	return ethertype(et, p + off, len - off, wirelen > off ? wirelen - off : 0, out);
+}
+
+/* BSD null/loopback: a 4-byte address family, in the byte order of the
+ * capturing host (DLT_NULL) or network order (DLT_LOOP).  IPv6 has a
+ * different AF_INET6 value on every BSD: 24, 28 and 30. */
+static enum decode_result null_loop(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                                    struct pkt *out)
+{
+	if (len < 4)
+		return DECODE_TRUNCATED;
+	uint32_t af = get32(p);
+	if (af > 0xffff)
+		af = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	p += 4, len -= 4, wirelen = wirelen > 4 ? wirelen - 4 : 0;
+	switch (af) {
+	case 2:
+		return ipv4(p, len, wirelen, 0, out);
+	case 10: /* Linux AF_INET6, seen in some captures */
+	case 24:
+	case 28:
+	case 30:
+		return ipv6(p, len, wirelen, 0, out);
+	default:
+		return DECODE_UNSUPPORTED;
+	}
+}
+
+/* PPP (RFC 1661), optionally in HDLC-like framing (RFC 1662). */
+static enum decode_result ppp(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                              struct pkt *out)
+{
+	if (len >= 2 && p[0] == 0xff && p[1] == 0x03)
+		p += 2, len -= 2, wirelen = wirelen > 2 ? wirelen - 2 : 0;
+	if (len < 2)
+		return DECODE_TRUNCATED;
+	uint16_t proto = get16(p);
+	p += 2, len -= 2, wirelen = wirelen > 2 ? wirelen - 2 : 0;
+	if (proto == 0x0021)
+		return ipv4(p, len, wirelen, 0, out);
+	if (proto == 0x0057)
+		return ipv6(p, len, wirelen, 0, out);
+	return DECODE_UNSUPPORTED;
+}
+
+enum decode_result decode(int dlt, const uint8_t *p, uint32_t caplen,
+                          uint32_t wirelen, struct pkt *out)
+{
+	if (wirelen < caplen)
+		wirelen = caplen;
+	switch (dlt) {
+	case LT_EN10MB:
+		return ethernet(p, caplen, wirelen, out);
+	case LT_LINUX_SLL:
+		/* 16 bytes: packet type, ARPHRD, address length, address, protocol */
+		if (caplen < 16)
+			return DECODE_TRUNCATED;
+		return ethertype(get16(p + 14), p + 16, caplen - 16, wirelen - 16, out);
+	case LT_LINUX_SLL2:
+		/* 20 bytes: protocol, reserved, ifindex, ARPHRD, type, address */
+		if (caplen < 20)
+			return DECODE_TRUNCATED;
+		return ethertype(get16(p), p + 20, caplen - 20, wirelen - 20, out);
+	case LT_RAW12:
+	case LT_RAW14:
+	case LT_RAW:
+		return ip_any(p, caplen, wirelen, 0, out);
+	case LT_IPV4:
+		return ipv4(p, caplen, wirelen, 0, out);
+	case LT_IPV6:
+		return ipv6(p, caplen, wirelen, 0, out);
+	case LT_NULL:
+	case LT_LOOP:
+		return null_loop(p, caplen, wirelen, out);
+	case LT_PPP:
+	case LT_PPP_SERIAL:
+		return ppp(p, caplen, wirelen, out);
+	case LT_PPP_ETHER:
+		/* PPPoE session header without the Ethernet header */
+		if (caplen < 6)
+			return DECODE_TRUNCATED;
+		return ppp(p + 6, caplen - 6, wirelen - 6, out);
+	default:
+		return DECODE_UNSUPPORTED;
+	}
+}
+
+int decode_dlt_supported(int dlt)
+{
+	switch (dlt) {
+	case LT_EN10MB: case LT_LINUX_SLL: case LT_LINUX_SLL2: case LT_RAW12:
+	case LT_RAW14: case LT_RAW: case LT_IPV4: case LT_IPV6: case LT_NULL:
+	case LT_LOOP: case LT_PPP: case LT_PPP_SERIAL: case LT_PPP_ETHER:
+		return 1;
+	default:
+		return 0;
+	}
+}

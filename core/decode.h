@@ -1,0 +1,51 @@
+/*
+ * decode: bytes of one captured frame in, the TCP facts tcptrack needs out.
+ * Pure: no allocation, no globals, no logging; every read is bounds-checked.
+ */
+#ifndef TT_DECODE_H
+#define TT_DECODE_H
+
+#include <stdint.h>
+
+/* decode() results; also the indexes of the statistics classes */
+enum decode_result {
+	DECODE_TCP = 0,      /* a TCP segment: pkt is filled */
+	DECODE_NON_TCP,      /* IP, but no TCP in it (UDP, ICMP, TCP quoted in ICMP...) */
+	DECODE_FRAGMENT,     /* a non-first IP fragment: never parsed as TCP */
+	DECODE_TRUNCATED,    /* the capture ends before the TCP flags */
+	DECODE_INVALID,      /* a header that cannot be right */
+	DECODE_UNSUPPORTED,  /* a link type or protocol that carries no IP we know */
+	DECODE_NRESULTS
+};
+
+/* TCP flags (RFC 9293 section 3.1) */
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_PSH 0x08
+#define TCPF_ACK 0x10
+
+struct pkt {
+	uint8_t family;      /* 4 or 6 */
+	uint8_t flags;       /* TCP flags */
+	uint16_t sport;      /* host byte order */
+	uint16_t dport;
+	uint16_t pad;
+	uint32_t ip_bytes;   /* IPv4 total length, IPv6 40 + payload length */
+	uint32_t payload;    /* TCP payload bytes */
+	uint8_t saddr[16];   /* network order; IPv4 in the first 4 bytes, rest 0 */
+	uint8_t daddr[16];
+};
+
+/*
+ * Decode a frame of link type dlt (a DLT_ value as pcap_datalink() gives
+ * it).  caplen bytes are at p; wirelen is the frame's length on the wire
+ * (used when an IPv4 total length of 0 says segmentation offload).
+ */
+enum decode_result decode(int dlt, const uint8_t *p, uint32_t caplen,
+                          uint32_t wirelen, struct pkt *out);
+
+/* Whether decode() knows link type dlt. */
+int decode_dlt_supported(int dlt);
+
+#endif

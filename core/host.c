@@ -1,0 +1,561 @@
+/*
+ * host: the plugin host.  Each [output NAME] is an instance of a plugin; the
+ * instance is what plugins know as struct tt_ctx.
+ */
+#include "host.h"
+
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "util.h"
+
+#define MAX_FAILURES 10 /* consecutive failed calls before an output is disabled */
+#define MAX_FDS 16
+
+struct tt_ctx {
+	const struct output_cfg *cfg;
+	const struct tt_plugin *pl;
+	void *dl;
+	void *state;
+	int created;
+	int started;
+	int disabled;
+	int failures;
+	int64_t period;       /* snapshot period, 0 = none */
+	unsigned pflags;
+	int64_t next;         /* next snapshot deadline */
+	int64_t prev;         /* time of the previous snapshot */
+	int asked;            /* host->snapshot was called */
+	struct { int fd; short events; } fds[MAX_FDS];
+	int nfds;
+};
+
+static struct tt_ctx *insts;
+static size_t ninsts;
+static uint32_t ev_mask;
+
+/* ---- the host API given to plugins ---- */
+
+static void api_log(struct tt_ctx *ctx, int level, const char *fmt, ...)
+{
+	char prefix[160];
+	snprintf(prefix, sizeof prefix, "%s%s: ", level <= TT_LOG_ERR ? "error: " : "",
+	         ctx ? ctx->cfg->name : "plugin");
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(prefix, fmt, ap);
+	va_end(ap);
+}
+
+static void api_request_quit(struct tt_ctx *ctx)
+{
+	(void)ctx;
+	core.quit = 1;
+}
+
+static int64_t next_deadline(int64_t now, int64_t period, unsigned flags)
+{
+	if (flags & TT_INTERVAL_ALIGNED)
+		return (now / period + 1) * period;
+	return now + period;
+}
+
+static int api_set_interval(struct tt_ctx *ctx, int64_t period_us, unsigned flags)
+{
+	if (period_us < 0)
+		return -EINVAL;
+	ctx->period = period_us;
+	ctx->pflags = flags;
+	if (period_us > 0) {
+		int64_t now = core.now_us ? core.now_us : (core.live ? now_realtime_us() : 0);
+		ctx->next = now ? next_deadline(now, period_us, flags) : 0; /* 0: set at the first packet */
+	}
+	return 0;
+}
+
+static void api_snapshot(struct tt_ctx *ctx)
+{
+	ctx->asked = 1;
+}
+
+static int api_watch_fd(struct tt_ctx *ctx, int fd, short events)
+{
+	for (int i = 0; i < ctx->nfds; i++) {
+		if (ctx->fds[i].fd == fd) {
+			if (events)
+				ctx->fds[i].events = events;
+			else
+				ctx->fds[i] = ctx->fds[--ctx->nfds];
+			return 0;
+		}
+	}
+	if (!events)
+		return 0;
+	if (ctx->nfds >= MAX_FDS)
+		return -ENOSPC;
+	ctx->fds[ctx->nfds].fd = fd;
+	ctx->fds[ctx->nfds].events = events;
+	ctx->nfds++;
+	return 0;
+}
+
+static int64_t api_now(struct tt_ctx *ctx)
+{
+	(void)ctx;
+	return core.now_us;
+}
+
+static const char *api_format_addr(int family, const uint8_t *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static const char *api_state_name(unsigned s)
+{
+	static const char *names[TT_NSTATES] = {
+		"SYN_SENT", "SYN|ACK-ACK", "ESTABLISHED", "CLOSING", "CLOSED", "RESET",
+	};
+	return s < TT_NSTATES ? names[s] : "?";
+}
+
+static const struct tt_settings *api_settings(struct tt_ctx *ctx)
+{
+	(void)ctx;
+	return &core.settings;
+}
+
+static const struct tt_stats *api_stats(struct tt_ctx *ctx)
+{
+	(void)ctx;
+	core_sync_stats();
+	return &core.stats;
+}
+
+static const struct tt_host host_api = {
+	.size = sizeof(struct tt_host),
+	.abi_major = TT_ABI_MAJOR,
+	.abi_minor = TT_ABI_MINOR,
+	.log = api_log,
+	.request_quit = api_request_quit,
+	.set_interval = api_set_interval,
+	.snapshot = api_snapshot,
+	.watch_fd = api_watch_fd,
+	.now = api_now,
+	.format_addr = api_format_addr,
+	.state_name = api_state_name,
+	.settings = api_settings,
+	.stats = api_stats,
+};
+
+/* ---- calling plugins ---- */
+
+/* Count a failed call; a plugin that keeps failing is disabled. */
+static void result(struct tt_ctx *ctx, int r, const char *what)
+{
+	if (r >= 0) {
+		ctx->failures = 0;
+		return;
+	}
+	if (++ctx->failures >= MAX_FAILURES && !ctx->disabled) {
+		ctx->disabled = 1;
+		msg("output %s: %s failed %d times in a row (%s): output disabled, the others go on",
+		    ctx->cfg->name, what, ctx->failures, strerror(-r));
+	}
+}
+
+#define CALL(ctx, fn, ...) \
+	((ctx)->pl->fn && !(ctx)->disabled ? (ctx)->pl->fn((ctx)->state __VA_OPT__(,) __VA_ARGS__) : 0)
+
+/* ---- loading ---- */
+
+static int where(const struct output_cfg *o, int line, char *buf, size_t len)
+{
+	if (!strcmp(o->file, "-o"))
+		return snprintf(buf, len, "-o %s", o->name);
+	return snprintf(buf, len, "%s:%d", o->file, line);
+}
+
+static int refuse(char *err, size_t errlen, const struct output_cfg *o, int line,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int refuse(char *err, size_t errlen, const struct output_cfg *o, int line,
+                  const char *fmt, ...)
+{
+	int n = where(o, line, err, errlen);
+	if (n >= 0 && (size_t)n < errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return EXIT_CONFIG;
+}
+
+static const char *plugin_dir(const struct config *cfg)
+{
+	if (cfg->plugin_dir)
+		return cfg->plugin_dir;
+	const char *env = getenv("TCPTRACK_PLUGIN_DIR");
+	return env && *env ? env : PLUGINDIR;
+}
+
+static int valid_plugin_name(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int load_one(const struct config *cfg, const struct output_cfg *o, struct tt_ctx *ctx,
+                    char *err, size_t errlen)
+{
+	char path[4096];
+	int pl = o->plugin_line ? o->plugin_line : o->line;
+	if (strchr(o->plugin, '/')) {
+		if (o->plugin[0] != '/')
+			return refuse(err, errlen, o, pl, ": key 'plugin': '%s': a plugin path must be absolute",
+			              o->plugin);
+		snprintf(path, sizeof path, "%s", o->plugin);
+	} else {
+		if (!valid_plugin_name(o->plugin))
+			return refuse(err, errlen, o, pl, ": key 'plugin': '%s': not a plugin name", o->plugin);
+		int n = snprintf(path, sizeof path, "%s/%s.so", plugin_dir(cfg), o->plugin);
+		if (n < 0 || (size_t)n >= sizeof path)
+			return refuse(err, errlen, o, pl, ": key 'plugin': path too long");
+	}
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT && !strchr(o->plugin, '/'))
+			return refuse(err, errlen, o, pl, ": key 'plugin': unknown plugin '%s' (no %s)",
+			              o->plugin, path);
+		return refuse(err, errlen, o, pl, ": key 'plugin': %s: %s", path, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return refuse(err, errlen, o, pl, ": key 'plugin': %s: not a regular file", path);
+	/* as sshd's StrictModes: code others can change is not loaded */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return refuse(err, errlen, o, pl, ": key 'plugin': %s: refusing a plugin writable by %s",
+		              path, (st.st_mode & S_IWOTH) ? "everyone" : "its group");
+	ctx->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!ctx->dl)
+		return refuse(err, errlen, o, pl, ": key 'plugin': cannot load %s: %s", path, dlerror());
+	const struct tt_plugin *p = dlsym(ctx->dl, TT_PLUGIN_SYMBOL);
+	if (!p)
+		return refuse(err, errlen, o, pl, ": key 'plugin': %s is not a tcptrack plugin (no symbol %s)",
+		              path, TT_PLUGIN_SYMBOL);
+	if (p->abi_major != TT_ABI_MAJOR)
+		return refuse(err, errlen, o, pl, ": key 'plugin': %s speaks plugin ABI %u.%u, this tcptrack ABI %d.%d",
+		              path, p->abi_major, p->abi_minor, TT_ABI_MAJOR, TT_ABI_MINOR);
+	if (p->size < offsetof(struct tt_plugin, destroy) + sizeof p->destroy)
+		return refuse(err, errlen, o, pl, ": key 'plugin': %s: plugin descriptor too short (%u bytes, need %zu)",
+		              path, p->size, offsetof(struct tt_plugin, destroy) + sizeof p->destroy);
+	if (!p->create || !p->name)
+		return refuse(err, errlen, o, pl, ": key 'plugin': %s: plugin has no name or create()", path);
+	ctx->pl = p;
+	ctx->cfg = o;
+
+	/* every key must be one the plugin declared */
+	for (size_t i = 0; i < o->nkv; i++) {
+		int known = 0;
+		for (const char *const *k = p->keys; k && *k && !known; k++)
+			known = !strcmp(*k, o->kv[i].key);
+		if (!known)
+			return refuse(err, errlen, o, o->kv[i].line, ": key '%s': unknown key for plugin %s",
+			              o->kv[i].key, p->name);
+	}
+	int r = p->create(&host_api, ctx, o->name, &ctx->state);
+	if (r < 0)
+		return refuse(err, errlen, o, o->line, ": output %s: cannot create: %s", o->name, strerror(-r));
+	ctx->created = 1;
+	char why[512];
+	for (size_t i = 0; i < o->nkv; i++) {
+		why[0] = 0;
+		if (p->configure && p->configure(ctx->state, o->kv[i].key, o->kv[i].value, why, sizeof why) < 0)
+			return refuse(err, errlen, o, o->kv[i].line, ": key '%s': %s", o->kv[i].key,
+			              why[0] ? why : "bad value");
+	}
+	why[0] = 0;
+	if (p->check && p->check(ctx->state, why, sizeof why) < 0)
+		return refuse(err, errlen, o, o->line, ": output %s: %s", o->name, why[0] ? why : "bad configuration");
+	return 0;
+}
+
+int host_load(const struct config *cfg, char *err, size_t errlen)
+{
+	insts = xcalloc(cfg->noutputs, sizeof *insts);
+	ninsts = cfg->noutputs;
+	int terminals = 0;
+	for (size_t i = 0; i < cfg->noutputs; i++) {
+		insts[i].cfg = &cfg->outputs[i];
+		int r = load_one(cfg, &cfg->outputs[i], &insts[i], err, errlen);
+		if (r)
+			return r;
+		if (insts[i].pl->caps & TT_CAP_TERMINAL)
+			terminals++;
+		if (terminals > 1)
+			return refuse(err, errlen, &cfg->outputs[i], cfg->outputs[i].line,
+			              ": output %s: only one terminal output can run", cfg->outputs[i].name);
+		ev_mask |= insts[i].pl->events;
+	}
+	return 0;
+}
+
+int host_open(char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ninsts; i++) {
+		struct tt_ctx *c = &insts[i];
+		char why[512] = "";
+		if (c->pl->open && c->pl->open(c->state, why, sizeof why) < 0) {
+			snprintf(err, errlen, "output %s: %s", c->cfg->name, why[0] ? why : "cannot open");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void host_start(void)
+{
+	for (size_t i = 0; i < ninsts; i++) {
+		struct tt_ctx *c = &insts[i];
+		int r = c->pl->start ? c->pl->start(c->state) : 0;
+		if (r < 0) {
+			msg("output %s: cannot start: %s; output disabled", c->cfg->name, strerror(-r));
+			c->disabled = 1;
+		} else {
+			c->started = 1;
+			/* the terminal is the view's now: messages wait until it is restored */
+			if (c->pl->caps & TT_CAP_TERMINAL)
+				util_hold_messages = 1;
+		}
+	}
+}
+
+uint32_t host_event_mask(void)
+{
+	return ev_mask;
+}
+
+int host_interactive(void)
+{
+	for (size_t i = 0; i < ninsts; i++)
+		if ((insts[i].pl->caps & TT_CAP_TERMINAL) && !insts[i].disabled)
+			return 1;
+	return 0;
+}
+
+/* ---- events and snapshots ---- */
+
+void host_conn_event(void *arg, uint32_t type, const struct conn *c,
+                     uint32_t old_state, uint32_t reason, int64_t now)
+{
+	(void)arg;
+	struct tt_conn view;
+	conntab_view(core.tab, c, &view);
+	struct tt_event ev = {
+		.size = sizeof ev, .type = type, .time_us = now, .conn = &view,
+		.old_state = old_state, .reason = reason,
+	};
+	for (size_t i = 0; i < ninsts; i++) {
+		struct tt_ctx *x = &insts[i];
+		if (!(x->pl->events & type) || !x->started)
+			continue;
+		result(x, CALL(x, on_event, &ev), "on_event");
+	}
+}
+
+struct iter {
+	tt_conn_cb cb;
+	void *arg;
+};
+
+static int iter_one(void *arg, const struct conn *c)
+{
+	struct iter *it = arg;
+	struct tt_conn view;
+	conntab_view(core.tab, c, &view);
+	return it->cb(it->arg, &view);
+}
+
+static int snap_foreach(const struct tt_snapshot *s, tt_conn_cb cb, void *arg)
+{
+	(void)s;
+	struct iter it = {cb, arg};
+	return conntab_foreach(core.tab, iter_one, &it);
+}
+
+static void send_snapshot(struct tt_ctx *x, int64_t t, uint32_t flags)
+{
+	core_sync_stats();
+	const struct conntab_stats *ts = conntab_stats(core.tab);
+	struct tt_snapshot s = {
+		.size = sizeof s,
+		.flags = flags,
+		.time_us = t,
+		.start_us = core.start_us,
+		.prev_us = x->prev ? x->prev : core.start_us,
+		.nconns = ts->active,
+		.half_open = ts->per_state[TT_SYN_SENT] + ts->per_state[TT_SYN_ACK_ACK],
+		.c2s_rate = ts->rate[0],
+		.s2c_rate = ts->rate[1],
+		.stats = &core.stats,
+		.foreach = snap_foreach,
+		.input_pos = core.input_pos,
+		.input_size = core.input_size,
+	};
+	if (!flags)
+		x->prev = t;
+	result(x, CALL(x, on_snapshot, &s), "on_snapshot");
+}
+
+int64_t host_next_deadline(void)
+{
+	int64_t d = INT64_MAX;
+	for (size_t i = 0; i < ninsts; i++) {
+		struct tt_ctx *x = &insts[i];
+		if (!x->started || x->disabled)
+			continue;
+		if (x->asked)
+			return INT64_MIN;
+		if (x->period > 0 && x->next && x->next < d)
+			d = x->next;
+	}
+	return d;
+}
+
+void host_run_timers(int64_t now)
+{
+	for (size_t i = 0; i < ninsts; i++) {
+		struct tt_ctx *x = &insts[i];
+		if (!x->started || x->disabled)
+			continue;
+		if (x->period > 0 && !x->next)
+			x->next = next_deadline(now, x->period, x->pflags);
+		if (x->period > 0 && x->next <= now) {
+			int64_t t = x->next;
+			x->next = next_deadline(now, x->period, x->pflags);
+			/* aligned periods report the boundary they close */
+			send_snapshot(x, (x->pflags & TT_INTERVAL_ALIGNED) ? t : now, 0);
+		}
+		if (x->asked) {
+			x->asked = 0;
+			send_snapshot(x, now, TT_SNAP_ASKED);
+		}
+	}
+}
+
+void host_snapshot_all(uint32_t flags)
+{
+	for (size_t i = 0; i < ninsts; i++)
+		if (insts[i].started && !insts[i].disabled)
+			send_snapshot(&insts[i], core.now_us, flags);
+}
+
+/* ---- file descriptors ---- */
+
+int host_has_fds(void)
+{
+	for (size_t i = 0; i < ninsts; i++)
+		if (insts[i].nfds && insts[i].started && !insts[i].disabled)
+			return 1;
+	return 0;
+}
+
+int host_pollfds(struct pollfd *fds, int max)
+{
+	int n = 0;
+	for (size_t i = 0; i < ninsts; i++) {
+		struct tt_ctx *x = &insts[i];
+		if (!x->started || x->disabled)
+			continue;
+		for (int j = 0; j < x->nfds && n < max; j++) {
+			fds[n].fd = x->fds[j].fd;
+			fds[n].events = x->fds[j].events;
+			fds[n].revents = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
+void host_fd_ready(const struct pollfd *fds, int n)
+{
+	for (int k = 0; k < n; k++) {
+		if (!fds[k].revents)
+			continue;
+		for (size_t i = 0; i < ninsts; i++) {
+			struct tt_ctx *x = &insts[i];
+			if (!x->started || x->disabled)
+				continue;
+			for (int j = 0; j < x->nfds; j++)
+				if (x->fds[j].fd == fds[k].fd) {
+					result(x, CALL(x, on_fd, fds[k].fd, fds[k].revents), "on_fd");
+					break;
+				}
+		}
+	}
+}
+
+/* ---- the end ---- */
+
+void host_reopen(void)
+{
+	for (size_t i = 0; i < ninsts; i++)
+		if (insts[i].started)
+			result(&insts[i], CALL(&insts[i], reopen), "reopen");
+}
+
+void host_flush(void)
+{
+	for (size_t i = 0; i < ninsts; i++)
+		if (insts[i].started)
+			result(&insts[i], CALL(&insts[i], flush), "flush");
+}
+
+void host_stop(void)
+{
+	/* the terminal output last, so that the screen is restored after the
+	 * others have written their messages */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < ninsts; i++) {
+			struct tt_ctx *x = &insts[i];
+			int term = (x->pl->caps & TT_CAP_TERMINAL) != 0;
+			if (x->started && term == pass && x->pl->stop)
+				x->pl->stop(x->state);
+			if (term == pass)
+				x->started = 0;
+		}
+}
+
+void host_emergency_stop(void)
+{
+	for (size_t i = 0; insts && i < ninsts; i++) {
+		struct tt_ctx *x = &insts[i];
+		if (x->started && (x->pl->caps & TT_CAP_TERMINAL) && x->pl->stop) {
+			x->started = 0;
+			x->pl->stop(x->state);
+		}
+	}
+}
+
+void host_destroy(void)
+{
+	for (size_t i = 0; i < ninsts; i++) {
+		struct tt_ctx *x = &insts[i];
+		if (x->created && x->pl->destroy)
+			x->pl->destroy(x->state);
+		/* plugins stay mapped: a destructor or atexit handler of theirs
+		 * may still run */
+	}
+	free(insts);
+	insts = NULL;
+	ninsts = 0;
+}

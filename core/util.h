@@ -1,0 +1,51 @@
+/*
+ * util: messages, exit codes and the parsers for configuration values.
+ */
+#ifndef TT_UTIL_H
+#define TT_UTIL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* sysexits(3) */
+#define EX_OK_ 0
+#define EXIT_USAGE 64
+#define EXIT_DATAERR 65
+#define EXIT_NOINPUT 66
+#define EXIT_UNAVAILABLE 69
+#define EXIT_SOFTWARE 70
+#define EXIT_OSERR 71
+#define EXIT_CANTCREAT 73
+#define EXIT_IOERR 74
+#define EXIT_NOPERM 77
+#define EXIT_CONFIG 78
+
+/* Called before exiting on a fatal error (restores the terminal). */
+extern void (*util_atfatal)(void);
+/* While set, messages are kept (a terminal view owns the screen) and
+ * printed by util_flush_messages(). */
+extern int util_hold_messages;
+
+void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vmsg(const char *prefix, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+void util_flush_messages(void);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Value parsers: 0 on success, -1 with a reason in *why. */
+int parse_duration(const char *s, int64_t *us, const char **why); /* 100ms 2s 1m 1h; bare = s */
+int parse_size(const char *s, uint64_t *v, const char **why);     /* 32M 1k 2G; bare = units */
+int parse_bool(const char *s, int *v, const char **why);          /* yes no true false on off 1 0 */
+int parse_double(const char *s, double *v, const char **why);
+
+/* Clocks, in microseconds. */
+int64_t now_realtime_us(void);
+int64_t now_monotonic_us(void);
+
+#endif

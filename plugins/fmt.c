@@ -1,0 +1,294 @@
+/*
+ * fmt: formatting, a resilient file writer and an id map for plugins.
+ */
+#include "fmt.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+size_t fmt_u64(char *p, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+size_t fmt_time_us(char *p, int64_t us)
+{
+	size_t n = 0;
+	if (us < 0) {
+		p[n++] = '-';
+		us = -us;
+	}
+	n += fmt_u64(p + n, (uint64_t)us / 1000000);
+	p[n++] = '.';
+	uint32_t f = (uint32_t)((uint64_t)us % 1000000);
+	for (int i = 5; i >= 0; i--) {
+		p[n + (size_t)i] = (char)('0' + f % 10);
+		f /= 10;
+	}
+	return n + 6;
+}
+
+size_t fmt_addr(char *p, int family, const uint8_t *a)
+{
+	if (family == 4) {
+		size_t n = 0;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				p[n++] = '.';
+			n += fmt_u64(p + n, a[i]);
+		}
+		p[n] = 0;
+		return n;
+	}
+	if (!inet_ntop(AF_INET6, a, p, INET6_ADDRSTRLEN)) {
+		strcpy(p, "?");
+		return 1;
+	}
+	return strlen(p);
+}
+
+size_t fmt_csv_field(char *p, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		size_t n = strlen(s);
+		memcpy(p, s, n);
+		return n;
+	}
+	size_t n = 0;
+	p[n++] = '"';
+	for (; *s; s++) {
+		if (*s == '"')
+			p[n++] = '"';
+		p[n++] = *s;
+	}
+	p[n++] = '"';
+	return n;
+}
+
+/* ---- wfile ---- */
+
+int wfile_init(struct wfile *w, size_t cap)
+{
+	memset(w, 0, sizeof *w);
+	w->fd = -1;
+	w->cap = cap;
+	w->buf = malloc(cap);
+	return w->buf ? 0 : -ENOMEM;
+}
+
+int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh)
+{
+	int fd;
+	if (!strcmp(path, "-")) {
+		fd = dup(STDOUT_FILENO);
+		*fresh = 1;
+	} else {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
+		struct stat st;
+		*fresh = fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0;
+	}
+	if (fd < 0)
+		return -errno;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = fd;
+	if (w->path != path) {
+		free(w->path);
+		w->path = strdup(path);
+	}
+	return 0;
+}
+
+void wfile_close(struct wfile *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
+int wfile_flush(struct wfile *w)
+{
+	size_t off = 0;
+	int r = 0;
+	while (off < w->len) {
+		if (w->fd < 0) {
+			r = -EBADF;
+			break;
+		}
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (r < 0) {
+		/* a cut row would corrupt the file: end it, if the disk lets us */
+		if (off > 0 && w->buf[off - 1] != '\n' && w->fd >= 0)
+			if (write(w->fd, "\n", 1) < 0) {
+				/* nothing more can be done now */
+			}
+		w->rows_lost += w->rows_buffered;
+		w->failing = 1;
+		w->err = -r;
+	} else {
+		w->rows_written += w->rows_buffered;
+		w->failing = 0;
+	}
+	w->len = 0;
+	w->rows_buffered = 0;
+	return r;
+}
+
+char *wfile_reserve(struct wfile *w, size_t n)
+{
+	if (w->len + n > w->cap) {
+		wfile_flush(w);
+		if (n > w->cap) {
+			char *nb = realloc(w->buf, n);
+			if (!nb)
+				return NULL;
+			w->buf = nb;
+			w->cap = n;
+		}
+	}
+	return w->buf + w->len;
+}
+
+void wfile_commit(struct wfile *w, size_t n)
+{
+	w->len += n;
+	w->rows_buffered++;
+}
+
+void wfile_free(struct wfile *w)
+{
+	wfile_close(w);
+	free(w->buf);
+	free(w->path);
+	memset(w, 0, sizeof *w);
+	w->fd = -1;
+}
+
+/* ---- idmap ---- */
+
+static size_t slot_of(uint64_t id, size_t mask)
+{
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdull;
+	id ^= id >> 33;
+	return (size_t)id & mask;
+}
+
+int idmap_init(struct idmap *m, size_t rec_size)
+{
+	memset(m, 0, sizeof *m);
+	m->rec_size = rec_size;
+	m->mask = 255;
+	m->keys = calloc(m->mask + 1, sizeof *m->keys);
+	m->recs = calloc(m->mask + 1, rec_size);
+	return m->keys && m->recs ? 0 : -ENOMEM;
+}
+
+void *idmap_get(const struct idmap *m, uint64_t id)
+{
+	for (size_t i = slot_of(id, m->mask);; i = (i + 1) & m->mask) {
+		if (m->keys[i] == id)
+			return m->recs + i * m->rec_size;
+		if (!m->keys[i])
+			return NULL;
+	}
+}
+
+static int grow(struct idmap *m)
+{
+	struct idmap n;
+	n.rec_size = m->rec_size;
+	n.mask = m->mask * 2 + 1;
+	n.count = m->count;
+	n.keys = calloc(n.mask + 1, sizeof *n.keys);
+	n.recs = malloc((n.mask + 1) * n.rec_size);
+	if (!n.keys || !n.recs) {
+		free(n.keys);
+		free(n.recs);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i <= m->mask; i++) {
+		if (!m->keys[i])
+			continue;
+		size_t j = slot_of(m->keys[i], n.mask);
+		while (n.keys[j])
+			j = (j + 1) & n.mask;
+		n.keys[j] = m->keys[i];
+		memcpy(n.recs + j * n.rec_size, m->recs + i * m->rec_size, m->rec_size);
+	}
+	free(m->keys);
+	free(m->recs);
+	*m = n;
+	return 0;
+}
+
+void *idmap_put(struct idmap *m, uint64_t id)
+{
+	void *r = idmap_get(m, id);
+	if (r)
+		return r;
+	if ((m->count + 1) * 2 > m->mask + 1 && grow(m) < 0)
+		return NULL;
+	size_t i = slot_of(id, m->mask);
+	while (m->keys[i])
+		i = (i + 1) & m->mask;
+	m->keys[i] = id;
+	m->count++;
+	r = m->recs + i * m->rec_size;
+	memset(r, 0, m->rec_size);
+	return r;
+}
+
+void idmap_del(struct idmap *m, uint64_t id)
+{
+	size_t i = slot_of(id, m->mask);
+	while (m->keys[i] != id) {
+		if (!m->keys[i])
+			return;
+		i = (i + 1) & m->mask;
+	}
+	/* backward-shift deletion */
+	size_t j = i;
+	for (;;) {
+		j = (j + 1) & m->mask;
+		if (!m->keys[j])
+			break;
+		size_t home = slot_of(m->keys[j], m->mask);
+		int stay = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+		if (!stay) {
+			m->keys[i] = m->keys[j];
+			memcpy(m->recs + i * m->rec_size, m->recs + j * m->rec_size, m->rec_size);
+			i = j;
+		}
+	}
+	m->keys[i] = 0;
+	m->count--;
+}
+
+void idmap_free(struct idmap *m)
+{
+	free(m->keys);
+	free(m->recs);
+	memset(m, 0, sizeof *m);
+}
