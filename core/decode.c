@@ -95,9 +95,13 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		return DECODE_FRAGMENT; /* non-first fragment: no transport header */
 	uint8_t proto = p[9];
 	uint32_t avail = len < tot ? len : tot;
+	/* A total length beyond what the frame carried on the wire: the
+	 * datagram was cut short; its payload is what arrived (the IP bytes
+	 * stay what the header claims, as tshark counts them). */
+	uint32_t seg = (wirelen >= ihl && wirelen < tot ? wirelen : tot) - ihl;
 	switch (proto) {
 	case 6: {
-		enum decode_result r = tcp(p + ihl, avail - ihl, tot - ihl, out);
+		enum decode_result r = tcp(p + ihl, avail - ihl, seg, out);
 		if (r != DECODE_TCP)
 			return r;
 		out->family = 4;
@@ -187,9 +191,10 @@ static enum decode_result ipv6(const uint8_t *p, uint32_t len, uint32_t wirelen,
 			return DECODE_INVALID;
 	}
 	uint32_t rest = off < avail ? avail - off : 0; /* captured after the headers */
+	uint32_t seg = (wirelen >= off && wirelen < tot ? wirelen : tot) - off; /* as IPv4 */
 	switch (nh) {
 	case 6: {
-		enum decode_result r = tcp(p + off, rest, tot - off, out);
+		enum decode_result r = tcp(p + off, rest, seg, out);
 		if (r != DECODE_TCP)
 			return r;
 		out->family = 6;

@@ -72,7 +72,7 @@ static const char int_header[] =
 	"c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,connections\n";
 
 static const char *const reasons[] = {
-	"", "closed", "syn_timeout", "fin_timeout", "idle", "evicted", "reused", "open",
+	"", "closed", "syn_timeout", "fin_timeout", "idle", "evicted", "reused", "exit",
 };
 
 static int parse_dur(const char *s, int64_t *us)
