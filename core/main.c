@@ -589,12 +589,16 @@ int main(int argc, char **argv)
 	}
 
 	/* the table */
-	tick_us = cfg->fast_average ? cfg->fast_interval_us : cfg->average_us;
+	/* Rates are sampled every tick and averaged over the window: with -f
+	 * the tick is the fast interval, else the refresh interval (never more
+	 * than the window), so the window slides as the view refreshes. */
+	tick_us = cfg->fast_average ? cfg->fast_interval_us : cfg->refresh_us;
+	if (tick_us > cfg->average_us)
+		tick_us = cfg->average_us;
 	struct conntab_config tc = {
 		.max_connections = cfg->max_connections,
 		.tick_us = tick_us,
-		.window_ticks = cfg->fast_average
-			? (uint32_t)((cfg->average_us + cfg->fast_interval_us / 2) / cfg->fast_interval_us) : 1,
+		.window_ticks = (uint32_t)((cfg->average_us + tick_us / 2) / tick_us),
 		.syn_timeout_us = cfg->syn_timeout_us,
 		.fin_timeout_us = cfg->fin_timeout_us,
 		.linger_us = cfg->closed_linger_us,
