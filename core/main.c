@@ -126,11 +126,17 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char 
 	b->n++;
 }
 
+/* How many packets ahead an entry is prefetched: enough to cover a memory
+ * miss, few enough that the prefetches fit the core's fill buffers. */
+#define PREFETCH_AHEAD 16
+
 static void process_batch(struct batch *b)
 {
-	for (int i = 0; i < b->n; i++)
+	for (int i = 0; i < b->n && i < PREFETCH_AHEAD; i++)
 		conntab_prefetch_entry(core.tab, b->h[i]);
 	for (int i = 0; i < b->n; i++) {
+		if (i + PREFETCH_AHEAD < b->n)
+			conntab_prefetch_entry(core.tab, b->h[i + PREFETCH_AHEAD]);
 		int64_t ts = b->ts[i];
 		if (!core.start_us)
 			start_clock(ts);

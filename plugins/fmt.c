@@ -11,16 +11,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 size_t fmt_u64(char *p, uint64_t v)
 {
+	/* two digits per division: rows of a million connections are mostly
+	 * numbers */
 	char tmp[24];
-	size_t n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
+	char *e = tmp + sizeof tmp, *q = e;
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100);
+		v /= 100;
+		q -= 2;
+		memcpy(q, digit_pairs + 2 * d, 2);
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, digit_pairs + 2 * v, 2);
+	} else {
+		*--q = (char)('0' + v);
+	}
+	size_t n = (size_t)(e - q);
+	memcpy(p, q, n);
 	return n;
 }
 
@@ -41,23 +56,73 @@ size_t fmt_time_us(char *p, int64_t us)
 	return n + 6;
 }
 
+static size_t hex16(char *p, unsigned w)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t n = 0;
+	int started = 0;
+	for (int sh = 12; sh >= 0; sh -= 4) {
+		unsigned d = (w >> sh) & 15;
+		if (d || started || sh == 0) {
+			p[n++] = hx[d];
+			started = 1;
+		}
+	}
+	return n;
+}
+
+static size_t fmt_v4(char *p, const uint8_t *a)
+{
+	size_t n = 0;
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			p[n++] = '.';
+		n += fmt_u64(p + n, a[i]);
+	}
+	p[n] = 0;
+	return n;
+}
+
+/* The text inet_ntop() gives (RFC 5952: the longest run of two or more zero
+ * groups, the first of equals, becomes ::; IPv4-mapped and -compatible
+ * addresses end in dotted quad), without its trip through sprintf. */
 size_t fmt_addr(char *p, int family, const uint8_t *a)
 {
-	if (family == 4) {
-		size_t n = 0;
-		for (int i = 0; i < 4; i++) {
-			if (i)
-				p[n++] = '.';
-			n += fmt_u64(p + n, a[i]);
+	if (family == 4)
+		return fmt_v4(p, a);
+	unsigned w[8];
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	int best = -1, blen = 0;
+	for (int i = 0; i < 8;) {
+		if (w[i]) {
+			i++;
+			continue;
 		}
-		p[n] = 0;
-		return n;
+		int j = i;
+		while (j < 8 && !w[j])
+			j++;
+		if (j - i > blen && j - i >= 2)
+			best = i, blen = j - i;
+		i = j;
 	}
-	if (!inet_ntop(AF_INET6, a, p, INET6_ADDRSTRLEN)) {
-		strcpy(p, "?");
-		return 1;
+	size_t n = 0;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			p[n++] = ':';
+			if (i + blen == 8)
+				p[n++] = ':';
+			i += blen - 1;
+			continue;
+		}
+		if (i)
+			p[n++] = ':';
+		if (i == 6 && best == 0 && (blen == 6 || (blen == 5 && w[5] == 0xffff)))
+			return n + fmt_v4(p + n, a + 12);
+		n += hex16(p + n, w[i]);
 	}
-	return strlen(p);
+	p[n] = 0;
+	return n;
 }
 
 size_t fmt_csv_field(char *p, const char *s)
