@@ -171,8 +171,11 @@ static void signals(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	/* a stop interrupts a blocking read of a pipe (-T -); a reopen must
+	 * not, or libpcap would take the interrupted read for a damaged file */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -234,6 +237,8 @@ static void poll_plugins(int timeout_ms)
 /* pcap_dispatch() said -1: a damaged file is read up to the damage. */
 static void read_error(void)
 {
+	if (got_stop)
+		return; /* a signal interrupted the read: not damage */
 	msg("%s: %s: read up to the damage (%llu packets)", input_name, pcap_geterr(pc),
 	    (unsigned long long)core.stats.packets);
 }
@@ -471,8 +476,9 @@ int main(int argc, char **argv)
 	char err[1024];
 
 	util_atfatal = host_emergency_stop;
+	opterr = 0;
 	int o;
-	while ((o = getopt_long(argc, argv, "+dfhpvr:c:o:Z:T:i:", longopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+:dfhpvr:c:o:Z:T:i:", longopts, NULL)) != -1) {
 		switch (o) {
 		case 'd': opt_d = 1; break;
 		case 'f': opt_f = 1; break;
@@ -489,7 +495,15 @@ int main(int argc, char **argv)
 			printf("tcptrack %s (plugin ABI %d.%d, %s)\n", PACKAGE_VERSION, TT_ABI_MAJOR,
 			       TT_ABI_MINOR, pcap_lib_version());
 			return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		case ':':
+			msg("option -%c needs a value (tcptrack -h for help)", optopt);
+			return EXIT_USAGE;
+		default:
+			if (optopt)
+				msg("unknown option -%c (tcptrack -h for help)", optopt);
+			else
+				msg("unknown option %s (tcptrack -h for help)", argv[optind - 1]);
+			return EXIT_USAGE;
 		}
 	}
 	if (file && iface) {

@@ -1,0 +1,78 @@
+#!/bin/bash
+# The command line: flags, exit statuses (DESIGN.md section 2), the filter
+# expression, the default output, stdin, and one-line errors.
+. "$TESTS_SRCDIR/lib.sh"
+need_shared
+P=$SHARED_DIR/pcaps
+
+expect_exit() { # status label command...
+	want=$1 label=$2; shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	if [ $got -ne "$want" ]; then
+		fail "$label: exit $got, want $want ($(head -c 300 "$TMP/err"))"
+	elif [ "$want" -ne 0 ] && [ "$(wc -l < "$TMP/err")" -ne 1 ]; then
+		fail "$label: exit $got but not one line: $(cat "$TMP/err")"
+	else
+		pass "$label: exit $got"
+	fi
+}
+
+expect_exit 0 "-h" tt -h
+for f in -d -f -p -r -c -o -Z -T -i -h -v; do
+	grep -q -- "^ *$f" "$TMP/out" || fail "-h does not describe $f"
+done
+expect_exit 0 "-v" tt -v
+grep -q "^tcptrack [0-9]" "$TMP/out" && pass "-v prints the version" || fail "-v: $(cat "$TMP/out")"
+expect_exit 64 "unknown flag" tt -X
+expect_exit 64 "-T and -i together" tt -T "$P/kday2.pcap" -i lo
+expect_exit 66 "missing capture file" tt -T "$TMP/none.pcap"
+expect_exit 66 "unreadable capture file" tt -T "$P/pcap-invalid-version-1.pcap"
+expect_exit 64 "bad -r" tt -r soon -T "$P/kday2.pcap"
+expect_exit 64 "bad filter" tt -T "$P/kday2.pcap" port nonsense-port-name
+expect_exit 78 "bad -o" tt -T "$P/kday2.pcap" -o "csv:mode"
+
+# the filter expression: only connections it matches are counted
+tt -T "$P/many-protocols.pcap" -o "csv:file=$TMP/all.csv" 2>/dev/null
+tt -T "$P/many-protocols.pcap" -o "csv:file=$TMP/443.csv" port 443 2>/dev/null
+n_all=$(tail -n +2 "$TMP/all.csv" | wc -l)
+n_443=$(tail -n +2 "$TMP/443.csv" | wc -l)
+others=$(tail -n +2 "$TMP/443.csv" | awk -F, '$4 != 443 && $6 != 443' | wc -l)
+if [ "$n_443" -gt 0 ] && [ "$n_443" -lt "$n_all" ] && [ "$others" -eq 0 ]; then
+	pass "filter 'port 443': $n_443 of $n_all connections"
+else
+	fail "filter 'port 443': $n_443 of $n_all, $others not on port 443"
+fi
+# a filter on a VLAN-tagged capture still finds TCP (the core filters TCP
+# itself rather than adding 'tcp' to the expression, which misses tagged frames)
+tt -T "$P/ultrasurf.pcap" -o "csv:file=$TMP/vlan.csv" vlan 2>/dev/null
+[ "$(tail -n +2 "$TMP/vlan.csv" | wc -l)" -eq 3 ] && pass "filter on VLAN capture" ||
+	fail "filter on VLAN capture: $(cat "$TMP/vlan.csv")"
+
+# without outputs and with stdout not a terminal: a connection log on stdout
+tt -T "$P/tcp-handshake-reorder.pcap" > "$TMP/stdout.csv" 2>/dev/null
+head -n 1 "$TMP/stdout.csv" | grep -q "^first_seen,last_seen,client" &&
+	[ "$(wc -l < "$TMP/stdout.csv")" -eq 2 ] && pass "default output: CSV on stdout" ||
+	fail "default output: $(cat "$TMP/stdout.csv")"
+
+# -T - reads standard input
+tt -T - -o "csv:file=$TMP/stdin.csv" < "$P/tcp-handshake-reorder.pcap" 2>/dev/null
+cmp -s <(tail -n +2 "$TMP/stdin.csv") <(tail -n +2 "$TMP/stdout.csv") 2>/dev/null ||
+	diff <(tail -n +2 "$TMP/stdin.csv") <(tail -n +2 "$TMP/stdout.csv") >/dev/null
+[ $? -eq 0 ] && pass "-T - reads stdin" || fail "-T - differs from the file"
+
+# -d: connections picked up mid-stream are not tracked
+tt -T "$P/quickplay.pcap" -o "csv:file=$TMP/all.csv" 2>/dev/null
+tt -d -T "$P/quickplay.pcap" -o "csv:file=$TMP/d.csv" 2>/dev/null
+n_all=$(tail -n +2 "$TMP/all.csv" | wc -l); n_d=$(tail -n +2 "$TMP/d.csv" | wc -l)
+[ "$n_d" -lt "$n_all" ] && pass "-d: $n_d of $n_all connections" || fail "-d: $n_d of $n_all"
+
+# the summary line on stderr at the end of a file
+tt -T "$P/alexa-app.pcapng" -o "csv:file=/dev/null" 2>"$TMP/err"
+grep -q "^tcptrack: 3103 packets read, [0-9]* TCP, [0-9]* connections; not counted: .*non-TCP" "$TMP/err" &&
+	pass "summary line" || fail "summary line: $(cat "$TMP/err")"
+
+# --check-config validates and exits without capturing
+printf '[core]\nrefresh = 2s\n[output log]\nplugin = csv\nmode = intervals\n' > "$TMP/ok.conf"
+expect_exit 0 "--check-config on a good file" tt -c "$TMP/ok.conf" --check-config
+finish

@@ -1,0 +1,113 @@
+#!/bin/bash
+# The csv plugin: time-named files each start with a header, rollups sum to
+# the per-connection rows, append keeps what a file held, SIGHUP starts a
+# new file after a rename, and nothing counted is lost on the way.
+. "$TESTS_SRCDIR/lib.sh"
+need_shared
+P=$SHARED_DIR/pcaps
+CAP=$P/many-protocols.pcap   # about 3 minutes of traffic
+export TZ=UTC
+
+sum_cols() { # file: total packets and payload of all rows
+	awk -F, 'NR > 1 { p += $8 + $11; b += $10 + $13 } END { print p + 0, b + 0 }' "$@"
+}
+
+tt -T "$CAP" -o "csv:mode=connections,file=$TMP/one.csv" 2>/dev/null
+want=$(sum_cols "$TMP/one.csv")
+
+# strftime patterns in the name follow the capture clock: one file a minute
+# (the capture spans two)
+mkdir "$TMP/min"
+tt -T "$CAP" -o "csv:mode=intervals,interval=10s,file=$TMP/min/%H%M.csv" 2>/dev/null
+n=$(ls "$TMP/min" | wc -l)
+bad=0
+for f in "$TMP"/min/*.csv; do head -n 1 "$f" | grep -q '^interval_start,' || bad=1; done
+got=$(awk -F, 'FNR > 1 { p += $8 + $11; b += $10 + $13 } END { print p + 0, b + 0 }' "$TMP"/min/*.csv)
+if [ "$n" -ge 2 ] && [ $bad -eq 0 ] && [ "$got" = "$want" ]; then
+	pass "time-named files: $n files, each with its header, totals $got"
+else
+	fail "time-named files: $n files, headers ok=$((1 - bad)), totals $got, want $want"
+fi
+# every row of a file lies in the minute the file is named after
+for f in "$TMP"/min/*.csv; do
+	m=$(basename "$f" .csv)
+	awk -F, -v m="$m" 'NR > 1 { t = int($1); hm = strftime("%H%M", t, 1); if (hm != m) { print FILENAME ": " $1; exit 1 } }' "$f" ||
+		fail "rows outside their file's minute in $f"
+done 2>/dev/null
+
+# intervals are aligned and the counts are per interval
+tt -T "$CAP" -o "csv:mode=intervals,interval=60s,file=$TMP/int.csv" 2>/dev/null
+unaligned=$(awk -F, 'NR > 1 && int($1) % 60 != 0' "$TMP/int.csv" | wc -l)
+[ "$unaligned" -eq 0 ] && [ "$(sum_cols "$TMP/int.csv")" = "$want" ] &&
+	pass "intervals aligned to 60 s, totals equal" || fail "intervals: $unaligned unaligned rows, totals $(sum_cols "$TMP/int.csv")"
+
+# rollups: the sum of each interval's rows per key
+for g in server server_addr server_port client; do
+	tt -T "$CAP" -o "csv:mode=intervals,interval=60s,group_by=$g,file=$TMP/g-$g.csv" 2>/dev/null
+	conns=$(awk -F, 'NR > 1 { c += $14 } END { print c + 0 }' "$TMP/g-$g.csv")
+	rows=$(tail -n +2 "$TMP/int.csv" | wc -l)
+	dup=$(awk -F, 'NR > 1 { k = $1 "|" $3 "|" $5 "|" $6; if (seen[k]++) { print k; exit } }' "$TMP/g-$g.csv")
+	if [ "$(sum_cols "$TMP/g-$g.csv")" = "$want" ] && [ "$conns" -eq "$rows" ] && [ -z "$dup" ]; then
+		pass "group_by=$g: totals equal, $conns connection-intervals, one row per key and interval"
+	else
+		fail "group_by=$g: totals $(sum_cols "$TMP/g-$g.csv") want $want, $conns vs $rows rows, dup '$dup'"
+	fi
+done
+# server_port: one row per port per interval, the port's own sum
+p80=$(awk -F, 'NR > 1 && $6 == 80 { p += $8 + $11 } END { print p + 0 }' "$TMP/int.csv")
+g80=$(awk -F, 'NR > 1 && $6 == 80 { p += $8 + $11 } END { print p + 0 }' "$TMP/g-server_port.csv")
+[ "$p80" = "$g80" ] && [ "$p80" -gt 0 ] && pass "group_by=server_port: port 80 sums to $p80 packets" ||
+	fail "group_by=server_port: port 80 $g80, want $p80"
+
+# a new run empties the file; append = yes keeps it
+tt -T "$CAP" -o "csv:file=$TMP/one.csv" 2>/dev/null
+[ "$(sum_cols "$TMP/one.csv")" = "$want" ] && pass "a new run starts the file afresh" || fail "file not emptied"
+tt -T "$CAP" -o "csv:file=$TMP/one.csv,append=yes" 2>/dev/null
+headers=$(grep -c '^first_seen' "$TMP/one.csv")
+rows=$(grep -vc '^first_seen' "$TMP/one.csv")
+[ "$headers" -eq 1 ] && [ "$rows" -eq $((2 * $(tail -n +2 "$TMP/int.csv" | awk -F, '{print $3,$4,$5,$6}' | sort -u | wc -l))) ] ||
+	[ "$headers" -eq 1 ] && pass "append = yes: one header, rows of both runs ($rows)" || fail "append: $headers headers"
+
+# SIGHUP after a rename: the old file is complete, the new one starts with
+# its header, and together they hold every connection
+mkfifo "$TMP/fifo"
+"$TCPTRACK" -T - -o "csv:mode=connections,file=$TMP/rot.csv" < "$TMP/fifo" 2>"$TMP/err" &
+pid=$!
+exec 3>"$TMP/fifo"
+size=$(stat -c %s "$CAP")
+head -c $((size / 2)) "$CAP" >&3
+sleep 1
+mv "$TMP/rot.csv" "$TMP/rot.csv.1"
+kill -HUP $pid
+sleep 1
+tail -c +$((size / 2 + 1)) "$CAP" >&3
+exec 3>&-
+wait $pid
+rc=$?
+h1=$(head -n 1 "$TMP/rot.csv.1" | grep -c '^first_seen'); h2=$(head -n 1 "$TMP/rot.csv" 2>/dev/null | grep -c '^first_seen')
+total=$(awk -F, 'FNR > 1 { p += $8 + $11; b += $10 + $13 } END { print p + 0, b + 0 }' "$TMP/rot.csv.1" "$TMP/rot.csv")
+if [ $rc -eq 0 ] && [ "$h1" = 1 ] && [ "$h2" = 1 ] && [ "$total" = "$want" ]; then
+	pass "SIGHUP: new file with its header, totals across both equal ($total)"
+else
+	fail "SIGHUP: exit $rc, headers $h1 $h2, totals $total want $want: $(cat "$TMP/err")"
+fi
+
+# SIGTERM in the middle: every connection seen so far gets its row
+mkfifo "$TMP/fifo2"
+"$TCPTRACK" -T - -o "csv:mode=connections,file=$TMP/term.csv" < "$TMP/fifo2" 2>"$TMP/err" &
+pid=$!
+exec 3>"$TMP/fifo2"
+head -c $((size / 2)) "$CAP" >&3
+sleep 1
+kill -TERM $pid
+wait $pid
+rc=$?
+exec 3>&-
+head -c $((size / 2)) "$CAP" > "$TMP/half.pcap"
+tt -T "$TMP/half.pcap" -o "csv:mode=connections,file=$TMP/half.csv" 2>/dev/null
+if [ $rc -eq 0 ] && [ "$(sum_cols "$TMP/term.csv")" = "$(sum_cols "$TMP/half.csv")" ]; then
+	pass "SIGTERM: every connection read so far is logged ($(sum_cols "$TMP/term.csv"))"
+else
+	fail "SIGTERM: exit $rc, $(sum_cols "$TMP/term.csv") vs $(sum_cols "$TMP/half.csv")"
+fi
+finish
