@@ -1,0 +1,43 @@
+#!/bin/bash
+# Live capture between two network namespaces: tcptrack -i on one end of a
+# veth pair counts an iperf3 transfer exactly as iperf3 and the kernel saw
+# it, ends cleanly on SIGTERM with a row for every connection, and reports
+# kernel drops.
+. "$TESTS_SRCDIR/lib.sh"
+need_cmd iperf3
+NETNS_ID=41
+. "$TESTS_SRCDIR/netns.sh"
+
+in_b iperf3 -s -D -1 -B "$ADDR_B" -p 5201 --logfile "$TMP/iperf-s.log" || skip "iperf3 server did not start"
+ip netns exec "$NS_B" "$TCPTRACK" -i "$IF_B" -o "csv:mode=connections,file=$TMP/live.csv" \
+	-o "csv:mode=intervals,interval=1s,file=$TMP/int.csv" 2>"$TMP/err" &
+tpid=$!
+sleep 1
+in_a iperf3 -c "$ADDR_B" -p 5201 -t 3 -b 20M -J > "$TMP/iperf.json" 2>&1 || fail "iperf3 client: $(tail -n 5 "$TMP/iperf.json")"
+sleep 2.5   # past the closed linger (2 s): the connections leave the table
+kill -TERM $tpid
+wait $tpid
+rc=$?
+[ $rc -eq 0 ] && pass "SIGTERM: exit 0" || fail "exit $rc: $(cat "$TMP/err")"
+grep -q "packets read, .* dropped by the kernel" "$TMP/err" && pass "summary reports kernel drops" ||
+	fail "summary: $(cat "$TMP/err")"
+
+# iperf3 opens a control connection and a data connection to port 5201
+sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_sent"]["bytes"])' "$TMP/iperf.json")
+rows=$(awk -F, 'NR > 1 && $6 == 5201' "$TMP/live.csv" | wc -l)
+data=$(awk -F, 'NR > 1 && $6 == 5201 { if ($10 > m) m = $10 } END { print m + 0 }' "$TMP/live.csv")
+closed=$(awk -F, 'NR > 1 && $6 == 5201 && $7 == "CLOSED"' "$TMP/live.csv" | wc -l)
+client=$(awk -F, 'NR > 1 && $6 == 5201 { print $3; exit }' "$TMP/live.csv")
+[ "$rows" -eq 2 ] && pass "two connections to 5201 logged" || fail "$rows connections to 5201: $(cat "$TMP/live.csv")"
+[ "$closed" -eq 2 ] && pass "both CLOSED" || fail "$closed CLOSED"
+[ "$client" = "$ADDR_A" ] && pass "client is $ADDR_A (the SYN's sender)" || fail "client $client"
+# the payload of the data connection is what iperf3 sent, to the byte, plus
+# the 37-byte cookie iperf3 writes first on every connection
+[ "$data" -eq $((sent + 37)) ] && pass "data connection payload $data = iperf3's $sent + its 37-byte cookie" ||
+	fail "data connection payload $data, iperf3 sent $sent"
+# the interval log sums to the same
+isum=$(awk -F, 'NR > 1 && $6 == 5201 { s += $10 } END { print s + 0 }' "$TMP/int.csv")
+csum=$(awk -F, 'NR > 1 && $6 == 5201 { s += $10 } END { print s + 0 }' "$TMP/live.csv")
+[ "$isum" -eq "$csum" ] && pass "interval log totals equal the connection log ($isum)" ||
+	fail "interval log $isum, connection log $csum"
+finish
