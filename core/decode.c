@@ -231,6 +231,25 @@ static enum decode_result ip_any(const uint8_t *p, uint32_t len, uint32_t wirele
 	}
 }
 
+/* A PPP protocol field (RFC 1661 section 2: one byte when compressed, as
+ * its low bit then says), then IPv4 or IPv6. */
+static enum decode_result ppp_proto(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                                    struct pkt *out)
+{
+	if (len < 1)
+		return DECODE_TRUNCATED;
+	uint32_t n = (p[0] & 1) ? 1 : 2;
+	if (len < n)
+		return DECODE_TRUNCATED;
+	uint16_t proto = n == 1 ? p[0] : get16(p);
+	p += n, len -= n, wirelen = wirelen > n ? wirelen - n : 0;
+	if (proto == 0x0021)
+		return ipv4(p, len, wirelen, 0, out);
+	if (proto == 0x0057)
+		return ipv6(p, len, wirelen, 0, out);
+	return DECODE_UNSUPPORTED;
+}
+
 /* Dispatch on an Ethernet type (also used by SLL, SLL2, SNAP, PPPoE). */
 static enum decode_result ethertype(uint16_t et, const uint8_t *p, uint32_t len,
                                     uint32_t wirelen, struct pkt *out)
@@ -253,14 +272,10 @@ static enum decode_result ethertype(uint16_t et, const uint8_t *p, uint32_t len,
 		}
 		return DECODE_UNSUPPORTED;
 	case ETH_PPPOES:
-		/* RFC 2516 session header (6 bytes), then a PPP protocol */
-		if (len < 8)
+		/* RFC 2516 session header (6 bytes), then PPP without framing */
+		if (len < 6)
 			return DECODE_TRUNCATED;
-		if (get16(p + 6) == 0x0021)
-			return ipv4(p + 8, len - 8, wirelen - 8, 0, out);
-		if (get16(p + 6) == 0x0057)
-			return ipv6(p + 8, len - 8, wirelen - 8, 0, out);
-		return DECODE_UNSUPPORTED;
+		return ppp_proto(p + 6, len - 6, wirelen > 6 ? wirelen - 6 : 0, out);
 	default:
 		return DECODE_UNSUPPORTED;
 	}
@@ -321,21 +336,13 @@ static enum decode_result null_loop(const uint8_t *p, uint32_t len, uint32_t wir
 	}
 }
 
-/* PPP (RFC 1661), optionally in HDLC-like framing (RFC 1662). */
+/* HDLC-like framing (RFC 1662), when present, then PPP. */
 static enum decode_result ppp(const uint8_t *p, uint32_t len, uint32_t wirelen,
                               struct pkt *out)
 {
 	if (len >= 2 && p[0] == 0xff && p[1] == 0x03)
 		p += 2, len -= 2, wirelen = wirelen > 2 ? wirelen - 2 : 0;
-	if (len < 2)
-		return DECODE_TRUNCATED;
-	uint16_t proto = get16(p);
-	p += 2, len -= 2, wirelen = wirelen > 2 ? wirelen - 2 : 0;
-	if (proto == 0x0021)
-		return ipv4(p, len, wirelen, 0, out);
-	if (proto == 0x0057)
-		return ipv6(p, len, wirelen, 0, out);
-	return DECODE_UNSUPPORTED;
+	return ppp_proto(p, len, wirelen, out);
 }
 
 enum decode_result decode(int dlt, const uint8_t *p, uint32_t caplen,

@@ -40,6 +40,7 @@ struct batch {
 	int n;
 	int64_t ts[BATCH];
 	uint64_t h[BATCH];
+	uint8_t tcp[BATCH];  /* 0: not TCP, only its time counts */
 	struct pkt p[BATCH];
 };
 
@@ -54,6 +55,7 @@ void core_sync_stats(void)
 	s->invalid = core.decode_counts[DECODE_INVALID];
 	s->unsupported = core.decode_counts[DECODE_UNSUPPORTED];
 	s->tcp_packets = t->pk[0] + t->pk[1];
+	s->untracked = t->untracked;
 	s->connections = t->opened;
 	s->evicted = t->evicted;
 	s->resets = t->resets;
@@ -103,27 +105,23 @@ static void run_timers(int64_t t)
 
 /* ---- packets ---- */
 
+/* The pcap callback: decode, hash, and start loading the index slot. Every
+ * packet keeps its place in the batch, so time advances in packet order. */
 static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	struct batch *b = (struct batch *)user;
-	struct pkt *p = &b->p[b->n];
+	int i = b->n++;
+	struct pkt *p = &b->p[i];
 	core.stats.packets++;
+	b->ts[i] = (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec;
 	enum decode_result r = decode(dlt, data, hdr->caplen, hdr->len, p);
-	int64_t ts = (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec;
+	b->tcp[i] = r == DECODE_TCP;
 	if (r != DECODE_TCP) {
 		core.decode_counts[r]++;
-		/* the clock moves with every packet, TCP or not */
-		if (ts > core.now_us && core.start_us && !core.live) {
-			if (ts >= deadline)
-				run_timers(ts);
-			core.now_us = ts;
-		}
 		return;
 	}
-	b->ts[b->n] = ts;
-	b->h[b->n] = conntab_hash(core.tab, p);
-	conntab_prefetch_slot(core.tab, b->h[b->n]);
-	b->n++;
+	b->h[i] = conntab_hash(core.tab, p);
+	conntab_prefetch_slot(core.tab, b->h[i]);
 }
 
 /* How many packets ahead an entry is prefetched: enough to cover a memory
@@ -133,16 +131,18 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char 
 static void process_batch(struct batch *b)
 {
 	for (int i = 0; i < b->n && i < PREFETCH_AHEAD; i++)
-		conntab_prefetch_entry(core.tab, b->h[i]);
+		if (b->tcp[i])
+			conntab_prefetch_entry(core.tab, b->h[i]);
 	for (int i = 0; i < b->n; i++) {
-		if (i + PREFETCH_AHEAD < b->n)
-			conntab_prefetch_entry(core.tab, b->h[i + PREFETCH_AHEAD]);
+		int j = i + PREFETCH_AHEAD;
+		if (j < b->n && b->tcp[j])
+			conntab_prefetch_entry(core.tab, b->h[j]);
 		int64_t ts = b->ts[i];
-		if (!core.start_us)
-			start_clock(ts);
 		if (core.live) {
 			/* live: timers run on the system clock in the loop; a packet
 			 * keeps its own time */
+		} else if (!core.start_us) {
+			start_clock(ts);
 		} else if (ts > core.now_us) {
 			if (ts >= deadline)
 				run_timers(ts);
@@ -150,7 +150,8 @@ static void process_batch(struct batch *b)
 		} else {
 			ts = core.now_us; /* time never runs backwards */
 		}
-		conntab_packet(core.tab, &b->p[i], b->h[i], ts);
+		if (b->tcp[i])
+			conntab_packet(core.tab, &b->p[i], b->h[i], ts);
 	}
 	b->n = 0;
 }
@@ -452,12 +453,12 @@ static void summary(void)
 		         (unsigned long long)s->evicted, (unsigned long long)core.cfg.max_connections);
 	fprintf(stderr,
 	        "tcptrack: %llu packets read, %llu TCP, %llu connections%s; not counted: %llu non-TCP, "
-	        "%llu fragments, %llu truncated, %llu invalid, %llu unsupported\n",
+	        "%llu fragments, %llu truncated, %llu invalid, %llu unsupported, %llu untracked\n",
 	        (unsigned long long)s->packets, (unsigned long long)s->tcp_packets,
 	        (unsigned long long)s->connections, extra,
 	        (unsigned long long)s->non_tcp, (unsigned long long)s->fragments,
 	        (unsigned long long)s->truncated, (unsigned long long)s->invalid,
-	        (unsigned long long)s->unsupported);
+	        (unsigned long long)s->unsupported, (unsigned long long)s->untracked);
 }
 
 int main(int argc, char **argv)

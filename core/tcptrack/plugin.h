@@ -138,6 +138,7 @@ struct tt_stats {
 	uint64_t kernel_drops; /* pcap_stats ps_drop (live only) */
 	uint64_t if_drops;     /* pcap_stats ps_ifdrop (live only) */
 	struct tt_counts total; /* all TCP traffic counted */
+	uint64_t untracked;    /* TCP segments of connections not tracked (-d) */
 };
 
 /* tt_snapshot.flags */

@@ -1,0 +1,135 @@
+#!/bin/sh
+# Golden captures: each small capture in tests/golden (made by tests/make-golden.py) is read
+# with -T and its connection log (csv:mode=connections) must equal NAME.expected, row for
+# row after sorting; the summary line on stderr must show the counters in NAME.counters.
+. "$TESTS_SRCDIR/lib.sh"
+
+GOLDEN=$TESTS_SRCDIR/golden
+
+# case                    capture             extra arguments
+CASES='
+handshake_data            handshake_data
+fin_close                 fin_close
+half_close                half_close
+rst                       rst
+simultaneous_open         simultaneous_open
+reuse_after_fin           reuse_after_fin
+reuse_after_rst           reuse_after_rst
+midstream                 midstream
+midstream_d               midstream           -d
+synack_first              synack_first
+one_way                   one_way
+loopback_halfclose        loopback_halfclose
+nfs_midstream             nfs_midstream
+ipv6_ext                  ipv6_ext
+vlan_qinq                 vlan_qinq
+eth_fcs                   eth_fcs
+sll2                      sll2
+sll                       sll
+null_loopback             null_loopback
+loop                      loop
+raw12                     raw12
+raw14                     raw14
+raw101                    raw101
+raw228_ipv4               raw228_ipv4
+raw229_ipv6               raw229_ipv6
+fragment_rst              fragment_rst
+llc_snap                  llc_snap
+ipip                      ipip
+ip6in4                    ip6in4
+ipv4_options              ipv4_options
+tcp_options_bad_offset    tcp_options_bad_offset
+truncated                 truncated
+icmp_quoted               icmp_quoted
+tso_zero_len              tso_zero_len
+mpls                      mpls
+pppoe                     pppoe
+timeouts                  timeouts
+clock_nontcp_eof          clock_nontcp_eof
+clock_nontcp_order        clock_nontcp_order
+'
+
+# summary_counters STDERR_FILE: the counters of tcptrack's last stderr line, as key=value
+# ("tcptrack: 8 packets read, 8 TCP, 1 connections; not counted: 0 non-TCP, 0 fragments, ...,
+#  0 untracked")
+summary_counters() {
+	tail -n 1 "$1" | sed -n 's/^tcptrack: \([0-9]*\) packets read, \([0-9]*\) TCP, \([0-9]*\) connections.*not counted: \([0-9]*\) non-TCP, \([0-9]*\) fragments, \([0-9]*\) truncated, \([0-9]*\) invalid, \([0-9]*\) unsupported, \([0-9]*\) untracked$/packets=\1 tcp=\2 connections=\3 non_tcp=\4 fragments=\5 truncated=\6 invalid=\7 unsupported=\8 untracked=\9/p'
+}
+
+# check_counters WANT GOT: every key=value of WANT must be in GOT
+check_counters() {
+	for kv in $1; do
+		case " $2 " in
+		*" $kv "*) ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
+# every expected file has a line in the table
+for e in "$GOLDEN"/*.expected; do
+	n=$(basename "$e" .expected)
+	echo "$CASES" | grep -q "^$n " || fail "$n: $n.expected is not in the table of tests/golden.sh"
+done
+
+# the files here are what tests/make-golden.py makes (where Debian's scapy is installed)
+if /usr/bin/python3 -c 'import scapy.all' 2>/dev/null; then
+	if /usr/bin/python3 "$TESTS_SRCDIR/make-golden.py" "$TMP/made" >/dev/null &&
+	    diff -r "$TMP/made" "$GOLDEN" >"$TMP/made.diff"; then
+		echo "PASS: tests/golden is what tests/make-golden.py makes"
+	else
+		fail "tests/golden differs from what tests/make-golden.py makes (rerun it)"
+		sed 's/^/    /' "$TMP/made.diff" | head -n 20
+	fi
+else
+	echo "SKIP: tests/golden is what tests/make-golden.py makes (no python3-scapy)"
+fi
+
+echo "$CASES" | while read -r name capture args; do
+	[ -n "$name" ] || continue
+	pcap=$GOLDEN/$capture.pcap
+	log=$TMP/$name.csv
+	err=$TMP/$name.err
+	detail=$TMP/$name.detail
+	: >"$detail"
+	# shellcheck disable=SC2086 # args are words
+	tt $args -T "$pcap" -o "csv:mode=connections,file=$log" </dev/null >/dev/null 2>"$err"
+	rc=$?
+	why=""
+	if [ "$rc" -ne 0 ]; then
+		why="exit status $rc: $(tail -n 1 "$err")"
+	elif [ ! -f "$log" ]; then
+		why="no connection log written"
+	else
+		if [ "$(head -n 1 "$log")" != "$(head -n 1 "$GOLDEN/$name.expected")" ]; then
+			why="header differs"
+			{ echo "    expected: $(head -n 1 "$GOLDEN/$name.expected")"
+			  echo "    tcptrack: $(head -n 1 "$log")"; } >>"$detail"
+		fi
+		csv_sorted "$GOLDEN/$name.expected" >"$TMP/$name.want"
+		csv_sorted "$log" >"$TMP/$name.got"
+		if ! diff -u "$TMP/$name.want" "$TMP/$name.got" >"$TMP/$name.diff"; then
+			why="${why:+$why; }rows differ (- expected, + tcptrack)"
+			tail -n +3 "$TMP/$name.diff" | sed 's/^/    /' >>"$detail"
+		fi
+		if [ -f "$GOLDEN/$name.counters" ]; then
+			want=$(cat "$GOLDEN/$name.counters")
+			got=$(summary_counters "$err")
+			if ! check_counters "$want" "$got"; then
+				why="${why:+$why; }summary counters differ"
+				{ echo "    expected: $want"
+				  echo "    tcptrack: ${got:-(no summary line) $(tail -n 1 "$err")}"; } >>"$detail"
+			fi
+		fi
+	fi
+	if [ -z "$why" ]; then
+		echo "PASS: $name"
+	else
+		echo "FAIL: $name ($capture.pcap${args:+ $args}): $why"
+		cat "$detail"
+	fi
+done >"$TMP/results"
+
+cat "$TMP/results"
+failures=$((failures + $(grep -c '^FAIL' "$TMP/results")))
+finish
