@@ -528,11 +528,29 @@ static int expired(const struct conntab *t, const struct conn *c, int64_t now, u
 	}
 }
 
+/* Remove the expired entries collected by the sweep; their index slots are
+ * prefetched a few ahead, since expiry hits them in random order. */
+static void remove_expired(struct conntab *t, const uint32_t *list, int n, int64_t now)
+{
+	for (int j = 0; j < n && j < 4; j++)
+		__builtin_prefetch(&t->index[t->ents[list[j]].tag & t->mask]);
+	for (int j = 0; j < n; j++) {
+		if (j + 4 < n)
+			__builtin_prefetch(&t->index[t->ents[list[j + 4]].tag & t->mask]);
+		struct conn *c = &t->ents[list[j]];
+		uint32_t reason;
+		expired(t, c, now, &reason);
+		conn_remove(t, c, reason, now);
+	}
+}
+
 void conntab_tick(struct conntab *t, int64_t now)
 {
 	uint32_t k = t->cfg.window_ticks;
 	uint32_t slot = (uint32_t)(t->nticks % k);
 	size_t stride = ring_stride(t);
+	uint32_t gone[256];
+	int ngone = 0;
 	for (uint64_t i = 0; i < t->hiwater; i++) {
 		struct conn *c = &t->ents[i];
 		if (!c->family)
@@ -545,9 +563,15 @@ void conntab_tick(struct conntab *t, int64_t now)
 			r->base[d] = c->pl[d];
 		}
 		uint32_t reason;
-		if (expired(t, c, now, &reason))
-			conn_remove(t, c, reason, now);
+		if (expired(t, c, now, &reason)) {
+			gone[ngone++] = (uint32_t)i;
+			if (ngone == (int)(sizeof gone / sizeof gone[0])) {
+				remove_expired(t, gone, ngone, now);
+				ngone = 0;
+			}
+		}
 	}
+	remove_expired(t, gone, ngone, now);
 	double secs = (double)k * (double)t->cfg.tick_us / 1e6;
 	for (int d = 0; d < 2; d++) {
 		t->gring[slot][d] = t->st.pl[d] - t->gbase[d];

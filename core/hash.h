@@ -22,25 +22,23 @@ static inline uint64_t hash_load64(const uint8_t *p)
 	return v;
 }
 
-/* Endpoints (a, pa) and (b, pb) of family fam; key[4] random. */
+/* One endpoint, keyed.  The port goes in after the keyed product: mixed
+ * into an address word, sender-chosen pairs would collide whatever the key. */
+static inline uint64_t hash_endpoint(const uint64_t key[4], const uint8_t *a, uint16_t pa)
+{
+	return hash_mum(hash_load64(a) ^ key[0], hash_load64(a + 8) ^ key[1]) ^ pa;
+}
+
+/* Endpoints (a, pa) and (b, pb) of family fam; key[4] random.  Symmetric
+ * by construction (f(x, y) + f(y, x)), so no branch on which endpoint
+ * sorts first: that branch is a coin flip per packet. */
 static inline uint64_t hash_endpoints(const uint64_t key[4], int fam,
                                       const uint8_t *a, uint16_t pa,
                                       const uint8_t *b, uint16_t pb)
 {
-	uint64_t a0 = hash_load64(a), a1 = hash_load64(a + 8);
-	uint64_t b0 = hash_load64(b), b1 = hash_load64(b + 8);
-	/* order the endpoints so that both directions hash alike */
-	if (a0 > b0 || (a0 == b0 && (a1 > b1 || (a1 == b1 && pa > pb)))) {
-		uint64_t t;
-		t = a0, a0 = b0, b0 = t;
-		t = a1, a1 = b1, b1 = t;
-		uint16_t tp = pa;
-		pa = pb, pb = tp;
-	}
-	uint64_t h = hash_mum(a0 ^ key[0], a1 ^ key[1]);
-	h ^= hash_mum(b0 ^ key[2], b1 ^ key[3]);
-	uint64_t ports = (uint64_t)pa << 32 | (uint64_t)pb << 16 | (uint64_t)fam;
-	return hash_mum(h ^ key[1], ports ^ key[0] ^ 0x9e3779b97f4a7c15ull);
+	uint64_t x = hash_endpoint(key, a, pa), y = hash_endpoint(key, b, pb);
+	uint64_t h = hash_mum(x ^ key[2], y ^ key[3]) + hash_mum(y ^ key[2], x ^ key[3]);
+	return hash_mum(h ^ (uint64_t)fam, key[0] ^ 0x9e3779b97f4a7c15ull);
 }
 
 #endif
