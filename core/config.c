@@ -128,18 +128,11 @@ struct parse_state {
 	char *err;
 	size_t errlen;
 	int failed;
-	struct output_cfg *cur;   /* the [output] section being read */
-	char section[256];
+	int in_section;           /* a section header has been read */
+	struct output_cfg *cur;   /* the [output] section being read, or NULL in [core] */
+	unsigned char core_seen[sizeof core_keys / sizeof core_keys[0]];
+	char *long_value;         /* see reader() */
 };
-
-static char *reader(char *str, int num, void *stream)
-{
-	struct parse_state *ps = stream;
-	char *r = fgets(str, num, ps->f);
-	if (r)
-		ps->line++;
-	return r;
-}
 
 static int fail(struct parse_state *ps, const char *key, const char *why)
 {
@@ -182,37 +175,130 @@ static int valid_name(const char *s)
 	return 1;
 }
 
-/* The handler is also called with a NULL name at each new section
- * (INI_CALL_HANDLER_ON_NEW_SECTION) only in some builds: do not rely on it;
- * a section is taken when its first key arrives, or checked at the end. */
-static int handler(void *user, const char *section, const char *name, const char *value)
+/* A section header, seen by the reader on its own line: the system inih
+ * calls the handler only for keys, so an empty or misnamed section would
+ * otherwise go unnoticed, or be reported at its first key's line. */
+static void section(struct parse_state *ps, const char *line)
+{
+	struct config *c = ps->c;
+	const char *close = strchr(line, ']');
+	if (!close)
+		return; /* inih reports the syntax error */
+	char name[256];
+	size_t n = (size_t)(close - line - 1);
+	if (n >= sizeof name) {
+		fail(ps, NULL, "section name too long");
+		return;
+	}
+	memcpy(name, line + 1, n);
+	name[n] = 0;
+	char *b = name, *e = name + n;
+	while (*b == ' ' || *b == '\t')
+		b++;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = 0;
+	ps->in_section = 1;
+	ps->cur = NULL;
+	if (!strcmp(b, "core"))
+		return;
+	if (strncmp(b, "output", 6) || (b[6] != ' ' && b[6] != '\t')) {
+		fail(ps, NULL, "unknown section (use [core] or [output NAME])");
+		return;
+	}
+	const char *o = b + 7;
+	while (*o == ' ' || *o == '\t')
+		o++;
+	if (!valid_name(o)) {
+		fail(ps, NULL, "section [output NAME]: NAME must be letters, digits, '-', '_' or '.'");
+		return;
+	}
+	for (size_t i = 0; i < c->noutputs; i++)
+		if (!strcmp(c->outputs[i].name, o)) {
+			fail(ps, NULL, "duplicate output name");
+			return;
+		}
+	ps->cur = new_output(c, o);
+	ps->cur->file = ps->path;
+	ps->cur->line = ps->line;
+}
+
+/* The value of a line too long for inih's line buffer (Debian's is 200
+ * bytes, fixed at build time): the reader hands inih "key = LONG_MARK"
+ * and the handler takes the real value from here. */
+#define LONG_MARK "\x01"
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len = getline(&line, &cap, ps->f);
+	if (len < 0) {
+		free(line);
+		return NULL;
+	}
+	ps->line++;
+	const char *l = line;
+	while (*l == ' ' || *l == '\t')
+		l++;
+	if (*l == '[' && !ps->failed)
+		section(ps, l);
+	free(ps->long_value);
+	ps->long_value = NULL;
+	if (len + 1 < num) {
+		memcpy(str, line, (size_t)len + 1);
+		free(line);
+		return str;
+	}
+	if (*l == ';' || *l == '#') {
+		snprintf(str, (size_t)num, ";\n"); /* a long comment stays one */
+		free(line);
+		return str;
+	}
+	/* key = value, with inih's rules: the key ends at '=' or ':', the
+	 * value loses its inline comment (" ;") and surrounding blanks */
+	char *eq = strpbrk(line, "=:");
+	size_t klen = eq ? (size_t)(eq - line) : 0;
+	if (!eq || klen + sizeof LONG_MARK + 4 > (size_t)num) {
+		free(line);
+		fail(ps, NULL, "line too long");
+		return NULL;
+	}
+	char *v = eq + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (char *c = v; *c; c++)
+		if (*c == ';' && (c[-1] == ' ' || c[-1] == '\t')) {
+			*c = 0;
+			break;
+		}
+	size_t vl = strlen(v);
+	while (vl && (v[vl - 1] == '\n' || v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		v[--vl] = 0;
+	ps->long_value = xstrdup(v);
+	snprintf(str, (size_t)num, "%.*s= " LONG_MARK "\n", (int)klen, line);
+	free(line);
+	return str;
+}
+
+static int core_index(const char *key)
+{
+	for (size_t i = 0; i < sizeof core_keys / sizeof core_keys[0]; i++)
+		if (!strcmp(core_keys[i].name, key))
+			return (int)i;
+	return -1;
+}
+
+static int handler(void *user, const char *section_name, const char *name, const char *value)
 {
 	struct parse_state *ps = user;
-	struct config *c = ps->c;
-	if (ps->failed)
+	(void)section_name;
+	if (ps->failed || !name)
 		return 1;
-	if (strcmp(section, ps->section)) {
-		/* first key of a new section */
-		snprintf(ps->section, sizeof ps->section, "%s", section);
-		ps->cur = NULL;
-		if (!strncmp(section, "output", 6) && (section[6] == ' ' || section[6] == '\t')) {
-			const char *n = section + 7;
-			while (*n == ' ' || *n == '\t')
-				n++;
-			if (!valid_name(n))
-				return fail(ps, NULL, "section [output NAME]: NAME must be letters, digits, '-', '_' or '.'");
-			for (size_t i = 0; i < c->noutputs; i++)
-				if (!strcmp(c->outputs[i].name, n))
-					return fail(ps, NULL, "duplicate output name");
-			ps->cur = new_output(c, n);
-			ps->cur->file = ps->path;
-			ps->cur->line = ps->line;
-		} else if (strcmp(section, "core")) {
-			return fail(ps, NULL, "unknown section (use [core] or [output NAME])");
-		}
-	}
-	if (!name)
-		return 1;
+	if (ps->long_value && !strcmp(value, LONG_MARK))
+		value = ps->long_value;
+	if (!ps->in_section)
+		return fail(ps, name, "outside any section (put it under [core] or [output NAME])");
 	if (ps->cur) {
 		if (!strcmp(name, "plugin")) {
 			if (ps->cur->plugin)
@@ -229,8 +315,11 @@ static int handler(void *user, const char *section, const char *name, const char
 		add_kv(ps->cur, name, value, ps->line);
 		return 1;
 	}
+	int k = core_index(name);
+	if (k >= 0 && ps->core_seen[k]++)
+		return fail(ps, name, "given twice");
 	const char *why;
-	if (config_set_core(c, name, value, &why) < 0)
+	if (config_set_core(ps->c, name, value, &why) < 0)
 		return fail(ps, name, why);
 	return 1;
 }
@@ -246,6 +335,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	size_t before = c->noutputs;
 	int r = ini_parse_stream(reader, &ps, handler, &ps);
 	fclose(ps.f);
+	free(ps.long_value);
 	if (!ps.failed && r > 0) {
 		ps.line = r;
 		fail(&ps, NULL, "syntax error (expected [section] or key = value)");
@@ -278,19 +368,19 @@ int config_add_spec(struct config *c, const char *spec, char *err, size_t errlen
 		return -1;
 	}
 	/* the name of an -o output is its plugin's, numbered when repeated */
-	char name[128];
-	const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
-	snprintf(name, sizeof name, "%.100s", base);
-	char *dot = strstr(name, ".so");
-	if (dot)
-		*dot = 0;
+	char base[128], name[160];
+	snprintf(base, sizeof base, "%.100s", strrchr(s, '/') ? strrchr(s, '/') + 1 : s);
+	size_t bl = strlen(base);
+	if (bl > 3 && !strcmp(base + bl - 3, ".so"))
+		base[bl - 3] = 0;
+	snprintf(name, sizeof name, "%s", base);
 	for (int n = 2;; n++) {
 		int clash = 0;
 		for (size_t i = 0; i < c->noutputs; i++)
 			clash |= !strcmp(c->outputs[i].name, name);
 		if (!clash)
 			break;
-		snprintf(name, sizeof name, "%.100s-%d", base, n);
+		snprintf(name, sizeof name, "%s-%d", base, n);
 	}
 	struct output_cfg *o = new_output(c, name);
 	o->plugin = xstrdup(s);

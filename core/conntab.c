@@ -54,7 +54,8 @@ static void service_ports_init(void)
 {
 	/* Ports where a server listens, from IANA's registry, picked for how
 	 * often they carry long-lived traffic; a port here beats an ephemeral
-	 * or a lower port when telling server from client. */
+	 * or a lower port when telling server from client.  None lies in the
+	 * ephemeral ranges, where clients' ports come from. */
 	static const uint16_t ports[] = {
 		20, 21, 22, 23, 25, 43, 53, 70, 79, 80, 88, 110, 111, 113, 119, 123,
 		135, 139, 143, 161, 179, 194, 389, 427, 443, 444, 445, 465, 497, 502,
@@ -67,7 +68,7 @@ static void service_ports_init(void)
 		6667, 6668, 6669, 6697, 7000, 7001, 7199, 7474, 8000, 8008, 8009, 8080,
 		8081, 8086, 8088, 8096, 8181, 8200, 8300, 8301, 8443, 8500, 8883, 8888,
 		9000, 9042, 9090, 9091, 9092, 9093, 9100, 9200, 9300, 9418, 9443, 9999,
-		10050, 10051, 11211, 15672, 25565, 27017, 27018, 28015, 50000, 50070,
+		10050, 10051, 11211, 15672, 25565, 27017, 27018, 28015,
 	};
 	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
 		service_ports[ports[i] / 8] |= (uint8_t)(1u << (ports[i] % 8));

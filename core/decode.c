@@ -74,6 +74,8 @@ static enum decode_result tcp(const uint8_t *p, uint32_t len, uint32_t seglen,
 static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
                                int depth, struct pkt *out)
 {
+	if (wirelen < 20)
+		return DECODE_INVALID; /* the datagram itself is shorter than a header */
 	if (len < 20)
 		return DECODE_TRUNCATED;
 	uint32_t ihl = (uint32_t)(p[0] & 0x0f) * 4;
@@ -130,11 +132,15 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		return DECODE_FRAGMENT;
 	const uint8_t *g = p + ihl;
 	uint32_t glen = avail - ihl;
+	if (tot - ihl < 4)
+		return DECODE_INVALID;
 	if (glen < 4)
 		return DECODE_TRUNCATED;
 	if ((g[1] & 0x07) != 0)
 		return DECODE_UNSUPPORTED; /* version 1 (PPTP) carries PPP */
 	uint32_t off = 4 + ((g[0] & 0x80) ? 4 : 0) + ((g[0] & 0x20) ? 4 : 0) + ((g[0] & 0x10) ? 4 : 0);
+	if (tot - ihl < off)
+		return DECODE_INVALID;
 	if (glen < off)
 		return DECODE_TRUNCATED;
 	uint16_t et = get16(g + 2);
@@ -154,6 +160,8 @@ static int ipv6_ext(uint8_t nh)
 static enum decode_result ipv6(const uint8_t *p, uint32_t len, uint32_t wirelen,
                                int depth, struct pkt *out)
 {
+	if (wirelen < 40)
+		return DECODE_INVALID;
 	if (len < 40)
 		return DECODE_TRUNCATED;
 	if ((p[0] >> 4) != 6)

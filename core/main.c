@@ -520,8 +520,11 @@ int main(int argc, char **argv)
 	}
 	if (cfgfile) {
 		struct stat st;
-		if (stat(cfgfile, &st) == 0 && (st.st_mode & S_IWOTH) && !S_ISCHR(st.st_mode)) {
-			msg("%s: refusing a configuration file writable by everyone", cfgfile);
+		/* as sshd's StrictModes: a file that names the code tcptrack
+		 * loads must not be writable by others */
+		if (stat(cfgfile, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) && S_ISREG(st.st_mode)) {
+			msg("%s: refusing a configuration file writable by %s", cfgfile,
+			    (st.st_mode & S_IWOTH) ? "everyone" : "its group");
 			return EXIT_CONFIG;
 		}
 		if (config_load(cfg, cfgfile, err, sizeof err) < 0) {

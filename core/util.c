@@ -105,7 +105,15 @@ static int number(const char *s, double *v, const char **end)
 {
 	while (isspace((unsigned char)*s))
 		s++;
-	if (!isdigit((unsigned char)*s) && !(*s == '.' && isdigit((unsigned char)s[1])))
+	/* plain decimal only: strtod would also take hex and exponents */
+	const char *q = s;
+	while (isdigit((unsigned char)*q))
+		q++;
+	if (*q == '.')
+		for (q++; isdigit((unsigned char)*q);)
+			q++;
+	if (q == s || (q == s + 1 && *s == '.') || *q == 'x' || *q == 'X' ||
+	    ((*q == 'e' || *q == 'E') && (isdigit((unsigned char)q[1]) || q[1] == '+' || q[1] == '-')))
 		return -1;
 	char *e;
 	errno = 0;
