@@ -35,6 +35,7 @@ static volatile sig_atomic_t got_hup, got_stop;
 static int64_t next_tick, tick_us;
 static int64_t deadline;   /* earliest of next_tick and the plugins' */
 static int show_progress;
+static int exit_code;      /* the status after a clean stop (0, or why it stopped) */
 
 struct batch {
 	int n;
@@ -345,7 +346,13 @@ static void loop_live(void)
 		if (r < 0 && errno != EINTR)
 			fatal(EXIT_OSERR, "poll: %s", strerror(errno));
 		if (r > 0 && (fds[0].revents & (POLLERR | POLLNVAL))) {
-			msg("capture: %s: the interface went away", input_name);
+			/* a vanished interface: say so and stop cleanly, with
+			 * every output flushed, rather than spin on the error */
+			int got = pcap_dispatch(pc, 1, on_packet, (u_char *)&b);
+			process_batch(&b);
+			msg("capture: %s: %s", input_name,
+			    got < 0 ? pcap_geterr(pc) : "the interface went down or away");
+			exit_code = EXIT_UNAVAILABLE;
 			break;
 		}
 		/* drain what the kernel has, a bounded number of batches at a time */
@@ -354,6 +361,7 @@ static void loop_live(void)
 			process_batch(&b);
 			if (got == PCAP_ERROR) {
 				msg("capture: %s: %s", input_name, pcap_geterr(pc));
+				exit_code = EXIT_UNAVAILABLE;
 				core.quit = 1;
 				break;
 			}
@@ -692,5 +700,5 @@ int main(int argc, char **argv)
 	pcap_close(pc);
 	free(ifname);
 	config_free(cfg);
-	return 0;
+	return exit_code;
 }
