@@ -525,6 +525,11 @@ static int expired(const struct conntab *t, const struct conn *c, int64_t now, u
 		return idle >= t->cfg.linger_us;
 	default:
 		*reason = TT_RM_IDLE;
+		/* picked up mid-stream and heard from one side only (often the
+		 * last ACK of a connection already gone): as short-lived as a
+		 * handshake that was never answered */
+		if ((c->flags & TT_CONN_MIDSTREAM) && (!c->pk[0] || !c->pk[1]))
+			return idle >= t->cfg.syn_timeout_us;
 		return t->cfg.idle_timeout_us > 0 && idle >= t->cfg.idle_timeout_us;
 	}
 }

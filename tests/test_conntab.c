@@ -521,8 +521,26 @@ static void test_timeouts(void)
 	      "the REMOVED event carries the time and final counts");
 	conntab_free(t);
 
+	/* picked up mid-stream and heard from one side only: the SYN timeout;
+	 * once both sides spoke, the idle timeout */
+	t = table(&cfg);
+	c = tx(t, p4(CLI, 40000, SRV, 80, TCPF_ACK, 0), T);
+	uint64_t oneway = idof(c);
+	tx(t, p4(CLI, 40001, SRV, 80, TCPF_ACK, 10), T);
+	c = tx(t, p4(SRV, 80, CLI, 40001, TCPF_ACK, 10), T);
+	uint64_t twoway = idof(c);
+	conntab_tick(t, T + 30 * SEC - 1);
+	CHECK(!removed(oneway, 0), "one-sided mid-stream: kept until the SYN timeout");
+	conntab_tick(t, T + 30 * SEC);
+	CHECK(removed(oneway, TT_RM_IDLE) == 1, "one-sided mid-stream: gone at the SYN timeout");
+	CHECK(!removed(twoway, 0), "mid-stream heard both ways: not at the SYN timeout");
+	conntab_tick(t, T + 300 * SEC);
+	CHECK(removed(twoway, TT_RM_IDLE) == 1, "mid-stream heard both ways: the idle timeout");
+	conntab_free(t);
+
 	/* idle_timeout 0: established connections never time out */
 	cfg.idle_timeout_us = 0;
+	nev = 0;
 	t = table(&cfg);
 	established(t, CLI, 7, SRV, 80);
 	conntab_tick(t, 1000000 * SEC);
