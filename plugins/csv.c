@@ -60,6 +60,8 @@ struct csv {
 	size_t gmask, gcount;
 	int64_t open_interval; /* start of the interval being filled */
 	uint64_t reported_lost;
+	const char *state_names[TT_NSTATES];
+	size_t state_len[TT_NSTATES];
 };
 
 static const char *const keys[] = {"mode", "file", "interval", "group_by", "flush", "append", NULL};
@@ -107,6 +109,10 @@ static int csv_create(const struct tt_host *host, struct tt_ctx *ctx, const char
 		return -ENOMEM;
 	c->host = host;
 	c->ctx = ctx;
+	for (unsigned i = 0; i < TT_NSTATES; i++) {
+		c->state_names[i] = host->state_name(i);
+		c->state_len[i] = strlen(c->state_names[i]);
+	}
 	c->interval_us = 60000000;
 	c->flush_us = 1000000;
 	c->file = strdup("-");
@@ -288,8 +294,8 @@ static size_t put_conn_fields(struct csv *c, char *p, const struct tt_conn *v,
 	p[n++] = ',';
 	n += fmt_u64(p + n, v->server_port);
 	p[n++] = ',';
-	const char *st = c->host->state_name(v->state);
-	size_t sl = strlen(st);
+	const char *st = v->state < TT_NSTATES ? c->state_names[v->state] : "?";
+	size_t sl = v->state < TT_NSTATES ? c->state_len[v->state] : 1;
 	memcpy(p + n, st, sl);
 	n += sl;
 	const uint64_t nums[6] = {c2s->packets, c2s->bytes, c2s->payload, s2c->packets, s2c->bytes, s2c->payload};

@@ -16,12 +16,24 @@ static const char digit_pairs[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-size_t fmt_u64(char *p, uint64_t v)
+static unsigned ndigits(uint64_t v)
 {
-	/* two digits per division: rows of a million connections are mostly
-	 * numbers */
-	char tmp[24];
-	char *e = tmp + sizeof tmp, *q = e;
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+	};
+	/* log10 from the bit length (1233/4096 ~ log10(2)), then one correction */
+	uint64_t w = v | 1; /* 0 has one digit; no power of 10 is odd */
+	unsigned bits = 64 - (unsigned)__builtin_clzll(w);
+	unsigned n = (bits * 1233) >> 12;
+	return n + 1 - (w < pow10[n]);
+}
+
+/* the last digits of v, two at a time, ending at q */
+static void digits_back(char *q, uint64_t v)
+{
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100);
 		v /= 100;
@@ -34,8 +46,14 @@ size_t fmt_u64(char *p, uint64_t v)
 	} else {
 		*--q = (char)('0' + v);
 	}
-	size_t n = (size_t)(e - q);
-	memcpy(p, q, n);
+}
+
+size_t fmt_u64(char *p, uint64_t v)
+{
+	/* written in place, two digits per division: a million-row log is
+	 * mostly numbers */
+	unsigned n = ndigits(v);
+	digits_back(p + n, v);
 	return n;
 }
 
@@ -48,11 +66,10 @@ size_t fmt_time_us(char *p, int64_t us)
 	}
 	n += fmt_u64(p + n, (uint64_t)us / 1000000);
 	p[n++] = '.';
-	uint32_t f = (uint32_t)((uint64_t)us % 1000000);
-	for (int i = 5; i >= 0; i--) {
-		p[n + (size_t)i] = (char)('0' + f % 10);
-		f /= 10;
-	}
+	unsigned f = (unsigned)((uint64_t)us % 1000000);
+	memcpy(p + n, digit_pairs + 2 * (f / 10000), 2);
+	memcpy(p + n + 2, digit_pairs + 2 * (f / 100 % 100), 2);
+	memcpy(p + n + 4, digit_pairs + 2 * (f % 100), 2);
 	return n + 6;
 }
 
@@ -75,9 +92,19 @@ static size_t fmt_v4(char *p, const uint8_t *a)
 {
 	size_t n = 0;
 	for (int i = 0; i < 4; i++) {
+		unsigned b = a[i];
 		if (i)
 			p[n++] = '.';
-		n += fmt_u64(p + n, a[i]);
+		if (b >= 100) {
+			p[n++] = (char)('0' + b / 100);
+			memcpy(p + n, digit_pairs + 2 * (b % 100), 2);
+			n += 2;
+		} else if (b >= 10) {
+			memcpy(p + n, digit_pairs + 2 * b, 2);
+			n += 2;
+		} else {
+			p[n++] = (char)('0' + b);
+		}
 	}
 	p[n] = 0;
 	return n;

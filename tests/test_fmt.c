@@ -1,0 +1,134 @@
+/*
+ * The plugins' formatting helpers give exactly what libc would (numbers as
+ * printf, addresses as inet_ntop, times as seconds.micros), and the id map
+ * keeps every record through growth and deletion.
+ */
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "tap.h"
+
+static void test_u64(void)
+{
+	char b[32], c[32];
+	uint64_t v = 1;
+	for (int i = 0; i < 64; i++, v *= 2)
+		for (int d = -2; d <= 2; d++) {
+			uint64_t x = v + (uint64_t)(int64_t)d;
+			b[fmt_u64(b, x)] = 0;
+			snprintf(c, sizeof c, "%llu", (unsigned long long)x);
+			CHECK(!strcmp(b, c), "fmt_u64(%s) gave %s", c, b);
+		}
+	v = 1;
+	for (int i = 0; i < 20; i++, v *= 10)
+		for (int d = -1; d <= 1; d++) {
+			uint64_t x = v + (uint64_t)(int64_t)d;
+			b[fmt_u64(b, x)] = 0;
+			snprintf(c, sizeof c, "%llu", (unsigned long long)x);
+			CHECK(!strcmp(b, c), "fmt_u64(%s) gave %s", c, b);
+		}
+	b[fmt_u64(b, UINT64_MAX)] = 0;
+	CHECK(!strcmp(b, "18446744073709551615"), "fmt_u64(max) gave %s", b);
+}
+
+static void test_time(void)
+{
+	static const int64_t tv[] = {0, 1, 999999, 1000000, 1700000000000017LL, -1500000, 123456789012345LL};
+	char b[64], c[64];
+	for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++) {
+		b[fmt_time_us(b, tv[i])] = 0;
+		long long s = tv[i] < 0 ? -tv[i] : tv[i];
+		snprintf(c, sizeof c, "%s%lld.%06lld", tv[i] < 0 ? "-" : "", s / 1000000, s % 1000000);
+		CHECK(!strcmp(b, c), "fmt_time_us gave %s, want %s", b, c);
+	}
+}
+
+static void test_addr(void)
+{
+	char b[64], c[64];
+	for (int x = 0; x < 256; x++) {
+		uint8_t a[16] = {(uint8_t)x, (uint8_t)(255 - x), (uint8_t)(x / 3), (uint8_t)(x % 10)};
+		b[fmt_addr(b, 4, a)] = 0;
+		inet_ntop(AF_INET, a, c, sizeof c);
+		CHECK(!strcmp(b, c), "IPv4 %s gave %s", c, b);
+	}
+	/* IPv6: random addresses with runs of zeros, IPv4-mapped and
+	 * -compatible ones, the unspecified address: as inet_ntop */
+	srand(1);
+	int bad = 0;
+	for (int it = 0; it < 200000 && bad < 5; it++) {
+		uint8_t a[16];
+		for (int i = 0; i < 16; i++)
+			a[i] = rand() % 4 == 0 ? (uint8_t)rand() : 0;
+		if (it % 7 == 0)
+			memset(a, 0, 10), a[10] = a[11] = 0xff;
+		if (it % 11 == 0)
+			memset(a, 0, 12);
+		if (it % 13 == 0)
+			memset(a, 0, 16);
+		fmt_addr(b, 6, a);
+		inet_ntop(AF_INET6, a, c, sizeof c);
+		if (strcmp(b, c)) {
+			bad++;
+			CHECK(0, "IPv6 %s gave %s", c, b);
+		}
+	}
+}
+
+static void test_csv_field(void)
+{
+	char b[64];
+	b[fmt_csv_field(b, "plain")] = 0;
+	CHECK(!strcmp(b, "plain"), "plain field: %s", b);
+	b[fmt_csv_field(b, "a,\"b\"")] = 0;
+	CHECK(!strcmp(b, "\"a,\"\"b\"\"\""), "quoted field: %s", b);
+}
+
+static void test_idmap(void)
+{
+	struct idmap m;
+	CHECK(idmap_init(&m, sizeof(uint64_t)) == 0, "idmap_init");
+	enum { N = 50000 };
+	for (uint64_t id = 1; id <= N; id++)
+		*(uint64_t *)idmap_put(&m, id * 7919) = id;
+	for (uint64_t id = 1; id <= N; id += 2)
+		idmap_del(&m, id * 7919);
+	int bad = 0;
+	for (uint64_t id = 1; id <= N; id++) {
+		uint64_t *r = idmap_get(&m, id * 7919);
+		if ((id % 2) ? r != NULL : (!r || *r != id))
+			bad++;
+	}
+	CHECK(bad == 0 && m.count == N / 2, "idmap after growth and deletion: %d wrong, %zu kept", bad, m.count);
+	idmap_free(&m);
+}
+
+static void test_wfile(void)
+{
+	struct wfile w;
+	int fresh;
+	CHECK(wfile_init(&w, 64) == 0, "wfile_init");
+	CHECK(wfile_open(&w, "/dev/full", 0, &fresh) == 0, "open /dev/full");
+	for (int i = 0; i < 10; i++) {
+		char *p = wfile_reserve(&w, 16);
+		memcpy(p, "row,of,data\n", 12);
+		wfile_commit(&w, 12);
+	}
+	wfile_flush(&w);
+	CHECK(w.rows_lost == 10 && w.failing, "a full disk: %llu rows counted lost", (unsigned long long)w.rows_lost);
+	wfile_free(&w);
+}
+
+int main(void)
+{
+	test_u64();
+	test_time();
+	test_addr();
+	test_csv_field();
+	test_idmap();
+	test_wfile();
+	DONE();
+}
