@@ -536,19 +536,10 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 /* How many packets ahead an entry is prefetched: enough to cover a memory
  * miss, few enough that the prefetches fit the core's fill buffers. */
 #define PREFETCH_AHEAD 16
-#define BATCH_MAX 256
 
-void conntab_batch(struct conntab *t, const struct pkt *p, const int64_t *ts,
-                   const uint8_t *tcp, int n, struct conntab_clock *clk)
+void conntab_batch(struct conntab *t, const struct pkt *p, const uint64_t *h,
+                   const int64_t *ts, const uint8_t *tcp, int n, struct conntab_clock *clk)
 {
-	uint64_t h[BATCH_MAX];
-	if (n > BATCH_MAX)
-		n = BATCH_MAX;
-	for (int i = 0; i < n; i++)
-		if (tcp[i]) {
-			h[i] = conntab_hash(t, &p[i]);
-			__builtin_prefetch(&t->index[tag_of(h[i]) & t->mask]);
-		}
 	for (int i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		if (tcp[i])
 			conntab_prefetch_entry(t, h[i]);

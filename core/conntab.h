@@ -78,12 +78,13 @@ struct conntab_clock {
 	void *arg;
 };
 
-/* Count a batch of decoded packets in order.  tcp[i] is 0 for a packet that
- * is not TCP: only its time counts.  The batch hashes every key and
- * prefetches its index slot, then walks the packets prefetching entries a
- * few ahead, so it waits for memory once per batch, not once per packet. */
-void conntab_batch(struct conntab *t, const struct pkt *p, const int64_t *ts,
-                   const uint8_t *tcp, int n, struct conntab_clock *clk);
+/* Count a batch of decoded packets in order; h[i] is conntab_hash() of
+ * p[i], whose index slot the caller prefetched (conntab_prefetch_slot) as it
+ * decoded.  tcp[i] is 0 for a packet that is not TCP: only its time counts.
+ * Entries are prefetched a few packets ahead, so the batch waits for memory
+ * about once, not once per packet. */
+void conntab_batch(struct conntab *t, const struct pkt *p, const uint64_t *h,
+                   const int64_t *ts, const uint8_t *tcp, int n, struct conntab_clock *clk);
 
 /* Sample rates for the tick that ends at now, then expire what timed out. */
 void conntab_tick(struct conntab *t, int64_t now);

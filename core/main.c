@@ -40,6 +40,7 @@ static int exit_code;      /* the status after a clean stop (0, or why it stoppe
 struct batch {
 	int n;
 	int64_t ts[BATCH];
+	uint64_t h[BATCH];
 	uint8_t tcp[BATCH];  /* 0: not TCP, only its time counts */
 	struct pkt p[BATCH];
 };
@@ -109,8 +110,8 @@ static void run_timers(int64_t t)
 
 /* ---- packets ---- */
 
-/* The pcap callback: decode into the batch.  Every packet keeps its place,
- * so time advances in packet order. */
+/* The pcap callback: decode into the batch, hash, prefetch the index
+ * slot.  Every packet keeps its place, so time advances in packet order. */
 static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	struct batch *b = (struct batch *)user;
@@ -119,6 +120,11 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char 
 	enum decode_result r = decode(dlt, data, hdr->caplen, hdr->len, &b->p[i]);
 	b->tcp[i] = r == DECODE_TCP;
 	core.decode_counts[r]++;
+	if (r == DECODE_TCP) {
+		/* start loading the index slot now: the batch reads it later */
+		b->h[i] = conntab_hash(core.tab, &b->p[i]);
+		conntab_prefetch_slot(core.tab, b->h[i]);
+	}
 }
 
 static void clock_advance(void *arg, int64_t ts)
@@ -142,7 +148,7 @@ static void process_batch(struct batch *b)
 	clk.arg = &clk;
 	/* the timers may move the deadline: keep clk's copy in step */
 	batch_clock = &clk;
-	conntab_batch(core.tab, b->p, b->ts, b->tcp, b->n, &clk);
+	conntab_batch(core.tab, b->p, b->h, b->ts, b->tcp, b->n, &clk);
 	batch_clock = NULL;
 	if (!core.live)
 		core.now_us = clk.now;
