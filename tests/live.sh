@@ -12,10 +12,15 @@ in_b iperf3 -s -D -1 -B "$ADDR_B" -p 5201 --logfile "$TMP/iperf-s.log" || skip "
 ip netns exec "$NS_B" "$TCPTRACK" -i "$IF_B" -o "csv:mode=connections,file=$TMP/live.csv" \
 	-o "csv:mode=intervals,interval=1s,file=$TMP/int.csv" 2>"$TMP/err" &
 tpid=$!
+# and on every interface at once (-i any: Linux cooked capture)
+ip netns exec "$NS_B" "$TCPTRACK" -i any -o "csv:mode=connections,file=$TMP/any.csv" 2>"$TMP/err-any" &
+apid=$!
 sleep 1
 in_a iperf3 -c "$ADDR_B" -p 5201 -t 3 -b 20M -J > "$TMP/iperf.json" 2>&1 || fail "iperf3 client: $(tail -n 5 "$TMP/iperf.json")"
 sleep 2.5   # past the closed linger (2 s): the connections leave the table
-kill -TERM $tpid
+kill -TERM $tpid $apid
+wait $apid
+arc=$?
 wait $tpid
 rc=$?
 [ $rc -eq 0 ] && pass "SIGTERM: exit 0" || fail "exit $rc: $(cat "$TMP/err")"
@@ -40,4 +45,8 @@ isum=$(awk -F, 'NR > 1 && $6 == 5201 { s += $10 } END { print s + 0 }' "$TMP/int
 csum=$(awk -F, 'NR > 1 && $6 == 5201 { s += $10 } END { print s + 0 }' "$TMP/live.csv")
 [ "$isum" -eq "$csum" ] && pass "interval log totals equal the connection log ($isum)" ||
 	fail "interval log $isum, connection log $csum"
+# -i any sees the same data connection (cooked headers, same counts)
+adata=$(awk -F, 'NR > 1 && $6 == 5201 { if ($10 > m) m = $10 } END { print m + 0 }' "$TMP/any.csv")
+[ $arc -eq 0 ] && [ "$adata" -eq "$data" ] && pass "-i any: data connection payload $adata" ||
+	fail "-i any: exit $arc, payload $adata (want $data): $(cat "$TMP/err-any")"
 finish
