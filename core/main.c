@@ -249,8 +249,12 @@ static void loop_file_fast(void)
 	struct batch b;
 	b.n = 0;
 	int interactive = host_interactive();
+	/* a pipe (-T -) may deliver slowly: take packets as they come, and
+	 * serve the plugins between them, rather than wait for a full batch */
+	int stream = core.input_size < 0;
+	int batch = stream ? 1 : BATCH;
 	for (unsigned iter = 0; !check_signals(); iter++) {
-		int r = pcap_dispatch(pc, BATCH, on_packet, (u_char *)&b);
+		int r = pcap_dispatch(pc, batch, on_packet, (u_char *)&b);
 		process_batch(&b);
 		if (r == 0 || r == PCAP_ERROR_BREAK)
 			break;
@@ -258,7 +262,7 @@ static void loop_file_fast(void)
 			read_error();
 			break;
 		}
-		if ((iter & 63) == 0) {
+		if (stream || (iter & 63) == 0) {
 			progress(0);
 			if (interactive || host_has_fds()) {
 				poll_plugins(0);
