@@ -197,15 +197,15 @@ static void progress(int done)
 {
 	static int64_t last;
 	static int shown;
-	if (!show_progress)
-		return;
 	int64_t t = now_monotonic_us();
 	if (!done && t - last < 250000)
 		return;
 	last = t;
 	FILE *f = pcap_file(pc);
-	if (f)
-		core.input_pos = ftell(f);
+	if (f && core.input_size > 0)
+		core.input_pos = ftell(f); /* also for the plugins' snapshots */
+	if (!show_progress)
+		return;
 	if (done) {
 		if (shown)
 			fprintf(stderr, "\r\033[K");
@@ -558,7 +558,8 @@ int main(int argc, char **argv)
 		config_set_core(cfg, "user", user, &why);
 	if (iface)
 		config_set_core(cfg, "interface", iface, &why);
-	if (optind < argc) {
+	int filter_from_cli = optind < argc;
+	if (filter_from_cli) {
 		char *f = join_args(argc - optind, argv + optind);
 		config_set_core(cfg, "filter", f, &why);
 		free(f);
@@ -574,10 +575,45 @@ int main(int argc, char **argv)
 		config_add_spec(cfg, isatty(STDOUT_FILENO) ? "top" : "csv:mode=connections,file=-",
 		                err, sizeof err);
 	}
+	/* the settings plugins may read from create() on */
+	struct tt_settings *st = &core.settings;
+	st->size = sizeof *st;
+	st->fast_average = cfg->fast_average;
+	st->live = !file;
+	st->refresh_us = cfg->refresh_us;
+	st->fast_interval_us = cfg->fast_interval_us;
+	st->average_us = cfg->average_us;
+	st->closed_linger_us = cfg->closed_linger_us;
+	st->syn_timeout_us = cfg->syn_timeout_us;
+	st->fin_timeout_us = cfg->fin_timeout_us;
+	st->idle_timeout_us = cfg->idle_timeout_us;
+	st->max_connections = cfg->max_connections;
+	st->replay_speed = cfg->replay_speed;
+	st->input = file ? file : cfg->interface;
+	st->filter = cfg->filter;
+
 	int r = host_load(cfg, err, sizeof err);
 	if (r) {
 		msg("%s", err);
 		return r;
+	}
+	/* what can be checked before any capture starts, is */
+	if (cfg->filter) {
+		pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
+		struct bpf_program prog;
+		if (dead && pcap_compile(dead, &prog, cfg->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			msg("%s%sfilter '%s': %s", filter_from_cli ? "" : cfgfile,
+			    filter_from_cli ? "" : ": key 'filter': ", cfg->filter, pcap_geterr(dead));
+			return filter_from_cli ? EXIT_USAGE : EXIT_CONFIG;
+		}
+		if (dead) {
+			pcap_freecode(&prog);
+			pcap_close(dead);
+		}
+	}
+	if (cfg->user && !getpwnam(cfg->user)) {
+		msg("%s%suser '%s': no such user", user ? "-Z: " : cfgfile, user ? "" : ": key 'user': ", cfg->user);
+		return user ? EXIT_USAGE : EXIT_CONFIG;
 	}
 	if (check_only) {
 		printf("%s: configuration OK (%zu output%s)\n", cfgfile ? cfgfile : "command line",
@@ -594,10 +630,10 @@ int main(int argc, char **argv)
 			msg("%s", err);
 			return EXIT_NOINPUT;
 		}
-		struct stat st;
+		struct stat sb;
 		core.input_size = -1;
-		if (strcmp(file, "-") && stat(file, &st) == 0 && S_ISREG(st.st_mode))
-			core.input_size = st.st_size;
+		if (strcmp(file, "-") && stat(file, &sb) == 0 && S_ISREG(sb.st_mode))
+			core.input_size = sb.st_size;
 	} else {
 		core.live = 1;
 		ifname = cfg->interface ? xstrdup(cfg->interface) : capture_default_interface(err, sizeof err);
@@ -646,22 +682,9 @@ int main(int argc, char **argv)
 	if (!core.tab)
 		fatal(EXIT_OSERR, "connection table: out of memory (max_connections = %llu)",
 		      (unsigned long long)cfg->max_connections);
-	struct tt_settings *st = &core.settings;
-	st->size = sizeof *st;
-	st->fast_average = cfg->fast_average;
 	st->live = core.live;
 	st->interactive = host_interactive();
-	st->refresh_us = cfg->refresh_us;
-	st->fast_interval_us = cfg->fast_interval_us;
-	st->average_us = cfg->average_us;
-	st->closed_linger_us = cfg->closed_linger_us;
-	st->syn_timeout_us = cfg->syn_timeout_us;
-	st->fin_timeout_us = cfg->fin_timeout_us;
-	st->idle_timeout_us = cfg->idle_timeout_us;
-	st->max_connections = cfg->max_connections;
-	st->replay_speed = cfg->replay_speed;
 	st->input = input_name;
-	st->filter = cfg->filter;
 
 	if (host_open(err, sizeof err) < 0) {
 		msg("%s", err);
