@@ -230,8 +230,10 @@ static void poll_plugins(int timeout_ms)
 			poll(NULL, 0, timeout_ms);
 		return;
 	}
-	if (poll(fds, (nfds_t)n, timeout_ms) > 0)
+	if (poll(fds, (nfds_t)n, timeout_ms) > 0) {
 		host_fd_ready(fds, n);
+		update_deadline(); /* a plugin may have asked for a snapshot */
+	}
 }
 
 /* pcap_dispatch() said -1: a damaged file is read up to the damage. */
@@ -275,6 +277,7 @@ static void loop_file_fast(void)
 }
 
 /* A file replayed on the packet clock at replay_speed times real time. */
+#define MAX_REPLAY_GAP 2e6 /* us of real time */
 static void loop_file_paced(double speed)
 {
 	struct batch b;
@@ -295,6 +298,12 @@ static void loop_file_paced(double speed)
 			wall0 = now_monotonic_us();
 			cap0 = ts;
 		}
+		/* a silence longer than MAX_REPLAY_GAP (a capture with years
+		 * between its packets) is shortened to that */
+		int64_t cap_at = cap0 + (int64_t)((double)(now_monotonic_us() - wall0) * speed);
+		if ((double)(ts - cap_at) / speed > MAX_REPLAY_GAP)
+			cap0 += ts - cap_at - (int64_t)(MAX_REPLAY_GAP * speed);
+		progress(0);
 		/* wait for the packet's time, keeping the view and timers going */
 		for (;;) {
 			int64_t cap_now = cap0 + (int64_t)((double)(now_monotonic_us() - wall0) * speed);
@@ -338,9 +347,7 @@ static void loop_live(void)
 		fds[0].revents = 0;
 		int n = 1 + host_pollfds(fds + 1, 32);
 		int64_t now = now_realtime_us();
-		int64_t wait = deadline - now;
-		if (wait < 0)
-			wait = 0;
+		int64_t wait = deadline > now ? deadline - now : 0; /* INT64_MIN: at once */
 		int ms = (int)((wait + 999) / 1000);
 		if (ms > 1000)
 			ms = 1000;
@@ -377,8 +384,10 @@ static void loop_live(void)
 			start_clock(now);
 		if (now >= deadline)
 			run_timers(now);
-		if (r > 0 && n > 1)
+		if (r > 0 && n > 1) {
 			host_fd_ready(fds + 1, n - 1);
+			update_deadline(); /* a plugin may have asked for a snapshot */
+		}
 		if (deadline == INT64_MIN)
 			run_timers(core.now_us);
 	}

@@ -1,0 +1,125 @@
+#!/bin/sh
+# The top view on live traffic: iperf3 at a fixed rate between two network
+# namespaces of our own; the view (in tmux, private socket) shows the
+# connection at iperf3's rate within 5%, pause freezes only the display, and
+# -f refreshes several times a second.
+. "$TESTS_SRCDIR/lib.sh"
+need_root
+need_cmd ip
+need_cmd iperf3
+need_cmd tmux
+
+NA=tttopa$$ NB=tttopb$$ VA=ttpa$$ VB=ttpb$$
+NVIEW=0
+SOCK=tttopl$$-0
+tm() { tmux -L "$SOCK" "$@"; }
+stop_tmux() { tm kill-server 2>/dev/null; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; }
+teardown() {
+	stop_tmux
+	[ -n "${IPERF_PID:-}" ] && kill "$IPERF_PID" 2>/dev/null
+	[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
+	ip netns del "$NA" 2>/dev/null
+	ip netns del "$NB" 2>/dev/null
+	true
+}
+add_cleanup teardown
+trap 'exit 130' INT TERM HUP
+ip netns add "$NA" && ip netns add "$NB" || skip "cannot make network namespaces"
+ip link add "$VA" type veth peer name "$VB" || skip "cannot make a veth pair"
+ip link set "$VA" netns "$NA" && ip link set "$VB" netns "$NB" &&
+	ip -n "$NA" addr add 10.77.0.1/24 dev "$VA" && ip -n "$NB" addr add 10.77.0.2/24 dev "$VB" &&
+	ip -n "$NA" link set "$VA" up && ip -n "$NB" link set "$VB" up &&
+	ip -n "$NA" link set lo up && ip -n "$NB" link set lo up || skip "cannot set up the namespaces"
+
+screen() { tm capture-pane -p; }
+wait_for() {
+	i=0
+	while [ $i -lt $((${2:-10} * 10)) ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# the row of the iperf3 data connection: sorted by rate, the first to port 5201
+data_row() { screen | grep -E ':5201 ' | head -1; }
+# rate_of ROW: its Rate column in bit/s
+rate_of() {
+	echo "$1" | awk '{ for (i = 4; i < NF; i++) if ($(i + 1) ~ /b\/s$/) {
+		m = $(i + 1) ~ /^Gb/ ? 1e9 : $(i + 1) ~ /^Mb/ ? 1e6 : $(i + 1) ~ /^kb/ ? 1e3 : 1
+		printf "%.0f\n", $i * m; exit } }'
+}
+
+# view ARGS...: tcptrack on the server's side, in namespace B
+view() {
+	stop_tmux
+	NVIEW=$((NVIEW + 1))
+	SOCK=tttopl$$-$NVIEW
+	tm -f /dev/null new-session -d -x 150 -y 20 \
+		"ip netns exec $NB env TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' -i $VB $*; sleep 600"
+}
+# iperf SECONDS: a fresh server in B, a client in A at 8 Mbit/s in small
+# writes (its default 128 KB ones make each second 7 or 8 of them)
+iperf() {
+	ip netns exec "$NB" iperf3 -s -1 -B 10.77.0.2 > "$TMP/server.log" 2>&1 &
+	SERVER_PID=$!
+	sleep 0.5
+	ip netns exec "$NA" iperf3 -c 10.77.0.2 -b 8M -l 1000 -t "$1" -J > "$TMP/client.json" 2>&1 &
+	IPERF_PID=$!
+}
+
+# ---- the rate, against iperf3's own report ----
+view -o top:units=bits,sort=rate port 5201
+wait_for "Live on $VB" 5 || { fail "the view did not start"; screen | sed 's/^/  | /'; finish; }
+iperf 9
+wait_for ':5201 ' 5 || fail "no iperf3 connection on the screen"
+samples=""
+for t in 4 5 6 7; do
+	sleep 1
+	r=$(rate_of "$(data_row)")
+	samples="$samples ${r:-0}"
+done
+# p freezes the display, tracking goes on
+tm send-keys p
+sleep 0.3
+screen | head -n -2 > "$TMP/p1"
+sleep 1.5
+screen | head -n -2 > "$TMP/p2"
+screen | tail -1 | grep -q '  Paused  ' && pass "p: Paused" || fail "p: $(screen | tail -1)"
+cmp -s "$TMP/p1" "$TMP/p2" && pass "paused: the rows stay" || fail "paused: the rows changed"
+tm send-keys p
+sleep 0.5
+screen | head -n -2 > "$TMP/p3"
+cmp -s "$TMP/p2" "$TMP/p3" && fail "unpaused: still frozen" || pass "unpaused: current again"
+wait "$IPERF_PID"
+IPERF_PID=
+want=$(sed -n '/"sum_received"/,/}/p' "$TMP/client.json" | grep '"bits_per_second"' | head -1 | tr -d ' \t' |
+	sed 's/.*: *//; s/,//')
+[ -n "$want" ] || { cat "$TMP/client.json" | tail -20; skip "iperf3 gave no report"; }
+echo "iperf3 receiver: $want bit/s; the view:$samples"
+good=0
+for s in $samples; do
+	awk -v s="$s" -v w="$want" 'BEGIN { d = s - w; if (d < 0) d = -d; exit !(d <= 0.05 * w) }' && good=$((good + 1))
+done
+[ "$good" -ge 3 ] && pass "rate within 5% of iperf3's ($good of 4 samples)" ||
+	fail "rate not within 5% of iperf3's $want bit/s:$samples"
+screen | grep -Eq ':5201 +ESTABLISHED|:5201 +CLOSED|:5201 +CLOSING' && pass "the connection and its state are shown" ||
+	fail "no state: $(data_row)"
+
+# ---- -f: several refreshes a second ----
+view -f -o top:units=bits port 5201
+wait_for "Live on $VB" 5 || fail "the view did not start"
+iperf 5
+wait_for ':5201 ' 5
+sleep 2
+for i in 1 2 3 4 5 6 7 8; do
+	screen | grep ':5201 ' | awk '{ print $(NF - 2), $(NF - 1) }' | tr '\n' ' '
+	echo
+	sleep 0.12
+done > "$TMP/frames"
+n=$(sort -u "$TMP/frames" | wc -l)
+[ "$n" -ge 4 ] && pass "-f: $n different frames in one second" || { fail "-f: $n different frames in one second"; cat "$TMP/frames"; }
+wait "$IPERF_PID"
+IPERF_PID=
+tm send-keys q
+finish

@@ -1,0 +1,264 @@
+#!/bin/sh
+# The top view in a real terminal (tmux, private socket): the final table of
+# a shared capture read as fast as possible, every key, resizes, a paced
+# replay, and q giving the terminal back.
+# TOP_REGEN=1 rewrites the golden screen (tests/top/*.txt); review its diff.
+. "$TESTS_SRCDIR/lib.sh"
+need_cmd tmux
+need_shared
+
+# a new server (socket) per view: a server being killed cannot be reused at once
+NVIEW=0
+SOCK=tttop$$-0
+tm() { tmux -L "$SOCK" "$@"; }
+# a server leaves its socket behind: it goes too
+stop_tmux() { tm kill-server 2>/dev/null; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; true; }
+# killed by a signal, still clean up (lib.sh's trap is on EXIT)
+trap 'exit 130' INT TERM HUP
+add_cleanup stop_tmux
+GOLDEN=$TESTS_SRCDIR/top
+MP=$SHARED_DIR/pcaps/many-protocols.pcap
+printf '[core]\nreplay_speed = 0\n' > "$TMP/fast.conf"
+
+# view W H ARGS...: tcptrack in a fresh W x H terminal; its exit status
+# lands in $EXIT
+view() {
+	w=$1 h=$2
+	shift 2
+	stop_tmux
+	NVIEW=$((NVIEW + 1))
+	SOCK=tttop$$-$NVIEW
+	EXIT=$TMP/exit.$NVIEW
+	tm -f /dev/null new-session -d -x "$w" -y "$h" \
+		"TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' $*; echo \$? > '$EXIT'; sleep 600"
+}
+screen() { tm capture-pane -p; }
+# wait_for PATTERN [SECONDS]: until a line of the screen matches (grep -E)
+wait_for() {
+	i=0
+	while [ $i -lt $((${2:-10} * 10)) ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# gone PATTERN: no line matches within 3 s
+gone() {
+	i=0
+	while [ $i -lt 30 ]; do
+		screen | grep -Eq -- "$1" || return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# key KEYS... then wait for PATTERN: send keys, wait until the screen says so
+key() { tm send-keys "$@"; }
+status() { screen | tail -1; }
+rows() { screen | sed -n '2,$p' | head -n -2; }
+# expect NAME PATTERN: a line of the screen matches within 5 s
+expect() {
+	if wait_for "$2" 5; then pass "$1"; else fail "$1: no line matches '$2'"; screen | sed 's/^/  | /'; fi
+}
+
+# ---- a connection log of the same capture is the oracle of the table ----
+tt -T "$MP" -o "csv:mode=connections,file=$TMP/mp.csv" 2>/dev/null
+endcol=$(head -1 "$TMP/mp.csv" | tr ',' '\n' | grep -nx end | cut -d: -f1)
+[ -n "$endcol" ] || skip "the connection log has no 'end' column to tell what stays in the table"
+# client:port server:port state packets, of what is still in the table at the end
+awk -F, -v e="$endcol" 'NR > 1 && ($e == "exit" || $e == "open") {
+	print $3 ":" $4, $5 ":" $6, $7, $8 + $11 }' "$TMP/mp.csv" | sort > "$TMP/want"
+nwant=$(wc -l < "$TMP/want")
+[ "$nwant" -gt 37 ] || fail "oracle: $nwant connections at the end, want more than a screen"
+
+# ---- the final table, whole, in a tall terminal sorted by client ----
+view 120 $((nwant + 10)) -c "$TMP/fast.conf" -o top:sort=client -T "$MP"
+if wait_for "end of file reached" 20; then pass "reading a file as fast as possible ends on its final table"; else
+	fail "no view of the file's end"; screen | sed 's/^/  | /'; finish; fi
+expect "footer counts every connection" "^ Connections 1-$nwant of $nwant  Unpaused  Sorted by client"
+rows | awk 'NF >= 10 { print $1, $2, $3, $NF }' | sort > "$TMP/got"
+if cmp -s "$TMP/want" "$TMP/got"; then
+	pass "the final table has each connection of the capture, with its state and packets"
+else
+	fail "final table differs from the connection log"; diff "$TMP/want" "$TMP/got" | head -20
+fi
+screen | awk -v w=120 'length($0) > w { bad = 1 } END { exit bad }' && pass "no line wider than the terminal" ||
+	fail "a line is wider than the terminal"
+
+# ---- the golden 120x40 screen, unsorted as tcptrack 1.x starts ----
+view 120 40 -c "$TMP/fast.conf" -T "$MP"
+wait_for "end of file reached" 20
+screen > "$TMP/screen"
+if [ "${TOP_REGEN:-}" = 1 ]; then
+	cp "$TMP/screen" "$GOLDEN/many-protocols.120x40.txt"
+	echo "regenerated $GOLDEN/many-protocols.120x40.txt"
+fi
+if diff -u "$GOLDEN/many-protocols.120x40.txt" "$TMP/screen"; then
+	pass "120x40 screen of many-protocols.pcap as expected"
+else
+	fail "120x40 screen differs from $GOLDEN/many-protocols.120x40.txt"
+fi
+head -1 "$TMP/screen" | grep -Eq '^ Client +Server +State +Idle A +Rate +C->S +S->C +Bytes +Packets$' &&
+	pass "header: Client Server State Idle A Rate C->S S->C Bytes Packets" || fail "header: $(head -1 "$TMP/screen")"
+expect "TOTAL with the file's end" "^ TOTAL +many-protocols.pcap: end of file reached +[0-9.]+ [KMG]?B/s"
+expect "footer as tcptrack 1.x" "^ Connections 1-37 of $nwant  Unpaused  Unsorted +h: help$"
+
+# ---- s cycles the sort orders ----
+key s; expect "s: by rate" "Sorted by rate"
+key s; expect "s: by bytes" "Sorted by bytes"
+top=$(awk -F, -v e="$endcol" 'NR > 1 && ($e == "exit" || $e == "open") {
+	print $10 + $13, $3 ":" $4 }' "$TMP/mp.csv" | sort -n | tail -1 | cut -d' ' -f2)
+rows | head -1 | grep -q "^ $top " && pass "by bytes: the biggest connection first" ||
+	fail "by bytes: first row is not $top: $(rows | head -1)"
+key s; expect "s: by idle" "Sorted by idle"
+rows | awk '{ print $4 }' | grep -q '^0s$' && [ "$(rows | head -1 | awk '{ print $4 }')" = 0s ] &&
+	pass "by idle: the most recent first" || fail "by idle: $(rows | head -1)"
+key s; expect "s: unsorted again" "Unsorted"
+key '<'; expect "<: the sort column moves left (wraps to packets)" "Sorted by packets"
+maxp=$(sort -k4 -n "$TMP/want" | tail -1 | cut -d' ' -f4)
+rows | head -1 | grep -q " $maxp\$" && pass "by packets: most packets first ($maxp)" || fail "by packets: $(rows | head -1)"
+key r; expect "r: reversed" "Sorted by packets, reversed"
+minp=$(sort -k4 -n "$TMP/want" | head -1 | cut -d' ' -f4)
+rows | head -1 | grep -q " $minp\$" && pass "reversed: fewest packets first ($minp)" || fail "reversed: $(rows | head -1)"
+key r '>'; expect ">: the sort column moves right (wraps to unsorted)" "Unsorted"
+
+# ---- scrolling ----
+key Down; expect "Down" "^ Connections 2-38 of $nwant "
+key Up; expect "Up" "^ Connections 1-37 of $nwant "
+key End; expect "End" "^ Connections $((nwant - 36))-$nwant of $nwant "
+key Up; expect "Up from the end" "^ Connections $((nwant - 37))-$((nwant - 1)) of $nwant "
+key Home; expect "Home" "^ Connections 1-37 of $nwant "
+key NPage; expect "PgDn" "^ Connections 37-73 of $nwant |^ Connections $((nwant - 36))-$nwant of $nwant "
+key PPage; expect "PgUp" "^ Connections 1-37 of $nwant "
+
+# ---- help ----
+key h; expect "h: help" "tcptrack keys"
+expect "help lists the filter key" "filter: address, prefix, port or state"
+key x
+gone "tcptrack keys" && pass "any key closes the help" || fail "any key closes the help"
+key '?'; expect "?: help" "tcptrack keys"
+key Escape; gone "tcptrack keys"
+
+# ---- the display filter ----
+n443=$(awk '$1 ~ /:443$/ || $2 ~ /:443$/' "$TMP/want" | wc -l)
+key / 4 4; expect "typing a filter shows it" "^ Filter: 44 "
+key 3; expect "the filter applies as it is typed" "$n443 of $nwant match"
+key Enter; expect "Enter keeps the filter" "^ Connections 1-$n443 of $n443  \\($nwant in table\\)  Unpaused  Unsorted  Filter: 443"
+bad=$(rows | grep -v '^ *$' | grep -vc ':443 ')
+[ "$bad" = 0 ] && pass "every row shown has port 443" || fail "$bad rows without port 443"
+key / z z z; expect "filter being typed" "^ Filter: 443zzz"
+key Escape; expect "Esc cancels the edit" "^ Connections 1-$n443 of $n443 .*Filter: 443 "
+key / C-u Enter
+expect "an empty filter shows all" "^ Connections 1-37 of $nwant  Unpaused  Unsorted +h: help"
+key / e s t a b Enter
+nest=$(grep -c ESTABLISHED "$TMP/want")
+expect "a state filters" "^ Connections 1-[0-9]+ of $nest .*Filter: estab"
+key / C-u 1 0 . 0 . 0 . 0 / 8 Enter
+expect "a prefix filters" "^ Connections 1-37 of $nwant .*Filter: 10.0.0.0/8"
+key / C-u Enter
+
+# ---- units ----
+key b; wait_for ' b/s' 3
+screen | grep -q ' b/s' && ! screen | grep -q ' B/s' && pass "b: rates in bits" || fail "b: $(screen | sed -n 2p)"
+key b; wait_for ' B/s' 3
+screen | grep -q ' B/s' && ! screen | grep -q ' b/s' && pass "b again: rates in bytes" || fail "b: $(screen | sed -n 2p)"
+
+# ---- pause (the file is at its end: only the words change here) ----
+key p; expect "p: Paused" "^ Connections 1-37 of $nwant  Paused  "
+key p; expect "p: Unpaused" "^ Connections 1-37 of $nwant  Unpaused  "
+
+# ---- resize: columns go by priority, nothing wraps, nothing stays behind ----
+screen > "$TMP/before"
+tm resize-window -x 80 -y 40
+expect "80 columns: tcptrack 1.x's columns" '^ Client +Server +State +Idle A +Rate$'
+screen | awk 'length($0) > 80 { bad = 1 } END { exit bad }' && pass "80: no line wider" || fail "80: a line is wider"
+tm resize-window -x 60 -y 20
+expect "60 columns: essentials" '^ Client +Server +State +A +Rate$'
+expect "60x20: the rows follow the height" "^ Connections 1-17 of $nwant "
+screen | awk 'length($0) > 60 { bad = 1 } END { exit bad }' && pass "60: no line wider" || fail "60: a line is wider"
+tm resize-window -x 36 -y 12
+expect "36 columns: addresses shortened visibly, ports whole" '^ [0-9.]+~[0-9.]+:[0-9]+ +[0-9.]+~[0-9.]+:[0-9]+ +[0-9.]+ [KMG]?B/s$'
+screen | awk 'length($0) > 36 { bad = 1 } END { exit bad }' && pass "36: no line wider" || fail "36: a line is wider"
+[ "$(rows | grep -Ec '^ [0-9.~]+:[0-9]+ +[0-9.~]+:[0-9]+ ')" = 9 ] && pass "36x12: one line per connection" || fail "36x12: rows: $(rows)"
+tm resize-window -x 120 -y 40
+i=0; while ! screen | cmp -s "$TMP/before" - && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+if screen | cmp -s "$TMP/before" -; then pass "back to 120x40: the same screen, no garbage"; else
+	fail "after resizes the screen differs"; screen | diff "$TMP/before" - | head; fi
+
+# ---- q gives the terminal back ----
+key q
+i=0; while [ ! -s "$EXIT" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(cat "$EXIT" 2>/dev/null)" = 0 ] && pass "q quits with status 0" || fail "q: exit status $(cat "$EXIT" 2>/dev/null)"
+[ "$(tm display -p '#{alternate_on}')" = 0 ] && pass "q leaves the alternate screen" || fail "still on the alternate screen"
+expect "the summary is printed on the restored terminal" "^tcptrack: [0-9]+ packets read"
+
+# ---- closed connections and IPv6 on one row (6in4tunnel.pcap) ----
+T6=$SHARED_DIR/pcaps/6in4tunnel.pcap
+tt -T "$T6" -o "csv:mode=connections,file=$TMP/t6.csv" 2>/dev/null
+awk -F, -v e="$endcol" 'NR > 1 && ($e == "exit" || $e == "open") {
+	c = $3 ~ /:/ ? "[" $3 "]" : $3; s = $5 ~ /:/ ? "[" $5 "]" : $5
+	print c ":" $4, s ":" $6, $7 }' "$TMP/t6.csv" | sort > "$TMP/want6"
+n6=$(wc -l < "$TMP/want6")
+nclosed=$(grep -Ec ' (CLOSED|RESET)$' "$TMP/want6")
+view 120 30 -c "$TMP/fast.conf" -T "$T6"
+wait_for "end of file reached" 20
+rows | awk 'NF >= 3 { print $1, $2, $3 }' | sort > "$TMP/got6"
+if cmp -s "$TMP/want6" "$TMP/got6"; then pass "IPv6 connections compressed, one row each"; else
+	fail "IPv6 rows"; diff "$TMP/want6" "$TMP/got6"; fi
+if [ "$nclosed" -gt 0 ]; then
+	key c
+	expect "c hides closed connections" "^ Connections 1-$((n6 - nclosed)) of $((n6 - nclosed))  \\($n6 in table\\) .*Closed hidden"
+	rows | grep -Eq 'CLOSED|RESET' && fail "closed rows still shown" || pass "no CLOSED or RESET row shown"
+	key c
+	expect "c shows them again" "^ Connections 1-$n6 of $n6  Unpaused"
+else
+	fail "6in4tunnel.pcap: no closed connection left at its end to hide"
+fi
+key q
+
+# ---- a paced replay (replay_speed 2): progress, pause, then the end held ----
+printf '[core]\nreplay_speed = 2\n' > "$TMP/paced.conf"
+view 120 30 -c "$TMP/paced.conf" -T "$SHARED_DIR/pcaps/reddit.pcap"
+expect "paced replay shows its progress" "Reading reddit.pcap: [0-9]+%"
+sleep 1.5
+key p
+expect "paused during the replay" "  Paused  "
+rows > "$TMP/p1"
+sleep 2
+rows > "$TMP/p2"
+status | grep -q "Paused" && cmp -s "$TMP/p1" "$TMP/p2" && pass "paused: the rows stay as they were" ||
+	fail "paused rows changed"
+key p
+sleep 1
+rows > "$TMP/p3"
+cmp -s "$TMP/p2" "$TMP/p3" && fail "unpaused: rows still frozen" || pass "unpaused: the rows are current again"
+expect "the end of the file is reached and said" "reddit.pcap: end of file reached"
+sleep 1
+[ ! -e "$EXIT" ] && pass "the final table stays until q" || fail "tcptrack exited at the end of the file"
+key q
+i=0; while [ ! -s "$EXIT" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(cat "$EXIT" 2>/dev/null)" = 0 ] && pass "q after the end: status 0" || fail "q after the end"
+
+# ---- a full table: evictions are said ----
+printf '[core]\nreplay_speed = 0\nmax_connections = 16\n' > "$TMP/small.conf"
+tt -c "$TMP/small.conf" -T "$MP" -o "csv:mode=connections,file=$TMP/small.csv" 2>/dev/null
+nev=$(awk -F, -v e="$endcol" '$e == "evicted"' "$TMP/small.csv" | wc -l)
+view 120 30 -c "$TMP/small.conf" -T "$MP"
+wait_for "end of file reached" 20
+if [ "$nev" -gt 0 ]; then
+	expect "the footer counts the evictions" "^ Connections 1-16 of 16  Unpaused  Evicted: $nev  Unsorted"
+else
+	fail "max_connections = 16 evicted nothing"
+fi
+key q
+
+# ---- no terminal, bad keys ----
+tt -o top -T "$MP" > "$TMP/out" 2> "$TMP/err"
+st=$?
+[ $st = 73 ] && grep -q "not a terminal" "$TMP/err" && pass "top on a file: refused, exit 73" ||
+	fail "top on a non-terminal: exit $st: $(cat "$TMP/err")"
+tt -o top:sort=sideways -T "$MP" > "$TMP/out" 2> "$TMP/err"
+st=$?
+[ $st = 78 ] && grep -q "sort" "$TMP/err" && pass "bad sort key: exit 78" || fail "bad sort: exit $st: $(cat "$TMP/err")"
+finish
