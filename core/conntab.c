@@ -451,14 +451,13 @@ static void advance(struct conntab *t, struct conn *c, uint8_t fl, int dir, int6
 	}
 }
 
-/* Everything but an established connection's plain segment: new
- * connections, reuse, the state machine. */
-static __attribute__((noinline)) struct conn *packet_slow(struct conntab *t, const struct pkt *p,
-                                                         uint32_t tag, struct conn *c, int dir,
-                                                         int64_t now)
+struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
 {
+	uint32_t tag = tag_of(h);
+	int dir = 0;
 	uint8_t fl = p->flags;
 	int syn = (fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN;
+	struct conn *c = lookup(t, p, tag, &dir);
 	if (c && syn && (c->state == TT_CLOSED || c->state == TT_RESET)) {
 		/* A new handshake on the tuple of a finished connection: the old
 		 * one is final, and a new generation starts in its entry. */
@@ -505,61 +504,6 @@ static __attribute__((noinline)) struct conn *packet_slow(struct conntab *t, con
 	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
 		advance(t, c, fl, dir, now);
 	return c;
-}
-
-/* One packet: the plain segment of an established connection is counted
- * inline; anything else goes the slow way. */
-static inline struct conn *packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
-{
-	uint32_t tag = tag_of(h);
-	int dir = 0;
-	struct conn *c = lookup(t, p, tag, &dir);
-	if (__builtin_expect(!c || (p->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)) ||
-	                     c->state != TT_ESTABLISHED, 0))
-		return packet_slow(t, p, tag, c, dir, now);
-	c->pk[dir]++;
-	c->by[dir] += p->ip_bytes;
-	c->pl[dir] += p->payload;
-	t->st.pk[dir]++;
-	t->st.by[dir] += p->ip_bytes;
-	t->st.pl[dir] += p->payload;
-	if (now > c->last_us)
-		c->last_us = now;
-	return c;
-}
-
-struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
-{
-	return packet(t, p, h, now);
-}
-
-/* How many packets ahead an entry is prefetched: enough to cover a memory
- * miss, few enough that the prefetches fit the core's fill buffers. */
-#define PREFETCH_AHEAD 16
-
-void conntab_batch(struct conntab *t, const struct pkt *p, const uint64_t *h,
-                   const int64_t *ts, const uint8_t *tcp, int n, struct conntab_clock *clk)
-{
-	for (int i = 0; i < n && i < PREFETCH_AHEAD; i++)
-		if (tcp[i])
-			conntab_prefetch_entry(t, h[i]);
-	for (int i = 0; i < n; i++) {
-		int j = i + PREFETCH_AHEAD;
-		if (j < n && tcp[j])
-			conntab_prefetch_entry(t, h[j]);
-		int64_t now = ts[i];
-		if (!clk->live) {
-			if (now > clk->now) {
-				if (now >= clk->deadline)
-					clk->advance(clk->arg, now);
-				clk->now = now;
-			} else {
-				now = clk->now; /* time never runs backwards */
-			}
-		}
-		if (tcp[i])
-			packet(t, &p[i], h[i], now);
-	}
 }
 
 /* ---- ticks: rates and expiry ---- */

@@ -69,23 +69,6 @@ void conntab_prefetch_entry(const struct conntab *t, uint64_t h);
  * NULL when it is not tracked (mid-stream with detect_existing off). */
 struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now);
 
-/* The capture clock as the batch sees it (file mode: packet time). */
-struct conntab_clock {
-	int64_t now;         /* never runs backwards */
-	int64_t deadline;    /* the next timer: advance() is called when reached */
-	int live;            /* live capture: packets keep their own time */
-	void (*advance)(void *arg, int64_t ts); /* runs the timers due by ts */
-	void *arg;
-};
-
-/* Count a batch of decoded packets in order; h[i] is conntab_hash() of
- * p[i], whose index slot the caller prefetched (conntab_prefetch_slot) as it
- * decoded.  tcp[i] is 0 for a packet that is not TCP: only its time counts.
- * Entries are prefetched a few packets ahead, so the batch waits for memory
- * about once, not once per packet. */
-void conntab_batch(struct conntab *t, const struct pkt *p, const uint64_t *h,
-                   const int64_t *ts, const uint8_t *tcp, int n, struct conntab_clock *clk);
-
 /* Sample rates for the tick that ends at now, then expire what timed out. */
 void conntab_tick(struct conntab *t, int64_t now);
 /* Remove every connection (reason TT_RM_EXIT), in order of first sight. */

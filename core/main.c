@@ -69,14 +69,10 @@ void core_sync_stats(void)
 
 /* ---- timers ---- */
 
-static struct conntab_clock *batch_clock; /* the batch being counted, if any */
-
 static void update_deadline(void)
 {
 	int64_t h = host_next_deadline();
 	deadline = next_tick < h ? next_tick : h;
-	if (batch_clock)
-		batch_clock->deadline = deadline;
 }
 
 static void start_clock(int64_t t)
@@ -110,48 +106,54 @@ static void run_timers(int64_t t)
 
 /* ---- packets ---- */
 
-/* The pcap callback: decode into the batch, hash, prefetch the index
- * slot.  Every packet keeps its place, so time advances in packet order. */
+/* The pcap callback: decode, hash, and start loading the index slot. Every
+ * packet keeps its place in the batch, so time advances in packet order. */
 static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	struct batch *b = (struct batch *)user;
 	int i = b->n++;
+	struct pkt *p = &b->p[i];
+	core.stats.packets++;
 	b->ts[i] = (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec;
-	enum decode_result r = decode(dlt, data, hdr->caplen, hdr->len, &b->p[i]);
+	enum decode_result r = decode(dlt, data, hdr->caplen, hdr->len, p);
 	b->tcp[i] = r == DECODE_TCP;
-	core.decode_counts[r]++;
-	if (r == DECODE_TCP) {
-		/* start loading the index slot now: the batch reads it later */
-		b->h[i] = conntab_hash(core.tab, &b->p[i]);
-		conntab_prefetch_slot(core.tab, b->h[i]);
+	if (r != DECODE_TCP) {
+		core.decode_counts[r]++;
+		return;
 	}
+	b->h[i] = conntab_hash(core.tab, p);
+	conntab_prefetch_slot(core.tab, b->h[i]);
 }
 
-static void clock_advance(void *arg, int64_t ts)
-{
-	struct conntab_clock *clk = arg;
-	core.now_us = clk->now; /* what the plugins see while the timers run */
-	run_timers(ts);
-}
+/* How many packets ahead an entry is prefetched: enough to cover a memory
+ * miss, few enough that the prefetches fit the core's fill buffers. */
+#define PREFETCH_AHEAD 16
 
 static void process_batch(struct batch *b)
 {
-	if (!b->n)
-		return;
-	core.stats.packets += (uint64_t)b->n;
-	if (!core.start_us && !core.live)
-		start_clock(b->ts[0]);
-	struct conntab_clock clk = {
-		.now = core.now_us, .deadline = deadline, .live = core.live,
-		.advance = clock_advance,
-	};
-	clk.arg = &clk;
-	/* the timers may move the deadline: keep clk's copy in step */
-	batch_clock = &clk;
-	conntab_batch(core.tab, b->p, b->h, b->ts, b->tcp, b->n, &clk);
-	batch_clock = NULL;
-	if (!core.live)
-		core.now_us = clk.now;
+	for (int i = 0; i < b->n && i < PREFETCH_AHEAD; i++)
+		if (b->tcp[i])
+			conntab_prefetch_entry(core.tab, b->h[i]);
+	for (int i = 0; i < b->n; i++) {
+		int j = i + PREFETCH_AHEAD;
+		if (j < b->n && b->tcp[j])
+			conntab_prefetch_entry(core.tab, b->h[j]);
+		int64_t ts = b->ts[i];
+		if (core.live) {
+			/* live: timers run on the system clock in the loop; a packet
+			 * keeps its own time */
+		} else if (!core.start_us) {
+			start_clock(ts);
+		} else if (ts > core.now_us) {
+			if (ts >= deadline)
+				run_timers(ts);
+			core.now_us = ts;
+		} else {
+			ts = core.now_us; /* time never runs backwards */
+		}
+		if (b->tcp[i])
+			conntab_packet(core.tab, &b->p[i], b->h[i], ts);
+	}
 	b->n = 0;
 }
 
