@@ -493,7 +493,9 @@ int main(int argc, char **argv)
 	struct config *cfg = &core.cfg;
 	const char *cfgfile = NULL, *file = NULL, *iface = NULL, *user = NULL;
 	const char *linger = NULL;
-	const char **specs = xcalloc((size_t)argc + 1, sizeof *specs);
+	/* static: it lives as long as the process, early exits included */
+	static const char **specs;
+	specs = xcalloc((size_t)argc + 1, sizeof *specs);
 	int nspecs = 0, opt_d = 0, opt_f = 0, opt_p = 0, check_only = 0;
 	char err[1024];
 
@@ -581,6 +583,7 @@ int main(int argc, char **argv)
 			return EXIT_CONFIG;
 		}
 	free(specs);
+	specs = NULL;
 	if (cfg->noutputs == 0) {
 		/* the top view on a terminal, else a connection log on stdout */
 		config_add_spec(cfg, isatty(STDOUT_FILENO) ? "top" : "csv:mode=connections,file=-",
@@ -615,6 +618,7 @@ int main(int argc, char **argv)
 		if (dead && pcap_compile(dead, &prog, cfg->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 			msg("%s%sfilter '%s': %s", filter_from_cli ? "" : cfgfile,
 			    filter_from_cli ? "" : ": key 'filter': ", cfg->filter, pcap_geterr(dead));
+			pcap_close(dead);
 			return filter_from_cli ? EXIT_USAGE : EXIT_CONFIG;
 		}
 		if (dead) {
