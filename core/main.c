@@ -186,7 +186,12 @@ static int check_signals(void)
 {
 	if (got_hup) {
 		got_hup = 0;
-		host_reopen();
+		/* for a view, a hangup is its terminal going away: stop; for a
+		 * service, the signal to reopen its files (logrotate) */
+		if (host_interactive())
+			got_stop = 1;
+		else
+			host_reopen();
 	}
 	if (got_stop)
 		core.quit = 1;
