@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+
 /* ---- rows ---- */
 
 void top_rows_clear(struct top_rows *r, int64_t time_us)
@@ -487,94 +489,17 @@ size_t top_fmt_idle(char *buf, size_t len, int64_t us)
 	return (size_t)r < len ? (size_t)r : len ? len - 1 : 0;
 }
 
-static size_t put_dec(char *p, unsigned v)
-{
-	char t[8];
-	size_t n = 0;
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		p[i] = t[n - 1 - i];
-	return n;
-}
-
-static size_t put_ipv4(char *p, const uint8_t *a)
-{
-	size_t n = 0;
-	for (int i = 0; i < 4; i++) {
-		if (i)
-			p[n++] = '.';
-		n += put_dec(p + n, a[i]);
-	}
-	return n;
-}
-
-/* The text inet_ntop gives (RFC 5952: the longest run of two or more zero
- * groups as "::", the first of equals; ::ffff:a.b.c.d and ::a.b.c.d dotted),
- * four times faster than glibc's. */
-static size_t put_ipv6(char *p, const uint8_t *a)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned w[8];
-	for (int i = 0; i < 8; i++)
-		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-	int best = -1, blen = 0;
-	for (int i = 0; i < 8;) {
-		if (w[i]) {
-			i++;
-			continue;
-		}
-		int j = i;
-		while (j < 8 && !w[j])
-			j++;
-		if (j - i > blen) {
-			best = i;
-			blen = j - i;
-		}
-		i = j;
-	}
-	if (blen < 2)
-		best = -1;
-	size_t n = 0;
-	for (int i = 0; i < 8; i++) {
-		if (i == best) {
-			p[n++] = ':';
-			if (i == 0)
-				p[n++] = ':';
-			i += blen - 1;
-			continue;
-		}
-		if (best == 0 && i == 6 && (blen == 6 || (blen == 5 && w[5] == 0xffff)))
-			return n + put_ipv4(p + n, a + 12);
-		int started = 0;
-		for (int sh = 12; sh >= 0; sh -= 4) {
-			unsigned d = (w[i] >> sh) & 15;
-			if (d || started || sh == 0) {
-				p[n++] = hex[d];
-				started = 1;
-			}
-		}
-		if (i < 7)
-			p[n++] = ':';
-	}
-	return n;
-}
-
 /* By hand, not snprintf: the text filter formats every row of the table. */
 size_t top_fmt_endpoint(char *buf, int family, const uint8_t *addr, uint16_t port)
 {
 	size_t n = 0;
-	if (family == 6) {
+	if (family == 6)
 		buf[n++] = '[';
-		n += put_ipv6(buf + n, addr);
+	n += fmt_addr(buf + n, family == 6 ? 6 : 4, addr);
+	if (family == 6)
 		buf[n++] = ']';
-	} else {
-		n += put_ipv4(buf + n, addr);
-	}
 	buf[n++] = ':';
-	n += put_dec(buf + n, port);
+	n += fmt_u64(buf + n, port);
 	buf[n] = 0;
 	return n;
 }
