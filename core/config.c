@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "parse.h"
 #include "util.h"
 
 enum ktype { K_STR, K_BOOL, K_DUR, K_SIZE, K_DOUBLE };

@@ -38,11 +38,6 @@ void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 
-/* Value parsers: 0 on success, -1 with a reason in *why. */
-int parse_duration(const char *s, int64_t *us, const char **why); /* 100ms 2s 1m 1h; bare = s */
-int parse_size(const char *s, uint64_t *v, const char **why);     /* 32M 1k 2G; bare = units */
-int parse_bool(const char *s, int *v, const char **why);          /* yes no true false on off 1 0 */
-int parse_double(const char *s, double *v, const char **why);
 
 /* Clocks, in microseconds. */
 int64_t now_realtime_us(void);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "fmt.h"
+#include "parse.h"
 #include "tcptrack/plugin.h"
 
 enum mode { MODE_CONNECTIONS, MODE_INTERVALS };
@@ -77,30 +78,6 @@ static const char *const reasons[] = {
 	"", "closed", "syn_timeout", "fin_timeout", "idle", "evicted", "reused", "exit",
 };
 
-static int parse_dur(const char *s, int64_t *us)
-{
-	char *e;
-	errno = 0;
-	double v = strtod(s, &e);
-	if (errno || e == s || v < 0)
-		return -1;
-	double mul = 1e6;
-	if (!strcmp(e, "ms"))
-		mul = 1e3;
-	else if (!strcmp(e, "s") || !*e)
-		mul = 1e6;
-	else if (!strcmp(e, "m"))
-		mul = 60e6;
-	else if (!strcmp(e, "h"))
-		mul = 3600e6;
-	else if (!strcmp(e, "d"))
-		mul = 86400e6;
-	else
-		return -1;
-	*us = (int64_t)(v * mul + 0.5);
-	return 0;
-}
-
 static int csv_create(const struct tt_host *host, struct tt_ctx *ctx, const char *instance, void **state)
 {
 	(void)instance;
@@ -148,17 +125,15 @@ static int csv_configure(void *state, const char *key, const char *value, char *
 			return -ENOMEM;
 	} else if (!strcmp(key, "interval") || !strcmp(key, "flush")) {
 		int64_t us;
-		if (parse_dur(value, &us) < 0 || us < 1000) {
+		const char *why;
+		if (parse_duration(value, &us, &why) < 0 || us < 1000) {
 			snprintf(err, errlen, "'%s': not a duration of 1ms or more (e.g. 60s, 5m)", value);
 			return -EINVAL;
 		}
 		*(!strcmp(key, "interval") ? &c->interval_us : &c->flush_us) = us;
 	} else if (!strcmp(key, "append")) {
-		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "on") || !strcmp(value, "1"))
-			c->append = 1;
-		else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "off") || !strcmp(value, "0"))
-			c->append = 0;
-		else {
+		const char *why;
+		if (parse_bool(value, &c->append, &why) < 0) {
 			snprintf(err, errlen, "'%s': use yes or no", value);
 			return -EINVAL;
 		}

@@ -24,6 +24,7 @@
 #include <curses.h>
 #include <term.h>
 
+#include "parse.h"
 #include "top_model.h"
 
 #define KCTRL(c) ((c) & 0x1f) /* the key Ctrl-c */
@@ -92,17 +93,6 @@ static int64_t wall_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int parse_bool(const char *v, int *out)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
-		*out = 1;
-	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
-		*out = 0;
-	else
-		return -1;
-	return 0;
-}
-
 /* ---- lifecycle: configuration ---- */
 
 static int top_create(const struct tt_host *host, struct tt_ctx *ctx, const char *instance, void **state)
@@ -142,7 +132,8 @@ static int top_configure(void *state, const char *key, const char *value, char *
 		}
 	} else if (!strcmp(key, "reverse") || !strcmp(key, "show_closed")) {
 		int b;
-		if (parse_bool(value, &b) < 0) {
+		const char *why;
+		if (parse_bool(value, &b, &why) < 0) {
 			snprintf(err, errlen, "'%s': use yes or no", value);
 			return -EINVAL;
 		}

@@ -1,0 +1,16 @@
+/*
+ * parse: the parsers for configuration values, shared by the core and the
+ * plugins (linked into both), so that every key takes the same spellings.
+ * 0 on success, -1 with a reason in *why.
+ */
+#ifndef TT_PARSE_H
+#define TT_PARSE_H
+
+#include <stdint.h>
+
+int parse_duration(const char *s, int64_t *us, const char **why); /* 500us 100ms 2s 1m 1h 1d; bare = s */
+int parse_size(const char *s, uint64_t *v, const char **why);     /* 1k 32M 2G 64Ki; bare = units */
+int parse_bool(const char *s, int *v, const char **why);          /* yes no true false on off 1 0 */
+int parse_double(const char *s, double *v, const char **why);
+
+#endif
