@@ -23,7 +23,7 @@
  *
  *   at start-up, every output in the order of the file, before the capture
  *   is opened:          create -> configure (once per key) -> check
- *   once the capture is open and struct tt_settings is filled:
+ *   once the capture is open (struct tt_settings final):
  *                       open (each output; tcptrack may still be root)
  *   privileges dropped (-Z, [core] user and chroot), then:
  *                       start (each output)
@@ -54,7 +54,8 @@
  * its own must not call the host from them and must join them in stop.
  *
  * Signals: the core handles SIGINT, SIGTERM and SIGHUP (it only sets flags
- * and acts on them in its loop) and ignores SIGPIPE, so a write to a closed
+ * and acts on them in its loop; SIGHUP means reopen, or stop when a terminal
+ * output runs, whose terminal hung up) and ignores SIGPIPE, so a write to a closed
  * socket or pipe fails with EPIPE.  Plugins must leave these alone; a
  * terminal plugin may handle SIGWINCH.  A plugin never calls exit(): it
  * returns an error, or asks the core to stop with host->request_quit.
@@ -254,17 +255,18 @@ struct tt_snapshot {
 	 * at most once per snapshot. */
 	int (*foreach)(const struct tt_snapshot *snap, tt_conn_cb cb, void *arg);
 	void *priv;              /* the core's, for foreach: do not touch */
-	/* Reading a file: how far it has been read, in bytes, when the core
-	 * knows it (0 otherwise), and its size (-1 when unknown, e.g. stdin;
-	 * 0 when capturing live). */
+	/* Reading a file: how far it has been read, in bytes (kept current
+	 * a few times a second; 0 for stdin), and its size (-1 when unknown,
+	 * e.g. stdin; 0 when capturing live). */
 	int64_t input_pos;
 	int64_t input_size;
 };
 
 /* Settings of the core a plugin may want (host->settings), after the
  * configuration file and the command line.  Times in microseconds.  Filled
- * once, before open(): during create, configure and check it is still all
- * zero (size 0).  Owned by the core, read-only, valid until destroy(). */
+ * before create(); live, interactive and input are final from open() on
+ * (the interface may be chosen, and the outputs known, only then).  Owned
+ * by the core, read-only, valid until destroy(). */
 struct tt_settings {
 	uint32_t size;           /* sizeof the struct the core filled (0: not yet) */
 	int fast_average;        /* -f */
