@@ -1,0 +1,21 @@
+# The view's terminal for the tests: a private tmux server on socket $SOCK
+# (set it before calling).  Source it after lib.sh.
+tm() { tmux -L "$SOCK" "$@"; }
+# The view's process ends before its terminal does: TERM, a moment, KILL.
+# (Torn down under it, a sanitizer build's leak check at exit can hang.)
+# A server leaves its socket behind: it goes too.
+stop_tmux() {
+	pids=$(tm list-panes -a -F '#{pane_pid}' 2>/dev/null)
+	if [ -n "$pids" ]; then
+		kids=$(for p in $pids; do pgrep -P "$p"; done)
+		kill -TERM $kids $pids 2>/dev/null
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 $kids 2>/dev/null || break; sleep 0.2; done
+		kill -KILL $kids $pids 2>/dev/null
+	fi
+	tm kill-server 2>/dev/null
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
+	true
+}
+# leak checking stays on everywhere else; under tmux a process may lose its
+# terminal at any moment, which LeakSanitizer's stop-the-world cannot survive
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
