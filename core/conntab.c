@@ -385,8 +385,6 @@ static struct conn *conn_new(struct conntab *t, const struct pkt *p, uint32_t ta
 		}
 	} else {
 		ei = t->hiwater++;
-		t->st.entry_bytes = t->hiwater * (sizeof(struct conn) + sizeof(struct rate) +
-		                                   ring_stride(t) * sizeof(uint32_t));
 	}
 	struct conn *c = &t->ents[ei];
 	c->tag = tag;

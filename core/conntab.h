@@ -89,7 +89,6 @@ struct conntab_stats {
 	uint64_t pk[2], by[2], pl[2]; /* all traffic counted, by direction */
 	double rate[2];         /* total payload rate over the window, bytes/s */
 	uint64_t capacity;      /* index slots */
-	uint64_t entry_bytes;   /* memory reserved for entries in use (high water) */
 };
 const struct conntab_stats *conntab_stats(const struct conntab *t);
 
