@@ -22,6 +22,7 @@
 #include "core.h"
 #include "decode.h"
 #include "host.h"
+#include "pcapfile.h"
 #include "util.h"
 
 #define BATCH 64
@@ -29,6 +30,7 @@
 struct core core;
 
 static pcap_t *pc;
+static struct pcapfile *pf;  /* the fast reader of a file, when it takes it */
 static int dlt;
 static const char *input_name;
 static volatile sig_atomic_t got_hup, got_stop;
@@ -209,8 +211,10 @@ static void progress(int done)
 		return;
 	last = t;
 	FILE *f = pcap_file(pc);
-	if (f && core.input_size > 0)
-		core.input_pos = ftell(f); /* also for the plugins' snapshots */
+	if (pf)
+		core.input_pos = pcapfile_pos(pf); /* also for the plugins' snapshots */
+	else if (f && core.input_size > 0)
+		core.input_pos = ftell(f);
 	if (!show_progress)
 		return;
 	if (done) {
@@ -248,7 +252,8 @@ static void read_error(void)
 {
 	if (got_stop)
 		return; /* a signal interrupted the read: not damage */
-	msg("%s: %s: read up to the damage (%llu packets)", input_name, pcap_geterr(pc),
+	msg("%s: %s: read up to the damage (%llu packets)", input_name,
+	    pf ? pcapfile_error(pf) : pcap_geterr(pc),
 	    (unsigned long long)core.stats.packets);
 }
 
@@ -263,7 +268,8 @@ static void loop_file_fast(void)
 	int stream = core.input_size < 0;
 	int batch = stream ? 1 : BATCH;
 	for (unsigned iter = 0; !check_signals(); iter++) {
-		int r = pcap_dispatch(pc, batch, on_packet, (u_char *)&b);
+		int r = pf ? pcapfile_dispatch(pf, batch, on_packet, (u_char *)&b)
+		           : pcap_dispatch(pc, batch, on_packet, (u_char *)&b);
 		process_batch(&b);
 		if (r == 0 || r == PCAP_ERROR_BREAK)
 			break;
@@ -677,6 +683,21 @@ int main(int argc, char **argv)
 		msg("%s", err);
 		return EXIT_USAGE;
 	}
+	/* a file read as fast as it goes: by blocks, unless the file is not
+	 * one for pcapfile or TCPTRACK_READER says libpcap ("pcapfile": the
+	 * block reader or nothing, for tests) */
+	const char *reader = getenv("TCPTRACK_READER");
+	if (file && !(host_interactive() && cfg->replay_speed > 0) && !(reader && !strcmp(reader, "libpcap"))) {
+		pf = pcapfile_open(file, pc);
+		if (pf && pcapfile_set_filter(pf, pc, cfg->filter, err, sizeof err) < 0) {
+			msg("%s", err);
+			return EXIT_USAGE;
+		}
+		if (!pf && reader && !strcmp(reader, "pcapfile")) {
+			msg("%s: not a file for the block reader (TCPTRACK_READER=pcapfile)", file);
+			return EXIT_NOINPUT;
+		}
+	}
 
 	/* the table */
 	/* Rates are sampled every tick and averaged over the window: with -f
@@ -742,6 +763,7 @@ int main(int argc, char **argv)
 	summary();
 	host_destroy();
 	conntab_free(core.tab);
+	pcapfile_close(pf);
 	pcap_close(pc);
 	free(ifname);
 	config_free(cfg);

@@ -1,0 +1,205 @@
+/*
+ * pcapfile: classic pcap files read in large blocks.
+ */
+#include "pcapfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "decode.h"
+
+#define BLOCK (4u << 20)          /* one read(2) */
+#define MAX_CAPLEN 262144u        /* libpcap's largest for the link types decoded */
+#define FILE_HDR 24
+#define REC_HDR 16
+
+struct pcapfile {
+	int fd;
+	int swapped;                  /* the file's byte order is not ours */
+	int nsec;                     /* timestamps in nanoseconds */
+	uint32_t snapshot;            /* libpcap's snapshot length for the file */
+	int filtered;
+	struct bpf_program prog;
+	uint8_t *buf;                 /* BLOCK + MAX_CAPLEN + REC_HDR bytes */
+	size_t len, off;              /* bytes in buf, bytes of them consumed */
+	int eof;
+	int64_t pos;                  /* file offset of buf[off] */
+	char err[PCAP_ERRBUF_SIZE];
+};
+
+static uint32_t get32(const struct pcapfile *f, const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return f->swapped ? __builtin_bswap32(v) : v;
+}
+
+struct pcapfile *pcapfile_open(const char *path, pcap_t *pc)
+{
+	errno = 0;
+	if (!strcmp(path, "-") || !decode_dlt_supported(pcap_datalink(pc)))
+		return NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat sb;
+	uint8_t h[FILE_HDR];
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h)
+		goto libpcap;
+	uint32_t magic;
+	memcpy(&magic, h, 4);
+	struct pcapfile tmp = {.fd = fd};
+	switch (magic) {
+	case 0xa1b2c3d4: break;
+	case 0xd4c3b2a1: tmp.swapped = 1; break;
+	case 0xa1b23c4d: tmp.nsec = 1; break;
+	case 0x4d3cb2a1: tmp.swapped = tmp.nsec = 1; break;
+	default: goto libpcap; /* pcapng, or a variant libpcap knows better */
+	}
+	uint16_t major, minor;
+	memcpy(&major, h + 4, 2);
+	memcpy(&minor, h + 6, 2);
+	if (tmp.swapped)
+		major = __builtin_bswap16(major), minor = __builtin_bswap16(minor);
+	int snap = pcap_snapshot(pc);
+	if (major != 2 || minor != 4 || snap <= 0 || (uint32_t)snap > MAX_CAPLEN)
+		goto libpcap; /* old versions swapped caplen and len: libpcap knows */
+	struct pcapfile *f = calloc(1, sizeof *f);
+	if (!f)
+		goto libpcap;
+	*f = tmp;
+	f->snapshot = (uint32_t)snap;
+	f->buf = malloc(BLOCK + MAX_CAPLEN + REC_HDR);
+	if (!f->buf) {
+		free(f);
+		goto libpcap;
+	}
+	f->pos = FILE_HDR;
+	if (lseek(fd, FILE_HDR, SEEK_SET) != FILE_HDR) {
+		pcapfile_close(f);
+		errno = 0;
+		return NULL;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return f;
+libpcap:
+	close(fd);
+	errno = 0;
+	return NULL;
+}
+
+int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *err, size_t errlen)
+{
+	if (!expr || !*expr)
+		return 0;
+	if (pcap_compile(pc, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "filter '%s': %s", expr, pcap_geterr(pc));
+		return -1;
+	}
+	f->filtered = 1;
+	return 0;
+}
+
+/* Make at least want bytes available at buf + off, unless the file ends
+ * first; returns the bytes available (up to want). */
+static size_t fill(struct pcapfile *f, size_t want)
+{
+	size_t have = f->len - f->off;
+	if (have >= want || f->eof)
+		return have < want ? have : want;
+	memmove(f->buf, f->buf + f->off, have);
+	f->len = have;
+	f->off = 0;
+	while (f->len < want && !f->eof) {
+		/* a whole block at a time; never less than the packet needs */
+		size_t room = BLOCK + MAX_CAPLEN + REC_HDR - f->len;
+		ssize_t n = read(f->fd, f->buf + f->len, room > BLOCK ? BLOCK : room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* an I/O error ends the file as a short read would: the
+			 * record left unfinished is reported as damage */
+			f->eof = 1;
+			break;
+		}
+		f->len += (size_t)n;
+	}
+	have = f->len - f->off;
+	return have < want ? have : want;
+}
+
+int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user)
+{
+	int n = 0;
+	while (n < cnt) {
+		size_t got = f->len - f->off >= REC_HDR ? REC_HDR : fill(f, REC_HDR);
+		if (got == 0)
+			return n; /* the end, between two packets */
+		if (got < REC_HDR) {
+			snprintf(f->err, sizeof f->err,
+			         "truncated dump file; tried to read %d header bytes, only got %zu", REC_HDR, got);
+			return -1;
+		}
+		const uint8_t *r = f->buf + f->off;
+		struct pcap_pkthdr hdr;
+		/* signed, as libpcap takes them (a damaged time stays as small) */
+		hdr.ts.tv_sec = (int32_t)get32(f, r);
+		int32_t frac = (int32_t)get32(f, r + 4);
+		hdr.ts.tv_usec = f->nsec ? frac / 1000 : frac;
+		uint32_t caplen = get32(f, r + 8);
+		hdr.len = get32(f, r + 12);
+		if (caplen > MAX_CAPLEN) {
+			/* (libpcap's words, with the file's snapshot length) */
+			snprintf(f->err, sizeof f->err,
+			         "invalid packet capture length %u, bigger than snaplen of %u", caplen, f->snapshot);
+			return -1;
+		}
+		if (f->len - f->off < REC_HDR + (size_t)caplen) {
+			got = fill(f, REC_HDR + (size_t)caplen);
+			if (got < REC_HDR + (size_t)caplen) {
+				snprintf(f->err, sizeof f->err,
+				         "truncated dump file; tried to read %u captured bytes, only got %zu",
+				         caplen, got - REC_HDR);
+				return -1;
+			}
+			r = f->buf + f->off;
+		}
+		/* more than the file's snapshot length: libpcap keeps the
+		 * snapshot length and skips the rest */
+		hdr.caplen = caplen > f->snapshot ? f->snapshot : caplen;
+		const u_char *data = r + REC_HDR;
+		f->off += REC_HDR + (size_t)caplen;
+		f->pos += REC_HDR + (int64_t)caplen;
+		if (f->filtered && !pcap_offline_filter(&f->prog, &hdr, data))
+			continue;
+		cb(user, &hdr, data);
+		n++;
+	}
+	return n;
+}
+
+int64_t pcapfile_pos(const struct pcapfile *f)
+{
+	return f->pos;
+}
+
+const char *pcapfile_error(const struct pcapfile *f)
+{
+	return f->err;
+}
+
+void pcapfile_close(struct pcapfile *f)
+{
+	if (!f)
+		return;
+	if (f->filtered)
+		pcap_freecode(&f->prog);
+	close(f->fd);
+	free(f->buf);
+	free(f);
+}

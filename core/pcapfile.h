@@ -1,0 +1,39 @@
+/*
+ * pcapfile: a reader for classic pcap files (the format libpcap writes),
+ * for reading big files fast.
+ *
+ * libpcap reads a file with two stdio reads and a copy per packet, which
+ * costs as much as tcptrack's own work on a packet.  This reader takes the
+ * file in large blocks with read(2) and hands out packets where they lie in
+ * the block.  It is used for regular files in the classic format, version
+ * 2.4, microsecond or nanosecond, either byte order, of a link type that
+ * tcptrack decodes; anything else (pcapng, a pipe, an old version) is left
+ * to libpcap.  Where the two could differ, it does what libpcap does: the
+ * same filter (compiled by libpcap), the same packet lengths, the same
+ * damage stops the read with the same words.
+ */
+#ifndef TT_PCAPFILE_H
+#define TT_PCAPFILE_H
+
+#include <pcap/pcap.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pcapfile;
+
+/* Open path for fast reading if it is a file this reader takes; pc is
+ * libpcap's handle on the same file (link type, snapshot length).
+ * Returns NULL (errno 0) when libpcap should read it, or on an error. */
+struct pcapfile *pcapfile_open(const char *path, pcap_t *pc);
+/* Match packets against expr (NULL: all), compiled on pc. */
+int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *err, size_t errlen);
+/* As pcap_dispatch(): up to cnt packets (matching the filter) to cb.
+ * Returns how many packets were read (filtered out or not, so that 0 means
+ * the end), 0 at the end of the file, -1 on damage (pcapfile_error). */
+int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user);
+/* Bytes of the file consumed so far. */
+int64_t pcapfile_pos(const struct pcapfile *f);
+const char *pcapfile_error(const struct pcapfile *f);
+void pcapfile_close(struct pcapfile *f);
+
+#endif
