@@ -1,5 +1,5 @@
 /*
- * pcapfile: classic pcap files read in large blocks.
+ * pcapfile: classic pcap files read in blocks.
  */
 #include "pcapfile.h"
 
@@ -13,7 +13,7 @@
 
 #include "decode.h"
 
-#define BLOCK (4u << 20)          /* one read(2) */
+#define BLOCK (256u << 10)       /* one read(2): the block and the packets in it stay in L2 */
 #define MAX_CAPLEN 262144u        /* libpcap's largest for the link types decoded */
 #define FILE_HDR 24
 #define REC_HDR 16

@@ -41,7 +41,7 @@ def write(path, frames, endian="<", nsec=False, snaplen=262144, version=(2, 4),
 def main():
     out = sys.argv[1]
     # payloads of 0 to 9000 bytes, 18 MB: records fall across the reader's
-    # 4 MiB blocks; 2600 connections
+    # 256 KiB blocks (about 70 times); 2600 connections
     big = [frame(i % 2600, b"p" * ((i * 7919) % 9001)) for i in range(4000)]
     small = [frame(i % 300, b"x" * (i % 40)) for i in range(3000)]
     write(os.path.join(out, "big-le.pcap"), big)
