@@ -34,7 +34,8 @@ struct conntab {
 	struct rate *rates;  /* parallel to ents */
 	uint32_t *ring;      /* parallel: window_ticks x 2 payload deltas */
 	uint64_t hiwater;    /* entries [0, hiwater) have been used */
-	uint64_t free_head;  /* index + 1 of the first free entry, 0 = none */
+	uint32_t *free_stk;  /* indexes of the free entries below hiwater: a stack */
+	uint64_t nfree;
 	uint64_t next_id;
 	uint64_t rng;
 
@@ -151,8 +152,9 @@ struct conntab *conntab_new(const struct conntab_config *cfg, uint64_t hash_key[
 	t->mask = slots - 1;
 	t->ents = reserve(n * sizeof *t->ents);
 	t->rates = reserve(n * sizeof *t->rates);
+	t->free_stk = reserve(n * sizeof *t->free_stk);
 	t->ring = reserve(n * ring_stride(t) * sizeof *t->ring);
-	if (!t->index || !t->ents || !t->rates || !t->ring) {
+	if (!t->index || !t->ents || !t->rates || !t->ring || !t->free_stk) {
 		conntab_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -169,6 +171,7 @@ void conntab_free(struct conntab *t)
 	unreserve(t->index, (t->mask + 1) * sizeof *t->index);
 	unreserve(t->ents, n * sizeof *t->ents);
 	unreserve(t->rates, n * sizeof *t->rates);
+	unreserve(t->free_stk, n * sizeof *t->free_stk);
 	unreserve(t->ring, n * ring_stride(t) * sizeof *t->ring);
 	free(t);
 }
@@ -295,8 +298,7 @@ static void conn_remove(struct conntab *t, struct conn *c, uint32_t reason, int6
 	t->st.per_state[c->state]--;
 	t->st.active--;
 	c->family = 0;
-	c->id = t->free_head;
-	t->free_head = ei + 1;
+	t->free_stk[t->nfree++] = (uint32_t)ei;
 }
 
 static uint64_t rnd(struct conntab *t)
@@ -355,8 +357,10 @@ static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
 	memset(c->by, 0, sizeof c->by);
 	memset(c->pl, 0, sizeof c->pl);
 	c->id = t->next_id++;
-	memset(&t->rates[ei], 0, sizeof t->rates[ei]);
-	memset(&t->ring[ei * ring_stride(t)], 0, ring_stride(t) * sizeof *t->ring);
+	if (!t->cfg.no_rates) {
+		memset(&t->rates[ei], 0, sizeof t->rates[ei]);
+		memset(&t->ring[ei * ring_stride(t)], 0, ring_stride(t) * sizeof *t->ring);
+	}
 	t->st.per_state[state]++;
 	t->st.opened++;
 }
@@ -371,17 +375,18 @@ static struct conn *conn_new(struct conntab *t, const struct pkt *p, uint32_t ta
 		if (index_grow(t) < 0 && t->st.active * 4 >= (t->mask + 1) * 3)
 			return NULL; /* no memory for a larger index and this one is full */
 	uint64_t ei;
-	if (t->free_head) {
-		ei = t->free_head - 1;
-		t->free_head = t->ents[ei].id;
-		if (t->free_head) {
+	if (t->nfree) {
+		ei = t->free_stk[--t->nfree];
+		if (t->nfree) {
 			/* the next new connection will take this entry: start
 			 * loading it now rather than stall on it then */
-			uint64_t nx = t->free_head - 1;
+			uint64_t nx = t->free_stk[t->nfree - 1];
 			__builtin_prefetch(&t->ents[nx], 1);
 			__builtin_prefetch((const char *)&t->ents[nx] + 64, 1);
-			__builtin_prefetch(&t->rates[nx], 1);
-			__builtin_prefetch(&t->ring[nx * ring_stride(t)], 1);
+			if (!t->cfg.no_rates) {
+				__builtin_prefetch(&t->rates[nx], 1);
+				__builtin_prefetch(&t->ring[nx * ring_stride(t)], 1);
+			}
 		}
 	} else {
 		ei = t->hiwater++;
@@ -555,16 +560,19 @@ void conntab_tick(struct conntab *t, int64_t now)
 	size_t stride = ring_stride(t);
 	uint32_t gone[256];
 	int ngone = 0;
+	int rates = !t->cfg.no_rates;
 	for (uint64_t i = 0; i < t->hiwater; i++) {
 		struct conn *c = &t->ents[i];
 		if (!c->family)
 			continue;
-		struct rate *r = &t->rates[i];
-		uint32_t *ring = &t->ring[i * stride];
-		for (int d = 0; d < 2; d++) {
-			uint64_t delta = c->pl[d] - r->base[d];
-			ring[slot * 2 + d] = delta > UINT32_MAX ? UINT32_MAX : (uint32_t)delta;
-			r->base[d] = c->pl[d];
+		if (rates) {
+			struct rate *r = &t->rates[i];
+			uint32_t *ring = &t->ring[i * stride];
+			for (int d = 0; d < 2; d++) {
+				uint64_t delta = c->pl[d] - r->base[d];
+				ring[slot * 2 + d] = delta > UINT32_MAX ? UINT32_MAX : (uint32_t)delta;
+				r->base[d] = c->pl[d];
+			}
 		}
 		uint32_t reason;
 		if (expired(t, c, now, &reason)) {
@@ -632,6 +640,10 @@ void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn 
 	v->last_seen_us = c->last_us;
 	v->c2s.packets = c->pk[0], v->c2s.bytes = c->by[0], v->c2s.payload = c->pl[0];
 	v->s2c.packets = c->pk[1], v->s2c.bytes = c->by[1], v->s2c.payload = c->pl[1];
+	if (t->cfg.no_rates) {
+		v->c2s_rate = v->s2c_rate = 0;
+		return;
+	}
 	uint64_t ei = ent_index(t, c);
 	uint32_t k = t->cfg.window_ticks;
 	const uint32_t *ring = &t->ring[ei * ring_stride(t)];

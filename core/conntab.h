@@ -1,7 +1,7 @@
 /*
  * conntab: the connection table.
  *
- * Entries live in a dense array (stable indexes, a free list, touched
+ * Entries live in a dense array (stable indexes, a stack of free ones, touched
  * lazily so memory follows the high-water mark); an open-addressing index
  * of 8-byte slots (32-bit hash tag, entry index) with linear probing finds
  * them.  A packet costs one probe of the small index and one 128-byte entry,
@@ -34,7 +34,7 @@ struct conn {
 	uint64_t pk[2];      /* [0] client to server, [1] server to client */
 	uint64_t by[2];
 	uint64_t pl[2];
-	uint64_t id;         /* for a free entry: index of the next free + 1 */
+	uint64_t id;         /* first seen is 1, the next 2... */
 	uint64_t spare;
 } __attribute__((aligned(64)));
 
@@ -47,6 +47,7 @@ struct conntab_config {
 	int64_t linger_us;
 	int64_t idle_timeout_us; /* 0 = never */
 	int detect_existing;     /* track connections picked up mid-stream */
+	int no_rates;            /* nobody reads a connection's rate: do not sample */
 };
 
 /* Called for every event whose type is in the mask given to conntab_new. */

@@ -344,6 +344,14 @@ uint32_t host_event_mask(void)
 	return ev_mask;
 }
 
+int host_needs_rates(void)
+{
+	for (size_t i = 0; i < ninsts; i++)
+		if (!(insts[i].pl->caps & TT_CAP_NO_RATES))
+			return 1;
+	return 0;
+}
+
 int host_interactive(void)
 {
 	for (size_t i = 0; i < ninsts; i++)

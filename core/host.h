@@ -34,6 +34,8 @@ void host_fd_ready(const struct pollfd *fds, int n);
 int host_has_fds(void);
 /* Whether a terminal output runs (the file is then replayed paced). */
 int host_interactive(void);
+/* Whether some output reads the connections' rates (no TT_CAP_NO_RATES). */
+int host_needs_rates(void);
 void host_reopen(void);
 void host_flush(void);
 void host_stop(void);

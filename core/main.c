@@ -715,6 +715,7 @@ int main(int argc, char **argv)
 		.linger_us = cfg->closed_linger_us,
 		.idle_timeout_us = cfg->idle_timeout_us,
 		.detect_existing = cfg->detect_existing,
+		.no_rates = !host_needs_rates(),
 	};
 	uint64_t key[4];
 	if (getrandom(key, sizeof key, 0) != sizeof key)

@@ -566,6 +566,7 @@ TT_PLUGIN_EXPORT const struct tt_plugin tcptrack_plugin = {
 	.abi_major = TT_ABI_MAJOR,
 	.abi_minor = TT_ABI_MINOR,
 	.size = sizeof(struct tt_plugin),
+	.caps = TT_CAP_NO_RATES,
 	.events = TT_EV_REMOVED,
 	.name = "csv",
 	.description = "CSV connection log or interval log for capacity planning",

@@ -30,6 +30,9 @@ n_fast=$(grep -c '^SNAP' "$TMP/fast.out")
 # a window of 2 s: the rate after the flow has run for 2 s is still exact
 printf '[core]\naverage_window = 2s\n' > "$TMP/w2.conf"
 check window2s 1700000003500000 -c "$TMP/w2.conf"
+# beside an output that reads no rate (csv: TT_CAP_NO_RATES), rates are
+# still sampled for the one that does
+check with-csv 1700000002500000 -o "csv:mode=connections,file=$TMP/c.csv"
 # the total in the snapshot equals the connection's
 awk -v r=$RATE '$1 == "SNAP" && $2 >= 1700000003000000 && $2 <= 1700000006000000 {
 	d = ($6 - r) / r; if (d < 0) d = -d; if (d > 0.02) { print "total " $6; exit 1 } }' "$TMP/normal.out" &&

@@ -671,6 +671,26 @@ static void test_rates(void)
 	}
 	CHECK(ok, "3-tick sliding window: 100, 300, 600, 500, 700 bytes/s");
 	conntab_free(t);
+
+	/* nobody reads the connections' rates: none sampled, the rest kept */
+	cfg = defaults();
+	cfg.no_rates = 1;
+	t = table(&cfg);
+	c = established(t, CLI, 40000, SRV, 80);
+	for (int s = 1; s <= 3; s++) {
+		for (int i = 0; i < 10; i++)
+			c = tx(t, p4(CLI, 40000, SRV, 80, TCPF_ACK, 100), s * SEC + i);
+		conntab_tick(t, (s + 1) * SEC);
+	}
+	conntab_view(t, c, &v);
+	CHECK(v.c2s_rate == 0 && v.s2c_rate == 0 && v.c2s.packets == 32 && v.c2s.payload == 3000,
+	      "no_rates: rates 0, counters kept (got %g, %llu packets)", v.c2s_rate,
+	      (unsigned long long)v.c2s.packets);
+	CHECK(near(conntab_stats(t)->rate[0], 1000), "no_rates: the total rate is kept (got %g)",
+	      conntab_stats(t)->rate[0]);
+	conntab_tick(t, 3605 * SEC);
+	CHECK(conntab_stats(t)->active == 0, "no_rates: the idle connection still expires");
+	conntab_free(t);
 }
 
 /* ---- drain ---- */

@@ -365,6 +365,11 @@ struct tt_host {
                               * messages are held while it runs, it is
                               * stopped after the other outputs, and its
                               * stop is also called on a fatal error */
+#define TT_CAP_NO_RATES 0x02 /* never reads the c2s_rate and s2c_rate of a
+                              * struct tt_conn: when every output says so,
+                              * the core does not sample each connection's
+                              * rate (the snapshot's totals are kept) and
+                              * those fields are 0 */
 
 /*
  * The one exported symbol of a plugin: a const object of the plugin, read
