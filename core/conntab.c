@@ -13,6 +13,7 @@
 #define EMPTY 0ull
 #define MAX_WINDOW_TICKS 64
 #define EVICT_SAMPLES 8
+#define WHEEL 256         /* ticks ahead a connection is scheduled at most */
 
 /* Rate state of one connection, in a side array sampled only by the tick. */
 struct rate {
@@ -41,6 +42,16 @@ struct conntab {
 
 	uint64_t nticks;
 	uint64_t gbase[2];   /* total payload at the previous tick */
+
+	/* expiry: WHEEL buckets of entry indexes, one per tick; a node is
+	 * live while its entry's due equals the tick (else it is dropped
+	 * when met).  Ticks count from base (absolute tick number). */
+	struct bucket { uint32_t *v; uint32_t n, cap; } wheel[WHEEL];
+	struct bucket spare;
+	int64_t base;        /* absolute tick number of relative tick 0 (INT64_MIN: unset) */
+	int sweep_expiry;    /* the wheel ran out of memory: sweep the table */
+	uint32_t wk;         /* relative tick the wheel has been run up to */
+	uint64_t nodes;      /* in all buckets, live or not */
 	uint64_t gring[MAX_WINDOW_TICKS][2];
 
 	struct conntab_stats st;
@@ -141,6 +152,7 @@ struct conntab *conntab_new(const struct conntab_config *cfg, uint64_t hash_key[
 	t->emit_arg = arg;
 	t->emit_mask = fn ? event_mask : 0;
 	t->rng = 0x2545f4914f6cdd1dull;
+	t->base = INT64_MIN;
 	t->next_id = 1;
 
 	uint64_t n = t->cfg.max_connections;
@@ -173,6 +185,9 @@ void conntab_free(struct conntab *t)
 	unreserve(t->rates, n * sizeof *t->rates);
 	unreserve(t->free_stk, n * sizeof *t->free_stk);
 	unreserve(t->ring, n * ring_stride(t) * sizeof *t->ring);
+	for (int i = 0; i < WHEEL; i++)
+		free(t->wheel[i].v);
+	free(t->spare.v);
 	free(t);
 }
 
@@ -276,6 +291,124 @@ static void fire(struct conntab *t, uint32_t type, const struct conn *c,
 		t->emit(t->emit_arg, type, c, old_state, reason, now);
 }
 
+/* ---- expiry: timeouts and the timer wheel ---- */
+
+#define NEVER INT64_MAX
+
+static int64_t fdiv(int64_t a, int64_t b) { return a / b - (a % b < 0); }
+static int64_t cdiv(int64_t a, int64_t b) { return -fdiv(-a, b); }
+
+/* How long c may stay idle as it is, and why it goes then. */
+static int64_t timeout_of(const struct conntab *t, const struct conn *c, uint32_t *reason)
+{
+	switch (c->state) {
+	case TT_SYN_SENT:
+	case TT_SYN_ACK_ACK:
+		*reason = TT_RM_SYN_TIMEOUT;
+		return t->cfg.syn_timeout_us;
+	case TT_CLOSING:
+		*reason = TT_RM_FIN_TIMEOUT;
+		return t->cfg.fin_timeout_us;
+	case TT_CLOSED:
+	case TT_RESET:
+		*reason = TT_RM_LINGER;
+		return t->cfg.linger_us;
+	default:
+		*reason = TT_RM_IDLE;
+		/* picked up mid-stream and heard from one side only (often the
+		 * last ACK of a connection already gone): as short-lived as a
+		 * handshake that was never answered */
+		if ((c->flags & TT_CONN_MIDSTREAM) && (!c->pk[0] || !c->pk[1]))
+			return t->cfg.syn_timeout_us;
+		return t->cfg.idle_timeout_us > 0 ? t->cfg.idle_timeout_us : NEVER;
+	}
+}
+
+static int expired(const struct conntab *t, const struct conn *c, int64_t now, uint32_t *reason)
+{
+	int64_t tmo = timeout_of(t, c, reason);
+	return tmo != NEVER && now - c->last_us >= tmo;
+}
+
+/*
+ * The wheel: a connection is looked at in the tick its timeout passes if it
+ * stays idle (c->due, a tick relative to t->base), not at every tick.  A
+ * packet changes nothing here: when the tick comes and the connection has
+ * been active since, it is scheduled again.  A new state with a shorter
+ * timeout schedules it earlier; the node it leaves behind is dropped when
+ * met.  Deadlines more than WHEEL ticks on are looked at after WHEEL ticks.
+ * If a bucket cannot grow (no memory), expiry falls back to sweeping the
+ * whole table every tick.
+ */
+static void wheel_put(struct conntab *t, uint32_t ei, uint32_t due)
+{
+	struct bucket *b = &t->wheel[due % WHEEL];
+	if (b->n == b->cap) {
+		uint32_t cap = b->cap ? b->cap * 2 : 64;
+		uint32_t *v = b->cap < UINT32_MAX / 2 ? realloc(b->v, (size_t)cap * sizeof *v) : NULL;
+		if (!v) {
+			t->sweep_expiry = 1;
+			return;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	b->v[b->n++] = ei;
+	t->nodes++;
+}
+
+/* Schedule c's look at the tick its timeout would pass; with earlier, only
+ * if that comes before the look it has. */
+static void schedule(struct conntab *t, struct conn *c, int earlier)
+{
+	uint32_t reason;
+	int64_t tmo = timeout_of(t, c, &reason), dl;
+	if (t->sweep_expiry)
+		return;
+	if (tmo == NEVER) {
+		if (!earlier)
+			c->due = 0;
+		return;
+	}
+	int64_t at = t->wk + WHEEL - 1;
+	if (!__builtin_add_overflow(c->last_us, tmo, &dl)) {
+		int64_t d = cdiv(dl, t->cfg.tick_us) - t->base;
+		if (d < at)
+			at = d;
+	}
+	if (at <= t->wk)
+		at = t->wk + 1;
+	if (earlier && c->due && c->due <= at)
+		return;
+	c->due = (uint32_t)at;
+	wheel_put(t, (uint32_t)ent_index(t, c), c->due);
+}
+
+/* Start the wheel again at now from the table: drops every stale node. */
+static void wheel_rebuild(struct conntab *t, int64_t now)
+{
+	for (int i = 0; i < WHEEL; i++)
+		t->wheel[i].n = 0;
+	t->nodes = 0;
+	/* now's tick is relative tick 2, run next: what is overdue goes then */
+	t->base = fdiv(now, t->cfg.tick_us) - 2;
+	t->wk = 1;
+	for (uint64_t i = 0; i < t->hiwater; i++)
+		if (t->ents[i].family) {
+			t->ents[i].due = 0;
+			schedule(t, &t->ents[i], 0);
+		}
+}
+
+/* The first time anything is scheduled, at now: the wheel starts there. */
+static void wheel_start(struct conntab *t, int64_t now)
+{
+	if (t->base == INT64_MIN) {
+		t->base = fdiv(now, t->cfg.tick_us) - 1;
+		t->wk = 1;
+	}
+}
+
 static void set_state(struct conntab *t, struct conn *c, uint8_t s, int64_t now)
 {
 	if (c->state == s)
@@ -286,6 +419,7 @@ static void set_state(struct conntab *t, struct conn *c, uint8_t s, int64_t now)
 	c->state = s;
 	if (s == TT_RESET)
 		t->st.resets++;
+	schedule(t, c, 1);
 	fire(t, TT_EV_STATE, c, old, 0, now);
 }
 
@@ -363,6 +497,9 @@ static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
 	}
 	t->st.per_state[state]++;
 	t->st.opened++;
+	c->due = 0;
+	wheel_start(t, now);
+	schedule(t, c, 0);
 }
 
 /* A new entry for packet p in index slot position pos; may evict. */
@@ -511,46 +648,91 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 
 /* ---- ticks: rates and expiry ---- */
 
-static int expired(const struct conntab *t, const struct conn *c, int64_t now, uint32_t *reason)
+/* Remove c, which has expired. */
+static void expire(struct conntab *t, struct conn *c, int64_t now)
 {
-	int64_t idle = now - c->last_us;
-	switch (c->state) {
-	case TT_SYN_SENT:
-	case TT_SYN_ACK_ACK:
-		*reason = TT_RM_SYN_TIMEOUT;
-		return idle >= t->cfg.syn_timeout_us;
-	case TT_CLOSING:
-		*reason = TT_RM_FIN_TIMEOUT;
-		return idle >= t->cfg.fin_timeout_us;
-	case TT_CLOSED:
-	case TT_RESET:
-		*reason = TT_RM_LINGER;
-		return idle >= t->cfg.linger_us;
-	default:
-		*reason = TT_RM_IDLE;
-		/* picked up mid-stream and heard from one side only (often the
-		 * last ACK of a connection already gone): as short-lived as a
-		 * handshake that was never answered */
-		if ((c->flags & TT_CONN_MIDSTREAM) && (!c->pk[0] || !c->pk[1]))
-			return idle >= t->cfg.syn_timeout_us;
-		return t->cfg.idle_timeout_us > 0 && idle >= t->cfg.idle_timeout_us;
+	uint32_t reason;
+	expired(t, c, now, &reason);
+	conn_remove(t, c, reason, now);
+}
+
+/* Look at the live nodes of bucket bi: expire, or schedule again, those
+ * whose tick has come; keep those of a later turn of the wheel.  partial:
+ * now lies inside the next tick (a caller between two ticks): only take
+ * out what has expired by now, leave every node in place. */
+static void run_bucket(struct conntab *t, uint32_t bi, int64_t now, int partial)
+{
+	struct bucket cur = t->wheel[bi];
+	if (!partial) {
+		t->wheel[bi] = t->spare;
+		t->spare = (struct bucket){0};
+		t->nodes -= cur.n;
+	}
+	for (uint32_t j = 0; j < cur.n; j++) {
+		/* random entries: load them ahead, and the index slots of those
+		 * loaded by now, which a removal needs */
+		if (j + 8 < cur.n)
+			__builtin_prefetch(&t->ents[cur.v[j + 8]]);
+		if (j + 4 < cur.n)
+			__builtin_prefetch(&t->index[t->ents[cur.v[j + 4]].tag & t->mask]);
+		uint32_t ei = cur.v[j];
+		struct conn *c = &t->ents[ei];
+		if (!c->family || !c->due || c->due % WHEEL != bi)
+			continue; /* gone, or moved to another bucket */
+		uint32_t reason;
+		if (partial) {
+			if (c->due == t->wk + 1 && expired(t, c, now, &reason))
+				expire(t, c, now);
+			continue;
+		}
+		if (c->due > t->wk)
+			wheel_put(t, ei, c->due); /* a later turn */
+		else if (expired(t, c, now, &reason))
+			expire(t, c, now);
+		else
+			schedule(t, c, 0); /* it was active since: look again later */
+	}
+	if (!partial) {
+		free(t->spare.v);
+		cur.n = 0;
+		t->spare = cur;
 	}
 }
 
-/* Remove the expired entries collected by the sweep; their index slots are
- * prefetched a few ahead, since expiry hits them in random order. */
-static void remove_expired(struct conntab *t, const uint32_t *list, int n, int64_t now)
+/* Remove the expired entries of a sweep (when the wheel had no memory);
+ * index slots prefetched a few ahead. */
+static void remove_gone(struct conntab *t, const uint32_t *list, int n, int64_t now)
 {
 	for (int j = 0; j < n && j < 4; j++)
 		__builtin_prefetch(&t->index[t->ents[list[j]].tag & t->mask]);
 	for (int j = 0; j < n; j++) {
 		if (j + 4 < n)
 			__builtin_prefetch(&t->index[t->ents[list[j + 4]].tag & t->mask]);
-		struct conn *c = &t->ents[list[j]];
-		uint32_t reason;
-		expired(t, c, now, &reason);
-		conn_remove(t, c, reason, now);
+		expire(t, &t->ents[list[j]], now);
 	}
+}
+
+/* Run the wheel up to now: every connection whose timeout has passed goes. */
+static void run_wheel(struct conntab *t, int64_t now)
+{
+	if (t->base == INT64_MIN)
+		return; /* nothing scheduled yet */
+	int64_t tick = fdiv(now, t->cfg.tick_us);
+	/* relative ticks are 32 bits: far on (or after a jump of the clock)
+	 * start again from now; and stale nodes are dropped when they
+	 * outnumber the connections */
+	if (tick - t->base >= (1ll << 31) || t->nodes > 2 * t->st.active + 65536)
+		wheel_rebuild(t, now);
+	uint32_t k = (uint32_t)(tick - t->base);
+	if (k > t->wk) {
+		uint32_t from = t->wk + 1;
+		uint32_t to = k - t->wk >= WHEEL ? from + WHEEL - 1 : k;
+		t->wk = k;
+		for (uint32_t i = from; i <= to; i++)
+			run_bucket(t, i % WHEEL, now, 0);
+	}
+	if (now != tick * t->cfg.tick_us)
+		run_bucket(t, (k + 1) % WHEEL, now, 1);
 }
 
 void conntab_tick(struct conntab *t, int64_t now)
@@ -558,32 +740,34 @@ void conntab_tick(struct conntab *t, int64_t now)
 	uint32_t k = t->cfg.window_ticks;
 	uint32_t slot = (uint32_t)(t->nticks % k);
 	size_t stride = ring_stride(t);
-	uint32_t gone[256];
-	int ngone = 0;
-	int rates = !t->cfg.no_rates;
-	for (uint64_t i = 0; i < t->hiwater; i++) {
-		struct conn *c = &t->ents[i];
-		if (!c->family)
-			continue;
-		if (rates) {
-			struct rate *r = &t->rates[i];
-			uint32_t *ring = &t->ring[i * stride];
-			for (int d = 0; d < 2; d++) {
-				uint64_t delta = c->pl[d] - r->base[d];
-				ring[slot * 2 + d] = delta > UINT32_MAX ? UINT32_MAX : (uint32_t)delta;
-				r->base[d] = c->pl[d];
+	if (!t->cfg.no_rates || t->sweep_expiry) {
+		uint32_t gone[256];
+		int ngone = 0;
+		for (uint64_t i = 0; i < t->hiwater; i++) {
+			struct conn *c = &t->ents[i];
+			if (!c->family)
+				continue;
+			if (!t->cfg.no_rates) {
+				struct rate *r = &t->rates[i];
+				uint32_t *ring = &t->ring[i * stride];
+				for (int d = 0; d < 2; d++) {
+					uint64_t delta = c->pl[d] - r->base[d];
+					ring[slot * 2 + d] = delta > UINT32_MAX ? UINT32_MAX : (uint32_t)delta;
+					r->base[d] = c->pl[d];
+				}
+			}
+			uint32_t reason;
+			if (t->sweep_expiry && expired(t, c, now, &reason)) {
+				gone[ngone++] = (uint32_t)i;
+				if (ngone == (int)(sizeof gone / sizeof gone[0])) {
+					remove_gone(t, gone, ngone, now);
+					ngone = 0;
+				}
 			}
 		}
-		uint32_t reason;
-		if (expired(t, c, now, &reason)) {
-			gone[ngone++] = (uint32_t)i;
-			if (ngone == (int)(sizeof gone / sizeof gone[0])) {
-				remove_expired(t, gone, ngone, now);
-				ngone = 0;
-			}
-		}
+		remove_gone(t, gone, ngone, now);
 	}
-	remove_expired(t, gone, ngone, now);
+	run_wheel(t, now);
 	double secs = (double)k * (double)t->cfg.tick_us / 1e6;
 	for (int d = 0; d < 2; d++) {
 		t->gring[slot][d] = t->st.pl[d] - t->gbase[d];
@@ -669,5 +853,6 @@ int conntab_foreach(const struct conntab *t, int (*fn)(void *, const struct conn
 
 const struct conntab_stats *conntab_stats(const struct conntab *t)
 {
+	((struct conntab *)t)->st.wheel_nodes = t->nodes;
 	return &t->st;
 }

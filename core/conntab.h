@@ -6,8 +6,9 @@
  * of 8-byte slots (32-bit hash tag, entry index) with linear probing finds
  * them.  A packet costs one probe of the small index and one 128-byte entry,
  * both of which the caller can prefetch a batch ahead (conntab_prefetch).
- * Rates, timeouts and expiry run in conntab_tick(), a sequential sweep off
- * the per-packet path.
+ * Expiry runs in conntab_tick() off the per-packet path, from a timer wheel
+ * (each connection is looked at when its timeout could have passed, not at
+ * every tick); rates, when someone reads them, from a sweep of the table.
  */
 #ifndef TT_CONNTAB_H
 #define TT_CONNTAB_H
@@ -27,7 +28,7 @@ struct conn {
 	uint8_t state;       /* enum tt_state */
 	uint8_t flags;       /* TT_CONN_* */
 	uint8_t reported;    /* the OPENED event went out */
-	uint32_t gen;
+	uint32_t due;        /* the tick its expiry is looked at (0: never) */
 	uint32_t tag;        /* upper 32 bits of the key's hash */
 	int64_t last_us;
 	int64_t first_us;
@@ -35,7 +36,8 @@ struct conn {
 	uint64_t by[2];
 	uint64_t pl[2];
 	uint64_t id;         /* first seen is 1, the next 2... */
-	uint64_t spare;
+	uint32_t gen;
+	uint32_t spare;
 } __attribute__((aligned(64)));
 
 struct conntab_config {
@@ -70,7 +72,8 @@ void conntab_prefetch_entry(const struct conntab *t, uint64_t h);
  * NULL when it is not tracked (mid-stream with detect_existing off). */
 struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now);
 
-/* Sample rates for the tick that ends at now, then expire what timed out. */
+/* Sample rates for the tick that ends at now, then expire what timed out.
+ * now never goes back; between two calls, ticks may be skipped. */
 void conntab_tick(struct conntab *t, int64_t now);
 /* Remove every connection (reason TT_RM_EXIT), in order of first sight. */
 void conntab_drain(struct conntab *t, int64_t now);
@@ -90,6 +93,7 @@ struct conntab_stats {
 	uint64_t pk[2], by[2], pl[2]; /* all traffic counted, by direction */
 	double rate[2];         /* total payload rate over the window, bytes/s */
 	uint64_t capacity;      /* index slots */
+	uint64_t wheel_nodes;   /* expiry timers pending, live or stale */
 };
 const struct conntab_stats *conntab_stats(const struct conntab *t);
 

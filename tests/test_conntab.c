@@ -548,6 +548,87 @@ static void test_timeouts(void)
 	conntab_free(t);
 }
 
+/* ---- the expiry wheel ---- */
+
+static void test_wheel(void)
+{
+	struct conntab_config cfg = defaults();
+	cfg.idle_timeout_us = 300 * SEC;
+	struct conntab *t = table(&cfg);
+	int64_t T = 1000 * SEC;
+	/* a connection that speaks every 100 s for 2000 ticks (eight turns of
+	 * the wheel) stays; once quiet, it goes at its idle timeout exactly */
+	tx(t, p4(CLI, 1, SRV, 80, TCPF_SYN, 0), T);
+	tx(t, p4(SRV, 80, CLI, 1, TCPF_SYN | TCPF_ACK, 0), T);
+	struct conn *c = tx(t, p4(CLI, 1, SRV, 80, TCPF_ACK, 0), T);
+	uint64_t id = idof(c);
+	int64_t last = 0;
+	for (int64_t s = 1; s <= 2000; s++) {
+		if (s % 100 == 0)
+			tx(t, p4(CLI, 1, SRV, 80, TCPF_ACK, 1), T + s * SEC), last = T + s * SEC;
+		conntab_tick(t, T + s * SEC);
+	}
+	CHECK(!removed(id, 0), "active every 100 s over 2000 ticks: kept");
+	for (int64_t s = 2001; s < 2300; s++)
+		conntab_tick(t, T + s * SEC);
+	CHECK(!removed(id, 0), "quiet 299 s: kept");
+	conntab_tick(t, T + 2300 * SEC);
+	const struct ev *e = last_ev(TT_EV_REMOVED);
+	CHECK(removed(id, TT_RM_IDLE) == 1 && e && e->now == last + 300 * SEC,
+	      "quiet 300 s: removed at that tick");
+
+	/* a shorter timeout on a new state: a reset goes after the linger */
+	c = established(t, CLI, 2, SRV, 80);
+	id = idof(c);
+	tx(t, p4(CLI, 2, SRV, 80, TCPF_RST, 0), T + 2301 * SEC);
+	conntab_tick(t, T + 2302 * SEC);
+	CHECK(!removed(id, 0), "reset: kept for the linger");
+	conntab_tick(t, T + 2303 * SEC);
+	CHECK(removed(id, TT_RM_LINGER) == 1, "reset: removed after 2 s, not at the idle timeout");
+
+	/* a jump of the clock past every tick the wheel holds */
+	c = tx(t, p4(CLI, 3, SRV, 80, TCPF_SYN, 0), T + 2400 * SEC);
+	id = idof(c);
+	conntab_tick(t, T + 5000000 * SEC);
+	CHECK(removed(id, TT_RM_SYN_TIMEOUT) == 1, "a jump of the clock: the SYN timeout");
+	c = tx(t, p4(CLI, 4, SRV, 80, TCPF_SYN, 0), T + 5000001 * SEC);
+	id = idof(c);
+	conntab_tick(t, T + 5000030 * SEC);
+	CHECK(!removed(id, 0), "after the jump: timers count from the new time");
+	conntab_tick(t, T + 5000031 * SEC);
+	CHECK(removed(id, TT_RM_SYN_TIMEOUT) == 1, "after the jump: the SYN timeout");
+	conntab_free(t);
+
+	/* churn: 300,000 short connections, each leaving a timer 250 ticks
+	 * ahead (its SYN timeout) as it closes; the stale ones are dropped
+	 * when they outnumber the connections, and every connection goes in
+	 * time */
+	cfg.max_connections = 1u << 20;
+	cfg.syn_timeout_us = 250 * SEC;
+	t = table(&cfg);
+	uint64_t peak = 0;
+	for (unsigned i = 0; i < 300000; i++) {
+		int64_t now = T + (int64_t)i * 1000; /* 1000 connections a second */
+		uint8_t a[4] = {10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+		tx(t, p4(a, 1000, SRV, 80, TCPF_SYN, 0), now);
+		tx(t, p4(SRV, 80, a, 1000, TCPF_SYN | TCPF_ACK, 0), now);
+		tx(t, p4(a, 1000, SRV, 80, TCPF_ACK, 0), now);
+		tx(t, p4(a, 1000, SRV, 80, TCPF_FIN | TCPF_ACK, 0), now);
+		tx(t, p4(SRV, 80, a, 1000, TCPF_FIN | TCPF_ACK, 0), now);
+		if (i % 1000 == 999)
+			conntab_tick(t, T + (int64_t)(i / 1000 + 1) * SEC);
+		if (conntab_stats(t)->wheel_nodes > peak)
+			peak = conntab_stats(t)->wheel_nodes;
+	}
+	conntab_tick(t, T + 303 * SEC);
+	CHECK(conntab_stats(t)->active == 0 && count_ev(TT_EV_REMOVED, TT_RM_LINGER) == 300000,
+	      "churn: all 300,000 removed after the linger (%llu left)",
+	      (unsigned long long)conntab_stats(t)->active);
+	CHECK(peak <= 2 * 4000 + 65536 + 4000, "churn: timers stay bounded (peak %llu)",
+	      (unsigned long long)peak);
+	conntab_free(t);
+}
+
 /* ---- eviction ---- */
 
 static void test_eviction(void)
@@ -895,6 +976,7 @@ int main(void)
 	test_counters();
 	test_event_mask();
 	test_timeouts();
+	test_wheel();
 	test_eviction();
 	test_rates();
 	test_drain();
