@@ -370,8 +370,14 @@ static void schedule(struct conntab *t, struct conn *c, int earlier)
 			c->due = 0;
 		return;
 	}
+	int far = __builtin_add_overflow(c->last_us, tmo, &dl);
+	/* (most new states: the look it has comes before the new deadline,
+	 * which a deadline past the start of that look's tick says without a
+	 * division) */
+	if (earlier && c->due && (far || dl > (t->base + (int64_t)c->due - 1) * t->cfg.tick_us))
+		return;
 	int64_t at = t->wk + WHEEL - 1;
-	if (!__builtin_add_overflow(c->last_us, tmo, &dl)) {
+	if (!far) {
 		int64_t d = cdiv(dl, t->cfg.tick_us) - t->base;
 		if (d < at)
 			at = d;
@@ -567,7 +573,8 @@ static inline struct conn *lookup(const struct conntab *t, const struct pkt *p,
 /* The TCP state machine, on the flags of a packet going in direction dir
  * (0 client to server).  RFC 9293 section 3.5: FIN per direction, so a
  * half-closed connection keeps counting until both sides have closed. */
-static void advance(struct conntab *t, struct conn *c, uint8_t fl, int dir, int64_t now)
+static __attribute__((noinline)) void advance(struct conntab *t, struct conn *c, uint8_t fl,
+                                              int dir, int64_t now)
 {
 	if (c->state == TT_RESET || (c->state == TT_CLOSED && !(fl & TCPF_RST)))
 		return;
@@ -591,14 +598,16 @@ static void advance(struct conntab *t, struct conn *c, uint8_t fl, int dir, int6
 	}
 }
 
-struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
+/* The packet p finds no connection (c NULL), or is a SYN on the tuple of
+ * a finished one: open one.  Returns it, or NULL when p is not tracked;
+ * *dir gets p's direction.  Out of line: the common packet skips it. */
+static __attribute__((noinline)) struct conn *open_conn(struct conntab *t, struct conn *c,
+                                                        const struct pkt *p, uint32_t tag,
+                                                        int64_t now, int *dir)
 {
-	uint32_t tag = tag_of(h);
-	int dir = 0;
 	uint8_t fl = p->flags;
 	int syn = (fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN;
-	struct conn *c = lookup(t, p, tag, &dir);
-	if (c && syn && (c->state == TT_CLOSED || c->state == TT_RESET)) {
+	if (c) {
 		/* A new handshake on the tuple of a finished connection: the old
 		 * one is final, and a new generation starts in its entry. */
 		uint32_t gen = c->gen + 1;
@@ -607,11 +616,9 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 		int dst_is_server = !(fl & TCPF_ACK);
 		conn_init(t, c, p, dst_is_server, (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT, 0, now);
 		c->gen = gen;
-		dir = 0;
-		if (!dst_is_server)
-			dir = 1;
+		*dir = !dst_is_server;
 		fire(t, TT_EV_OPENED, c, 0, 0, now);
-	} else if (!c) {
+	} else {
 		uint8_t state, flags = 0;
 		int dst_is_server;
 		if (syn) {
@@ -630,8 +637,23 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 		c = conn_new(t, p, tag, dst_is_server, state, flags, now);
 		if (!c)
 			return NULL;
-		dir = !dst_is_server;
+		*dir = !dst_is_server;
 		fire(t, TT_EV_OPENED, c, 0, 0, now);
+	}
+	return c;
+}
+
+struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
+{
+	uint32_t tag = tag_of(h);
+	int dir = 0;
+	uint8_t fl = p->flags;
+	struct conn *c = lookup(t, p, tag, &dir);
+	if (__builtin_expect(!c || ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN &&
+	                            (c->state == TT_CLOSED || c->state == TT_RESET)), 0)) {
+		c = open_conn(t, c, p, tag, now, &dir);
+		if (!c)
+			return NULL;
 	}
 	c->pk[dir]++;
 	c->by[dir] += p->ip_bytes;
