@@ -1,6 +1,8 @@
 #!/bin/sh
-# Build and run the libFuzzer target over decoding and the connection table,
-# seeded from the shared captures and the golden ones.
+# Build and run the libFuzzer targets, each for SECONDS: over decoding and the
+# connection table (fuzz_packets), seeded from the frames of the shared and
+# golden captures; and over the block reader (fuzz_pcapfile), seeded with
+# those captures as files (the first 64 KiB of each).
 #   tests/fuzz/run.sh [SECONDS] [WORKDIR]     (default 60 s, tests/fuzz/work)
 # Needs clang with libFuzzer (Debian: clang, libclang-rt-dev).
 set -eu
@@ -13,7 +15,16 @@ mkdir -p "$work/corpus"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$top/core" "$here/fuzz_packets.c" "$top/core/decode.c" "$top/core/conntab.c" \
 	-o "$work/fuzz_packets"
+clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-I"$top/core" "$here/fuzz_pcapfile.c" "$top/core/pcapfile.c" "$top/core/decode.c" \
+	-o "$work/fuzz_pcapfile" -lpcap
 python3 "$here/pcap2seed.py" "$work/seeds" "$shared"/pcaps/*.pcap "$top"/tests/golden/*.pcap
+mkdir -p "$work/file-seeds" "$work/file-corpus"
+for f in "$shared"/pcaps/*.pcap "$top"/tests/golden/*.pcap; do
+	head -c 65536 "$f" > "$work/file-seeds/$(basename "$f")"
+done
 cd "$work"
-exec ./fuzz_packets -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \
+./fuzz_packets -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \
 	-artifact_prefix="$work/" corpus seeds
+exec ./fuzz_pcapfile -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \
+	-artifact_prefix="$work/pcapfile-" file-corpus file-seeds
