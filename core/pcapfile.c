@@ -13,7 +13,7 @@
 
 #include "decode.h"
 
-#define BLOCK (256u << 10)       /* one read(2): the block and the packets in it stay in L2 */
+#define BLOCK (256u << 10)       /* one pread(2): the block and the packets in it stay in L2 */
 #define MAX_CAPLEN 262144u        /* libpcap's largest for the link types decoded */
 #define FILE_HDR 24
 #define REC_HDR 16
@@ -29,6 +29,7 @@ struct pcapfile {
 	size_t len, off;              /* bytes in buf, bytes of them consumed */
 	int eof;
 	int64_t pos;                  /* file offset of buf[off] */
+	int64_t rpos;                 /* file offset of buf[len] */
 	char err[PCAP_ERRBUF_SIZE];
 };
 
@@ -44,7 +45,11 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc)
 	errno = 0;
 	if (!strcmp(path, "-") || !decode_dlt_supported(pcap_datalink(pc)))
 		return NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* the file libpcap opened (not the path again, which may name
+	 * another file by now), read with pread(2) so that its offset is
+	 * left alone */
+	FILE *lf = pcap_file(pc);
+	int fd = lf ? fcntl(fileno(lf), F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
 	struct stat sb;
@@ -79,12 +84,7 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc)
 		free(f);
 		goto libpcap;
 	}
-	f->pos = FILE_HDR;
-	if (lseek(fd, FILE_HDR, SEEK_SET) != FILE_HDR) {
-		pcapfile_close(f);
-		errno = 0;
-		return NULL;
-	}
+	f->pos = f->rpos = FILE_HDR;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return f;
 libpcap:
@@ -118,7 +118,7 @@ static size_t fill(struct pcapfile *f, size_t want)
 	while (f->len < want && !f->eof) {
 		/* a whole block at a time; never less than the packet needs */
 		size_t room = BLOCK + MAX_CAPLEN + REC_HDR - f->len;
-		ssize_t n = read(f->fd, f->buf + f->len, room > BLOCK ? BLOCK : room);
+		ssize_t n = pread(f->fd, f->buf + f->len, room > BLOCK ? BLOCK : room, f->rpos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -128,6 +128,7 @@ static size_t fill(struct pcapfile *f, size_t want)
 			break;
 		}
 		f->len += (size_t)n;
+		f->rpos += n;
 	}
 	have = f->len - f->off;
 	return have < want ? have : want;

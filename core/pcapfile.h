@@ -4,7 +4,7 @@
  *
  * libpcap reads a file with two stdio reads and a copy per packet, which
  * costs as much as tcptrack's own work on a packet.  This reader takes the
- * file in 256 KiB blocks with read(2) and hands out packets where they lie in
+ * file in 256 KiB blocks with pread(2) and hands out packets where they lie in
  * the block.  It is used for regular files in the classic format, version
  * 2.4, microsecond or nanosecond, either byte order, of a link type that
  * tcptrack decodes; anything else (pcapng, a pipe, an old version) is left
