@@ -41,7 +41,8 @@
 #
 # (a) also runs with TCPTRACK_READER=libpcap (row "tt/libpcap"): libpcap
 # reads the file, as the floor does, instead of tcptrack's block reader.
-# Figures: wall time (best of --repeat runs, from the clock around each run)
+# Figures: wall time (best of --repeat runs, from the clock around each run;
+# the floor and tcptrack run in turn)
 # and peak RSS (getrusage through /usr/bin/time, Debian package "time").
 #   ns/packet   = tcptrack's wall time / packets in the capture
 #   bytes/conn  = (peak RSS - peak RSS of the same command on a tiny capture)
@@ -263,15 +264,27 @@ add_note() { notes="$notes$*
 workload() {
 	label=$1 name=$2 cap=$3 truth=$4 lg=$5 sy=$6 fn=$7 id=$8
 	shift 8
-	say "$label: floor, $repeat runs"
-	best "$repeat" "$W/floor" "$cap"
-	pk=$(awk '{ print $1 }' "$W/last.out")
-	ft=$T fc=$C
-	say "$label: tcptrack, $repeat runs"
-	rm -f "$W/$name.csv"
-	best "$repeat" "$TCPTRACK" -T "$cap" -o "csv:mode=connections,file=$name.csv" "$@"
-	tt=$T tm=$M tc=$C
-	cp "$W/last.err" "$W/$name.summary"
+	# the floor and tcptrack take turns, so that a change in the load of
+	# the machine weighs on both sides of the ratio alike
+	say "$label: floor and tcptrack in turn, $repeat runs each"
+	fbt='' fbm='' fbc='' tbt='' tbm='' tbc=''
+	i=0
+	while [ "$i" -lt "$repeat" ]; do
+		timed "$W/floor" "$cap"
+		pk=$(awk '{ print $1 }' "$W/last.out")
+		bt=$fbt bm=$fbm bc=$fbc
+		keep_best
+		fbt=$bt fbm=$bm fbc=$bc
+		rm -f "$W/$name.csv"
+		timed "$TCPTRACK" -T "$cap" -o "csv:mode=connections,file=$name.csv" "$@"
+		cp "$W/last.err" "$W/$name.summary"
+		bt=$tbt bm=$tbm bc=$tbc
+		keep_best
+		tbt=$bt tbm=$bm tbc=$bc
+		i=$((i + 1))
+	done
+	ft=$fbt fc=$fbc
+	tt=$tbt tm=$tbm tc=$tbc
 	read_pk=$(sed -n 's/^tcptrack: \([0-9]*\) packets read.*/\1/p' "$W/$name.summary")
 	[ "$read_pk" = "$pk" ] ||
 		add_note "$label: tcptrack read ${read_pk:-?} packets, the floor $pk: $(cat "$W/$name.summary")"
