@@ -1,10 +1,12 @@
 /*
- * pcapfile: classic pcap files read in blocks.
+ * pcapfile: classic pcap files read in blocks, ahead, by a thread.
  */
 #include "pcapfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,23 @@
 #define MAX_CAPLEN 262144u        /* libpcap's largest for the link types decoded */
 #define FILE_HDR 24
 #define REC_HDR 16
+#define HEAD (MAX_CAPLEN + REC_HDR) /* room before a block for a record it ends */
+#define NBLK 4                    /* blocks in the ring */
+
+/*
+ * Reading ahead: a thread of the reader's own reads the file into a ring
+ * of NBLK blocks while the event loop works on the packets of another, so
+ * that the kernel's copy of the file runs on a second core.  Each block
+ * has HEAD bytes of room before its data: a record that one block begins
+ * and the next ends is made whole by copying its beginning there.  The
+ * thread only reads the file (no signal reaches it, it calls nothing of
+ * tcptrack's); where it cannot be started the event loop reads the blocks
+ * itself.
+ */
+struct blk {
+	uint8_t *mem;                 /* HEAD + BLOCK bytes */
+	size_t n;                     /* bytes of data read (0: the end) */
+};
 
 struct pcapfile {
 	int fd;
@@ -25,11 +44,19 @@ struct pcapfile {
 	uint32_t snapshot;            /* libpcap's snapshot length for the file */
 	int filtered;
 	struct bpf_program prog;
-	uint8_t *buf;                 /* BLOCK + MAX_CAPLEN + REC_HDR bytes */
+	const uint8_t *buf;           /* the current block's memory */
 	size_t len, off;              /* bytes in buf, bytes of them consumed */
 	int eof;
 	int64_t pos;                  /* file offset of buf[off] */
-	int64_t rpos;                 /* file offset of buf[len] */
+	int64_t rpos;                 /* file offset of the next block to read */
+
+	struct blk blks[NBLK];
+	uint64_t filled, freed;       /* blocks read so far; given back so far */
+	int holding;                  /* the loop works on block number freed */
+	int synced, started, threaded, stop;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
 	char err[PCAP_ERRBUF_SIZE];
 };
 
@@ -79,11 +106,18 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc)
 		goto libpcap;
 	*f = tmp;
 	f->snapshot = (uint32_t)snap;
-	f->buf = malloc(BLOCK + MAX_CAPLEN + REC_HDR);
-	if (!f->buf) {
-		free(f);
-		goto libpcap;
+	for (int i = 0; i < NBLK; i++) {
+		f->blks[i].mem = malloc(HEAD + BLOCK);
+		if (!f->blks[i].mem) {
+			pcapfile_close(f);
+			errno = 0;
+			return NULL;
+		}
 	}
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->more, NULL);
+	pthread_cond_init(&f->room, NULL);
+	f->synced = 1;
 	f->pos = f->rpos = FILE_HDR;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return f;
@@ -105,32 +139,86 @@ int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *
 	return 0;
 }
 
+/* Read the next block of the file into b. */
+static void read_block(struct pcapfile *f, struct blk *b)
+{
+	ssize_t n;
+	do
+		n = pread(f->fd, b->mem + HEAD, BLOCK, f->rpos);
+	while (n < 0 && errno == EINTR);
+	/* an I/O error ends the file as a short read would: the record
+	 * left unfinished is reported as damage */
+	b->n = n > 0 ? (size_t)n : 0;
+	f->rpos += n > 0 ? n : 0;
+}
+
+static void *read_ahead(void *arg)
+{
+	struct pcapfile *f = arg;
+	for (;;) {
+		pthread_mutex_lock(&f->mu);
+		while (f->filled - f->freed >= NBLK && !f->stop)
+			pthread_cond_wait(&f->room, &f->mu);
+		int stop = f->stop;
+		struct blk *b = &f->blks[f->filled % NBLK];
+		pthread_mutex_unlock(&f->mu);
+		if (stop)
+			break;
+		read_block(f, b);
+		pthread_mutex_lock(&f->mu);
+		f->filled++;
+		pthread_cond_signal(&f->more);
+		pthread_mutex_unlock(&f->mu);
+		if (!b->n)
+			break;
+	}
+	return NULL;
+}
+
+static void start(struct pcapfile *f)
+{
+	f->started = 1;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	f->threaded = pthread_create(&f->th, NULL, read_ahead, f) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* Make at least want bytes available at buf + off, unless the file ends
  * first; returns the bytes available (up to want). */
 static size_t fill(struct pcapfile *f, size_t want)
 {
 	size_t have = f->len - f->off;
-	if (have >= want || f->eof)
-		return have < want ? have : want;
-	memmove(f->buf, f->buf + f->off, have);
-	f->len = have;
-	f->off = 0;
-	while (f->len < want && !f->eof) {
-		/* a whole block at a time; never less than the packet needs */
-		size_t room = BLOCK + MAX_CAPLEN + REC_HDR - f->len;
-		ssize_t n = pread(f->fd, f->buf + f->len, room > BLOCK ? BLOCK : room, f->rpos);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* an I/O error ends the file as a short read would: the
-			 * record left unfinished is reported as damage */
-			f->eof = 1;
-			break;
+	while (have < want && !f->eof) {
+		/* the next block, with what is left of this one before it */
+		if (!f->started)
+			start(f);
+		uint64_t next = f->freed + (uint64_t)f->holding;
+		struct blk *b = &f->blks[next % NBLK];
+		if (f->threaded) {
+			pthread_mutex_lock(&f->mu);
+			while (f->filled <= next)
+				pthread_cond_wait(&f->more, &f->mu);
+			pthread_mutex_unlock(&f->mu);
+		} else {
+			read_block(f, b);
 		}
-		f->len += (size_t)n;
-		f->rpos += n;
+		if (have)
+			memcpy(b->mem + HEAD - have, f->buf + f->off, have);
+		if (f->holding) {
+			pthread_mutex_lock(&f->mu);
+			f->freed++;
+			pthread_cond_signal(&f->room);
+			pthread_mutex_unlock(&f->mu);
+		}
+		f->holding = 1;
+		f->buf = b->mem;
+		f->off = HEAD - have;
+		f->len = HEAD + b->n;
+		f->eof = !b->n;
+		have = f->len - f->off;
 	}
-	have = f->len - f->off;
 	return have < want ? have : want;
 }
 
@@ -200,7 +288,20 @@ void pcapfile_close(struct pcapfile *f)
 		return;
 	if (f->filtered)
 		pcap_freecode(&f->prog);
+	if (f->threaded) {
+		pthread_mutex_lock(&f->mu);
+		f->stop = 1;
+		pthread_cond_signal(&f->room);
+		pthread_mutex_unlock(&f->mu);
+		pthread_join(f->th, NULL);
+	}
+	if (f->synced) {
+		pthread_mutex_destroy(&f->mu);
+		pthread_cond_destroy(&f->more);
+		pthread_cond_destroy(&f->room);
+	}
 	close(f->fd);
-	free(f->buf);
+	for (int i = 0; i < NBLK; i++)
+		free(f->blks[i].mem);
 	free(f);
 }
