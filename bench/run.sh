@@ -40,7 +40,9 @@
 # max_connections to 2,000,000 so that nothing is evicted either.
 #
 # (a) also runs with TCPTRACK_READER=libpcap (row "tt/libpcap"): libpcap
-# reads the file, as the floor does, instead of tcptrack's block reader.
+# reads the file, as the floor does, instead of tcptrack's block reader;
+# and with read_ahead = no (row "tt/1thread"): no thread reads ahead, all
+# the work is on one core.
 # Figures: wall time (best of --repeat runs, from the clock around each run;
 # the floor and tcptrack run in turn)
 # and peak RSS (getrusage through /usr/bin/time, Debian package "time").
@@ -318,6 +320,12 @@ workload() {
 		best "$repeat" env TCPTRACK_READER=libpcap "$TCPTRACK" -T "$cap" \
 			-o "csv:mode=connections,file=$name.libpcap.csv" "$@"
 		add_row "$label|tt/libpcap|$pk|$ft|$T|$M|$b0|$peak|-|$fc|$C"
+		# and with tcptrack's reader on the event loop's thread alone
+		say "$label: tcptrack with read_ahead = no, $repeat runs"
+		printf '[core]\nread_ahead = no\n' > "$W/noahead.conf"
+		best "$repeat" "$TCPTRACK" -c "$W/noahead.conf" -T "$cap" \
+			-o "csv:mode=connections,file=$name.noahead.csv" "$@"
+		add_row "$label|tt/1thread|$pk|$ft|$T|$M|$b0|$peak|-|$fc|$C"
 	fi
 	# for the summary: wall and CPU time, RSS, ns/packet of tcptrack and floor
 	R_T=$tt R_F=$ft R_C=$tc R_FC=$fc R_M=$tm

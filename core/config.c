@@ -45,6 +45,7 @@ static const struct core_key core_keys[] = {
 	{"snaplen", K_SIZE, O(snaplen), 68},
 	{"buffer_size", K_SIZE, O(buffer_size), 0},
 	{"replay_speed", K_DOUBLE, O(replay_speed), 0},
+	{"read_ahead", K_BOOL, O(read_ahead), 0},
 };
 #undef O
 
@@ -53,7 +54,7 @@ const char *const config_core_keys[] = {
 	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
 	"average_window", "closed_linger", "syn_timeout", "fin_timeout",
 	"idle_timeout", "read_timeout", "max_connections", "snaplen", "buffer_size",
-	"replay_speed", NULL,
+	"replay_speed", "read_ahead", NULL,
 };
 
 void config_defaults(struct config *c)
@@ -73,6 +74,7 @@ void config_defaults(struct config *c)
 	c->snaplen = 192;
 	c->buffer_size = 32000000;
 	c->replay_speed = 1.0;
+	c->read_ahead = 1;
 }
 
 int config_set_core(struct config *c, const char *key, const char *value, const char **why)

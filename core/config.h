@@ -32,6 +32,7 @@ struct config {
 	char *plugin_dir;
 	int promiscuous;
 	int detect_existing;
+	int read_ahead;         /* a file: read ahead by a thread of the reader's own */
 	int fast_average;
 	int immediate;
 	int64_t refresh_us;

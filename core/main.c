@@ -688,7 +688,7 @@ int main(int argc, char **argv)
 	 * block reader or nothing, for tests) */
 	const char *reader = getenv("TCPTRACK_READER");
 	if (file && !(host_interactive() && cfg->replay_speed > 0) && !(reader && !strcmp(reader, "libpcap"))) {
-		pf = pcapfile_open(file, pc);
+		pf = pcapfile_open(file, pc, cfg->read_ahead);
 		if (pf && pcapfile_set_filter(pf, pc, cfg->filter, err, sizeof err) < 0) {
 			msg("%s", err);
 			return EXIT_USAGE;

@@ -67,7 +67,7 @@ static uint32_t get32(const struct pcapfile *f, const uint8_t *p)
 	return f->swapped ? __builtin_bswap32(v) : v;
 }
 
-struct pcapfile *pcapfile_open(const char *path, pcap_t *pc)
+struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead)
 {
 	errno = 0;
 	if (!strcmp(path, "-") || !decode_dlt_supported(pcap_datalink(pc)))
@@ -106,6 +106,7 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc)
 		goto libpcap;
 	*f = tmp;
 	f->snapshot = (uint32_t)snap;
+	f->started = !ahead; /* (started, not threaded: the loop reads) */
 	for (int i = 0; i < NBLK; i++) {
 		f->blks[i].mem = malloc(HEAD + BLOCK);
 		if (!f->blks[i].mem) {

@@ -22,9 +22,10 @@
 struct pcapfile;
 
 /* Open path for fast reading if it is a file this reader takes; pc is
- * libpcap's handle on the same file (link type, snapshot length).
+ * libpcap's handle on the same file (link type, snapshot length); ahead:
+ * read ahead in a thread of the reader's own.
  * Returns NULL (errno 0) when libpcap should read it, or on an error. */
-struct pcapfile *pcapfile_open(const char *path, pcap_t *pc);
+struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead);
 /* Match packets against expr (NULL: all), compiled on pc. */
 int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *err, size_t errlen);
 /* As pcap_dispatch(): up to cnt packets (matching the filter) to cb.

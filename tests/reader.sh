@@ -1,6 +1,6 @@
 #!/bin/sh
 # The block reader (core/pcapfile.c) reads classic pcap files as libpcap
-# does: for every capture, the connection log and the messages are the same
+# does, reading ahead in a thread or not: for every capture, the connection log and the messages are the same
 # byte for byte with TCPTRACK_READER=libpcap and with TCPTRACK_READER=pcapfile
 # (which fails unless the block reader took the file).  Crafted captures
 # cover both byte orders and resolutions, records across its blocks,
@@ -55,9 +55,12 @@ same() {
 	rm -f "$TMP/lib.csv" "$TMP/blk.csv"
 }
 
+# with its read-ahead thread (the default) and without
+printf '[core]\nread_ahead = no\n' > "$TMP/noahead.conf"
 for c in big-le big-be ns-le ns-be over-snaplen snaplen0 cap-over-len huge-caplen \
          s64-huge s64-long cut-header cut-data header-only; do
 	same "$TMP/$c.pcap" taken
+	same "$TMP/$c.pcap" taken -c "$TMP/noahead.conf"
 done
 same "$TMP/big-le.pcap" taken "tcp port 80 and src net 10.0.3.0/24"
 for f in "$TMP"/mangled-*.pcap; do

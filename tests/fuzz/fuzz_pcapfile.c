@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	struct pcapfile *f = pcapfile_open(path, pc);
+	/* read ahead by a thread, or not, as the input's size is odd or even */
+	struct pcapfile *f = pcapfile_open(path, pc, size & 1);
 	if (f) {
 		int r;
 		do
