@@ -72,19 +72,13 @@ rows=$(grep -vc '^first_seen' "$TMP/one.csv")
 
 # SIGHUP after a rename: the old file is complete, the new one starts with
 # its header, and together they hold every connection
-mkfifo "$TMP/fifo"
-"$TCPTRACK" -T - -o "csv:mode=connections,file=$TMP/rot.csv" < "$TMP/fifo" 2>"$TMP/err" &
-pid=$!
-exec 3>"$TMP/fifo"
-size=$(stat -c %s "$CAP")
-head -c $((size / 2)) "$CAP" >&3
+feed_half "$CAP" -o "csv:mode=connections,file=$TMP/rot.csv"
 sleep 1
 mv "$TMP/rot.csv" "$TMP/rot.csv.1"
-kill -HUP $pid
+kill -HUP $FEED_PID
 sleep 1
-tail -c +$((size / 2 + 1)) "$CAP" >&3
-exec 3>&-
-wait $pid
+feed_rest
+wait $FEED_PID
 rc=$?
 h1=$(head -n 1 "$TMP/rot.csv.1" | grep -c '^first_seen'); h2=$(head -n 1 "$TMP/rot.csv" 2>/dev/null | grep -c '^first_seen')
 total=$(awk -F, 'FNR > 1 { p += $8 + $11; b += $10 + $13 } END { print p + 0, b + 0 }' "$TMP/rot.csv.1" "$TMP/rot.csv")
@@ -95,17 +89,13 @@ else
 fi
 
 # SIGTERM in the middle: every connection seen so far gets its row
-mkfifo "$TMP/fifo2"
-"$TCPTRACK" -T - -o "csv:mode=connections,file=$TMP/term.csv" < "$TMP/fifo2" 2>"$TMP/err" &
-pid=$!
-exec 3>"$TMP/fifo2"
-head -c $((size / 2)) "$CAP" >&3
+feed_half "$CAP" -o "csv:mode=connections,file=$TMP/term.csv"
 sleep 1
-kill -TERM $pid
-wait $pid
+kill -TERM $FEED_PID
+wait $FEED_PID
 rc=$?
-exec 3>&-
-head -c $((size / 2)) "$CAP" > "$TMP/half.pcap"
+feed_close
+head -c $(($(stat -c %s "$CAP") / 2)) "$CAP" > "$TMP/half.pcap"
 tt -T "$TMP/half.pcap" -o "csv:mode=connections,file=$TMP/half.csv" 2>/dev/null
 if [ $rc -eq 0 ] && [ "$(sum_cols "$TMP/term.csv")" = "$(sum_cols "$TMP/half.csv")" ]; then
 	pass "SIGTERM: every connection read so far is logged ($(sum_cols "$TMP/term.csv"))"

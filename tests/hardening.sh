@@ -53,17 +53,11 @@ if [ "$(id -u)" = 0 ] && mkdir "$TMP/small" && mount -t tmpfs -o size=256k tmpfs
 	umount_small() { umount "$TMP/small"; }
 	add_cleanup umount_small
 	dd if=/dev/zero of="$TMP/small/filler" bs=4k count=1000 2>/dev/null
-	mkfifo "$TMP/fifo"
-	"$TCPTRACK" -T - -o "csv:mode=connections,file=$TMP/small/log.csv,flush=1ms" < "$TMP/fifo" 2>"$TMP/err" &
-	pid=$!
-	exec 3>"$TMP/fifo"
-	size=$(stat -c %s "$CAP")
-	head -c $((size / 2)) "$CAP" >&3
+	feed_half "$CAP" -o "csv:mode=connections,file=$TMP/small/log.csv,flush=1ms"
 	sleep 1.5
 	rm -f "$TMP/small/filler"
-	tail -c +$((size / 2 + 1)) "$CAP" >&3
-	exec 3>&-
-	wait $pid
+	feed_rest
+	wait $FEED_PID
 	rc=$?
 	if [ $rc -eq 0 ] && grep -q "rows are being lost" "$TMP/err" && grep -q "writing again" "$TMP/err" &&
 	   [ "$(rows "$TMP/small/log.csv")" -gt 0 ]; then

@@ -27,5 +27,23 @@ need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 # tt ARGS...: run tcptrack from the build tree
 tt() { "$TCPTRACK" "$@"; }
 
+# feed_half CAPTURE ARGS...: start "tcptrack -T - ARGS..." in the background
+# reading a FIFO (stderr to $TMP/err; its pid in FEED_PID) and write the
+# first half of CAPTURE into it; feed_rest writes the rest and closes the
+# FIFO, feed_close only closes it.
+feed_half() {
+	feed_cap=$1
+	shift
+	rm -f "$TMP/feed"
+	mkfifo "$TMP/feed"
+	"$TCPTRACK" -T - "$@" < "$TMP/feed" 2>"$TMP/err" &
+	FEED_PID=$!
+	exec 3>"$TMP/feed"
+	feed_size=$(stat -c %s "$feed_cap")
+	head -c $((feed_size / 2)) "$feed_cap" >&3
+}
+feed_rest() { tail -c +$((feed_size / 2 + 1)) "$feed_cap" >&3; exec 3>&-; }
+feed_close() { exec 3>&-; }
+
 # csv_sorted FILE: the rows of a connection log without header, sorted
 csv_sorted() { tail -n +2 "$1" | LC_ALL=C sort; }
