@@ -66,6 +66,7 @@
 
 #include "alert.h"
 #include "fmt.h"
+#include "parse.h"
 #include "tcptrack/plugin.h"
 
 /* SD-ID with the documentation enterprise number (RFC 5612), RFC 5424 7.2.2 */
@@ -252,7 +253,9 @@ static int rest_is(const char *e, const char *const *ok)
 	return 0;
 }
 
-/* A level: a count or rate (k/M/G, then B, /s or B/s) or a duration. */
+/* A level: a count or rate (k/M/G, then B, /s or B/s) or a duration: the
+ * one value of tcptrack's configuration that may be any of these, so it has
+ * a parser of its own (durations and counts use the shared ones). */
 static int parse_level(const char *s, struct level *l)
 {
 	static const char *const plain_rest[] = {"", "B", "/s", "B/s", NULL};
@@ -294,24 +297,6 @@ static int parse_level(const char *s, struct level *l)
 	}
 	l->set = 1;
 	snprintf(l->text, sizeof l->text, "%s", s);
-	return 0;
-}
-
-static int parse_dur(const char *s, int64_t *us)
-{
-	struct level l;
-	if (parse_level(s, &l) < 0 || l.kind == LV_SIZE || l.v > 1e9)
-		return -1;
-	*us = (int64_t)llround(l.v * 1e6);
-	return 0;
-}
-
-static int parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	struct level l;
-	if (parse_level(s, &l) < 0 || l.kind == LV_DUR || l.v > (double)max || l.v != floor(l.v))
-		return -1;
-	*out = (uint64_t)l.v;
 	return 0;
 }
 
@@ -670,7 +655,8 @@ static int sl_configure(void *state, const char *key, const char *value, char *e
 	}
 	if (!strcmp(key, "for") || !strcmp(key, "every") || !strcmp(key, "repeat") || !strcmp(key, "drain")) {
 		int64_t us;
-		if (parse_dur(value, &us) < 0) {
+		const char *why;
+		if (parse_duration(value, &us, &why) < 0) {
 			snprintf(err, errlen, "'%s': not a duration (examples: 500ms, 10s, 5m, 1h)", value);
 			return -EINVAL;
 		}
@@ -702,7 +688,8 @@ static int sl_configure(void *state, const char *key, const char *value, char *e
 	}
 	if (!strcmp(key, "queue") || !strcmp(key, "max_keys")) {
 		uint64_t n;
-		if (parse_uint(value, 10000000, &n) < 0 || n < 1) {
+		const char *why;
+		if (parse_size(value, &n, &why) < 0 || n < 1 || n > 10000000) {
 			snprintf(err, errlen, "'%s': not a number from 1 to 10M", value);
 			return -EINVAL;
 		}
