@@ -663,6 +663,10 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	t->st.pl[dir] += p->payload;
 	if (now > c->last_us)
 		c->last_us = now;
+	/* picked up mid-stream, the first word from this side: heard both
+	 * ways now, its timeout may have become shorter */
+	if (__builtin_expect(c->flags & TT_CONN_MIDSTREAM, 0) && c->pk[dir] == 1)
+		schedule(t, c, 1);
 	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
 		advance(t, c, fl, dir, now);
 	return c;
@@ -745,16 +749,24 @@ static void run_wheel(struct conntab *t, int64_t now)
 	 * outnumber the connections */
 	if (tick - t->base >= (1ll << 31) || t->nodes > 2 * t->st.active + 65536)
 		wheel_rebuild(t, now);
-	uint32_t k = (uint32_t)(tick - t->base);
-	if (k > t->wk) {
+	/* a tick behind the wheel (live, the first packets can be stamped
+	 * after the clock of the ticks): nothing can be due */
+	int64_t rel = tick - t->base;
+	if (rel < (int64_t)t->wk)
+		return;
+	int moved = rel > (int64_t)t->wk;
+	if (moved) {
+		uint32_t k = (uint32_t)rel;
 		uint32_t from = t->wk + 1;
 		uint32_t to = k - t->wk >= WHEEL ? from + WHEEL - 1 : k;
 		t->wk = k;
 		for (uint32_t i = from; i <= to; i++)
 			run_bucket(t, i % WHEEL, now, 0);
 	}
-	if (now != tick * t->cfg.tick_us)
-		run_bucket(t, (k + 1) % WHEEL, now, 1);
+	/* now inside the next tick, or again at this one: what has expired
+	 * by now among those due next */
+	if (now != tick * t->cfg.tick_us || !moved)
+		run_bucket(t, (t->wk + 1) % WHEEL, now, 1);
 }
 
 void conntab_tick(struct conntab *t, int64_t now)

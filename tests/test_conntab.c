@@ -599,6 +599,36 @@ static void test_wheel(void)
 	CHECK(removed(id, TT_RM_SYN_TIMEOUT) == 1, "after the jump: the SYN timeout");
 	conntab_free(t);
 
+	/* live, the ticks run on the system clock and a first packet can be
+	 * stamped ahead of them: ticks behind the wheel, then it goes on */
+	t = table(&cfg);
+	c = tx(t, p4(CLI, 5, SRV, 80, TCPF_SYN, 0), 103 * SEC + SEC / 2);
+	id = idof(c);
+	conntab_tick(t, 101 * SEC);
+	conntab_tick(t, 102 * SEC);
+	conntab_tick(t, 103 * SEC);
+	for (int64_t s = 104; s <= 133; s++)
+		conntab_tick(t, s * SEC);
+	CHECK(!removed(id, 0), "ticks behind the first packet: kept until its SYN timeout");
+	conntab_tick(t, 134 * SEC);
+	CHECK(removed(id, TT_RM_SYN_TIMEOUT) == 1, "ticks behind the first packet: then removed");
+	conntab_free(t);
+
+	/* mid-stream, heard one way (the SYN timeout, 30 s), then both ways
+	 * with a shorter idle timeout (10 s): goes at the idle timeout */
+	struct conntab_config mcfg = defaults();
+	mcfg.idle_timeout_us = 10 * SEC;
+	t = table(&mcfg);
+	c = tx(t, p4(CLI, 6, SRV, 80, TCPF_ACK, 10), 1000 * SEC);
+	id = idof(c);
+	tx(t, p4(SRV, 80, CLI, 6, TCPF_ACK, 10), 1001 * SEC);
+	for (int64_t s = 1001; s < 1011; s++)
+		conntab_tick(t, s * SEC);
+	CHECK(!removed(id, 0), "mid-stream heard both ways: kept 10 s");
+	conntab_tick(t, 1011 * SEC);
+	CHECK(removed(id, TT_RM_IDLE) == 1, "mid-stream heard both ways: the shorter idle timeout");
+	conntab_free(t);
+
 	/* churn: 300,000 short connections, each leaving a timer 250 ticks
 	 * ahead (its SYN timeout) as it closes; the stale ones are dropped
 	 * when they outnumber the connections, and every connection goes in
