@@ -35,6 +35,7 @@
 struct blk {
 	uint8_t *mem;                 /* HEAD + BLOCK bytes */
 	size_t n;                     /* bytes of data read (0: the end) */
+	int err;                      /* errno of a failed read, else 0 */
 };
 
 struct pcapfile {
@@ -47,6 +48,7 @@ struct pcapfile {
 	const uint8_t *buf;           /* the current block's memory */
 	size_t len, off;              /* bytes in buf, bytes of them consumed */
 	int eof;
+	int ioerr;                    /* the read that ended the file failed so */
 	int64_t pos;                  /* file offset of buf[off] */
 	int64_t rpos;                 /* file offset of the next block to read */
 
@@ -147,9 +149,9 @@ static void read_block(struct pcapfile *f, struct blk *b)
 	do
 		n = pread(f->fd, b->mem + HEAD, BLOCK, f->rpos);
 	while (n < 0 && errno == EINTR);
-	/* an I/O error ends the file as a short read would: the record
-	 * left unfinished is reported as damage */
+	/* an I/O error ends the file (said as libpcap says it) */
 	b->n = n > 0 ? (size_t)n : 0;
+	b->err = n < 0 ? errno : 0;
 	f->rpos += n > 0 ? n : 0;
 }
 
@@ -218,6 +220,7 @@ static size_t fill(struct pcapfile *f, size_t want)
 		f->off = HEAD - have;
 		f->len = HEAD + b->n;
 		f->eof = !b->n;
+		f->ioerr = b->err;
 		have = f->len - f->off;
 	}
 	return have < want ? have : want;
@@ -228,6 +231,10 @@ int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user
 	int n = 0;
 	while (n < cnt) {
 		size_t got = f->len - f->off >= REC_HDR ? REC_HDR : fill(f, REC_HDR);
+		if (got < REC_HDR && f->ioerr) {
+			snprintf(f->err, sizeof f->err, "error reading dump file: %s", strerror(f->ioerr));
+			return -1;
+		}
 		if (got == 0)
 			return n; /* the end, between two packets */
 		if (got < REC_HDR) {
@@ -237,10 +244,16 @@ int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user
 		}
 		const uint8_t *r = f->buf + f->off;
 		struct pcap_pkthdr hdr;
-		/* signed, as libpcap takes them (a damaged time stays as small) */
-		hdr.ts.tv_sec = (int32_t)get32(f, r);
-		int32_t frac = (int32_t)get32(f, r + 4);
-		hdr.ts.tv_usec = f->nsec ? frac / 1000 : frac;
+		/* as libpcap 1.10 takes them: signed in the file's byte order
+		 * when it is ours, unsigned when swapped (its swap macro) */
+		uint32_t sec = get32(f, r), frac = get32(f, r + 4);
+		if (f->swapped) {
+			hdr.ts.tv_sec = (time_t)sec;
+			hdr.ts.tv_usec = (suseconds_t)(f->nsec ? frac / 1000 : frac);
+		} else {
+			hdr.ts.tv_sec = (int32_t)sec;
+			hdr.ts.tv_usec = f->nsec ? (int32_t)frac / 1000 : (int32_t)frac;
+		}
 		uint32_t caplen = get32(f, r + 8);
 		hdr.len = get32(f, r + 12);
 		if (caplen > MAX_CAPLEN) {
@@ -251,10 +264,16 @@ int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user
 		}
 		if (f->len - f->off < REC_HDR + (size_t)caplen) {
 			got = fill(f, REC_HDR + (size_t)caplen);
+			if (got < REC_HDR + (size_t)caplen && f->ioerr) {
+				snprintf(f->err, sizeof f->err, "error reading dump file: %s", strerror(f->ioerr));
+				return -1;
+			}
 			if (got < REC_HDR + (size_t)caplen) {
+				/* libpcap reads up to the snapshot length first */
+				size_t data = got - REC_HDR;
 				snprintf(f->err, sizeof f->err,
 				         "truncated dump file; tried to read %u captured bytes, only got %zu",
-				         caplen, got - REC_HDR);
+				         caplen > f->snapshot && data < f->snapshot ? f->snapshot : caplen, data);
 				return -1;
 			}
 			r = f->buf + f->off;

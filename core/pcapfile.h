@@ -28,9 +28,9 @@ struct pcapfile;
 struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead);
 /* Match packets against expr (NULL: all), compiled on pc. */
 int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *err, size_t errlen);
-/* As pcap_dispatch(): up to cnt packets (matching the filter) to cb.
- * Returns how many packets were read (filtered out or not, so that 0 means
- * the end), 0 at the end of the file, -1 on damage (pcapfile_error). */
+/* As pcap_dispatch(): up to cnt packets matching the filter to cb (reading
+ * on past those filtered out).  Returns how many went to cb, 0 at the end
+ * of the file, -1 on damage (pcapfile_error). */
 int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user);
 /* Bytes of the file consumed so far. */
 int64_t pcapfile_pos(const struct pcapfile *f);

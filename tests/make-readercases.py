@@ -27,12 +27,14 @@ def frame(i, payload, flags=0x18):
     return b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + ip + tcp + payload
 
 def write(path, frames, endian="<", nsec=False, snaplen=262144, version=(2, 4),
-          caplens=None):
+          caplens=None, stamp=None):
     magic = 0xA1B23C4D if nsec else 0xA1B2C3D4
     with open(path, "wb") as f:
         f.write(struct.pack(endian + "IHHiIII", magic, version[0], version[1], 0, 0, snaplen, 1))
         for k, fr in enumerate(frames):
             sec, frac = 1700000000 + k // 1000, (k % 1000) * (1000000 if nsec else 1000) + 7
+            if stamp:
+                sec, frac = stamp(k)
             cap = len(fr) if caplens is None else caplens(k, fr)
             f.write(struct.pack(endian + "IIII", sec, frac, cap, len(fr)) + fr[:cap])
             if cap > len(fr):
@@ -63,6 +65,21 @@ def main():
           caplens=lambda k, fr: 300000 if k == 1500 else len(fr))
     write(os.path.join(out, "s64-long.pcap"), small, snaplen=64,
           caplens=lambda k, fr: 100000 if k == 1500 else len(fr))
+    # times past 2038 and fractions past 2^31, in both byte orders and
+    # resolutions: libpcap takes them unsigned when the file is swapped
+    def late(k):
+        return (0x80000000 + k * 1000, (0x80000000 + k * 7919) & 0xFFFFFFFF)
+    for e, tag in (("<", "le"), (">", "be")):
+        for ns in (False, True):
+            write(os.path.join(out, "late-%s%s.pcap" % (tag, "-ns" if ns else "")),
+                  small[:200], endian=e, nsec=ns, stamp=late)
+    # a record longer than the snapshot length, cut before that length and
+    # after it (libpcap reads the snapshot length first)
+    for cut in (30, 500):
+        write(os.path.join(out, "oversnap-%d.pcap" % cut), small[:10], snaplen=100,
+              caplens=lambda k, fr: 1000 if k == 9 else len(fr))
+        body = open(os.path.join(out, "oversnap-%d.pcap" % cut), "rb").read()
+        open(os.path.join(out, "oversnap-%d.pcap" % cut), "wb").write(body[:len(body) - 1000 + cut])
     # an old version: libpcap's to read
     write(os.path.join(out, "v2-3.pcap"), small, version=(2, 3))
     # damage anywhere: random bytes over a small capture, in the record

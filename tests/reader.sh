@@ -58,7 +58,8 @@ same() {
 # with its read-ahead thread (the default) and without
 printf '[core]\nread_ahead = no\n' > "$TMP/noahead.conf"
 for c in big-le big-be ns-le ns-be over-snaplen snaplen0 cap-over-len huge-caplen \
-         s64-huge s64-long cut-header cut-data header-only; do
+         s64-huge s64-long cut-header cut-data header-only late-le late-be late-le-ns \
+         late-be-ns oversnap-30 oversnap-500; do
 	same "$TMP/$c.pcap" taken
 	same "$TMP/$c.pcap" taken -c "$TMP/noahead.conf"
 done

@@ -2,7 +2,8 @@
 # Build and run the libFuzzer targets, each for SECONDS: over decoding and the
 # connection table (fuzz_packets), seeded from the frames of the shared and
 # golden captures; and over the block reader (fuzz_pcapfile), seeded with
-# those captures as files (the first 64 KiB of each).
+# those captures as files (the first 64 KiB of each), inputs up to 1 MiB
+# (several of the reader's 256 KiB blocks).
 #   tests/fuzz/run.sh [SECONDS] [WORKDIR]     (default 60 s, tests/fuzz/work)
 # Needs clang with libFuzzer (Debian: clang, libclang-rt-dev).
 set -eu
@@ -26,5 +27,5 @@ done
 cd "$work"
 ./fuzz_packets -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \
 	-artifact_prefix="$work/" corpus seeds
-exec ./fuzz_pcapfile -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \
+exec ./fuzz_pcapfile -max_total_time="$secs" -max_len=1048576 -print_final_stats=1 \
 	-artifact_prefix="$work/pcapfile-" file-corpus file-seeds
