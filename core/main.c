@@ -31,6 +31,7 @@ struct core core;
 
 static pcap_t *pc;
 static struct pcapfile *pf;  /* the fast reader of a file, when it takes it */
+static int cfg_read_ahead;   /* pf reads and decodes ahead */
 static int dlt;
 static const char *input_name;
 static volatile sig_atomic_t got_hup, got_stop;
@@ -110,21 +111,34 @@ static void run_timers(int64_t t)
 
 /* The pcap callback: decode, hash, and start loading the index slot. Every
  * packet keeps its place in the batch, so time advances in packet order. */
-static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
+static void add_packet(struct batch *b, int i, int64_t ts, enum decode_result r)
 {
-	struct batch *b = (struct batch *)user;
-	int i = b->n++;
-	struct pkt *p = &b->p[i];
 	core.stats.packets++;
-	b->ts[i] = (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec;
-	enum decode_result r = decode(dlt, data, hdr->caplen, hdr->len, p);
+	b->ts[i] = ts;
 	b->tcp[i] = r == DECODE_TCP;
 	if (r != DECODE_TCP) {
 		core.decode_counts[r]++;
 		return;
 	}
-	b->h[i] = conntab_hash(core.tab, p);
+	b->h[i] = conntab_hash(core.tab, &b->p[i]);
 	conntab_prefetch_slot(core.tab, b->h[i]);
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+	struct batch *b = (struct batch *)user;
+	int i = b->n++;
+	enum decode_result r = decode(dlt, data, hdr->caplen, hdr->len, &b->p[i]);
+	add_packet(b, i, (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec, r);
+}
+
+/* The same for a packet the file reader decoded ahead. */
+static void on_decoded(void *user, const struct pcapfile_pkt *d)
+{
+	struct batch *b = user;
+	int i = b->n++;
+	b->p[i] = d->p;
+	add_packet(b, i, d->ts, d->result);
 }
 
 /* How many packets ahead an entry is prefetched: enough to cover a memory
@@ -268,8 +282,9 @@ static void loop_file_fast(void)
 	int stream = core.input_size < 0;
 	int batch = stream ? 1 : BATCH;
 	for (unsigned iter = 0; !check_signals(); iter++) {
-		int r = pf ? pcapfile_dispatch(pf, batch, on_packet, (u_char *)&b)
-		           : pcap_dispatch(pc, batch, on_packet, (u_char *)&b);
+		int r = pf && cfg_read_ahead ? pcapfile_dispatch_decoded(pf, batch, on_decoded, &b)
+		        : pf ? pcapfile_dispatch(pf, batch, on_packet, (u_char *)&b)
+		             : pcap_dispatch(pc, batch, on_packet, (u_char *)&b);
 		process_batch(&b);
 		if (r == 0 || r == PCAP_ERROR_BREAK)
 			break;
@@ -689,6 +704,7 @@ int main(int argc, char **argv)
 	const char *reader = getenv("TCPTRACK_READER");
 	if (file && !(host_interactive() && cfg->replay_speed > 0) && !(reader && !strcmp(reader, "libpcap"))) {
 		pf = pcapfile_open(file, pc, cfg->read_ahead);
+		cfg_read_ahead = cfg->read_ahead;
 		if (pf && pcapfile_set_filter(pf, pc, cfg->filter, err, sizeof err) < 0) {
 			msg("%s", err);
 			return EXIT_USAGE;

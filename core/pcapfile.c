@@ -1,5 +1,6 @@
 /*
- * pcapfile: classic pcap files read in blocks, ahead, by a thread.
+ * pcapfile: classic pcap files read in blocks and decoded, ahead, by a
+ * thread.
  */
 #include "pcapfile.h"
 
@@ -20,18 +21,29 @@
 #define FILE_HDR 24
 #define REC_HDR 16
 #define HEAD (MAX_CAPLEN + REC_HDR) /* room before a block for a record it ends */
-#define NBLK 4                    /* blocks in the ring */
+#define NBLK 2                    /* blocks in turn */
+#define NCHUNK 4                  /* decoded chunks in the ring */
+#define CHUNK 4096                /* packets in a chunk */
 
 /*
- * Reading ahead: a thread of the reader's own reads the file into a ring
- * of NBLK blocks while the event loop works on the packets of another, so
- * that the kernel's copy of the file runs on a second core.  Each block
- * has HEAD bytes of room before its data: a record that one block begins
- * and the next ends is made whole by copying its beginning there.  The
- * thread only reads the file (no signal reaches it, it calls nothing of
- * tcptrack's); where it cannot be started the event loop reads the blocks
- * itself.
+ * Blocks: the file is read BLOCK bytes at a time into one of NBLK blocks,
+ * each with HEAD bytes of room before its data, where a record that the
+ * previous block began is made whole by copying its beginning.
+ *
+ * Reading ahead: a thread of the reader's own reads and decodes the file
+ * into a ring of NCHUNK chunks of decoded packets while the event loop
+ * tracks those of another, so that the kernel's copy of the file, the
+ * filter and the decoding run on a second core.  The thread calls only
+ * pread, the filter and decode() (no signal reaches it, it touches nothing
+ * else of tcptrack's); where it cannot be started the event loop decodes.
  */
+struct chunk {
+	struct pcapfile_pkt *p;       /* CHUNK decoded packets */
+	int n;                        /* of them filled */
+	int end;                      /* after these: 0 more, 1 the end, -1 damage */
+	int64_t pos;                  /* file offset after them */
+};
+
 struct blk {
 	uint8_t *mem;                 /* HEAD + BLOCK bytes */
 	size_t n;                     /* bytes of data read (0: the end) */
@@ -53,8 +65,14 @@ struct pcapfile {
 	int64_t rpos;                 /* file offset of the next block to read */
 
 	struct blk blks[NBLK];
-	uint64_t filled, freed;       /* blocks read so far; given back so far */
-	int holding;                  /* the loop works on block number freed */
+	uint64_t nblk;                /* blocks read so far */
+
+	int dlt;                      /* for decode() */
+	int ahead;                    /* decoded ahead: pcapfile_dispatch_decoded */
+	struct chunk chunks[NCHUNK];
+	uint64_t filled, freed;       /* chunks decoded so far; given back so far */
+	int holding, at;              /* the loop works on chunk number freed, at packet at */
+	int64_t cpos;                 /* file offset after the chunks the loop took */
 	int synced, started, threaded, stop;
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -108,10 +126,19 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead)
 		goto libpcap;
 	*f = tmp;
 	f->snapshot = (uint32_t)snap;
-	f->started = !ahead; /* (started, not threaded: the loop reads) */
+	f->dlt = pcap_datalink(pc);
+	f->ahead = ahead;
 	for (int i = 0; i < NBLK; i++) {
 		f->blks[i].mem = malloc(HEAD + BLOCK);
 		if (!f->blks[i].mem) {
+			pcapfile_close(f);
+			errno = 0;
+			return NULL;
+		}
+	}
+	for (int i = 0; ahead && i < NCHUNK; i++) {
+		f->chunks[i].p = malloc(CHUNK * sizeof *f->chunks[i].p);
+		if (!f->chunks[i].p) {
 			pcapfile_close(f);
 			errno = 0;
 			return NULL;
@@ -121,7 +148,7 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead)
 	pthread_cond_init(&f->more, NULL);
 	pthread_cond_init(&f->room, NULL);
 	f->synced = 1;
-	f->pos = f->rpos = FILE_HDR;
+	f->pos = f->rpos = f->cpos = FILE_HDR;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return f;
 libpcap:
@@ -155,39 +182,6 @@ static void read_block(struct pcapfile *f, struct blk *b)
 	f->rpos += n > 0 ? n : 0;
 }
 
-static void *read_ahead(void *arg)
-{
-	struct pcapfile *f = arg;
-	for (;;) {
-		pthread_mutex_lock(&f->mu);
-		while (f->filled - f->freed >= NBLK && !f->stop)
-			pthread_cond_wait(&f->room, &f->mu);
-		int stop = f->stop;
-		struct blk *b = &f->blks[f->filled % NBLK];
-		pthread_mutex_unlock(&f->mu);
-		if (stop)
-			break;
-		read_block(f, b);
-		pthread_mutex_lock(&f->mu);
-		f->filled++;
-		pthread_cond_signal(&f->more);
-		pthread_mutex_unlock(&f->mu);
-		if (!b->n)
-			break;
-	}
-	return NULL;
-}
-
-static void start(struct pcapfile *f)
-{
-	f->started = 1;
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	f->threaded = pthread_create(&f->th, NULL, read_ahead, f) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
 /* Make at least want bytes available at buf + off, unless the file ends
  * first; returns the bytes available (up to want). */
 static size_t fill(struct pcapfile *f, size_t want)
@@ -195,27 +189,10 @@ static size_t fill(struct pcapfile *f, size_t want)
 	size_t have = f->len - f->off;
 	while (have < want && !f->eof) {
 		/* the next block, with what is left of this one before it */
-		if (!f->started)
-			start(f);
-		uint64_t next = f->freed + (uint64_t)f->holding;
-		struct blk *b = &f->blks[next % NBLK];
-		if (f->threaded) {
-			pthread_mutex_lock(&f->mu);
-			while (f->filled <= next)
-				pthread_cond_wait(&f->more, &f->mu);
-			pthread_mutex_unlock(&f->mu);
-		} else {
-			read_block(f, b);
-		}
+		struct blk *b = &f->blks[f->nblk++ % NBLK];
+		read_block(f, b);
 		if (have)
 			memcpy(b->mem + HEAD - have, f->buf + f->off, have);
-		if (f->holding) {
-			pthread_mutex_lock(&f->mu);
-			f->freed++;
-			pthread_cond_signal(&f->room);
-			pthread_mutex_unlock(&f->mu);
-		}
-		f->holding = 1;
 		f->buf = b->mem;
 		f->off = HEAD - have;
 		f->len = HEAD + b->n;
@@ -292,9 +269,96 @@ int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user
 	return n;
 }
 
+/* ---- decoded ahead ---- */
+
+static void into_chunk(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct pcapfile *f = (struct pcapfile *)user;
+	struct chunk *c = &f->chunks[f->filled % NCHUNK];
+	struct pcapfile_pkt *d = &c->p[c->n++];
+	d->ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	d->result = decode(f->dlt, data, h->caplen, h->len, &d->p);
+}
+
+/* Read and decode the next chunk into chunk number f->filled. */
+static void decode_chunk(struct pcapfile *f)
+{
+	struct chunk *c = &f->chunks[f->filled % NCHUNK];
+	c->n = 0;
+	int r = pcapfile_dispatch(f, CHUNK, into_chunk, (u_char *)f);
+	c->end = r < 0 ? -1 : r == 0;
+	c->pos = f->pos;
+}
+
+static void *decode_ahead(void *arg)
+{
+	struct pcapfile *f = arg;
+	for (;;) {
+		pthread_mutex_lock(&f->mu);
+		while (f->filled - f->freed >= NCHUNK && !f->stop)
+			pthread_cond_wait(&f->room, &f->mu);
+		int stop = f->stop;
+		pthread_mutex_unlock(&f->mu);
+		if (stop)
+			break;
+		decode_chunk(f);
+		pthread_mutex_lock(&f->mu);
+		int end = f->chunks[f->filled % NCHUNK].end;
+		f->filled++;
+		pthread_cond_signal(&f->more);
+		pthread_mutex_unlock(&f->mu);
+		if (end)
+			break;
+	}
+	return NULL;
+}
+
+int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void *user)
+{
+	if (!f->started) {
+		f->started = 1;
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		f->threaded = pthread_create(&f->th, NULL, decode_ahead, f) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	int n = 0;
+	while (n < cnt) {
+		struct chunk *c = f->holding ? &f->chunks[f->freed % NCHUNK] : NULL;
+		if (c && f->at < c->n) {
+			cb(user, &c->p[f->at++]);
+			n++;
+			continue;
+		}
+		if (c && c->end)
+			return n ? n : c->end < 0 ? -1 : 0; /* (and so again after) */
+		/* the next chunk */
+		if (c) {
+			pthread_mutex_lock(&f->mu);
+			f->freed++;
+			pthread_cond_signal(&f->room);
+			pthread_mutex_unlock(&f->mu);
+		}
+		if (f->threaded) {
+			pthread_mutex_lock(&f->mu);
+			while (f->filled <= f->freed)
+				pthread_cond_wait(&f->more, &f->mu);
+			pthread_mutex_unlock(&f->mu);
+		} else {
+			decode_chunk(f);
+			f->filled++;
+		}
+		f->holding = 1;
+		f->at = 0;
+		f->cpos = f->chunks[f->freed % NCHUNK].pos;
+	}
+	return n;
+}
+
 int64_t pcapfile_pos(const struct pcapfile *f)
 {
-	return f->pos;
+	return f->ahead ? f->cpos : f->pos;
 }
 
 const char *pcapfile_error(const struct pcapfile *f)
@@ -323,5 +387,7 @@ void pcapfile_close(struct pcapfile *f)
 	close(f->fd);
 	for (int i = 0; i < NBLK; i++)
 		free(f->blks[i].mem);
+	for (int i = 0; i < NCHUNK; i++)
+		free(f->chunks[i].p);
 	free(f);
 }

@@ -19,16 +19,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decode.h"
+
 struct pcapfile;
 
 /* Open path for fast reading if it is a file this reader takes; pc is
  * libpcap's handle on the same file (link type, snapshot length); ahead:
- * read ahead in a thread of the reader's own.
+ * read and decode ahead in a thread of the reader's own.
  * Returns NULL (errno 0) when libpcap should read it, or on an error. */
 struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead);
 /* Match packets against expr (NULL: all), compiled on pc. */
 int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *err, size_t errlen);
-/* As pcap_dispatch(): up to cnt packets matching the filter to cb (reading
+/* A packet decoded ahead: its time (us), decode()'s result and its facts. */
+struct pcapfile_pkt {
+	int64_t ts;
+	enum decode_result result;
+	struct pkt p;
+};
+typedef void (*pcapfile_cb)(void *user, const struct pcapfile_pkt *d);
+
+/* Opened with ahead: as pcapfile_dispatch, with packets read, filtered and
+ * decoded by a thread of the reader's own (started at the first call). */
+int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void *user);
+
+/* Opened without ahead.  As pcap_dispatch(): up to cnt packets matching the filter to cb (reading
  * on past those filtered out).  Returns how many went to cb, 0 at the end
  * of the file, -1 on damage (pcapfile_error). */
 int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user);

@@ -29,6 +29,12 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	sink += h->ts.tv_sec + h->ts.tv_usec + h->caplen;
 }
 
+static void on_decoded(void *user, const struct pcapfile_pkt *d)
+{
+	(void)user;
+	sink += (uint64_t)d->ts + d->result + (d->result == DECODE_TCP ? d->p.payload : 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 24)
@@ -54,12 +60,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	/* read ahead by a thread, or not, as the input's size is odd or even */
+	/* read and decoded ahead by a thread, or not, as the input's size is odd or even */
 	struct pcapfile *f = pcapfile_open(path, pc, size & 1);
 	if (f) {
 		int r;
 		do
-			r = pcapfile_dispatch(f, 64, on_packet, (u_char *)&dlt);
+			r = size & 1 ? pcapfile_dispatch_decoded(f, 64, on_decoded, NULL)
+			             : pcapfile_dispatch(f, 64, on_packet, (u_char *)&dlt);
 		while (r > 0);
 		if (r < 0)
 			sink += strlen(pcapfile_error(f));
