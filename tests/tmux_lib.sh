@@ -16,6 +16,18 @@ stop_tmux() {
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
 	true
 }
+# the screen as it is now
+screen() { tm capture-pane -p; }
+# wait_for PATTERN [SECONDS]: until a line of the screen matches (grep -E)
+wait_for() {
+	i=0
+	while [ $i -lt $((${2:-10} * 10)) ]; do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 # leak checking stays on everywhere else; under tmux a process may lose its
 # terminal at any moment, which LeakSanitizer's stop-the-world cannot survive
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"

@@ -9,37 +9,21 @@ need_cmd ip
 need_cmd iperf3
 need_cmd tmux
 
-NA=tttopa$$ NB=tttopb$$ VA=ttpa$$ VB=ttpb$$
+NETNS_ID=43
+. "$TESTS_SRCDIR/netns.sh"
 NVIEW=0
 SOCK=tttopl$$-0
 . "$TESTS_SRCDIR/tmux_lib.sh"
+# (cleanups run last added first: the view and iperf3 go before the namespaces)
 teardown() {
 	stop_tmux
 	[ -n "${IPERF_PID:-}" ] && kill "$IPERF_PID" 2>/dev/null
 	[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
 	true
 }
 add_cleanup teardown
 trap 'exit 130' INT TERM HUP
-ip netns add "$NA" && ip netns add "$NB" || skip "cannot make network namespaces"
-ip link add "$VA" type veth peer name "$VB" || skip "cannot make a veth pair"
-ip link set "$VA" netns "$NA" && ip link set "$VB" netns "$NB" &&
-	ip -n "$NA" addr add 10.77.0.1/24 dev "$VA" && ip -n "$NB" addr add 10.77.0.2/24 dev "$VB" &&
-	ip -n "$NA" link set "$VA" up && ip -n "$NB" link set "$VB" up &&
-	ip -n "$NA" link set lo up && ip -n "$NB" link set lo up || skip "cannot set up the namespaces"
 
-screen() { tm capture-pane -p; }
-wait_for() {
-	i=0
-	while [ $i -lt $((${2:-10} * 10)) ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 # the row of the iperf3 data connection: sorted by rate, the first to port 5201
 data_row() { screen | grep -E ':5201 ' | head -1; }
 # rate_of ROW: its Rate column in bit/s
@@ -55,21 +39,21 @@ view() {
 	NVIEW=$((NVIEW + 1))
 	SOCK=tttopl$$-$NVIEW
 	tm -f /dev/null new-session -d -x 150 -y 20 \
-		"ip netns exec $NB env TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' -i $VB $*; sleep 600"
+		"ip netns exec $NS_B env TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' -i $IF_B $*; sleep 600"
 }
 # iperf SECONDS: a fresh server in B, a client in A at 8 Mbit/s in small
 # writes (its default 128 KB ones make each second 7 or 8 of them)
 iperf() {
-	ip netns exec "$NB" iperf3 -s -1 -B 10.77.0.2 > "$TMP/server.log" 2>&1 &
+	ip netns exec "$NS_B" iperf3 -s -1 -B "$ADDR_B" > "$TMP/server.log" 2>&1 &
 	SERVER_PID=$!
 	sleep 0.5
-	ip netns exec "$NA" iperf3 -c 10.77.0.2 -b 8M -l 1000 -t "$1" -J > "$TMP/client.json" 2>&1 &
+	ip netns exec "$NS_A" iperf3 -c "$ADDR_B" -b 8M -l 1000 -t "$1" -J > "$TMP/client.json" 2>&1 &
 	IPERF_PID=$!
 }
 
 # ---- the rate, against iperf3's own report ----
 view -o top:units=bits,sort=rate port 5201
-wait_for "Live on $VB" 5 || { fail "the view did not start"; screen | sed 's/^/  | /'; finish; }
+wait_for "Live on $IF_B" 5 || { fail "the view did not start"; screen | sed 's/^/  | /'; finish; }
 iperf 9
 wait_for ':5201 ' 5 || fail "no iperf3 connection on the screen"
 samples=""
@@ -107,7 +91,7 @@ screen | grep -Eq ':5201 +ESTABLISHED|:5201 +CLOSED|:5201 +CLOSING' && pass "the
 
 # ---- -f: several refreshes a second ----
 view -f -o top:units=bits port 5201
-wait_for "Live on $VB" 5 || fail "the view did not start"
+wait_for "Live on $IF_B" 5 || fail "the view did not start"
 iperf 5
 wait_for ':5201 ' 5
 sleep 2

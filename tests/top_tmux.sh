@@ -30,17 +30,6 @@ view() {
 	tm -f /dev/null new-session -d -x "$w" -y "$h" \
 		"TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' $*; echo \$? > '$EXIT'; sleep 600"
 }
-screen() { tm capture-pane -p; }
-# wait_for PATTERN [SECONDS]: until a line of the screen matches (grep -E)
-wait_for() {
-	i=0
-	while [ $i -lt $((${2:-10} * 10)) ]; do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 # gone PATTERN: no line matches within 3 s
 gone() {
 	i=0
