@@ -674,14 +674,6 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 
 /* ---- ticks: rates and expiry ---- */
 
-/* Remove c, which has expired. */
-static void expire(struct conntab *t, struct conn *c, int64_t now)
-{
-	uint32_t reason;
-	expired(t, c, now, &reason);
-	conn_remove(t, c, reason, now);
-}
-
 /* Look at the live nodes of bucket bi: expire, or schedule again, those
  * whose tick has come; keep those of a later turn of the wheel.  partial:
  * now lies inside the next tick (a caller between two ticks): only take
@@ -708,13 +700,13 @@ static void run_bucket(struct conntab *t, uint32_t bi, int64_t now, int partial)
 		uint32_t reason;
 		if (partial) {
 			if (c->due == t->wk + 1 && expired(t, c, now, &reason))
-				expire(t, c, now);
+				conn_remove(t, c, reason, now);
 			continue;
 		}
 		if (c->due > t->wk)
 			wheel_put(t, ei, c->due); /* a later turn */
 		else if (expired(t, c, now, &reason))
-			expire(t, c, now);
+			conn_remove(t, c, reason, now);
 		else
 			schedule(t, c, 0); /* it was active since: look again later */
 	}
@@ -734,7 +726,10 @@ static void remove_gone(struct conntab *t, const uint32_t *list, int n, int64_t 
 	for (int j = 0; j < n; j++) {
 		if (j + 4 < n)
 			__builtin_prefetch(&t->index[t->ents[list[j + 4]].tag & t->mask]);
-		expire(t, &t->ents[list[j]], now);
+		struct conn *c = &t->ents[list[j]];
+		uint32_t reason;
+		expired(t, c, now, &reason);
+		conn_remove(t, c, reason, now);
 	}
 }
 

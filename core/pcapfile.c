@@ -203,15 +203,20 @@ static size_t fill(struct pcapfile *f, size_t want)
 	return have < want ? have : want;
 }
 
+/* A read of the file failed before what the record needs: in libpcap's words. */
+static int read_failed(struct pcapfile *f)
+{
+	snprintf(f->err, sizeof f->err, "error reading dump file: %s", strerror(f->ioerr));
+	return -1;
+}
+
 int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user)
 {
 	int n = 0;
 	while (n < cnt) {
 		size_t got = f->len - f->off >= REC_HDR ? REC_HDR : fill(f, REC_HDR);
-		if (got < REC_HDR && f->ioerr) {
-			snprintf(f->err, sizeof f->err, "error reading dump file: %s", strerror(f->ioerr));
-			return -1;
-		}
+		if (got < REC_HDR && f->ioerr)
+			return read_failed(f);
 		if (got == 0)
 			return n; /* the end, between two packets */
 		if (got < REC_HDR) {
@@ -241,10 +246,8 @@ int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user
 		}
 		if (f->len - f->off < REC_HDR + (size_t)caplen) {
 			got = fill(f, REC_HDR + (size_t)caplen);
-			if (got < REC_HDR + (size_t)caplen && f->ioerr) {
-				snprintf(f->err, sizeof f->err, "error reading dump file: %s", strerror(f->ioerr));
-				return -1;
-			}
+			if (got < REC_HDR + (size_t)caplen && f->ioerr)
+				return read_failed(f);
 			if (got < REC_HDR + (size_t)caplen) {
 				/* libpcap reads up to the snapshot length first */
 				size_t data = got - REC_HDR;
