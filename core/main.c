@@ -31,7 +31,6 @@ struct core core;
 
 static pcap_t *pc;
 static struct pcapfile *pf;  /* the fast reader of a file, when it takes it */
-static int cfg_read_ahead;   /* pf reads and decodes ahead */
 static int dlt;
 static const char *input_name;
 static volatile sig_atomic_t got_hup, got_stop;
@@ -282,7 +281,7 @@ static void loop_file_fast(void)
 	int stream = core.input_size < 0;
 	int batch = stream ? 1 : BATCH;
 	for (unsigned iter = 0; !check_signals(); iter++) {
-		int r = pf && cfg_read_ahead ? pcapfile_dispatch_decoded(pf, batch, on_decoded, &b)
+		int r = pf && pcapfile_ahead(pf) ? pcapfile_dispatch_decoded(pf, batch, on_decoded, &b)
 		        : pf ? pcapfile_dispatch(pf, batch, on_packet, (u_char *)&b)
 		             : pcap_dispatch(pc, batch, on_packet, (u_char *)&b);
 		process_batch(&b);
@@ -704,7 +703,6 @@ int main(int argc, char **argv)
 	const char *reader = getenv("TCPTRACK_READER");
 	if (file && !(host_interactive() && cfg->replay_speed > 0) && !(reader && !strcmp(reader, "libpcap"))) {
 		pf = pcapfile_open(file, pc, cfg->read_ahead);
-		cfg_read_ahead = cfg->read_ahead;
 		if (pf && pcapfile_set_filter(pf, pc, cfg->filter, err, sizeof err) < 0) {
 			msg("%s", err);
 			return EXIT_USAGE;

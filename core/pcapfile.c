@@ -359,6 +359,11 @@ int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void 
 	return n;
 }
 
+int pcapfile_ahead(const struct pcapfile *f)
+{
+	return f->ahead;
+}
+
 int64_t pcapfile_pos(const struct pcapfile *f)
 {
 	return f->ahead ? f->cpos : f->pos;

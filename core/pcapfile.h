@@ -41,6 +41,8 @@ typedef void (*pcapfile_cb)(void *user, const struct pcapfile_pkt *d);
 /* Opened with ahead: as pcapfile_dispatch, with packets read, filtered and
  * decoded by a thread of the reader's own (started at the first call). */
 int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void *user);
+/* Whether f was opened with ahead. */
+int pcapfile_ahead(const struct pcapfile *f);
 
 /* Opened without ahead.  As pcap_dispatch(): up to cnt packets matching the filter to cb (reading
  * on past those filtered out).  Returns how many went to cb, 0 at the end
