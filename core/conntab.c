@@ -1,5 +1,7 @@
 /*
- * conntab: connection table, state machine, rates and timeouts.
+ * conntab: connection table: entries, index, the state machine and the
+ * packet path, and the scheduling of expiry (the ticks that sample rates and
+ * run the wheel are in conntab_tick.c).
  */
 #include "conntab.h"
 
@@ -8,54 +10,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "conntab_int.h"
 #include "hash.h"
 
 #define EMPTY 0ull
-#define MAX_WINDOW_TICKS 64
 #define EVICT_SAMPLES 8
-#define WHEEL 256         /* ticks ahead a connection is scheduled at most */
-
-/* Rate state of one connection, in a side array sampled only by the tick. */
-struct rate {
-	uint64_t base[2];   /* payload counters at the previous tick */
-};
-
-struct conntab {
-	struct conntab_config cfg;
-	uint64_t key[4];
-	conntab_event_fn emit;
-	void *emit_arg;
-	uint32_t emit_mask;
-
-	uint64_t *index;     /* slots: tag << 32 | (entry index + 1); 0 = empty */
-	uint64_t mask;       /* index slots - 1 */
-	uint64_t max_slots;
-
-	struct conn *ents;   /* max_connections entries, reserved */
-	struct rate *rates;  /* parallel to ents */
-	uint32_t *ring;      /* parallel: window_ticks x 2 payload deltas */
-	uint64_t hiwater;    /* entries [0, hiwater) have been used */
-	uint32_t *free_stk;  /* indexes of the free entries below hiwater: a stack */
-	uint64_t nfree;
-	uint64_t next_id;
-	uint64_t rng;
-
-	uint64_t nticks;
-	uint64_t gbase[2];   /* total payload at the previous tick */
-
-	/* expiry: WHEEL buckets of entry indexes, one per tick; a node is
-	 * live while its entry's due equals the tick (else it is dropped
-	 * when met).  Ticks count from base (absolute tick number). */
-	struct bucket { uint32_t *v; uint32_t n, cap; } wheel[WHEEL];
-	struct bucket spare;
-	int64_t base;        /* absolute tick number of relative tick 0 (INT64_MIN: unset) */
-	int sweep_expiry;    /* the wheel ran out of memory: sweep the table */
-	uint32_t wk;         /* relative tick the wheel has been run up to */
-	uint64_t nodes;      /* in all buckets, live or not */
-	uint64_t gring[MAX_WINDOW_TICKS][2];
-
-	struct conntab_stats st;
-};
 
 /* ---- known service ports, for connections picked up mid-stream ---- */
 
@@ -127,8 +86,6 @@ static void unreserve(void *p, size_t bytes)
 	if (p)
 		munmap(p, bytes);
 }
-
-static size_t ring_stride(const struct conntab *t) { return (size_t)t->cfg.window_ticks * 2; }
 
 struct conntab *conntab_new(const struct conntab_config *cfg, uint64_t hash_key[4],
                             conntab_event_fn fn, void *arg, uint32_t event_mask)
@@ -279,11 +236,6 @@ static void index_del(struct conntab *t, uint32_t tag, uint64_t ei)
 
 /* ---- entries ---- */
 
-static inline uint64_t ent_index(const struct conntab *t, const struct conn *c)
-{
-	return (uint64_t)(c - t->ents);
-}
-
 static void fire(struct conntab *t, uint32_t type, const struct conn *c,
                  uint32_t old_state, uint32_t reason, int64_t now)
 {
@@ -291,44 +243,7 @@ static void fire(struct conntab *t, uint32_t type, const struct conn *c,
 		t->emit(t->emit_arg, type, c, old_state, reason, now);
 }
 
-/* ---- expiry: timeouts and the timer wheel ---- */
-
-#define NEVER INT64_MAX
-
-static int64_t fdiv(int64_t a, int64_t b) { return a / b - (a % b < 0); }
-static int64_t cdiv(int64_t a, int64_t b) { return -fdiv(-a, b); }
-
-/* How long c may stay idle as it is, and why it goes then. */
-static int64_t timeout_of(const struct conntab *t, const struct conn *c, uint32_t *reason)
-{
-	switch (c->state) {
-	case TT_SYN_SENT:
-	case TT_SYN_ACK_ACK:
-		*reason = TT_RM_SYN_TIMEOUT;
-		return t->cfg.syn_timeout_us;
-	case TT_CLOSING:
-		*reason = TT_RM_FIN_TIMEOUT;
-		return t->cfg.fin_timeout_us;
-	case TT_CLOSED:
-	case TT_RESET:
-		*reason = TT_RM_LINGER;
-		return t->cfg.linger_us;
-	default:
-		*reason = TT_RM_IDLE;
-		/* picked up mid-stream and heard from one side only (often the
-		 * last ACK of a connection already gone): as short-lived as a
-		 * handshake that was never answered */
-		if ((c->flags & TT_CONN_MIDSTREAM) && (!c->pk[0] || !c->pk[1]))
-			return t->cfg.syn_timeout_us;
-		return t->cfg.idle_timeout_us > 0 ? t->cfg.idle_timeout_us : NEVER;
-	}
-}
-
-static int expired(const struct conntab *t, const struct conn *c, int64_t now, uint32_t *reason)
-{
-	int64_t tmo = timeout_of(t, c, reason);
-	return tmo != NEVER && now - c->last_us >= tmo;
-}
+/* ---- expiry: the timer wheel (run in conntab_tick.c) ---- */
 
 /*
  * The wheel: a connection is looked at in the tick its timeout passes if it
@@ -390,22 +305,6 @@ static void schedule(struct conntab *t, struct conn *c, int earlier)
 	wheel_put(t, (uint32_t)ent_index(t, c), c->due);
 }
 
-/* Start the wheel again at now from the table: drops every stale node. */
-static void wheel_rebuild(struct conntab *t, int64_t now)
-{
-	for (int i = 0; i < WHEEL; i++)
-		t->wheel[i].n = 0;
-	t->nodes = 0;
-	/* now's tick is relative tick 2, run next: what is overdue goes then */
-	t->base = fdiv(now, t->cfg.tick_us) - 2;
-	t->wk = 1;
-	for (uint64_t i = 0; i < t->hiwater; i++)
-		if (t->ents[i].family) {
-			t->ents[i].due = 0;
-			schedule(t, &t->ents[i], 0);
-		}
-}
-
 /* The first time anything is scheduled, at now: the wheel starts there. */
 static void wheel_start(struct conntab *t, int64_t now)
 {
@@ -439,6 +338,15 @@ static void conn_remove(struct conntab *t, struct conn *c, uint32_t reason, int6
 	t->st.active--;
 	c->family = 0;
 	t->free_stk[t->nfree++] = (uint32_t)ei;
+}
+
+/* For conntab_tick.c; the packet path calls the static functions above,
+ * which the compiler may inline. */
+void conntab_wheel_put(struct conntab *t, uint32_t ei, uint32_t due) { wheel_put(t, ei, due); }
+void conntab_schedule(struct conntab *t, struct conn *c, int earlier) { schedule(t, c, earlier); }
+void conntab_remove(struct conntab *t, struct conn *c, uint32_t reason, int64_t now)
+{
+	conn_remove(t, c, reason, now);
 }
 
 static uint64_t rnd(struct conntab *t)
@@ -670,168 +578,6 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
 		advance(t, c, fl, dir, now);
 	return c;
-}
-
-/* ---- ticks: rates and expiry ---- */
-
-/* Look at the live nodes of bucket bi: expire, or schedule again, those
- * whose tick has come; keep those of a later turn of the wheel.  partial:
- * now lies inside the next tick (a caller between two ticks): only take
- * out what has expired by now, leave every node in place. */
-static void run_bucket(struct conntab *t, uint32_t bi, int64_t now, int partial)
-{
-	struct bucket cur = t->wheel[bi];
-	if (!partial) {
-		t->wheel[bi] = t->spare;
-		t->spare = (struct bucket){0};
-		t->nodes -= cur.n;
-	}
-	for (uint32_t j = 0; j < cur.n; j++) {
-		/* random entries: load them ahead, and the index slots of those
-		 * loaded by now, which a removal needs */
-		if (j + 8 < cur.n)
-			__builtin_prefetch(&t->ents[cur.v[j + 8]]);
-		if (j + 4 < cur.n)
-			__builtin_prefetch(&t->index[t->ents[cur.v[j + 4]].tag & t->mask]);
-		uint32_t ei = cur.v[j];
-		struct conn *c = &t->ents[ei];
-		if (!c->family || !c->due || c->due % WHEEL != bi)
-			continue; /* gone, or moved to another bucket */
-		uint32_t reason;
-		if (partial) {
-			if (c->due == t->wk + 1 && expired(t, c, now, &reason))
-				conn_remove(t, c, reason, now);
-			continue;
-		}
-		if (c->due > t->wk)
-			wheel_put(t, ei, c->due); /* a later turn */
-		else if (expired(t, c, now, &reason))
-			conn_remove(t, c, reason, now);
-		else
-			schedule(t, c, 0); /* it was active since: look again later */
-	}
-	if (!partial) {
-		free(t->spare.v);
-		cur.n = 0;
-		t->spare = cur;
-	}
-}
-
-/* Remove the expired entries of a sweep (when the wheel had no memory);
- * index slots prefetched a few ahead. */
-static void remove_gone(struct conntab *t, const uint32_t *list, int n, int64_t now)
-{
-	for (int j = 0; j < n && j < 4; j++)
-		__builtin_prefetch(&t->index[t->ents[list[j]].tag & t->mask]);
-	for (int j = 0; j < n; j++) {
-		if (j + 4 < n)
-			__builtin_prefetch(&t->index[t->ents[list[j + 4]].tag & t->mask]);
-		struct conn *c = &t->ents[list[j]];
-		uint32_t reason;
-		expired(t, c, now, &reason);
-		conn_remove(t, c, reason, now);
-	}
-}
-
-/* Run the wheel up to now: every connection whose timeout has passed goes. */
-static void run_wheel(struct conntab *t, int64_t now)
-{
-	if (t->base == INT64_MIN)
-		return; /* nothing scheduled yet */
-	int64_t tick = fdiv(now, t->cfg.tick_us);
-	/* relative ticks are 32 bits: far on (or after a jump of the clock)
-	 * start again from now; and stale nodes are dropped when they
-	 * outnumber the connections */
-	if (tick - t->base >= (1ll << 31) || t->nodes > 2 * t->st.active + 65536)
-		wheel_rebuild(t, now);
-	/* a tick behind the wheel (live, the first packets can be stamped
-	 * after the clock of the ticks): nothing can be due */
-	int64_t rel = tick - t->base;
-	if (rel < (int64_t)t->wk)
-		return;
-	int moved = rel > (int64_t)t->wk;
-	if (moved) {
-		uint32_t k = (uint32_t)rel;
-		uint32_t from = t->wk + 1;
-		uint32_t to = k - t->wk >= WHEEL ? from + WHEEL - 1 : k;
-		t->wk = k;
-		for (uint32_t i = from; i <= to; i++)
-			run_bucket(t, i % WHEEL, now, 0);
-	}
-	/* now inside the next tick, or again at this one: what has expired
-	 * by now among those due next */
-	if (now != tick * t->cfg.tick_us || !moved)
-		run_bucket(t, (t->wk + 1) % WHEEL, now, 1);
-}
-
-void conntab_tick(struct conntab *t, int64_t now)
-{
-	uint32_t k = t->cfg.window_ticks;
-	uint32_t slot = (uint32_t)(t->nticks % k);
-	size_t stride = ring_stride(t);
-	if (!t->cfg.no_rates || t->sweep_expiry) {
-		uint32_t gone[256];
-		int ngone = 0;
-		for (uint64_t i = 0; i < t->hiwater; i++) {
-			struct conn *c = &t->ents[i];
-			if (!c->family)
-				continue;
-			if (!t->cfg.no_rates) {
-				struct rate *r = &t->rates[i];
-				uint32_t *ring = &t->ring[i * stride];
-				for (int d = 0; d < 2; d++) {
-					uint64_t delta = c->pl[d] - r->base[d];
-					ring[slot * 2 + d] = delta > UINT32_MAX ? UINT32_MAX : (uint32_t)delta;
-					r->base[d] = c->pl[d];
-				}
-			}
-			uint32_t reason;
-			if (t->sweep_expiry && expired(t, c, now, &reason)) {
-				gone[ngone++] = (uint32_t)i;
-				if (ngone == (int)(sizeof gone / sizeof gone[0])) {
-					remove_gone(t, gone, ngone, now);
-					ngone = 0;
-				}
-			}
-		}
-		remove_gone(t, gone, ngone, now);
-	}
-	run_wheel(t, now);
-	double secs = (double)k * (double)t->cfg.tick_us / 1e6;
-	for (int d = 0; d < 2; d++) {
-		t->gring[slot][d] = t->st.pl[d] - t->gbase[d];
-		t->gbase[d] = t->st.pl[d];
-		uint64_t sum = 0;
-		for (uint32_t j = 0; j < k; j++)
-			sum += t->gring[j][d];
-		t->st.rate[d] = (double)sum / secs;
-	}
-	t->nticks++;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-void conntab_drain(struct conntab *t, int64_t now)
-{
-	struct conn **all = malloc((t->st.active + 1) * sizeof *all);
-	size_t n = 0;
-	for (uint64_t i = 0; i < t->hiwater; i++)
-		if (t->ents[i].family) {
-			if (all)
-				all[n++] = &t->ents[i];
-			else
-				conn_remove(t, &t->ents[i], TT_RM_EXIT, now);
-		}
-	if (!all)
-		return;
-	qsort(all, n, sizeof *all, cmp_id);
-	for (size_t i = 0; i < n; i++)
-		conn_remove(t, all[i], TT_RM_EXIT, now);
-	free(all);
 }
 
 /* ---- views ---- */
