@@ -13,13 +13,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core.h"
 #include "util.h"
 
 #define MAX_FAILURES 10 /* consecutive failed calls before an output is disabled */
 #define MAX_FDS 16
 
 struct tt_ctx {
+	struct host *host;
 	const struct output_cfg *cfg;
 	const struct tt_plugin *pl;
 	void *dl;
@@ -35,11 +35,24 @@ struct tt_ctx {
 	int asked;            /* host->snapshot was called */
 	struct { int fd; short events; } fds[MAX_FDS];
 	int nfds;
+	uint32_t events;      /* TT_EV_* it receives: tt_plugin.events, or set_events' */
+	uint32_t caps;        /* TT_CAP_*: tt_plugin.caps, or set_caps' */
+	int fixed;            /* start returned: events and caps are final */
 };
 
-static struct tt_ctx *insts;
-static size_t ninsts;
-static uint32_t ev_mask;
+struct host {
+	struct host_env env;
+	const struct conntab *tab;
+	struct tt_ctx *insts;
+	size_t ninsts;
+};
+
+struct host *host_new(const struct host_env *env)
+{
+	struct host *h = xcalloc(1, sizeof *h);
+	h->env = *env;
+	return h;
+}
 
 /* ---- the host API given to plugins ---- */
 
@@ -56,8 +69,7 @@ static void api_log(struct tt_ctx *ctx, int level, const char *fmt, ...)
 
 static void api_request_quit(struct tt_ctx *ctx)
 {
-	(void)ctx;
-	core.quit = 1;
+	ctx->host->env.quit(ctx->host->env.arg);
 }
 
 static int64_t next_deadline(int64_t now, int64_t period, unsigned flags)
@@ -74,7 +86,10 @@ static int api_set_interval(struct tt_ctx *ctx, int64_t period_us, unsigned flag
 	ctx->period = period_us;
 	ctx->pflags = flags;
 	if (period_us > 0) {
-		int64_t now = core.now_us ? core.now_us : (core.live ? now_realtime_us() : 0);
+		const struct host_env *env = &ctx->host->env;
+		int64_t now = env->now(env->arg);
+		if (!now && env->settings->live)
+			now = now_realtime_us();
 		ctx->next = now ? next_deadline(now, period_us, flags) : 0; /* 0: set at the first packet */
 	}
 	return 0;
@@ -108,8 +123,7 @@ static int api_watch_fd(struct tt_ctx *ctx, int fd, short events)
 
 static int64_t api_now(struct tt_ctx *ctx)
 {
-	(void)ctx;
-	return core.now_us;
+	return ctx->host->env.now(ctx->host->env.arg);
 }
 
 static const char *api_format_addr(int family, const uint8_t *addr, char *buf, size_t len)
@@ -129,15 +143,12 @@ static const char *api_state_name(unsigned s)
 
 static const struct tt_settings *api_settings(struct tt_ctx *ctx)
 {
-	(void)ctx;
-	return &core.settings;
+	return ctx->host->env.settings;
 }
 
 static const struct tt_stats *api_stats(struct tt_ctx *ctx)
 {
-	(void)ctx;
-	core_sync_stats();
-	return &core.stats;
+	return ctx->host->env.stats(ctx->host->env.arg);
 }
 
 static const struct tt_host host_api = {
@@ -262,6 +273,8 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 		return refuse(err, errlen, o, pl, ": key 'plugin': %s: plugin has no name or create()", path);
 	ctx->pl = p;
 	ctx->cfg = o;
+	ctx->events = p->events;
+	ctx->caps = p->caps;
 
 	/* every key must be one the plugin declared */
 	for (size_t i = 0; i < o->nkv; i++) {
@@ -289,30 +302,30 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 	return 0;
 }
 
-int host_load(const struct config *cfg, char *err, size_t errlen)
+int host_load(struct host *h, const struct config *cfg, char *err, size_t errlen)
 {
-	insts = xcalloc(cfg->noutputs, sizeof *insts);
-	ninsts = cfg->noutputs;
+	h->insts = xcalloc(cfg->noutputs, sizeof *h->insts);
+	h->ninsts = cfg->noutputs;
 	int terminals = 0;
 	for (size_t i = 0; i < cfg->noutputs; i++) {
-		insts[i].cfg = &cfg->outputs[i];
-		int r = load_one(cfg, &cfg->outputs[i], &insts[i], err, errlen);
+		h->insts[i].host = h;
+		h->insts[i].cfg = &cfg->outputs[i];
+		int r = load_one(cfg, &cfg->outputs[i], &h->insts[i], err, errlen);
 		if (r)
 			return r;
-		if (insts[i].pl->caps & TT_CAP_TERMINAL)
+		if (h->insts[i].pl->caps & TT_CAP_TERMINAL)
 			terminals++;
 		if (terminals > 1)
 			return refuse(err, errlen, &cfg->outputs[i], cfg->outputs[i].line,
 			              ": output %s: only one terminal output can run", cfg->outputs[i].name);
-		ev_mask |= insts[i].pl->events;
 	}
 	return 0;
 }
 
-int host_open(char *err, size_t errlen)
+int host_open(struct host *h, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < ninsts; i++) {
-		struct tt_ctx *c = &insts[i];
+	for (size_t i = 0; i < h->ninsts; i++) {
+		struct tt_ctx *c = &h->insts[i];
 		char why[512] = "";
 		if (c->pl->open && c->pl->open(c->state, why, sizeof why) < 0) {
 			snprintf(err, errlen, "output %s: %s", c->cfg->name, why[0] ? why : "cannot open");
@@ -322,42 +335,54 @@ int host_open(char *err, size_t errlen)
 	return 0;
 }
 
-void host_start(void)
+void host_start(struct host *h)
 {
-	for (size_t i = 0; i < ninsts; i++) {
-		struct tt_ctx *c = &insts[i];
+	for (size_t i = 0; i < h->ninsts; i++) {
+		struct tt_ctx *c = &h->insts[i];
 		int r = c->pl->start ? c->pl->start(c->state) : 0;
+		c->fixed = 1;
 		if (r < 0) {
 			msg("output %s: cannot start: %s; output disabled", c->cfg->name, strerror(-r));
 			c->disabled = 1;
 		} else {
 			c->started = 1;
 			/* the terminal is the view's now: messages wait until it is restored */
-			if (c->pl->caps & TT_CAP_TERMINAL)
+			if (c->caps & TT_CAP_TERMINAL)
 				util_hold_messages = 1;
 		}
 	}
 }
 
-uint32_t host_event_mask(void)
+/* The union over the outputs that run: one whose start failed wants
+ * nothing any more. */
+uint32_t host_event_mask(const struct host *h)
 {
-	return ev_mask;
+	uint32_t mask = 0;
+	for (size_t i = 0; i < h->ninsts; i++)
+		if (!h->insts[i].disabled)
+			mask |= h->insts[i].events;
+	return mask;
 }
 
-int host_needs_rates(void)
+int host_needs_rates(const struct host *h)
 {
-	for (size_t i = 0; i < ninsts; i++)
-		if (!(insts[i].pl->caps & TT_CAP_NO_RATES))
+	for (size_t i = 0; i < h->ninsts; i++)
+		if (!(h->insts[i].caps & TT_CAP_NO_RATES) && !h->insts[i].disabled)
 			return 1;
 	return 0;
 }
 
-int host_interactive(void)
+int host_interactive(const struct host *h)
 {
-	for (size_t i = 0; i < ninsts; i++)
-		if ((insts[i].pl->caps & TT_CAP_TERMINAL) && !insts[i].disabled)
+	for (size_t i = 0; i < h->ninsts; i++)
+		if ((h->insts[i].caps & TT_CAP_TERMINAL) && !h->insts[i].disabled)
 			return 1;
 	return 0;
+}
+
+void host_set_table(struct host *h, const struct conntab *tab)
+{
+	h->tab = tab;
 }
 
 /* ---- events and snapshots ---- */
@@ -365,22 +390,23 @@ int host_interactive(void)
 void host_conn_event(void *arg, uint32_t type, const struct conn *c,
                      uint32_t old_state, uint32_t reason, int64_t now)
 {
-	(void)arg;
+	struct host *h = arg;
 	struct tt_conn view;
-	conntab_view(core.tab, c, &view);
+	conntab_view(h->tab, c, &view);
 	struct tt_event ev = {
 		.size = sizeof ev, .type = type, .time_us = now, .conn = &view,
 		.old_state = old_state, .reason = reason,
 	};
-	for (size_t i = 0; i < ninsts; i++) {
-		struct tt_ctx *x = &insts[i];
-		if (!(x->pl->events & type) || !x->started)
+	for (size_t i = 0; i < h->ninsts; i++) {
+		struct tt_ctx *x = &h->insts[i];
+		if (!(x->events & type) || !x->started)
 			continue;
 		result(x, CALL(x, on_event, &ev), "on_event");
 	}
 }
 
 struct iter {
+	const struct conntab *tab;
 	tt_conn_cb cb;
 	void *arg;
 };
@@ -389,60 +415,60 @@ static int iter_one(void *arg, const struct conn *c)
 {
 	struct iter *it = arg;
 	struct tt_conn view;
-	conntab_view(core.tab, c, &view);
+	conntab_view(it->tab, c, &view);
 	return it->cb(it->arg, &view);
 }
 
 static int snap_foreach(const struct tt_snapshot *s, tt_conn_cb cb, void *arg)
 {
-	(void)s;
-	struct iter it = {cb, arg};
-	return conntab_foreach(core.tab, iter_one, &it);
+	const struct host *h = s->priv;
+	struct iter it = {h->tab, cb, arg};
+	return conntab_foreach(h->tab, iter_one, &it);
 }
 
-static void send_snapshot(struct tt_ctx *x, int64_t t, uint32_t flags)
+static void send_snapshot(struct host *h, struct tt_ctx *x, int64_t t, uint32_t flags)
 {
-	core_sync_stats();
-	const struct conntab_stats *ts = conntab_stats(core.tab);
 	struct tt_snapshot s = {
 		.size = sizeof s,
 		.flags = flags,
 		.time_us = t,
-		.start_us = core.start_us,
-		.prev_us = x->prev ? x->prev : core.start_us,
-		.nconns = ts->active,
-		.half_open = ts->per_state[TT_SYN_SENT] + ts->per_state[TT_SYN_ACK_ACK],
-		.c2s_rate = ts->rate[0],
-		.s2c_rate = ts->rate[1],
-		.stats = &core.stats,
 		.foreach = snap_foreach,
-		.input_pos = core.input_pos,
-		.input_size = core.input_size,
+		.priv = h,
 	};
+	h->env.fill_snapshot(h->env.arg, &s);
+	s.prev_us = x->prev ? x->prev : s.start_us;
 	if (!flags)
 		x->prev = t;
 	result(x, CALL(x, on_snapshot, &s), "on_snapshot");
 }
 
-int64_t host_next_deadline(void)
+int64_t host_next_deadline(const struct host *h)
 {
 	int64_t d = INT64_MAX;
-	for (size_t i = 0; i < ninsts; i++) {
-		struct tt_ctx *x = &insts[i];
+	for (size_t i = 0; i < h->ninsts; i++) {
+		const struct tt_ctx *x = &h->insts[i];
 		if (!x->started || x->disabled)
 			continue;
-		if (x->asked)
-			return INT64_MIN;
 		if (x->period > 0 && x->next && x->next < d)
 			d = x->next;
 	}
 	return d;
 }
 
-void host_run_timers(int64_t now)
+int host_snapshot_pending(const struct host *h)
 {
-	for (size_t i = 0; i < ninsts; i++) {
-		struct tt_ctx *x = &insts[i];
+	for (size_t i = 0; i < h->ninsts; i++) {
+		const struct tt_ctx *x = &h->insts[i];
+		if (x->started && !x->disabled && x->asked)
+			return 1;
+	}
+	return 0;
+}
+
+void host_run_timers(struct host *h, int64_t now)
+{
+	for (size_t i = 0; i < h->ninsts; i++) {
+		struct tt_ctx *x = &h->insts[i];
 		if (!x->started || x->disabled)
 			continue;
 		if (x->period > 0 && !x->next)
@@ -451,37 +477,37 @@ void host_run_timers(int64_t now)
 			int64_t t = x->next;
 			x->next = next_deadline(now, x->period, x->pflags);
 			/* aligned periods report the boundary they close */
-			send_snapshot(x, (x->pflags & TT_INTERVAL_ALIGNED) ? t : now, 0);
+			send_snapshot(h, x, (x->pflags & TT_INTERVAL_ALIGNED) ? t : now, 0);
 		}
 		if (x->asked) {
 			x->asked = 0;
-			send_snapshot(x, now, TT_SNAP_ASKED);
+			send_snapshot(h, x, now, TT_SNAP_ASKED);
 		}
 	}
 }
 
-void host_snapshot_all(uint32_t flags)
+void host_snapshot_all(struct host *h, int64_t now, uint32_t flags)
 {
-	for (size_t i = 0; i < ninsts; i++)
-		if (insts[i].started && !insts[i].disabled)
-			send_snapshot(&insts[i], core.now_us, flags);
+	for (size_t i = 0; i < h->ninsts; i++)
+		if (h->insts[i].started && !h->insts[i].disabled)
+			send_snapshot(h, &h->insts[i], now, flags);
 }
 
 /* ---- file descriptors ---- */
 
-int host_has_fds(void)
+int host_has_fds(const struct host *h)
 {
-	for (size_t i = 0; i < ninsts; i++)
-		if (insts[i].nfds && insts[i].started && !insts[i].disabled)
+	for (size_t i = 0; i < h->ninsts; i++)
+		if (h->insts[i].nfds && h->insts[i].started && !h->insts[i].disabled)
 			return 1;
 	return 0;
 }
 
-int host_pollfds(struct pollfd *fds, int max)
+int host_pollfds(const struct host *h, struct pollfd *fds, int max)
 {
 	int n = 0;
-	for (size_t i = 0; i < ninsts; i++) {
-		struct tt_ctx *x = &insts[i];
+	for (size_t i = 0; i < h->ninsts; i++) {
+		const struct tt_ctx *x = &h->insts[i];
 		if (!x->started || x->disabled)
 			continue;
 		for (int j = 0; j < x->nfds && n < max; j++) {
@@ -494,13 +520,13 @@ int host_pollfds(struct pollfd *fds, int max)
 	return n;
 }
 
-void host_fd_ready(const struct pollfd *fds, int n)
+void host_fd_ready(struct host *h, const struct pollfd *fds, int n)
 {
 	for (int k = 0; k < n; k++) {
 		if (!fds[k].revents)
 			continue;
-		for (size_t i = 0; i < ninsts; i++) {
-			struct tt_ctx *x = &insts[i];
+		for (size_t i = 0; i < h->ninsts; i++) {
+			struct tt_ctx *x = &h->insts[i];
 			if (!x->started || x->disabled)
 				continue;
 			for (int j = 0; j < x->nfds; j++)
@@ -514,28 +540,28 @@ void host_fd_ready(const struct pollfd *fds, int n)
 
 /* ---- the end ---- */
 
-void host_reopen(void)
+void host_reopen(struct host *h)
 {
-	for (size_t i = 0; i < ninsts; i++)
-		if (insts[i].started)
-			result(&insts[i], CALL(&insts[i], reopen), "reopen");
+	for (size_t i = 0; i < h->ninsts; i++)
+		if (h->insts[i].started)
+			result(&h->insts[i], CALL(&h->insts[i], reopen), "reopen");
 }
 
-void host_flush(void)
+void host_flush(struct host *h)
 {
-	for (size_t i = 0; i < ninsts; i++)
-		if (insts[i].started)
-			result(&insts[i], CALL(&insts[i], flush), "flush");
+	for (size_t i = 0; i < h->ninsts; i++)
+		if (h->insts[i].started)
+			result(&h->insts[i], CALL(&h->insts[i], flush), "flush");
 }
 
-void host_stop(void)
+void host_stop(struct host *h)
 {
 	/* the terminal output last, so that the screen is restored after the
 	 * others have written their messages */
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < ninsts; i++) {
-			struct tt_ctx *x = &insts[i];
-			int term = (x->pl->caps & TT_CAP_TERMINAL) != 0;
+		for (size_t i = 0; i < h->ninsts; i++) {
+			struct tt_ctx *x = &h->insts[i];
+			int term = (x->caps & TT_CAP_TERMINAL) != 0;
 			if (x->started && term == pass && x->pl->stop)
 				x->pl->stop(x->state);
 			if (term == pass)
@@ -543,27 +569,28 @@ void host_stop(void)
 		}
 }
 
-void host_emergency_stop(void)
+void host_emergency_stop(struct host *h)
 {
-	for (size_t i = 0; insts && i < ninsts; i++) {
-		struct tt_ctx *x = &insts[i];
-		if (x->started && (x->pl->caps & TT_CAP_TERMINAL) && x->pl->stop) {
+	for (size_t i = 0; h && i < h->ninsts; i++) {
+		struct tt_ctx *x = &h->insts[i];
+		if (x->started && (x->caps & TT_CAP_TERMINAL) && x->pl->stop) {
 			x->started = 0;
 			x->pl->stop(x->state);
 		}
 	}
 }
 
-void host_destroy(void)
+void host_free(struct host *h)
 {
-	for (size_t i = 0; i < ninsts; i++) {
-		struct tt_ctx *x = &insts[i];
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->ninsts; i++) {
+		struct tt_ctx *x = &h->insts[i];
 		if (x->created && x->pl->destroy)
 			x->pl->destroy(x->state);
 		/* plugins stay mapped: a destructor or atexit handler of theirs
 		 * may still run */
 	}
-	free(insts);
-	insts = NULL;
-	ninsts = 0;
+	free(h->insts);
+	free(h);
 }

@@ -1,11 +1,8 @@
 /*
- * util: messages, allocation that cannot fail, value parsers, clocks.
+ * util: messages, allocation that cannot fail, clocks.
  */
 #include "util.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>

@@ -1,5 +1,6 @@
 /*
- * util: messages, exit codes and the parsers for configuration values.
+ * util: messages, exit codes, allocation that cannot fail, clocks.  (The
+ * parsers of configuration values are in parse.h.)
  */
 #ifndef TT_UTIL_H
 #define TT_UTIL_H
@@ -37,7 +38,6 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
-
 
 /* Clocks, in microseconds. */
 int64_t now_realtime_us(void);

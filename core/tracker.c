@@ -1,0 +1,724 @@
+/*
+ * tracker: the one event loop, the capture clock and the connection table.
+ *
+ * Packets are handled in batches: the input's per-packet callback decodes a
+ * packet, hashes its key and prefetches its index slot; then the batch
+ * prefetches the entries; only then are the entries updated.  A batch
+ * therefore waits for its memory once, not once per packet.
+ */
+#include "tracker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "conntab.h"
+#include "decode.h"
+#include "host.h"
+#include "util.h"
+
+#define BATCH 64
+
+struct tracker {
+	const struct config *cfg;
+	struct host *host;
+	struct conntab *tab;         /* made by tracker_start */
+	struct tt_settings settings;
+	struct tt_stats stats;       /* refreshed by sync_stats() */
+	uint64_t decode_counts[DECODE_NRESULTS];
+	struct input *inputs[TRACKER_MAX_INPUTS];
+	int ninputs;
+	int live;
+	int rates;                   /* the table samples each connection's rate */
+	int eof;
+	volatile int quit;
+	int exit_code;               /* the status after a clean stop (0, or why it stopped) */
+
+	/* the capture clock and its timers */
+	int64_t now_us;
+	int64_t start_us;            /* at the first packet, 0 before */
+	int64_t tick_us;             /* the table's rate sampling period */
+	int64_t next_tick;
+	int64_t deadline;            /* earliest of next_tick and the outputs' */
+
+	/* reading a file */
+	int64_t input_pos, input_size;
+	int show_progress;
+	int progress_shown;
+	int64_t progress_last;
+};
+
+/* The deadline when an output asked for a snapshot: every time is at or
+ * past it, so it goes at the next packet or turn of a loop. */
+#define DUE_NOW INT64_MIN
+
+struct batch {
+	struct tracker *tr;
+	struct conntab *tab;
+	int dlt;             /* of the input being read */
+	int n;
+	int64_t ts[BATCH];
+	uint64_t h[BATCH];
+	uint8_t tcp[BATCH];  /* 0: not TCP, only its time counts */
+	struct pkt p[BATCH];
+};
+
+/* ---- statistics ---- */
+
+/* Copy the table's, the decoder's and the inputs' counters into stats. */
+static void sync_stats(struct tracker *tr)
+{
+	struct tt_stats *s = &tr->stats;
+	s->size = sizeof *s;
+	s->non_tcp = tr->decode_counts[DECODE_NON_TCP];
+	s->fragments = tr->decode_counts[DECODE_FRAGMENT];
+	s->truncated = tr->decode_counts[DECODE_TRUNCATED];
+	s->invalid = tr->decode_counts[DECODE_INVALID];
+	s->unsupported = tr->decode_counts[DECODE_UNSUPPORTED];
+	s->kernel_drops = s->if_drops = 0;
+	for (int i = 0; i < tr->ninputs; i++) {
+		s->kernel_drops += tr->inputs[i]->kernel_drops;
+		s->if_drops += tr->inputs[i]->if_drops;
+	}
+	if (!tr->tab)
+		return; /* outputs asking before the table is made */
+	const struct conntab_stats *t = conntab_stats(tr->tab);
+	s->tcp_packets = t->pk[0] + t->pk[1];
+	s->untracked = t->untracked;
+	s->connections = t->opened;
+	s->evicted = t->evicted;
+	s->resets = t->resets;
+	s->total.packets = t->pk[0] + t->pk[1];
+	s->total.bytes = t->by[0] + t->by[1];
+	s->total.payload = t->pl[0] + t->pl[1];
+}
+
+const struct tt_stats *tracker_stats(struct tracker *tr)
+{
+	sync_stats(tr);
+	return &tr->stats;
+}
+
+int tracker_samples_rates(const struct tracker *tr)
+{
+	return tr->rates;
+}
+
+/* ---- what the host asks of the tracker ---- */
+
+static int64_t env_now(void *arg)
+{
+	return ((struct tracker *)arg)->now_us;
+}
+
+static void env_quit(void *arg)
+{
+	((struct tracker *)arg)->quit = 1;
+}
+
+static const struct tt_stats *env_stats(void *arg)
+{
+	return tracker_stats(arg);
+}
+
+static void env_fill_snapshot(void *arg, struct tt_snapshot *s)
+{
+	struct tracker *tr = arg;
+	sync_stats(tr);
+	s->start_us = tr->start_us;
+	s->stats = &tr->stats;
+	s->input_pos = tr->input_pos;
+	s->input_size = tr->input_size;
+	if (!tr->tab)
+		return;
+	const struct conntab_stats *ts = conntab_stats(tr->tab);
+	s->nconns = ts->active;
+	s->half_open = ts->per_state[TT_SYN_SENT] + ts->per_state[TT_SYN_ACK_ACK];
+	s->c2s_rate = ts->rate[0];
+	s->s2c_rate = ts->rate[1];
+}
+
+/* ---- making it ---- */
+
+struct tracker *tracker_new(const struct config *cfg, const char *file)
+{
+	struct tracker *tr = xcalloc(1, sizeof *tr);
+	tr->cfg = cfg;
+	tr->live = !file;
+	/* the settings plugins may read from create() on */
+	struct tt_settings *st = &tr->settings;
+	st->size = sizeof *st;
+	st->fast_average = cfg->fast_average;
+	st->live = tr->live;
+	st->refresh_us = cfg->refresh_us;
+	st->fast_interval_us = cfg->fast_interval_us;
+	st->average_us = cfg->average_us;
+	st->closed_linger_us = cfg->closed_linger_us;
+	st->syn_timeout_us = cfg->syn_timeout_us;
+	st->fin_timeout_us = cfg->fin_timeout_us;
+	st->idle_timeout_us = cfg->idle_timeout_us;
+	st->max_connections = cfg->max_connections;
+	st->replay_speed = cfg->replay_speed;
+	st->input = file ? file : cfg->interface;
+	st->filter = cfg->filter;
+	struct host_env env = {
+		.arg = tr,
+		.settings = st,
+		.now = env_now,
+		.quit = env_quit,
+		.stats = env_stats,
+		.fill_snapshot = env_fill_snapshot,
+	};
+	tr->host = host_new(&env);
+	return tr;
+}
+
+int tracker_load(struct tracker *tr, char *err, size_t errlen)
+{
+	return host_load(tr->host, tr->cfg, err, errlen);
+}
+
+int tracker_interactive(const struct tracker *tr)
+{
+	return host_interactive(tr->host);
+}
+
+void tracker_add_input(struct tracker *tr, struct input *in)
+{
+	if (tr->ninputs == TRACKER_MAX_INPUTS)
+		fatal(EXIT_SOFTWARE, "more than %d inputs", TRACKER_MAX_INPUTS);
+	tr->inputs[tr->ninputs++] = in;
+	tr->input_size = tr->ninputs == 1 ? in->size : -1;
+}
+
+int tracker_open(struct tracker *tr, char *err, size_t errlen)
+{
+	struct tt_settings *st = &tr->settings;
+	st->live = tr->live;
+	st->interactive = host_interactive(tr->host);
+	if (tr->ninputs)
+		st->input = tr->inputs[0]->name;
+	return host_open(tr->host, err, errlen);
+}
+
+void tracker_emergency_stop(struct tracker *tr)
+{
+	if (tr)
+		host_emergency_stop(tr->host);
+}
+
+void tracker_free(struct tracker *tr)
+{
+	if (!tr)
+		return;
+	host_free(tr->host);
+	conntab_free(tr->tab);
+	for (int i = 0; i < tr->ninputs; i++)
+		tr->inputs[i]->ops->close(tr->inputs[i]);
+	free(tr);
+}
+
+/* ---- timers ---- */
+
+static void update_deadline(struct tracker *tr)
+{
+	if (host_snapshot_pending(tr->host)) {
+		tr->deadline = DUE_NOW;
+		return;
+	}
+	int64_t h = host_next_deadline(tr->host);
+	tr->deadline = tr->next_tick < h ? tr->next_tick : h;
+}
+
+static void start_clock(struct tracker *tr, int64_t t)
+{
+	tr->start_us = t;
+	tr->now_us = t;
+	tr->next_tick = (t / tr->tick_us + 1) * tr->tick_us;
+	host_run_timers(tr->host, t); /* plugins' first deadlines count from here */
+	update_deadline(tr);
+}
+
+static void input_stats(struct tracker *tr)
+{
+	for (int i = 0; i < tr->ninputs; i++)
+		if (tr->inputs[i]->ops->stats)
+			tr->inputs[i]->ops->stats(tr->inputs[i]);
+}
+
+/* Run everything due at or before t on the capture clock. */
+static void run_timers(struct tracker *tr, int64_t t)
+{
+	while (tr->next_tick <= t) {
+		int64_t tick = tr->next_tick;
+		tr->now_us = tick > tr->now_us ? tick : tr->now_us;
+		conntab_tick(tr->tab, tick);
+		tr->next_tick += tr->tick_us;
+		if (tr->next_tick <= t && t - tr->next_tick > 10 * tr->tick_us) {
+			/* a jump in the capture clock: one more tick ages everything,
+			 * there is no need to walk through every one in between */
+			tr->next_tick = (t / tr->tick_us) * tr->tick_us;
+		}
+		if (tr->live)
+			input_stats(tr);
+	}
+	host_run_timers(tr->host, t);
+	update_deadline(tr);
+}
+
+/* An output asked for a snapshot: send it now. */
+static void run_asked(struct tracker *tr)
+{
+	if (tr->deadline == DUE_NOW)
+		run_timers(tr, tr->now_us);
+}
+
+/* ---- packets ---- */
+
+/* The input's callback: decode, hash, and start loading the index slot.
+ * Every packet keeps its place in the batch, so time advances in packet
+ * order. */
+static void add_packet(struct batch *b, int i, int64_t ts, enum decode_result r)
+{
+	b->tr->stats.packets++;
+	b->ts[i] = ts;
+	b->tcp[i] = r == DECODE_TCP;
+	if (r != DECODE_TCP) {
+		b->tr->decode_counts[r]++;
+		return;
+	}
+	b->h[i] = conntab_hash(b->tab, &b->p[i]);
+	conntab_prefetch_slot(b->tab, b->h[i]);
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+	struct batch *b = (struct batch *)user;
+	int i = b->n++;
+	enum decode_result r = decode(b->dlt, data, hdr->caplen, hdr->len, &b->p[i]);
+	add_packet(b, i, (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec, r);
+}
+
+/* The same for a packet the file reader decoded ahead. */
+static void on_decoded(void *user, const struct pcapfile_pkt *d)
+{
+	struct batch *b = user;
+	int i = b->n++;
+	b->p[i] = d->p;
+	add_packet(b, i, d->ts, d->result);
+}
+
+static void batch_init(struct batch *b, struct tracker *tr, struct input_sink *sink)
+{
+	b->tr = tr;
+	b->tab = tr->tab;
+	b->dlt = tr->ninputs ? tr->inputs[0]->dlt : 0;
+	b->n = 0;
+	sink->raw = on_packet;
+	sink->decoded = on_decoded;
+	sink->user = b;
+}
+
+/* Up to max packets of input in into the batch. */
+static int dispatch(struct input *in, int max, struct batch *b, const struct input_sink *sink)
+{
+	b->dlt = in->dlt;
+	return in->ops->dispatch(in, max, sink);
+}
+
+/* How many packets ahead an entry is prefetched: enough to cover a memory
+ * miss, few enough that the prefetches fit the core's fill buffers. */
+#define PREFETCH_AHEAD 16
+
+static void process_batch(struct tracker *tr, struct batch *b)
+{
+	struct conntab *tab = tr->tab;
+	for (int i = 0; i < b->n && i < PREFETCH_AHEAD; i++)
+		if (b->tcp[i])
+			conntab_prefetch_entry(tab, b->h[i]);
+	for (int i = 0; i < b->n; i++) {
+		int j = i + PREFETCH_AHEAD;
+		if (j < b->n && b->tcp[j])
+			conntab_prefetch_entry(tab, b->h[j]);
+		int64_t ts = b->ts[i];
+		if (tr->live) {
+			/* live: timers run on the system clock in the loop; a packet
+			 * keeps its own time */
+		} else if (!tr->start_us) {
+			start_clock(tr, ts);
+		} else if (ts > tr->now_us) {
+			if (ts >= tr->deadline)
+				run_timers(tr, ts);
+			tr->now_us = ts;
+		} else {
+			ts = tr->now_us; /* time never runs backwards */
+		}
+		if (b->tcp[i])
+			conntab_packet(tab, &b->p[i], b->h[i], ts);
+	}
+	b->n = 0;
+}
+
+/* ---- signals ---- */
+
+/* A signal is the process's, not a tracker's: the handler only sets these. */
+static volatile sig_atomic_t got_hup, got_stop;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* a stop interrupts a blocking read of a pipe (-T -); a reopen must
+	 * not, or libpcap would take the interrupted read for a damaged file */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int check_signals(struct tracker *tr)
+{
+	if (got_hup) {
+		got_hup = 0;
+		/* for a view, a hangup is its terminal going away: stop; for a
+		 * service, the signal to reopen its files (logrotate) */
+		if (host_interactive(tr->host))
+			got_stop = 1;
+		else
+			host_reopen(tr->host);
+	}
+	if (got_stop)
+		tr->quit = 1;
+	return tr->quit;
+}
+
+/* ---- starting ---- */
+
+void tracker_start(struct tracker *tr)
+{
+	const struct config *cfg = tr->cfg;
+	catch_signals();
+	host_start(tr->host);
+	/* the table, now that the outputs have said what they want of it.
+	 * Rates are sampled every tick and averaged over the window: with -f
+	 * the tick is the fast interval, else the refresh interval (never more
+	 * than the window), so the window slides as the view refreshes. */
+	tr->tick_us = cfg->fast_average ? cfg->fast_interval_us : cfg->refresh_us;
+	if (tr->tick_us > cfg->average_us)
+		tr->tick_us = cfg->average_us;
+	struct conntab_config tc = {
+		.max_connections = cfg->max_connections,
+		.tick_us = tr->tick_us,
+		.window_ticks = (uint32_t)((cfg->average_us + tr->tick_us / 2) / tr->tick_us),
+		.syn_timeout_us = cfg->syn_timeout_us,
+		.fin_timeout_us = cfg->fin_timeout_us,
+		.linger_us = cfg->closed_linger_us,
+		.idle_timeout_us = cfg->idle_timeout_us,
+		.detect_existing = cfg->detect_existing,
+		.no_rates = !host_needs_rates(tr->host),
+	};
+	tr->rates = !tc.no_rates;
+	uint64_t key[4];
+	if (getrandom(key, sizeof key, 0) != sizeof key)
+		fatal(EXIT_OSERR, "getrandom: %s", strerror(errno));
+	tr->tab = conntab_new(&tc, key, host_conn_event, tr->host, host_event_mask(tr->host));
+	if (!tr->tab)
+		fatal(EXIT_OSERR, "connection table: out of memory (max_connections = %llu)",
+		      (unsigned long long)cfg->max_connections);
+	host_set_table(tr->host, tr->tab);
+	update_deadline(tr);
+	tr->show_progress = !tr->live && !host_interactive(tr->host) && isatty(STDERR_FILENO) &&
+	                    tr->input_size > 4000000;
+}
+
+/* ---- progress on stderr for a long file ---- */
+
+static void progress(struct tracker *tr, int done)
+{
+	int64_t t = now_monotonic_us();
+	if (!done && t - tr->progress_last < 250000)
+		return;
+	tr->progress_last = t;
+	if (tr->ninputs == 1)
+		tr->input_pos = tr->inputs[0]->ops->pos(tr->inputs[0]); /* also for the snapshots */
+	if (!tr->show_progress)
+		return;
+	if (done) {
+		if (tr->progress_shown)
+			fprintf(stderr, "\r\033[K");
+		return;
+	}
+	if (tr->input_size > 0) {
+		fprintf(stderr, "\rtcptrack: reading %s: %3d%% (%llu packets)\033[K", tr->inputs[0]->name,
+		        (int)(100.0 * (double)tr->input_pos / (double)tr->input_size),
+		        (unsigned long long)tr->stats.packets);
+		tr->progress_shown = 1;
+	}
+}
+
+/* ---- the loops ---- */
+
+static void poll_plugins(struct tracker *tr, int timeout_ms)
+{
+	struct pollfd fds[32];
+	int n = host_pollfds(tr->host, fds, 32);
+	if (!n) {
+		if (timeout_ms > 0)
+			poll(NULL, 0, timeout_ms);
+		return;
+	}
+	if (poll(fds, (nfds_t)n, timeout_ms) > 0) {
+		host_fd_ready(tr->host, fds, n);
+		update_deadline(tr); /* a plugin may have asked for a snapshot */
+	}
+}
+
+/* A read said -1: a damaged file is read up to the damage. */
+static void read_error(struct tracker *tr, struct input *in)
+{
+	if (got_stop)
+		return; /* a signal interrupted the read: not damage */
+	msg("%s: %s: read up to the damage (%llu packets)", in->name, in->ops->error(in),
+	    (unsigned long long)tr->stats.packets);
+}
+
+/* A file as fast as possible (headless, or replay_speed 0). */
+static void loop_file_fast(struct tracker *tr, struct input *in)
+{
+	struct batch b;
+	struct input_sink sink;
+	batch_init(&b, tr, &sink);
+	int interactive = host_interactive(tr->host);
+	/* a pipe (-T -) may deliver slowly: take packets as they come, and
+	 * serve the plugins between them, rather than wait for a full batch */
+	int stream = in->size < 0;
+	int batch = stream ? 1 : BATCH;
+	for (unsigned iter = 0; !check_signals(tr); iter++) {
+		int r = dispatch(in, batch, &b, &sink);
+		process_batch(tr, &b);
+		if (r == 0 || r == PCAP_ERROR_BREAK)
+			break;
+		if (r < 0) {
+			read_error(tr, in);
+			break;
+		}
+		if (stream || (iter & 63) == 0) {
+			progress(tr, 0);
+			if (interactive || host_has_fds(tr->host)) {
+				poll_plugins(tr, 0);
+				run_asked(tr);
+			}
+		}
+	}
+	progress(tr, 1);
+}
+
+/* A file replayed on the packet clock at replay_speed times real time. */
+#define MAX_REPLAY_GAP 2e6 /* us of real time */
+static void loop_file_paced(struct tracker *tr, struct input *in, double speed)
+{
+	struct batch b;
+	struct input_sink sink;
+	batch_init(&b, tr, &sink);
+	b.dlt = in->dlt;
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	int64_t wall0 = 0, cap0 = 0;
+	while (!check_signals(tr)) {
+		int r = in->ops->next(in, &hdr, &data);
+		if (r == PCAP_ERROR_BREAK)
+			break;
+		if (r < 0) {
+			read_error(tr, in);
+			break;
+		}
+		int64_t ts = (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec;
+		if (!wall0) {
+			wall0 = now_monotonic_us();
+			cap0 = ts;
+		}
+		/* a silence longer than MAX_REPLAY_GAP (a capture with years
+		 * between its packets) is shortened to that */
+		int64_t cap_at = cap0 + (int64_t)((double)(now_monotonic_us() - wall0) * speed);
+		if ((double)(ts - cap_at) / speed > MAX_REPLAY_GAP)
+			cap0 += ts - cap_at - (int64_t)(MAX_REPLAY_GAP * speed);
+		progress(tr, 0);
+		/* wait for the packet's time, keeping the view and timers going */
+		for (;;) {
+			int64_t cap_now = cap0 + (int64_t)((double)(now_monotonic_us() - wall0) * speed);
+			if (cap_now >= ts || check_signals(tr))
+				break;
+			if (tr->start_us && cap_now > tr->now_us) {
+				if (cap_now >= tr->deadline)
+					run_timers(tr, cap_now);
+				tr->now_us = cap_now;
+			}
+			int64_t wait = (int64_t)((double)(ts - cap_now) / speed);
+			if (tr->deadline > tr->now_us && tr->deadline < ts) {
+				int64_t w2 = (int64_t)((double)(tr->deadline - tr->now_us) / speed);
+				if (w2 < wait)
+					wait = w2;
+			}
+			int ms = (int)((wait + 999) / 1000);
+			poll_plugins(tr, ms > 200 ? 200 : ms);
+			run_asked(tr);
+		}
+		if (tr->quit)
+			break;
+		on_packet((u_char *)&b, hdr, data);
+		process_batch(tr, &b);
+		run_asked(tr);
+	}
+}
+
+/* An input's descriptor says error: the interface vanished.  Say so and
+ * stop cleanly, with every output flushed, rather than spin on the error. */
+static void input_gone(struct tracker *tr, struct input *in, struct batch *b,
+                       const struct input_sink *sink)
+{
+	int got = dispatch(in, 1, b, sink);
+	process_batch(tr, b);
+	msg("capture: %s: %s", in->name, got < 0 ? in->ops->error(in) : "the interface went down or away");
+	tr->exit_code = EXIT_UNAVAILABLE;
+	tr->quit = 1;
+}
+
+/* Live capture: poll the inputs and the plugins' descriptors. */
+static void loop_live(struct tracker *tr)
+{
+	struct batch b;
+	struct input_sink sink;
+	batch_init(&b, tr, &sink);
+	int ni = tr->ninputs;
+	while (!check_signals(tr)) {
+		struct pollfd fds[TRACKER_MAX_INPUTS + 32];
+		for (int k = 0; k < ni; k++) {
+			fds[k].fd = tr->inputs[k]->fd;
+			fds[k].events = POLLIN;
+			fds[k].revents = 0;
+		}
+		int n = ni + host_pollfds(tr->host, fds + ni, 32);
+		int64_t now = now_realtime_us();
+		int64_t wait = tr->deadline > now ? tr->deadline - now : 0; /* DUE_NOW: at once */
+		int ms = (int)((wait + 999) / 1000);
+		if (ms > 1000)
+			ms = 1000;
+		int r = poll(fds, (nfds_t)n, ms);
+		if (r < 0 && errno != EINTR)
+			fatal(EXIT_OSERR, "poll: %s", strerror(errno));
+		for (int k = 0; r > 0 && k < ni && !tr->quit; k++)
+			if (fds[k].revents & (POLLERR | POLLNVAL))
+				input_gone(tr, tr->inputs[k], &b, &sink);
+		if (tr->quit)
+			break;
+		/* drain what the kernel has, a bounded number of batches at a time */
+		for (int k = 0; k < ni && !tr->quit; k++) {
+			struct input *in = tr->inputs[k];
+			for (int i = 0; i < 256; i++) {
+				int got = dispatch(in, BATCH, &b, &sink);
+				process_batch(tr, &b);
+				if (got == PCAP_ERROR) {
+					msg("capture: %s: %s", in->name, in->ops->error(in));
+					tr->exit_code = EXIT_UNAVAILABLE;
+					tr->quit = 1;
+					break;
+				}
+				if (got <= 0)
+					break;
+			}
+		}
+		now = now_realtime_us();
+		if (now > tr->now_us)
+			tr->now_us = now;
+		if (!tr->start_us)
+			start_clock(tr, now);
+		if (now >= tr->deadline)
+			run_timers(tr, now);
+		if (r > 0 && n > ni) {
+			host_fd_ready(tr->host, fds + ni, n - ni);
+			update_deadline(tr); /* a plugin may have asked for a snapshot */
+		}
+		run_asked(tr);
+	}
+}
+
+/* After the end of a file with a terminal view: keep it until q. */
+static void hold_view(struct tracker *tr)
+{
+	while (!check_signals(tr)) {
+		poll_plugins(tr, 200);
+		run_asked(tr);
+	}
+}
+
+void tracker_run(struct tracker *tr)
+{
+	struct input *in = tr->inputs[0];
+	int paced = host_interactive(tr->host) && tr->cfg->replay_speed > 0 && in->ops->next;
+	if (tr->live)
+		loop_live(tr);
+	else if (paced)
+		loop_file_paced(tr, in, tr->cfg->replay_speed);
+	else
+		loop_file_fast(tr, in);
+	if (!tr->live && !got_stop) {
+		tr->eof = 1;
+		if (tr->start_us)
+			run_timers(tr, tr->now_us);
+		host_snapshot_all(tr->host, tr->now_us, TT_SNAP_EOF);
+		if (host_interactive(tr->host) && !tr->quit)
+			hold_view(tr);
+	}
+}
+
+/* ---- the end ---- */
+
+static void summary(struct tracker *tr)
+{
+	sync_stats(tr);
+	const struct tt_stats *s = &tr->stats;
+	char extra[256] = "";
+	int n = 0;
+	if (tr->live)
+		n = snprintf(extra, sizeof extra, ", %llu dropped by the kernel",
+		             (unsigned long long)s->kernel_drops);
+	if (s->evicted && n >= 0 && (size_t)n < sizeof extra)
+		snprintf(extra + n, sizeof extra - (size_t)n, ", %llu evicted (max_connections %llu)",
+		         (unsigned long long)s->evicted, (unsigned long long)tr->cfg->max_connections);
+	fprintf(stderr,
+	        "tcptrack: %llu packets read, %llu TCP, %llu connections%s; not counted: %llu non-TCP, "
+	        "%llu fragments, %llu truncated, %llu invalid, %llu unsupported, %llu untracked\n",
+	        (unsigned long long)s->packets, (unsigned long long)s->tcp_packets,
+	        (unsigned long long)s->connections, extra,
+	        (unsigned long long)s->non_tcp, (unsigned long long)s->fragments,
+	        (unsigned long long)s->truncated, (unsigned long long)s->invalid,
+	        (unsigned long long)s->unsupported, (unsigned long long)s->untracked);
+}
+
+int tracker_finish(struct tracker *tr)
+{
+	if (tr->live)
+		input_stats(tr);
+	/* everything still open gets its final word: nothing counted is lost */
+	conntab_drain(tr->tab, tr->now_us);
+	host_snapshot_all(tr->host, tr->now_us, TT_SNAP_FINAL);
+	host_flush(tr->host);
+	host_stop(tr->host);
+	util_flush_messages();
+	summary(tr);
+	return tr->exit_code;
+}
