@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "util.h"
 
 #define MAX_FAILURES 10 /* consecutive failed calls before an output is disabled */
@@ -151,6 +152,40 @@ static const struct tt_stats *api_stats(struct tt_ctx *ctx)
 	return ctx->host->env.stats(ctx->host->env.arg);
 }
 
+/* ---- ABI 1.1 ---- */
+
+static int api_set_events(struct tt_ctx *ctx, uint32_t events)
+{
+	if (ctx->fixed)
+		return -EBUSY;
+	ctx->events = events;
+	return 0;
+}
+
+#define KNOWN_CAPS (TT_CAP_TERMINAL | TT_CAP_NO_RATES)
+
+static int api_set_caps(struct tt_ctx *ctx, uint32_t caps)
+{
+	if (ctx->fixed)
+		return -EBUSY;
+	/* the terminal is the descriptor's: how a file is read and whether
+	 * messages are held are chosen from it before open */
+	if ((caps & ~KNOWN_CAPS) || ((caps ^ ctx->pl->caps) & TT_CAP_TERMINAL))
+		return -EINVAL;
+	ctx->caps = caps;
+	return 0;
+}
+
+static const char *api_reason_name(unsigned reason)
+{
+	/* the words of the csv plugin's end column */
+	static const char *const names[] = {
+		"", "closed", "syn_timeout", "fin_timeout", "idle", "evicted", "reused", "exit",
+	};
+	_Static_assert(sizeof names / sizeof names[0] == TT_RM_EXIT + 1, "a reason without a name");
+	return reason < sizeof names / sizeof names[0] ? names[reason] : "";
+}
+
 static const struct tt_host host_api = {
 	.size = sizeof(struct tt_host),
 	.abi_major = TT_ABI_MAJOR,
@@ -165,6 +200,13 @@ static const struct tt_host host_api = {
 	.state_name = api_state_name,
 	.settings = api_settings,
 	.stats = api_stats,
+	.set_events = api_set_events,
+	.set_caps = api_set_caps,
+	.parse_duration = parse_duration,
+	.parse_size = parse_size,
+	.parse_bool = parse_bool,
+	.parse_double = parse_double,
+	.reason_name = api_reason_name,
 };
 
 /* ---- calling plugins ---- */

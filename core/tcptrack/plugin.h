@@ -76,8 +76,15 @@
  * field is only ever added at the end of a struct, with abi_minor raised;
  * every struct the core passes starts with its size, so a plugin built
  * against a newer header can tell which fields are present (read a field
- * added after ABI x.0 only when size covers it).  Removing or changing a
- * field raises abi_major, and the core refuses other majors.
+ * added after ABI x.0 only when size covers it; for the host functions,
+ * TT_HOST_HAS).  Removing or changing a field raises abi_major, and the
+ * core refuses other majors.  A plugin built against an older header of
+ * the same major loads and works unchanged: it never sees the new fields.
+ *
+ * ABI 1.1 added, at the end of struct tt_host: set_events
+ * and set_caps (what an instance wants, per instance rather than per
+ * plugin), parse_duration, parse_size, parse_bool and parse_double (the
+ * core's own value parsers) and reason_name (the text of enum tt_reason).
  *
  * Return values: 0 on success, a negative errno value on failure (e.g.
  * -ENOMEM, -EINVAL).  What a failure does is told at each callback.  Every
@@ -94,7 +101,7 @@ extern "C" {
 #endif
 
 #define TT_ABI_MAJOR 1
-#define TT_ABI_MINOR 0
+#define TT_ABI_MINOR 1
 
 /* Name of the one symbol a plugin exports: a const struct tt_plugin.  Build
  * with -fvisibility=hidden (or an export list) so that it is the only one. */
@@ -167,15 +174,16 @@ struct tt_conn {
 	double s2c_rate;      /* the same, server to client */
 };
 
-/* Event types; also bits of tt_plugin.events (which events a plugin wants:
- * on_event is called only for those, so ask only for what you use: events
- * come at packet rate). */
+/* Event types; also bits of tt_plugin.events and of host->set_events (which
+ * events an instance wants: on_event is called only for those, so ask only
+ * for what you use: events come at packet rate, and an event no instance
+ * wants is never made). */
 #define TT_EV_OPENED  0x01 /* a connection entered the table (its first packet) */
 #define TT_EV_STATE   0x02 /* its state changed (old_state tells from what) */
 #define TT_EV_REMOVED 0x04 /* it left the table: its counters are final, and
                             * its id is never seen again */
 
-/* tt_event.reason for TT_EV_REMOVED */
+/* tt_event.reason for TT_EV_REMOVED; the text is host->reason_name's */
 enum tt_reason {
 	TT_RM_NONE = 0,
 	TT_RM_LINGER,      /* closed or reset, and the linger time passed */
@@ -299,12 +307,20 @@ struct tt_ctx;
 /* host->set_interval flags */
 #define TT_INTERVAL_ALIGNED 0x01 /* fire at multiples of the period since the epoch */
 
+/* Whether the host table has function fn, one added after ABI 1.0 (e.g.
+ * TT_HOST_HAS(host, set_events)): a plugin built against this header may be
+ * loaded by an older tcptrack of the same major, whose table ends earlier.
+ * Check it once, in create, before calling such a function. */
+#define TT_HOST_HAS(host, fn) \
+	((host)->size >= offsetof(struct tt_host, fn) + sizeof((host)->fn))
+
 /*
  * The core's services, a table of function pointers handed to create();
  * owned by the core, valid until destroy() returns.  Plugins need no symbol
  * of the executable.  Call them only from the event-loop thread, from
  * within a callback (create through destroy); none of them calls back into
- * the plugin.  Check size before using a function added after ABI x.0.
+ * the plugin.  Check size before using a function added after ABI x.0
+ * (TT_HOST_HAS).
  */
 struct tt_host {
 	uint32_t size;           /* sizeof the table the core gives */
@@ -357,6 +373,56 @@ struct tt_host {
 	/* Statistics now, for a plugin between snapshots: a pointer to the
 	 * core's copy, refreshed at each call; read it before returning. */
 	const struct tt_stats *(*stats)(struct tt_ctx *ctx);
+
+	/* ---- ABI 1.1: check TT_HOST_HAS(host, fn) before calling these ---- */
+
+	/* The TT_EV_* events this instance receives, in place of
+	 * tt_plugin.events (the default, for every instance that does not call
+	 * it): an instance of a plugin that handles every event may want fewer
+	 * (a rule on connection counts, no state changes).  The core makes an
+	 * event only when some instance wants it.  Call it in create,
+	 * configure, check, open or start; a later call replaces the earlier
+	 * one.  Returns 0, or -EBUSY once start has returned: the choice is
+	 * final then, and nothing changes.  Bits the core does not know are
+	 * kept and match no event. */
+	int (*set_events)(struct tt_ctx *ctx, uint32_t events);
+	/* The TT_CAP_* capabilities of this instance, in place of
+	 * tt_plugin.caps (the default).  Only TT_CAP_NO_RATES may differ from
+	 * tt_plugin.caps: an instance that reads no rate sets it, and when
+	 * every running instance has it the core samples no rate.
+	 * TT_CAP_TERMINAL is the plugin's for the whole run (the core chooses
+	 * how to read a file and holds its messages from it before open): caps
+	 * must carry it exactly when tt_plugin.caps does.  Call it in create,
+	 * configure, check, open or start.  Returns 0; -EINVAL when caps has
+	 * a bit the core does not know or differs from tt_plugin.caps in
+	 * TT_CAP_TERMINAL; -EBUSY after start returned (nothing changes in
+	 * either case). */
+	int (*set_caps)(struct tt_ctx *ctx, uint32_t caps);
+	/* The parsers the core reads its own keys with, so that a plugin's
+	 * keys take the same spellings.  A number is plain decimal (no sign,
+	 * hex or exponent) with an optional fraction, then its unit; blanks
+	 * around it are allowed.  Each returns 0 with the value in *out, or
+	 * -1 with *why set to a static string of the core that says what is
+	 * wrong (for configure's err; valid while the plugin is loaded) and
+	 * *out unspecified.  Callable any time; they touch only their
+	 * arguments.
+	 *   parse_duration: microseconds; units us, ms, s, m, h, d (bare: s):
+	 *     "500ms", "5m", "1.5s"
+	 *   parse_size: units k, M, G (powers of 1000), Ki, Mi, Gi (of 1024),
+	 *     bare: units: "10M", "64Ki", "1500"
+	 *   parse_bool: yes, no, true, false, on, off, 1, 0 (any case, no
+	 *     blanks)
+	 *   parse_double: a number without a unit: "0.5", "2" */
+	int (*parse_duration)(const char *s, int64_t *out, const char **why);
+	int (*parse_size)(const char *s, uint64_t *out, const char **why);
+	int (*parse_bool)(const char *s, int *out, const char **why);
+	int (*parse_double)(const char *s, double *out, const char **why);
+	/* The text of a tt_event.reason, as the csv plugin writes it in its
+	 * `end` column: "closed" (TT_RM_LINGER), "syn_timeout", "fin_timeout",
+	 * "idle", "evicted", "reused", "exit"; "" for TT_RM_NONE and for a
+	 * reason the core does not know.  A static string of the core, valid
+	 * while the plugin is loaded.  Callable any time. */
+	const char *(*reason_name)(unsigned reason);
 };
 
 /* tt_plugin.caps */
@@ -366,10 +432,11 @@ struct tt_host {
                               * stopped after the other outputs, and its
                               * stop is also called on a fatal error */
 #define TT_CAP_NO_RATES 0x02 /* never reads the c2s_rate and s2c_rate of a
-                              * struct tt_conn: when every output says so,
-                              * the core does not sample each connection's
-                              * rate (the snapshot's totals are kept) and
-                              * those fields are 0 */
+                              * struct tt_conn: when every output says so
+                              * (tt_plugin.caps, or host->set_caps for one
+                              * instance), the core does not sample each
+                              * connection's rate (the snapshot's totals are
+                              * kept) and those fields are 0 */
 
 /*
  * The one exported symbol of a plugin: a const object of the plugin, read
@@ -383,8 +450,11 @@ struct tt_plugin {
 	uint32_t abi_major;      /* TT_ABI_MAJOR */
 	uint32_t abi_minor;      /* TT_ABI_MINOR */
 	uint32_t size;           /* sizeof(struct tt_plugin) */
-	uint32_t caps;           /* TT_CAP_* */
-	uint32_t events;         /* TT_EV_* bits the plugin wants (0: none) */
+	uint32_t caps;           /* TT_CAP_*: every instance's, unless it calls
+	                          * host->set_caps (ABI 1.1) */
+	uint32_t events;         /* TT_EV_* bits the plugin wants (0: none):
+	                          * every instance's, unless it calls
+	                          * host->set_events (ABI 1.1) */
 	const char *name;        /* e.g. "csv": required; used in messages */
 	const char *description; /* one line */
 	const char *const *keys; /* NULL-terminated config keys it accepts (NULL:
@@ -426,11 +496,12 @@ struct tt_plugin {
 	 * disabled (no more calls but destroy: not even stop, so undo what
 	 * start did before failing); the others go on. */
 	int (*start)(void *state);
-	/* An event of a type in tt_plugin.events, as it happens in packet
-	 * order; ev and ev->conn are valid during the call.  Keep it short:
-	 * it runs at packet rate.  A negative return counts as a failure:
-	 * after 10 failed calls in a row (of on_event, on_snapshot, on_fd,
-	 * reopen, flush) the output is disabled, the others go on. */
+	/* An event of a type the instance wants (tt_plugin.events, or
+	 * host->set_events), as it happens in packet order; ev and ev->conn
+	 * are valid during the call.  Keep it short: it runs at packet rate.
+	 * A negative return counts as a failure: after 10 failed calls in a
+	 * row (of on_event, on_snapshot, on_fd, reopen, flush) the output is
+	 * disabled, the others go on. */
 	int (*on_event)(void *state, const struct tt_event *ev);
 	/* A snapshot (see struct tt_snapshot for when); snap is valid during
 	 * the call.  Failures count as for on_event. */
