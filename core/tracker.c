@@ -283,7 +283,6 @@ static void run_asked(struct tracker *tr)
  * order. */
 static void add_packet(struct batch *b, int i, int64_t ts, enum decode_result r)
 {
-	b->tr->stats.packets++;
 	b->ts[i] = ts;
 	b->tcp[i] = r == DECODE_TCP;
 	if (r != DECODE_TCP) {
@@ -336,6 +335,7 @@ static int dispatch(struct input *in, int max, struct batch *b, const struct inp
 static void process_batch(struct tracker *tr, struct batch *b)
 {
 	struct conntab *tab = tr->tab;
+	tr->stats.packets += (uint64_t)b->n; /* read: all of them, as decoded */
 	for (int i = 0; i < b->n && i < PREFETCH_AHEAD; i++)
 		if (b->tcp[i])
 			conntab_prefetch_entry(tab, b->h[i]);
