@@ -33,7 +33,6 @@ struct tracker {
 	int ninputs;
 	int live;
 	int rates;                   /* the table samples each connection's rate */
-	int eof;
 	volatile int quit;
 	int exit_code;               /* the status after a clean stop (0, or why it stopped) */
 
@@ -676,7 +675,6 @@ void tracker_run(struct tracker *tr)
 	else
 		loop_file_fast(tr, in);
 	if (!tr->live && !got_stop) {
-		tr->eof = 1;
 		if (tr->start_us)
 			run_timers(tr, tr->now_us);
 		host_snapshot_all(tr->host, tr->now_us, TT_SNAP_EOF);
