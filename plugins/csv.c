@@ -17,6 +17,7 @@
 #include "fmt.h"
 #include "parse.h"
 #include "tcptrack/plugin.h"
+#include "wfile.h"
 
 enum mode { MODE_CONNECTIONS, MODE_INTERVALS };
 enum group { G_CONNECTION, G_SERVER, G_SERVER_ADDR, G_SERVER_PORT, G_CLIENT };

@@ -10,6 +10,7 @@
 
 #include "fmt.h"
 #include "tap.h"
+#include "wfile.h"
 
 static void test_u64(void)
 {
