@@ -2,11 +2,11 @@
 # The manual pages say what the code does:
 #  - tcptrack.conf(5) documents, in the section of the code that accepts it,
 #    every key the code accepts (core/config.c core_keys[] and
-#    config_core_keys[]; the keys[] of each plugin in plugins/*.c, and the
+#    config_core_keys[]; the keys[] of each plugin in plugins/*/*.c, and the
 #    built plugins agree), and no other key; each with a default and an
 #    example, and the example is a value the program accepts;
 #  - tcptrack(8) documents every flag `tcptrack -h' lists and no other, and
-#    every key of the view's key table (plugins/top.c actions[]);
+#    every key of the view's key table (plugins/top/top.c actions[]);
 #  - the INI examples of tcptrack.conf(5) pass --check-config;
 #  - the pages lint clean (groff -ww, man --warnings) and carry the
 #    version of the program;
@@ -109,9 +109,14 @@ else:
 core_keys = set(listed) | set(table)
 
 plugins = {}  # name -> set of keys
-for f in sorted(os.listdir(os.path.join(top, "plugins"))):
-    if not f.endswith(".c"):
-        continue
+# a folder per plugin; the example is built out of tree, tcptrack-plugin(7)
+# tells of it
+sources = []
+for d in sorted(os.listdir(os.path.join(top, "plugins"))):
+    if d != "example" and os.path.isdir(os.path.join(top, "plugins", d)):
+        sources += [d + "/" + f for f in sorted(os.listdir(os.path.join(top, "plugins", d)))
+                    if f.endswith(".c")]
+for f in sources:
     code = c_code(read("plugins/" + f))
     m = re.search(r"TT_PLUGIN_EXPORT\s+const\s+struct\s+tt_plugin\s+tcptrack_plugin\s*=\s*\{", code)
     if not m:
@@ -396,9 +401,9 @@ if not flags - opt_tags:
     ok("tcptrack(8) documents the %d flags of -h" % len(flags))
 
 # the keys of the view
-top_c = os.path.join(top, "plugins/top.c")
+top_c = os.path.join(top, "plugins/top/top.c")
 if os.path.exists(top_c):
-    code = c_code(read("plugins/top.c"))
+    code = c_code(read("plugins/top/top.c"))
     body = array_body(code, "actions")
     names = {"KEY_UP": "Up", "KEY_DOWN": "Down", "KEY_LEFT": "Left", "KEY_RIGHT": "Right",
              "KEY_PPAGE": "PgUp", "KEY_NPAGE": "PgDn", "KEY_HOME": "Home", "KEY_END": "End",
@@ -418,7 +423,7 @@ if os.path.exists(top_c):
                 ch = {"\\\\": "\\", "\\'": "'", " ": "space"}.get(ch, ch)
                 keys.add(ch)
     if not keys:
-        bad("plugins/top.c: cannot read the key table actions[]")
+        bad("plugins/top/top.c: cannot read the key table actions[]")
     shown = set()
     for t, _ in tags(secs8.get("KEYS", [])):
         t = t.replace("(or ", " ").replace(")", " ")
@@ -426,11 +431,11 @@ if os.path.exists(top_c):
             shown.add(w[:-1] if len(w) > 1 and w.endswith(",") else w)
     missing = sorted(keys - shown)
     for k in missing:
-        bad("key %s of the view (plugins/top.c) is missing from KEYS in tcptrack(8)" % k)
+        bad("key %s of the view (plugins/top/top.c) is missing from KEYS in tcptrack(8)" % k)
     if keys and not missing:
         ok("tcptrack(8) documents the %d keys of the view" % len(keys))
 else:
-    note("plugins/top.c is not there: the view's keys were not checked")
+    note("plugins/top/top.c is not there: the view's keys were not checked")
 
 # ---- conf/ ----
 conf_dir = os.path.join(top, "conf")

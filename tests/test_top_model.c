@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../plugins/top_model.h"
+#include "top_model.h"
 #include "tap.h"
 
 static struct tt_conn conn4(uint64_t id, const char *c, uint16_t cp, const char *s, uint16_t sp)
