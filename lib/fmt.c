@@ -1,10 +1,8 @@
 /*
- * fmt: numbers, times and addresses as text, without printf, and an id map.
+ * fmt: numbers, times and addresses as text, without printf.
  */
 #include "fmt.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char digit_pairs[201] =
@@ -164,112 +162,4 @@ size_t fmt_csv_field(char *p, const char *s)
 	}
 	p[n++] = '"';
 	return n;
-}
-
-/* ---- idmap ---- */
-
-static size_t slot_of(uint64_t id, size_t mask)
-{
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdull;
-	id ^= id >> 33;
-	return (size_t)id & mask;
-}
-
-int idmap_init(struct idmap *m, size_t rec_size)
-{
-	memset(m, 0, sizeof *m);
-	m->rec_size = rec_size;
-	m->mask = 255;
-	m->keys = calloc(m->mask + 1, sizeof *m->keys);
-	m->recs = calloc(m->mask + 1, rec_size);
-	return m->keys && m->recs ? 0 : -ENOMEM;
-}
-
-void *idmap_get(const struct idmap *m, uint64_t id)
-{
-	for (size_t i = slot_of(id, m->mask);; i = (i + 1) & m->mask) {
-		if (m->keys[i] == id)
-			return m->recs + i * m->rec_size;
-		if (!m->keys[i])
-			return NULL;
-	}
-}
-
-static int grow(struct idmap *m)
-{
-	struct idmap n;
-	n.rec_size = m->rec_size;
-	n.mask = m->mask * 2 + 1;
-	n.count = m->count;
-	n.keys = calloc(n.mask + 1, sizeof *n.keys);
-	n.recs = malloc((n.mask + 1) * n.rec_size);
-	if (!n.keys || !n.recs) {
-		free(n.keys);
-		free(n.recs);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i <= m->mask; i++) {
-		if (!m->keys[i])
-			continue;
-		size_t j = slot_of(m->keys[i], n.mask);
-		while (n.keys[j])
-			j = (j + 1) & n.mask;
-		n.keys[j] = m->keys[i];
-		memcpy(n.recs + j * n.rec_size, m->recs + i * m->rec_size, m->rec_size);
-	}
-	free(m->keys);
-	free(m->recs);
-	*m = n;
-	return 0;
-}
-
-void *idmap_put(struct idmap *m, uint64_t id)
-{
-	void *r = idmap_get(m, id);
-	if (r)
-		return r;
-	if ((m->count + 1) * 2 > m->mask + 1 && grow(m) < 0)
-		return NULL;
-	size_t i = slot_of(id, m->mask);
-	while (m->keys[i])
-		i = (i + 1) & m->mask;
-	m->keys[i] = id;
-	m->count++;
-	r = m->recs + i * m->rec_size;
-	memset(r, 0, m->rec_size);
-	return r;
-}
-
-void idmap_del(struct idmap *m, uint64_t id)
-{
-	size_t i = slot_of(id, m->mask);
-	while (m->keys[i] != id) {
-		if (!m->keys[i])
-			return;
-		i = (i + 1) & m->mask;
-	}
-	/* backward-shift deletion */
-	size_t j = i;
-	for (;;) {
-		j = (j + 1) & m->mask;
-		if (!m->keys[j])
-			break;
-		size_t home = slot_of(m->keys[j], m->mask);
-		int stay = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
-		if (!stay) {
-			m->keys[i] = m->keys[j];
-			memcpy(m->recs + i * m->rec_size, m->recs + j * m->rec_size, m->rec_size);
-			i = j;
-		}
-	}
-	m->keys[i] = 0;
-	m->count--;
-}
-
-void idmap_free(struct idmap *m)
-{
-	free(m->keys);
-	free(m->recs);
-	memset(m, 0, sizeof *m);
 }

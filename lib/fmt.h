@@ -1,7 +1,6 @@
 /*
  * fmt: fast number, time and address formatting for the output plugins (a
- * log of a million rows is mostly numbers and addresses), and a map from
- * connection id to a small record.
+ * log of a million rows is mostly numbers and addresses).
  */
 #ifndef TT_FMT_H
 #define TT_FMT_H
@@ -17,22 +16,5 @@ size_t fmt_time_us(char *p, int64_t us);
 size_t fmt_addr(char *p, int family, const uint8_t *addr);
 /* Escape a CSV field when needed (quotes, commas); returns length. */
 size_t fmt_csv_field(char *p, const char *s);
-
-/* id -> record of rec_size bytes; open addressing. */
-struct idmap {
-	uint64_t *keys;      /* 0 = empty */
-	unsigned char *recs;
-	size_t rec_size;
-	size_t mask;
-	size_t count;
-};
-
-int idmap_init(struct idmap *m, size_t rec_size);
-/* The record of id, or NULL. */
-void *idmap_get(const struct idmap *m, uint64_t id);
-/* The record of id, created zeroed when absent; NULL when out of memory. */
-void *idmap_put(struct idmap *m, uint64_t id);
-void idmap_del(struct idmap *m, uint64_t id);
-void idmap_free(struct idmap *m);
 
 #endif

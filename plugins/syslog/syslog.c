@@ -56,7 +56,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -66,6 +65,7 @@
 
 #include "alert.h"
 #include "fmt.h"
+#include "map.h"
 #include "parse.h"
 #include "tcptrack/plugin.h"
 
@@ -150,10 +150,8 @@ struct qmsg {
 	int sev;
 };
 
+/* A server's sums of one evaluation (the value of sl.srvs). */
 struct srv {
-	struct alert_key key;
-	uint64_t h;
-	uint32_t round;
 	uint64_t conns;
 	double rate;
 };
@@ -203,10 +201,7 @@ struct sl {
 	struct alert_engine *eng;
 	int64_t last_eval;
 	uint64_t events;            /* opened or reset connections since then */
-	struct srv *srvs;
-	size_t srv_mask, srv_count;
-	uint32_t srv_round;
-	uint64_t seed;
+	struct map srvs;            /* alert_key -> srv, per evaluation */
 	int walk_needed;
 	int keys_said;
 };
@@ -463,6 +458,8 @@ static int sl_create(const struct tt_host *host, struct tt_ctx *ctx, const char 
 	s->facility = 3;
 	snprintf(s->ident, sizeof s->ident, "tcptrack");
 	s->fd = -1;
+	/* seeded: the servers are the traffic's addresses */
+	map_init(&s->srvs, sizeof(struct alert_key), sizeof(struct srv), map_seed());
 	*state = s;
 	return 0;
 }
@@ -1536,53 +1533,6 @@ static int is_open(const struct tt_conn *c)
 	return c->state != TT_CLOSED && c->state != TT_RESET;
 }
 
-static uint64_t srv_hash(const struct sl *s, const struct alert_key *k)
-{
-	uint64_t h = s->seed;
-	const uint8_t *p = (const uint8_t *)k;
-	for (size_t i = 0; i < sizeof *k; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return (h ^ (h >> 29)) | 1;
-}
-
-static struct srv *srv_slot(struct sl *s, const struct alert_key *k)
-{
-	if ((s->srv_count + 1) * 2 > s->srv_mask + 1) {
-		size_t cap = s->srv_mask ? (s->srv_mask + 1) * 2 : 256;
-		struct srv *n = calloc(cap, sizeof *n);
-		if (!n)
-			return NULL;
-		size_t live = 0;
-		for (size_t i = 0; s->srvs && i <= s->srv_mask; i++) {
-			if (s->srvs[i].round != s->srv_round)
-				continue;
-			size_t j = s->srvs[i].h & (cap - 1);
-			while (n[j].round == s->srv_round)
-				j = (j + 1) & (cap - 1);
-			n[j] = s->srvs[i];
-			live++;
-		}
-		free(s->srvs);
-		s->srvs = n;
-		s->srv_mask = cap - 1;
-		s->srv_count = live;
-	}
-	uint64_t h = srv_hash(s, k);
-	size_t i = h & s->srv_mask;
-	while (s->srvs[i].round == s->srv_round) {
-		if (s->srvs[i].h == h && !memcmp(&s->srvs[i].key, k, sizeof *k))
-			return &s->srvs[i];
-		i = (i + 1) & s->srv_mask;
-	}
-	struct srv *x = &s->srvs[i];
-	memset(x, 0, sizeof *x);
-	x->key = *k;
-	x->h = h;
-	x->round = s->srv_round;
-	s->srv_count++;
-	return x;
-}
-
 static int walk_one(void *arg, const struct tt_conn *c)
 {
 	struct walk *w = arg;
@@ -1602,7 +1552,7 @@ static int walk_one(void *arg, const struct tt_conn *c)
 		k.has_client = 1;
 		alert_sample(s->eng, &k, conn_value(s, c, w->now));
 	} else if (d->scope == SC_SERVER) {
-		struct srv *x = srv_slot(s, &k);
+		struct srv *x = map_put(&s->srvs, &k, NULL);
 		if (x) {
 			x->conns += is_open(c);
 			x->rate += c->c2s_rate + c->s2c_rate;
@@ -1623,14 +1573,8 @@ static void evaluate(struct sl *s, const struct tt_snapshot *snap)
 	s->last_eval = now;
 	alert_begin(s->eng, now);
 	struct walk w = {.s = s, .now = now};
-	if (d->scope == SC_SERVER) {
-		s->srv_round++;
-		s->srv_count = 0;
-		if (!s->srv_round) { /* wrapped: old stamps could look current */
-			memset(s->srvs, 0, s->srvs ? (s->srv_mask + 1) * sizeof *s->srvs : 0);
-			s->srv_round = 1;
-		}
-	}
+	if (d->scope == SC_SERVER)
+		map_clear(&s->srvs);
 	if (s->walk_needed)
 		snap->foreach(snap, walk_one, &w);
 	int filtered = s->nports || s->nservers || s->nclients || s->has_bpf;
@@ -1654,13 +1598,9 @@ static void evaluate(struct sl *s, const struct tt_snapshot *snap)
 		break;
 	case M_SERVER_CONNECTIONS:
 	case M_SERVER_RATE:
-		for (size_t i = 0; s->srvs && i <= s->srv_mask; i++) {
-			struct srv *x = &s->srvs[i];
-			if (x->round != s->srv_round)
-				continue;
-			alert_sample(s->eng, &x->key,
+		for (struct srv *x = map_next(&s->srvs, NULL); x; x = map_next(&s->srvs, x))
+			alert_sample(s->eng, map_key(&s->srvs, x),
 			             s->metric == M_SERVER_RATE ? x->rate : (double)x->conns);
-		}
 		break;
 	default:
 		break;
@@ -1724,8 +1664,6 @@ static int sl_open(void *state, char *err, size_t errlen)
 			break;
 		}
 	s->pid = (int)getpid();
-	if (getrandom(&s->seed, sizeof s->seed, GRND_NONBLOCK) != sizeof s->seed)
-		s->seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)s;
 	if (s->tkind != T_SYSLOG) {
 		/* connect now, while a privileged socket can still be reached */
 		int r = target_connect(s);
@@ -1794,7 +1732,7 @@ static void sl_destroy(void *state)
 	alert_free(s->eng);
 	if (s->has_bpf)
 		pcap_freecode(&s->bpf);
-	free(s->srvs);
+	map_free(&s->srvs);
 	free(s->filter_text);
 	free(s->target);
 	free(s->name);
