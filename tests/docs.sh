@@ -2,7 +2,7 @@
 # The manual pages say what the code does:
 #  - tcptrack.conf(5) documents, in the section of the code that accepts it,
 #    every key the code accepts (core/config.c core_keys[] and
-#    config_core_keys[]; the keys[] of each plugin in plugins/*/*.c, and the
+#    config_core_keys[]; the keys[] of each plugin in plugins/NAME/*.c, and the
 #    built plugins agree), and no other key; each with a default and an
 #    example, and the example is a value the program accepts;
 #  - tcptrack(8) documents every flag `tcptrack -h' lists and no other, and
@@ -109,15 +109,15 @@ else:
 core_keys = set(listed) | set(table)
 
 plugins = {}  # name -> set of keys
-# a folder per plugin; the example is built out of tree, tcptrack-plugin(7)
+# a folder per plugin, read as one (its key list may be in another file
+# than its descriptor); the example is built out of tree, tcptrack-plugin(7)
 # tells of it
-sources = []
 for d in sorted(os.listdir(os.path.join(top, "plugins"))):
-    if d != "example" and os.path.isdir(os.path.join(top, "plugins", d)):
-        sources += [d + "/" + f for f in sorted(os.listdir(os.path.join(top, "plugins", d)))
-                    if f.endswith(".c")]
-for f in sources:
-    code = c_code(read("plugins/" + f))
+    if d == "example" or not os.path.isdir(os.path.join(top, "plugins", d)):
+        continue
+    f = d + "/"
+    code = "\n".join(c_code(read("plugins/" + f + c))
+                     for c in sorted(os.listdir(os.path.join(top, "plugins", d))) if c.endswith(".c"))
     m = re.search(r"TT_PLUGIN_EXPORT\s+const\s+struct\s+tt_plugin\s+tcptrack_plugin\s*=\s*\{", code)
     if not m:
         continue
