@@ -2,11 +2,11 @@
 # The manual pages say what the code does:
 #  - tcptrack.conf(5) documents, in the section of the code that accepts it,
 #    every key the code accepts (core/config.c core_keys[] and
-#    config_core_keys[]; the keys[] of each plugin in plugins/*.c, and the
+#    config_core_keys[]; the keys[] of each plugin in plugins/NAME/*.c, and the
 #    built plugins agree), and no other key; each with a default and an
 #    example, and the example is a value the program accepts;
 #  - tcptrack(8) documents every flag `tcptrack -h' lists and no other, and
-#    every key of the view's key table (plugins/top.c actions[]);
+#    every key of the view's key table (actions[] in plugins/top/);
 #  - the INI examples of tcptrack.conf(5) pass --check-config;
 #  - the pages lint clean (groff -ww, man --warnings) and carry the
 #    version of the program;
@@ -109,10 +109,15 @@ else:
 core_keys = set(listed) | set(table)
 
 plugins = {}  # name -> set of keys
-for f in sorted(os.listdir(os.path.join(top, "plugins"))):
-    if not f.endswith(".c"):
+# a folder per plugin, read as one (its key list may be in another file
+# than its descriptor); the example is built out of tree, tcptrack-plugin(7)
+# tells of it
+for d in sorted(os.listdir(os.path.join(top, "plugins"))):
+    if d == "example" or not os.path.isdir(os.path.join(top, "plugins", d)):
         continue
-    code = c_code(read("plugins/" + f))
+    f = d + "/"
+    code = "\n".join(c_code(read("plugins/" + f + c))
+                     for c in sorted(os.listdir(os.path.join(top, "plugins", d))) if c.endswith(".c"))
     m = re.search(r"TT_PLUGIN_EXPORT\s+const\s+struct\s+tt_plugin\s+tcptrack_plugin\s*=\s*\{", code)
     if not m:
         continue
@@ -395,10 +400,10 @@ for f in sorted(opt_tags - flags):
 if not flags - opt_tags:
     ok("tcptrack(8) documents the %d flags of -h" % len(flags))
 
-# the keys of the view
-top_c = os.path.join(top, "plugins/top.c")
-if os.path.exists(top_c):
-    code = c_code(read("plugins/top.c"))
+# the keys of the view (its table is in one of the view's sources)
+top_dir = os.path.join(top, "plugins/top")
+if os.path.isdir(top_dir):
+    code = "\n".join(c_code(read("plugins/top/" + c)) for c in sorted(os.listdir(top_dir)) if c.endswith(".c"))
     body = array_body(code, "actions")
     names = {"KEY_UP": "Up", "KEY_DOWN": "Down", "KEY_LEFT": "Left", "KEY_RIGHT": "Right",
              "KEY_PPAGE": "PgUp", "KEY_NPAGE": "PgDn", "KEY_HOME": "Home", "KEY_END": "End",
@@ -418,7 +423,7 @@ if os.path.exists(top_c):
                 ch = {"\\\\": "\\", "\\'": "'", " ": "space"}.get(ch, ch)
                 keys.add(ch)
     if not keys:
-        bad("plugins/top.c: cannot read the key table actions[]")
+        bad("plugins/top: cannot read the key table actions[]")
     shown = set()
     for t, _ in tags(secs8.get("KEYS", [])):
         t = t.replace("(or ", " ").replace(")", " ")
@@ -426,11 +431,11 @@ if os.path.exists(top_c):
             shown.add(w[:-1] if len(w) > 1 and w.endswith(",") else w)
     missing = sorted(keys - shown)
     for k in missing:
-        bad("key %s of the view (plugins/top.c) is missing from KEYS in tcptrack(8)" % k)
+        bad("key %s of the view (plugins/top) is missing from KEYS in tcptrack(8)" % k)
     if keys and not missing:
         ok("tcptrack(8) documents the %d keys of the view" % len(keys))
 else:
-    note("plugins/top.c is not there: the view's keys were not checked")
+    note("plugins/top is not there: the view's keys were not checked")
 
 # ---- conf/ ----
 conf_dir = os.path.join(top, "conf")

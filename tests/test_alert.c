@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../plugins/alert.h"
+#include "alert.h"
 #include "tap.h"
 
 #define S 1000000LL /* one second in microseconds */

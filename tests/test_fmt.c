@@ -1,7 +1,7 @@
 /*
  * The plugins' formatting helpers give exactly what libc would (numbers as
- * printf, addresses as inet_ntop, times as seconds.micros), and the id map
- * keeps every record through growth and deletion.
+ * printf, addresses as inet_ntop, times as seconds.micros), and the file
+ * writer counts the rows a full disk loses.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 
 #include "fmt.h"
 #include "tap.h"
+#include "wfile.h"
 
 static void test_u64(void)
 {
@@ -87,25 +88,6 @@ static void test_csv_field(void)
 	CHECK(!strcmp(b, "\"a,\"\"b\"\"\""), "quoted field: %s", b);
 }
 
-static void test_idmap(void)
-{
-	struct idmap m;
-	CHECK(idmap_init(&m, sizeof(uint64_t)) == 0, "idmap_init");
-	enum { N = 50000 };
-	for (uint64_t id = 1; id <= N; id++)
-		*(uint64_t *)idmap_put(&m, id * 7919) = id;
-	for (uint64_t id = 1; id <= N; id += 2)
-		idmap_del(&m, id * 7919);
-	int bad = 0;
-	for (uint64_t id = 1; id <= N; id++) {
-		uint64_t *r = idmap_get(&m, id * 7919);
-		if ((id % 2) ? r != NULL : (!r || *r != id))
-			bad++;
-	}
-	CHECK(bad == 0 && m.count == N / 2, "idmap after growth and deletion: %d wrong, %zu kept", bad, m.count);
-	idmap_free(&m);
-}
-
 static void test_wfile(void)
 {
 	struct wfile w;
@@ -128,7 +110,6 @@ int main(void)
 	test_time();
 	test_addr();
 	test_csv_field();
-	test_idmap();
 	test_wfile();
 	DONE();
 }

@@ -4,8 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../plugins/top_model.h"
+#include "top_model.h"
 #include "tap.h"
+
+/* the host's names of the states (tt_host.state_name) */
+static const char *state_name(unsigned s)
+{
+	static const char *const names[] = {
+		"SYN_SENT", "SYN|ACK-ACK", "ESTABLISHED", "CLOSING", "CLOSED", "RESET",
+	};
+	return s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
 
 static struct tt_conn conn4(uint64_t id, const char *c, uint16_t cp, const char *s, uint16_t sp)
 {
@@ -200,7 +209,7 @@ static void test_layout(void)
 
 static void test_rows_text(void)
 {
-	struct top_rows rows = {0};
+	struct top_rows rows = {.state_name = state_name};
 	top_rows_clear(&rows, 10000000);
 	struct tt_conn v = conn4(7, "10.0.0.1", 55212, "173.194.116.30", 80);
 	v.c2s_rate = 1000;
@@ -393,7 +402,7 @@ static void test_sorting(void)
 
 static void test_filter(void)
 {
-	struct top_rows rows = {0};
+	struct top_rows rows = {.state_name = state_name};
 	top_rows_clear(&rows, 0);
 	struct tt_conn a = conn4(1, "10.77.0.1", 40000, "10.77.0.2", 5201);
 	struct tt_conn b = conn4(2, "10.0.0.1", 55212, "173.194.116.30", 443);

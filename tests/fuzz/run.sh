@@ -14,10 +14,11 @@ work=${2:-$here/work}
 shared=${SHARED_DIR:-$top/../shared}
 mkdir -p "$work/corpus"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$top/core" "$here/fuzz_packets.c" "$top/core/decode.c" "$top/core/conntab.c" "$top/core/conntab_tick.c" \
+	-I"$top/core" -I"$top/include" "$here/fuzz_packets.c" "$top/core/decode.c" "$top/core/conntab.c" \
+	"$top/core/conntab_tick.c" \
 	-o "$work/fuzz_packets"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$top/core" "$here/fuzz_pcapfile.c" "$top/core/pcapfile.c" "$top/core/decode.c" \
+	-I"$top/core" -I"$top/include" "$here/fuzz_pcapfile.c" "$top/core/pcapfile.c" "$top/core/decode.c" \
 	-o "$work/fuzz_pcapfile" -lpcap
 python3 "$here/pcap2seed.py" "$work/seeds" "$shared"/pcaps/*.pcap "$top"/tests/golden/*.pcap
 mkdir -p "$work/file-seeds" "$work/file-corpus"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../plugins/top_model.h"
+#include "top_model.h"
 
 static double now_s(void)
 {

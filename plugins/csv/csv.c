@@ -15,8 +15,10 @@
 #include <time.h>
 
 #include "fmt.h"
+#include "map.h"
 #include "parse.h"
 #include "tcptrack/plugin.h"
+#include "wfile.h"
 
 enum mode { MODE_CONNECTIONS, MODE_INTERVALS };
 enum group { G_CONNECTION, G_SERVER, G_SERVER_ADDR, G_SERVER_PORT, G_CLIENT };
@@ -36,8 +38,7 @@ struct gkey {
 };
 
 struct gsum {
-	struct gkey key;
-	int used;
+	struct gkey key;       /* the map's key, for the row */
 	uint64_t conns;
 	struct tt_counts c2s, s2c;
 };
@@ -56,9 +57,10 @@ struct csv {
 	int64_t name_second;   /* capture second the current name was made for */
 	char cur_name[4096];
 	struct wfile w;
-	struct idmap bases;    /* intervals: id -> struct base */
-	struct gsum *groups;   /* intervals with group_by: open addressing */
-	size_t gmask, gcount;
+	struct map bases;      /* intervals: id -> struct base */
+	struct map groups;     /* intervals with group_by: gkey -> gsum; unseeded,
+	                        * so that an interval's rows come in the same
+	                        * order in every run */
 	int64_t open_interval; /* start of the interval being filled */
 	uint64_t reported_lost;
 	const char *state_names[TT_NSTATES];
@@ -92,6 +94,8 @@ static int csv_create(const struct tt_host *host, struct tt_ctx *ctx, const char
 	}
 	c->interval_us = 60000000;
 	c->flush_us = 1000000;
+	map_init(&c->bases, 0, sizeof(struct base), 0);
+	map_init(&c->groups, sizeof(struct gkey), sizeof(struct gsum), 0);
 	c->file = strdup("-");
 	if (!c->file || wfile_init(&c->w, 256 * 1024) < 0) {
 		free(c->file);
@@ -229,11 +233,8 @@ static int csv_open(void *state, char *err, size_t errlen)
 static int csv_start(void *state)
 {
 	struct csv *c = state;
-	if (c->mode == MODE_INTERVALS) {
-		if (idmap_init(&c->bases, sizeof(struct base)) < 0)
-			return -ENOMEM;
+	if (c->mode == MODE_INTERVALS)
 		return c->host->set_interval(c->ctx, c->interval_us, TT_INTERVAL_ALIGNED);
-	}
 	return c->host->set_interval(c->ctx, c->flush_us, 0);
 }
 
@@ -348,45 +349,6 @@ static void interval_row(struct csv *c, int64_t start, const struct tt_conn *v, 
 
 /* ---- rollups ---- */
 
-static uint64_t gkey_hash(const struct gkey *k)
-{
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *b = (const uint8_t *)k;
-	for (size_t i = 0; i < sizeof *k; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
-static struct gsum *group_slot(struct csv *c, const struct gkey *k)
-{
-	if ((c->gcount + 1) * 2 > c->gmask + 1) {
-		size_t nm = c->gmask ? c->gmask * 2 + 1 : 255;
-		struct gsum *ng = calloc(nm + 1, sizeof *ng);
-		if (!ng)
-			return NULL;
-		for (size_t i = 0; c->groups && i <= c->gmask; i++) {
-			if (!c->groups[i].used)
-				continue;
-			size_t j = gkey_hash(&c->groups[i].key) & nm;
-			while (ng[j].used)
-				j = (j + 1) & nm;
-			ng[j] = c->groups[i];
-		}
-		free(c->groups);
-		c->groups = ng;
-		c->gmask = nm;
-	}
-	size_t i = gkey_hash(k) & c->gmask;
-	while (c->groups[i].used && memcmp(&c->groups[i].key, k, sizeof *k))
-		i = (i + 1) & c->gmask;
-	if (!c->groups[i].used) {
-		c->groups[i].used = 1;
-		c->groups[i].key = *k;
-		c->gcount++;
-	}
-	return &c->groups[i];
-}
-
 static void add_counts(struct tt_counts *a, const struct tt_counts *b)
 {
 	a->packets += b->packets;
@@ -412,9 +374,12 @@ static void account(struct csv *c, int64_t start, const struct tt_conn *v,
 	case G_SERVER_PORT: k.family = 0; k.port = v->server_port; break;
 	default: break;
 	}
-	struct gsum *g = group_slot(c, &k);
+	int added;
+	struct gsum *g = map_put(&c->groups, &k, &added);
 	if (!g)
 		return;
+	if (added)
+		g->key = k;
 	g->conns++;
 	add_counts(&g->c2s, c2s);
 	add_counts(&g->s2c, s2c);
@@ -422,14 +387,9 @@ static void account(struct csv *c, int64_t start, const struct tt_conn *v,
 
 static void emit_groups(struct csv *c, int64_t start)
 {
-	for (size_t i = 0; c->groups && i <= c->gmask; i++) {
-		struct gsum *g = &c->groups[i];
-		if (!g->used)
-			continue;
+	for (struct gsum *g = map_next(&c->groups, NULL); g; g = map_next(&c->groups, g))
 		interval_row(c, start, NULL, g, &g->c2s, &g->s2c);
-		memset(g, 0, sizeof *g);
-	}
-	c->gcount = 0;
+	map_clear(&c->groups);
 }
 
 /* The counts of v since it was last logged; 0 when there are none. */
@@ -455,13 +415,13 @@ static int interval_one(void *arg, const struct tt_conn *v)
 	struct walk *w = arg;
 	if (v->last_seen_us < w->since)
 		return 0; /* nothing new since the last interval */
-	struct base *b = idmap_get(&w->c->bases, v->id);
+	struct base *b = map_get_id(&w->c->bases, v->id);
 	struct tt_counts c2s, s2c;
 	if (!delta(v, b, &c2s, &s2c))
 		return 0;
 	account(w->c, w->start, v, &c2s, &s2c);
 	if (!b)
-		b = idmap_put(&w->c->bases, v->id);
+		b = map_put_id(&w->c->bases, v->id);
 	if (b) {
 		b->c2s = v->c2s;
 		b->s2c = v->s2c;
@@ -498,7 +458,7 @@ static int csv_on_event(void *state, const struct tt_event *ev)
 		conn_row(c, v, ev->reason);
 		return 0;
 	}
-	struct base *b = idmap_get(&c->bases, v->id);
+	struct base *b = map_get_id(&c->bases, v->id);
 	struct tt_counts c2s, s2c;
 	if (delta(v, b, &c2s, &s2c)) {
 		int64_t start = ev->time_us / c->interval_us * c->interval_us;
@@ -507,14 +467,14 @@ static int csv_on_event(void *state, const struct tt_event *ev)
 		account(c, start, v, &c2s, &s2c);
 	}
 	if (b)
-		idmap_del(&c->bases, v->id);
+		map_del_id(&c->bases, v->id);
 	return 0;
 }
 
 static int csv_flush(void *state)
 {
 	struct csv *c = state;
-	if (c->mode == MODE_INTERVALS && c->gcount) {
+	if (c->mode == MODE_INTERVALS && c->groups.count) {
 		int64_t now = c->host->now(c->ctx);
 		int64_t start = now / c->interval_us * c->interval_us;
 		if (c->open_interval && start < c->open_interval)
@@ -555,9 +515,8 @@ static void csv_destroy(void *state)
 {
 	struct csv *c = state;
 	wfile_free(&c->w);
-	if (c->bases.keys)
-		idmap_free(&c->bases);
-	free(c->groups);
+	map_free(&c->bases);
+	map_free(&c->groups);
 	free(c->file);
 	free(c);
 }

@@ -6,13 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
+#include "map.h"
+
+/* What the engine keeps of a key (the map's value; the key is the map's). */
 struct entry {
-	struct alert_key key;
-	uint64_t hash;
-	uint8_t used;
 	uint8_t level;       /* enum alert_level */
 	uint8_t announced;   /* a message of this alarm went out */
 	uint8_t quiet;       /* this alarm was suppressed as a repeat */
@@ -35,7 +33,6 @@ struct entry {
 struct pend {
 	struct alert_event ev;
 	struct alert_key key;
-	uint64_t hash;
 	int has_key;
 	int rank;            /* 0 critical, 1 warning, 2 the rest */
 };
@@ -44,10 +41,9 @@ struct alert_engine {
 	struct alert_rule r;
 	alert_emit_fn emit;
 	void *arg;
-	struct entry *tab;
-	size_t mask;         /* capacity - 1 */
-	size_t count;
-	uint64_t seed;
+	struct map tab;      /* alert_key -> entry, seeded: the keys are the
+	                      * traffic's addresses, and a chosen flood of them
+	                      * must not degrade the table */
 	uint32_t round;
 	int64_t now;
 	int started;
@@ -62,8 +58,6 @@ struct alert_engine {
 	size_t npends, cpends;
 	struct alert_stats st;
 };
-
-#define MIN_CAP 64
 
 const char *alert_rule_check(const struct alert_rule *r)
 {
@@ -89,28 +83,6 @@ const char *alert_rule_check(const struct alert_rule *r)
 
 /* ---- keys ---- */
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-/* Keyed by a per-engine random seed: the keys are the traffic's addresses,
- * and a chosen flood of them must not degrade the table. */
-static uint64_t key_hash(const struct alert_engine *e, const struct alert_key *k)
-{
-	uint64_t w[sizeof *k / 8];
-	memcpy(w, k, sizeof w);
-	uint64_t h = e->seed;
-	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
-		h = mix(h ^ w[i]) + i;
-	return h | 1;
-}
-
 static int key_cmp(const struct alert_key *a, const struct alert_key *b)
 {
 	int c;
@@ -129,63 +101,11 @@ static int key_cmp(const struct alert_key *a, const struct alert_key *b)
 	return 0;
 }
 
-_Static_assert(sizeof(struct alert_key) % 8 == 0, "alert_key is hashed in words");
-
-static struct entry *find(struct alert_engine *e, const struct alert_key *k, uint64_t h)
+static struct entry *insert(struct alert_engine *e, const struct alert_key *k)
 {
-	for (size_t i = h & e->mask;; i = (i + 1) & e->mask) {
-		struct entry *x = &e->tab[i];
-		if (!x->used)
-			return NULL;
-		if (x->hash == h && !memcmp(&x->key, k, sizeof *k))
-			return x;
-	}
-}
-
-/* Rehash the live entries into a table sized for them (and n more). */
-static int rebuild(struct alert_engine *e, size_t more)
-{
-	size_t live = 0;
-	for (size_t i = 0; i <= e->mask; i++)
-		live += e->tab[i].used && !e->tab[i].gone;
-	size_t cap = MIN_CAP;
-	while (cap < (live + more) * 2)
-		cap *= 2;
-	struct entry *nt = calloc(cap, sizeof *nt);
-	if (!nt)
-		return -ENOMEM;
-	for (size_t i = 0; i <= e->mask; i++) {
-		struct entry *x = &e->tab[i];
-		if (!x->used || x->gone)
-			continue;
-		size_t j = x->hash & (cap - 1);
-		while (nt[j].used)
-			j = (j + 1) & (cap - 1);
-		nt[j] = *x;
-	}
-	free(e->tab);
-	e->tab = nt;
-	e->mask = cap - 1;
-	e->count = live;
-	return 0;
-}
-
-static struct entry *insert(struct alert_engine *e, const struct alert_key *k, uint64_t h)
-{
-	if (e->r.max_keys && e->count >= e->r.max_keys)
+	if (e->r.max_keys && e->tab.count >= e->r.max_keys)
 		return NULL;
-	if ((e->count + 1) * 2 > e->mask + 1 && rebuild(e, 1) < 0)
-		return NULL;
-	size_t i = h & e->mask;
-	while (e->tab[i].used)
-		i = (i + 1) & e->mask;
-	struct entry *x = &e->tab[i];
-	memset(x, 0, sizeof *x);
-	x->key = *k;
-	x->hash = h;
-	x->used = 1;
-	e->count++;
-	return x;
+	return map_put(&e->tab, k, NULL);
 }
 
 /* ---- life ---- */
@@ -200,14 +120,7 @@ struct alert_engine *alert_new(const struct alert_rule *r, alert_emit_fn fn, voi
 		e->r.burst = 1;
 	e->emit = fn;
 	e->arg = arg;
-	e->tab = calloc(MIN_CAP, sizeof *e->tab);
-	if (!e->tab) {
-		free(e);
-		return NULL;
-	}
-	e->mask = MIN_CAP - 1;
-	if (getrandom(&e->seed, sizeof e->seed, GRND_NONBLOCK) != sizeof e->seed)
-		e->seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)e;
+	map_init(&e->tab, sizeof(struct alert_key), sizeof(struct entry), map_seed());
 	e->tokens = e->r.burst;
 	return e;
 }
@@ -216,7 +129,7 @@ void alert_free(struct alert_engine *e)
 {
 	if (!e)
 		return;
-	free(e->tab);
+	map_free(&e->tab);
 	free(e->pends);
 	free(e);
 }
@@ -257,8 +170,7 @@ static void pend(struct alert_engine *e, struct entry *x, enum alert_kind kind,
 	p->ev.threshold = threshold;
 	p->ev.time_us = e->now;
 	if (x) {
-		p->key = x->key;
-		p->hash = x->hash;
+		p->key = *(const struct alert_key *)map_key(&e->tab, x);
 		p->has_key = 1;
 		p->ev.value = x->value;
 		p->ev.since_us = x->alarm_since;
@@ -376,14 +288,13 @@ int alert_sample(struct alert_engine *e, const struct alert_key *k, double v)
 {
 	double lo = e->r.has_warning ? e->r.warning : e->r.critical;
 	int remember = beyond(e, v, lo) || e->r.keep_keys;
-	if (!e->count && !remember)
+	if (!e->tab.count && !remember)
 		return 0; /* the usual case on a big table: nothing to look up */
-	uint64_t h = key_hash(e, k);
-	struct entry *x = find(e, k, h);
+	struct entry *x = map_get(&e->tab, k);
 	if (!x) {
 		if (!remember)
 			return 0; /* nothing to remember */
-		x = insert(e, k, h);
+		x = insert(e, k);
 		if (!x) {
 			e->st.untracked++;
 			return -ENOSPC;
@@ -444,7 +355,7 @@ static void deliver(struct alert_engine *e)
 		e->pends[i].ev.key = e->pends[i].has_key ? &e->pends[i].key : NULL;
 	for (size_t i = 0; i < e->npends; i++) {
 		struct pend *p = &e->pends[i];
-		struct entry *x = p->has_key ? find(e, &p->key, p->hash) : NULL;
+		struct entry *x = p->has_key ? map_get(&e->tab, &p->key) : NULL;
 		enum alert_kind k = p->ev.kind;
 		int alarm = k == ALERT_FIRE || k == ALERT_ESCALATE || k == ALERT_STILL;
 		if (!take_token(e)) {
@@ -487,29 +398,24 @@ static int idle(const struct alert_engine *e, const struct entry *x)
 	return !x->has_last || e->now - x->last_sent >= e->r.repeat_us;
 }
 
+/* map_sweep: whether an entry goes at the end of the round */
+static int forget(void *arg, void *val)
+{
+	struct entry *x = val;
+	x->pended = 0;
+	return x->gone || idle(arg, x);
+}
+
 static void sweep(struct alert_engine *e)
 {
-	size_t dead = 0;
-	for (size_t i = 0; i <= e->mask; i++) {
-		struct entry *x = &e->tab[i];
-		if (!x->used)
-			continue;
-		x->pended = 0;
-		if (x->gone || idle(e, x)) {
-			x->gone = 1;
-			dead++;
-		}
-	}
-	if (dead)
-		rebuild(e, 0); /* on failure the dead stay marked and are skipped */
-	e->st.keys = e->count;
+	map_sweep(&e->tab, forget, e);
+	e->st.keys = e->tab.count;
 }
 
 void alert_end(struct alert_engine *e)
 {
-	for (size_t i = 0; i <= e->mask; i++) {
-		struct entry *x = &e->tab[i];
-		if (!x->used || x->gone)
+	for (struct entry *x = map_next(&e->tab, NULL); x; x = map_next(&e->tab, x)) {
+		if (x->gone)
 			continue;
 		if (x->round != e->round) {
 			if (e->r.absent == ALERT_ABSENT_ZERO) {
@@ -545,9 +451,8 @@ void alert_finish(struct alert_engine *e, int64_t now_us)
 	if (!e->started)
 		return;
 	alert_begin(e, now_us > e->now ? now_us : e->now);
-	for (size_t i = 0; i <= e->mask; i++) {
-		struct entry *x = &e->tab[i];
-		if (x->used && !x->gone && x->suppressed)
+	for (struct entry *x = map_next(&e->tab, NULL); x; x = map_next(&e->tab, x)) {
+		if (!x->gone && x->suppressed)
 			pend(e, x, ALERT_REPEATS, (enum alert_level)x->level, (enum alert_level)x->level, 0);
 	}
 	deliver(e);

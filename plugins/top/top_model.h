@@ -1,5 +1,6 @@
 /*
- * top_model: the row model of the top view, without ncurses.
+ * top_model: the row model of the top view, without ncurses (top_model.c:
+ * rows, sort orders, filter, selection; top_format.c: units, layout, lines).
  *
  * A snapshot is copied into compact rows once per refresh; selecting the
  * rows to show filters them, then sorts only the visible window (a
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "filter.h"
 #include "tcptrack/plugin.h"
 
 /* One connection as the view keeps it between snapshots. */
@@ -26,6 +28,7 @@ struct top_row {
 	uint8_t family, state;
 	uint8_t flags;
 	uint8_t client[16], server[16];
+	const char *state_text; /* as the host names it */
 };
 
 /* The rows of one snapshot. */
@@ -34,6 +37,9 @@ struct top_rows {
 	size_t n, cap;
 	int64_t time_us;       /* the snapshot's capture clock */
 	int valid;             /* filled by at least one snapshot */
+	/* the names of the states (tt_host.state_name), set by the owner;
+	 * NULL: "?" for all */
+	const char *(*state_name)(unsigned state);
 };
 
 void top_rows_clear(struct top_rows *r, int64_t time_us);
@@ -70,10 +76,8 @@ enum top_sort top_sort_cycle(enum top_sort s);
 #define TOP_FILTER_TERMS 8
 struct top_term {
 	int kind;              /* TOP_TERM_* */
-	uint8_t family;
-	uint8_t plen;          /* prefix length for addresses */
 	uint16_t port;
-	uint8_t addr[16];
+	struct filter_prefix prefix;
 	char text[TOP_FILTER_MAX]; /* lower case, for substrings */
 };
 struct top_filter {
@@ -147,7 +151,6 @@ size_t top_fmt_endpoint(char *buf, int family, const uint8_t *addr, uint16_t por
  * of the address gives way to a '~' and the port stays whole.  Returns the
  * length written (NUL-terminated). */
 size_t top_shorten(char *dst, const char *src, size_t width);
-const char *top_state_name(unsigned state);
 
 /* Columns, in the order they appear. */
 enum top_col {

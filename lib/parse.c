@@ -11,8 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* A non-negative decimal number with an optional fraction; *end after it. */
-static int number(const char *s, double *v, const char **end)
+int parse_number(const char *s, double *v, const char **end)
 {
 	while (isspace((unsigned char)*s))
 		s++;
@@ -53,7 +52,7 @@ int parse_duration(const char *s, int64_t *us, const char **why)
 	static const struct { const char *sfx; double mul; } units[] = {
 		{"us", 1}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {"h", 3600e6}, {"d", 86400e6}, {"", 1e6},
 	};
-	if (number(s, &v, &e) < 0) {
+	if (parse_number(s, &v, &e) < 0) {
 		*why = "not a duration (examples: 500ms, 2s, 1m, 1h)";
 		return -1;
 	}
@@ -80,7 +79,7 @@ int parse_size(const char *s, uint64_t *out, const char **why)
 		{"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"Ki", 1024.0}, {"Mi", 1048576.0},
 		{"Gi", 1073741824.0}, {"", 1},
 	};
-	if (number(s, &v, &e) < 0) {
+	if (parse_number(s, &v, &e) < 0) {
 		*why = "not a number (examples: 1000, 64k, 32M, 1G)";
 		return -1;
 	}
@@ -120,7 +119,7 @@ int parse_bool(const char *s, int *v, const char **why)
 int parse_double(const char *s, double *v, const char **why)
 {
 	const char *e;
-	if (number(s, v, &e) < 0 || !rest_is(e, "")) {
+	if (parse_number(s, v, &e) < 0 || !rest_is(e, "")) {
 		*why = "not a number";
 		return -1;
 	}

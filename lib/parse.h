@@ -12,5 +12,9 @@ int parse_duration(const char *s, int64_t *us, const char **why); /* 500us 100ms
 int parse_size(const char *s, uint64_t *v, const char **why);     /* 1k 32M 2G 64Ki; bare = units */
 int parse_bool(const char *s, int *v, const char **why);          /* yes no true false on off 1 0 */
 int parse_double(const char *s, double *v, const char **why);
+/* The number the others read: plain decimal (digits, optionally a point and
+ * digits; no sign, hex or exponent) after optional blanks; *end after it.
+ * For a value that goes on (a range, a unit of its own).  0, or -1. */
+int parse_number(const char *s, double *v, const char **end);
 
 #endif

@@ -1,0 +1,536 @@
+/*
+ * target: a bounded queue of messages and their non-blocking delivery to a
+ * socket (see target.h).
+ */
+#include "target.h"
+
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "mono.h"
+#include "parse.h"
+
+#define BACKOFF_MIN_US 100000
+#define BACKOFF_MAX_US 30000000
+
+void target_init(struct target *t, const struct tt_host *host, struct tt_ctx *ctx)
+{
+	memset(t, 0, sizeof *t);
+	t->host = host;
+	t->ctx = ctx;
+	t->fd = -1;
+}
+
+static int set_name(struct target *t, const char *name)
+{
+	char *n = strdup(name);
+	if (!n)
+		return -ENOMEM;
+	free(t->name);
+	t->name = n;
+	return 0;
+}
+
+static int parse_unix(struct target *t, const char *spec, char *err, size_t errlen)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&t->addr;
+	const char *path = spec + 5;
+	if (path[0] != '/') {
+		snprintf(err, errlen, "'%s': a unix socket path must be absolute", spec);
+		return -EINVAL;
+	}
+	if (strlen(path) >= sizeof un->sun_path) {
+		snprintf(err, errlen, "'%s': path too long for a unix socket", spec);
+		return -EINVAL;
+	}
+	memset(&t->addr, 0, sizeof t->addr);
+	un->sun_family = AF_UNIX;
+	strcpy(un->sun_path, path);
+	t->addrlen = sizeof *un;
+	t->kind = TARGET_UNIX;
+	return 0;
+}
+
+/* HOST:PORT or [IPV6]:PORT after "udp:" or "tcp:" */
+static int parse_inet(struct target *t, const char *spec, int tcp, char *err, size_t errlen)
+{
+	char host[256];
+	const char *hp = spec + 4, *port;
+	if (*hp == '[') {
+		const char *close = strchr(hp, ']');
+		if (!close || close[1] != ':' || (size_t)(close - hp - 1) >= sizeof host)
+			goto bad;
+		memcpy(host, hp + 1, (size_t)(close - hp - 1));
+		host[close - hp - 1] = 0;
+		port = close + 2;
+	} else {
+		const char *colon = strrchr(hp, ':');
+		if (!colon || colon == hp || strchr(hp, ':') != colon || (size_t)(colon - hp) >= sizeof host)
+			goto bad;
+		memcpy(host, hp, (size_t)(colon - hp));
+		host[colon - hp] = 0;
+		port = colon + 1;
+	}
+	double pn;
+	const char *e;
+	if (parse_number(port, &pn, &e) < 0 || *e || pn < 1 || pn > 65535 || pn != floor(pn)) {
+		snprintf(err, errlen, "'%s': bad port '%s' (1-65535)", spec, port);
+		return -EINVAL;
+	}
+	struct addrinfo hints, *ai = NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	int r = getaddrinfo(host, port, &hints, &ai);
+	if (r || !ai) {
+		snprintf(err, errlen, "'%s': host '%s': %s", spec, host, r ? gai_strerror(r) : "no address");
+		if (ai)
+			freeaddrinfo(ai);
+		return -EINVAL;
+	}
+	memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
+	t->addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	t->kind = tcp ? TARGET_TCP : TARGET_UDP;
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s': use %s:HOST:PORT (an IPv6 address in brackets)", spec, tcp ? "tcp" : "udp");
+	return -EINVAL;
+}
+
+int target_parse(struct target *t, const char *spec, char *err, size_t errlen)
+{
+	int r;
+	if (!strncmp(spec, "unix:", 5))
+		r = parse_unix(t, spec, err, errlen);
+	else if (!strncmp(spec, "tcp:", 4) || !strncmp(spec, "udp:", 4))
+		r = parse_inet(t, spec, spec[0] == 't', err, errlen);
+	else {
+		snprintf(err, errlen, "'%s': use unix:/PATH, udp:HOST:PORT or tcp:HOST:PORT", spec);
+		return -EPROTONOSUPPORT;
+	}
+	return r < 0 ? r : set_name(t, spec);
+}
+
+int target_set_func(struct target *t, const char *name, target_func fn, void *arg)
+{
+	t->kind = TARGET_FUNC;
+	t->func = fn;
+	t->arg = arg;
+	return set_name(t, name);
+}
+
+void target_on_lost(struct target *t, target_lost_fn fn, void *arg)
+{
+	t->lost_fn = fn;
+	t->arg = arg;
+}
+
+/* ---- the queue ---- */
+
+static void q_pop(struct target *t)
+{
+	free(t->q[t->qhead].buf);
+	t->q[t->qhead].buf = NULL;
+	t->qhead = (t->qhead + 1) % t->qcap;
+	t->qcount--;
+}
+
+void target_push(struct target *t, const struct target_msg *m, int notice)
+{
+	struct target_msg c = *m;
+	c.buf = malloc(m->len + 1);
+	if (!c.buf) {
+		t->lost++;
+		return;
+	}
+	memcpy(c.buf, m->buf, m->len);
+	c.buf[m->len] = 0;
+	if (t->qcount >= t->queue_max + (notice ? 1 : 0)) {
+		if (t->off && t->qcount > 1) {
+			/* the head is half sent: keep it, lose the one behind it */
+			size_t second = (t->qhead + 1) % t->qcap;
+			free(t->q[second].buf);
+			t->q[second] = t->q[t->qhead];
+			t->q[t->qhead].buf = NULL;
+			t->qhead = second;
+			t->qcount--;
+		} else {
+			t->off = 0;
+			q_pop(t);
+		}
+		t->lost++;
+		if (!t->full_said) {
+			t->full_said = 1;
+			t->host->log(t->ctx, TT_LOG_WARN, "target %s: queue full (%zu messages): the oldest are lost",
+			             t->name, t->queue_max);
+		}
+	}
+	t->q[(t->qhead + t->qcount) % t->qcap] = c;
+	t->qcount++;
+	if (t->down)
+		t->delayed++;
+}
+
+/* ---- the socket ---- */
+
+static void set_watch(struct target *t, short ev)
+{
+	if (t->fd < 0 || ev == t->watched)
+		return;
+	t->host->watch_fd(t->ctx, t->fd, ev);
+	t->watched = ev;
+}
+
+static void close_fd(struct target *t)
+{
+	if (t->fd < 0)
+		return;
+	if (t->watched)
+		t->host->watch_fd(t->ctx, t->fd, 0);
+	close(t->fd);
+	t->fd = -1;
+	t->watched = 0;
+	t->connecting = 0;
+	t->off = 0;
+}
+
+/* The target failed: close, and retry later; at once when a working
+ * connection broke. */
+static void target_down(struct target *t, const char *what, int err, int was_up)
+{
+	was_up = was_up && !t->down;
+	close_fd(t);
+	int64_t now = mono_now_us();
+	if (!t->down) {
+		t->down = 1;
+		t->down_since = now;
+		t->delayed = t->qcount;
+		t->host->log(t->ctx, TT_LOG_WARN, "target %s: %s%s%s; %zu message%s queued (at most %zu), retrying",
+		             t->name, what, err ? ": " : "", err ? strerror(err) : "", t->qcount,
+		             t->qcount == 1 ? "" : "s", t->queue_max);
+	}
+	if (was_up) {
+		t->retry_at = now;
+		return;
+	}
+	if (!t->backoff)
+		t->backoff = BACKOFF_MIN_US;
+	t->retry_at = now + t->backoff;
+	t->backoff = t->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : t->backoff * 2;
+}
+
+static void target_up(struct target *t)
+{
+	if (!t->down)
+		return;
+	t->down = 0;
+	t->host->log(t->ctx, TT_LOG_INFO, "target %s: reachable again after %.1fs; %llu message%s delayed, %llu lost",
+	             t->name, (double)(mono_now_us() - t->down_since) / 1e6, (unsigned long long)t->delayed,
+	             t->delayed == 1 ? "" : "s", (unsigned long long)(t->lost - t->lost_reported));
+}
+
+/* Once the queue is empty again, have the losses told. */
+static int report_lost(struct target *t)
+{
+	if (t->lost <= t->lost_reported)
+		return 0;
+	uint64_t n = t->lost - t->lost_reported;
+	t->lost_reported = t->lost;
+	t->full_said = 0;
+	if (t->lost_fn)
+		t->lost_fn(t->arg, n);
+	return 1;
+}
+
+static int connect_socket(struct target *t)
+{
+	int type = t->kind == TARGET_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	for (;;) {
+		int fd = socket(t->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		t->fd = fd;
+		t->stream = type == SOCK_STREAM;
+		t->watched = 0;
+		t->off = 0;
+		if (connect(fd, (struct sockaddr *)&t->addr, t->addrlen) == 0) {
+			t->connecting = 0;
+			return 0;
+		}
+		int e = errno;
+		if (e == EINPROGRESS) {
+			t->connecting = 1;
+			return 0;
+		}
+		close(fd);
+		t->fd = -1;
+		/* a unix socket may be a stream one, as glibc's syslog(3) allows */
+		if (e == EPROTOTYPE && t->kind == TARGET_UNIX && type == SOCK_DGRAM) {
+			type = SOCK_STREAM;
+			continue;
+		}
+		return -e;
+	}
+}
+
+/* A stream peer never writes to us: readable means closed. */
+static int peer_closed(struct target *t)
+{
+	struct pollfd p = {.fd = t->fd, .events = POLLIN};
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
+		return 0;
+	char junk[512];
+	ssize_t n = recv(t->fd, junk, sizeof junk, MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* What became of the head message */
+enum { SENT, PARTLY_SENT, TOO_BIG };
+
+/* One datagram: SENT, TOO_BIG (it is lost), -EAGAIN or -errno. */
+static int send_dgram(struct target *t, const struct target_msg *m)
+{
+	for (;;) {
+		if (send(t->fd, m->buf, m->len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+			return SENT;
+		int e = errno;
+		if (e == EINTR)
+			continue;
+		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
+			return -EAGAIN;
+		return e == EMSGSIZE ? TOO_BIG : -e;
+	}
+}
+
+/* What is left of the framed head message (from t->off on) into iov. */
+static int frame(const struct target *t, const struct target_msg *m, char *pre, struct iovec *iov,
+                 size_t *total)
+{
+	static char lf[] = "\n";
+	size_t pl = 0;
+	if (t->kind == TARGET_TCP) {
+		/* RFC 6587 3.4.1: MSG-LEN SP SYSLOG-MSG */
+		pl = fmt_u64(pre, m->len);
+		pre[pl++] = ' ';
+	}
+	struct { char *p; size_t n; } part[3] = {
+		{pre, pl}, {m->buf, m->len}, {lf, t->kind == TARGET_TCP ? 0 : 1},
+	};
+	size_t off = t->off;
+	int k = 0;
+	*total = 0;
+	for (int i = 0; i < 3; i++) {
+		*total += part[i].n;
+		if (off >= part[i].n) {
+			off -= part[i].n;
+			continue;
+		}
+		iov[k].iov_base = part[i].p + off;
+		iov[k++].iov_len = part[i].n - off;
+		off = 0;
+	}
+	return k;
+}
+
+/* As much of the head message as the socket takes: SENT, PARTLY_SENT (or
+ * interrupted), -EAGAIN or -errno. */
+static int send_stream(struct target *t, const struct target_msg *m)
+{
+	char pre[24];
+	struct iovec iov[3];
+	size_t total;
+	struct msghdr mh;
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)frame(t, m, pre, iov, &total);
+	ssize_t n = sendmsg(t->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0) {
+		int e = errno;
+		if (e == EINTR)
+			return PARTLY_SENT;
+		return e == EAGAIN || e == EWOULDBLOCK ? -EAGAIN : -e;
+	}
+	t->off += (size_t)n;
+	if (t->off < total)
+		return PARTLY_SENT;
+	t->off = 0;
+	return SENT;
+}
+
+/* Send what the queue holds: 0 when it is empty, -EAGAIN when the socket
+ * is full, another -errno when the target failed. */
+static int send_queue(struct target *t)
+{
+	while (t->qcount) {
+		int r = t->stream ? send_stream(t, &t->q[t->qhead]) : send_dgram(t, &t->q[t->qhead]);
+		if (r < 0)
+			return r;
+		if (r == PARTLY_SENT)
+			continue;
+		q_pop(t);
+		if (r == TOO_BIG) {
+			t->lost++;
+			continue;
+		}
+		t->delivered++;
+		t->backoff = 0;
+	}
+	return 0;
+}
+
+void target_pump(struct target *t)
+{
+	if (t->kind == TARGET_FUNC) {
+		while (t->qcount) {
+			t->func(t->arg, &t->q[t->qhead]);
+			q_pop(t);
+			t->delivered++;
+		}
+		return;
+	}
+	for (int round = 0; round < 4; round++) {
+		if (t->fd < 0) {
+			if (!t->qcount)
+				return;
+			if (mono_now_us() < t->retry_at)
+				return;
+			int r = connect_socket(t);
+			if (r < 0) {
+				target_down(t, "connect", -r, 0);
+				return;
+			}
+		}
+		if (t->connecting) {
+			struct pollfd p = {.fd = t->fd, .events = POLLOUT};
+			if (poll(&p, 1, 0) <= 0 || !p.revents) {
+				set_watch(t, POLLOUT);
+				return;
+			}
+			int err = 0;
+			socklen_t l = sizeof err;
+			if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+				err = errno;
+			if (err) {
+				target_down(t, "connect", err, 0);
+				return;
+			}
+			t->connecting = 0;
+		}
+		if (t->stream && peer_closed(t)) {
+			target_down(t, "connection closed by the target", 0, 1);
+			continue;
+		}
+		target_up(t);
+		int r = send_queue(t);
+		if (r == 0 && report_lost(t))
+			r = send_queue(t);
+		if (r == 0) {
+			set_watch(t, t->stream ? POLLIN : 0);
+			return;
+		}
+		if (r == -EAGAIN) {
+			set_watch(t, (short)(POLLOUT | (t->stream ? POLLIN : 0)));
+			return;
+		}
+		target_down(t, "send", -r, 1);
+	}
+}
+
+int target_open(struct target *t, size_t queue_max)
+{
+	t->queue_max = queue_max;
+	t->qcap = queue_max + 1;
+	t->q = calloc(t->qcap, sizeof *t->q);
+	if (!t->q)
+		return -ENOMEM;
+	if (t->kind != TARGET_FUNC) {
+		/* connect now, while a privileged socket can still be reached */
+		int r = connect_socket(t);
+		if (r < 0)
+			target_down(t, "connect", -r, 0);
+	}
+	return 0;
+}
+
+void target_start(struct target *t)
+{
+	if (t->fd >= 0 && (t->connecting || t->stream))
+		set_watch(t, t->connecting ? POLLOUT : POLLIN);
+}
+
+/* When the first target began to drain at exit: the targets of the
+ * process (of this shared object) wait together. */
+static int64_t drain_started;
+
+void target_drain(struct target *t, int64_t max_us)
+{
+	if (!drain_started)
+		drain_started = mono_now_us();
+	int64_t end = drain_started + max_us;
+	for (;;) {
+		target_pump(t);
+		int64_t now = mono_now_us();
+		if (!t->qcount || now >= end)
+			break;
+		int64_t wait = end - now;
+		if (t->fd >= 0) {
+			struct pollfd p = {.fd = t->fd, .events = POLLOUT};
+			poll(&p, 1, (int)((wait + 999) / 1000));
+		} else {
+			if (t->retry_at - now < wait)
+				wait = t->retry_at - now;
+			if (wait > 0) {
+				struct timespec ts = {(time_t)(wait / 1000000), (long)(wait % 1000000) * 1000};
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+}
+
+void target_reopen(struct target *t)
+{
+	if (t->kind == TARGET_FUNC)
+		return;
+	close_fd(t);
+	t->retry_at = 0;
+	target_pump(t);
+}
+
+void target_stop(struct target *t)
+{
+	if (t->qcount) {
+		t->lost += t->qcount;
+		t->host->log(t->ctx, TT_LOG_ERR, "target %s: %zu message%s could not be delivered before exit",
+		             t->name, t->qcount, t->qcount == 1 ? "" : "s");
+		while (t->qcount)
+			q_pop(t);
+	}
+	if (t->lost)
+		t->host->log(t->ctx, TT_LOG_WARN, "%llu message%s lost in all (%llu delivered)",
+		             (unsigned long long)t->lost, t->lost == 1 ? "" : "s",
+		             (unsigned long long)t->delivered);
+	close_fd(t);
+}
+
+void target_free(struct target *t)
+{
+	close_fd(t);
+	while (t->q && t->qcount)
+		q_pop(t);
+	free(t->q);
+	free(t->name);
+	t->q = NULL;
+	t->name = NULL;
+}

@@ -1,0 +1,189 @@
+/*
+ * syslog: threshold alerts, one rule per [output NAME] (keys: rules.c; the
+ * parts: sl.h).  This file is the plugin: its lifecycle, the engine's
+ * events made messages (message.c), and their delivery through lib/target,
+ * to a socket or to syslog(3).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "sl.h"
+
+void sl_emit(void *arg, const struct alert_event *ev)
+{
+	struct sl *s = arg;
+	char buf[MSG_MAX];
+	struct target_msg m;
+	message_build(s, (enum sl_kind)ev->kind, ev, 0, ev->time_us, buf, &m);
+	target_push(&s->target, &m, 0);
+}
+
+/* The queue emptied after an outage that lost messages: say how many. */
+static void on_lost(void *arg, uint64_t lost)
+{
+	struct sl *s = arg;
+	char buf[MSG_MAX];
+	struct target_msg m;
+	message_build(s, SL_LOST, NULL, lost, s->host->now(s->ctx), buf, &m);
+	target_push(&s->target, &m, 1);
+}
+
+/* target = syslog: the MSG part through syslog(3) */
+static void to_syslog(void *arg, const struct target_msg *m)
+{
+	struct sl *s = arg;
+	/* openlog each time: another rule may have set its own ident */
+	openlog(s->ident, LOG_PID, s->facility << 3);
+	syslog((s->facility << 3) | m->level, "%s", m->buf + m->body);
+}
+
+static int sl_create(const struct tt_host *host, struct tt_ctx *ctx, const char *instance, void **state)
+{
+	struct sl *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->host = host;
+	s->ctx = ctx;
+	s->name = strdup(instance);
+	if (!s->name) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->metric = M_NONE;
+	s->every_us = 1000000;
+	s->drain_us = 2000000;
+	s->max_rate = 10;
+	s->max_keys = 100000;
+	s->queue_max = 1000;
+	s->facility = 3;
+	snprintf(s->ident, sizeof s->ident, "tcptrack");
+	s->to_syslog = 1;
+	target_init(&s->target, host, ctx);
+	eval_init(s);
+	*state = s;
+	return 0;
+}
+
+static int sl_configure(void *state, const char *key, const char *value, char *err, size_t errlen)
+{
+	return rules_configure(state, key, value, err, errlen);
+}
+
+static int sl_check(void *state, char *err, size_t errlen)
+{
+	return rules_check(state, err, errlen);
+}
+
+static int sl_open(void *state, char *err, size_t errlen)
+{
+	struct sl *s = state;
+	(void)err;
+	(void)errlen;
+	/* RFC 5424 6.2.4: HOSTNAME is printable US-ASCII, at most 255 */
+	if (gethostname(s->hostname, sizeof s->hostname - 1) < 0)
+		s->hostname[0] = 0;
+	for (char *p = s->hostname; *p; p++)
+		if (*p < 33 || *p > 126) {
+			s->hostname[0] = 0;
+			break;
+		}
+	s->pid = (int)getpid();
+	if (s->to_syslog && target_set_func(&s->target, "syslog", to_syslog, s) < 0)
+		return -ENOMEM;
+	target_on_lost(&s->target, on_lost, s);
+	return target_open(&s->target, s->queue_max);
+}
+
+static int sl_start(void *state)
+{
+	struct sl *s = state;
+	target_start(&s->target);
+	return s->host->set_interval(s->ctx, s->every_us, TT_INTERVAL_ALIGNED);
+}
+
+static int sl_on_event(void *state, const struct tt_event *ev)
+{
+	eval_event(state, ev);
+	return 0;
+}
+
+static int sl_on_snapshot(void *state, const struct tt_snapshot *snap)
+{
+	struct sl *s = state;
+	if (!snap->flags)
+		eval_round(s, snap);
+	target_pump(&s->target);
+	return 0;
+}
+
+static int sl_on_fd(void *state, int fd, short revents)
+{
+	struct sl *s = state;
+	(void)fd;
+	(void)revents;
+	target_pump(&s->target);
+	return 0;
+}
+
+static int sl_flush(void *state)
+{
+	struct sl *s = state;
+	if (s->eng)
+		alert_finish(s->eng, s->host->now(s->ctx));
+	target_drain(&s->target, s->drain_us);
+	return 0;
+}
+
+static int sl_reopen(void *state)
+{
+	struct sl *s = state;
+	target_reopen(&s->target);
+	return 0;
+}
+
+static void sl_stop(void *state)
+{
+	struct sl *s = state;
+	target_drain(&s->target, s->drain_us);
+	target_stop(&s->target);
+	if (s->to_syslog)
+		closelog();
+}
+
+static void sl_destroy(void *state)
+{
+	struct sl *s = state;
+	target_free(&s->target);
+	alert_free(s->eng);
+	if (s->has_bpf)
+		pcap_freecode(&s->bpf);
+	map_free(&s->srvs);
+	free(s->name);
+	free(s);
+}
+
+TT_PLUGIN_EXPORT const struct tt_plugin tcptrack_plugin = {
+	.abi_major = TT_ABI_MAJOR,
+	.abi_minor = TT_ABI_MINOR,
+	.size = sizeof(struct tt_plugin),
+	.events = TT_EV_OPENED | TT_EV_STATE,
+	.name = "syslog",
+	.description = "threshold alerts to syslog (syslog(3), or RFC 5424 over unix, UDP or TCP)",
+	.keys = rules_keys,
+	.create = sl_create,
+	.configure = sl_configure,
+	.check = sl_check,
+	.open = sl_open,
+	.start = sl_start,
+	.on_event = sl_on_event,
+	.on_snapshot = sl_on_snapshot,
+	.on_fd = sl_on_fd,
+	.reopen = sl_reopen,
+	.flush = sl_flush,
+	.stop = sl_stop,
+	.destroy = sl_destroy,
+};

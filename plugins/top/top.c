@@ -1,0 +1,360 @@
+/*
+ * top: the ncurses view, tcptrack's default output on a terminal.
+ *
+ * The screen is redrawn when a snapshot arrives (every refresh, or every
+ * fast_interval with -f) or when a key changed something; between them
+ * nothing runs.  Keys reach the view through the core's poll (on_fd) and map
+ * to actions through one table (top_keys.c).  A resize reaches it through a
+ * self-pipe written by the SIGWINCH handler, and is handled in one place
+ * (resized()).  The rows, their order and their text come from top_model.c;
+ * the parts of the view: top.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curses.h>
+#include <term.h>
+
+#include "mono.h"
+#include "parse.h"
+#include "top.h"
+
+/* for the SIGWINCH handler: there is one terminal output at most */
+static int winch_fd = -1;
+
+static const char *const keys[] = {"sort", "reverse", "units", "show_closed", "filter", NULL};
+
+/* ---- lifecycle: configuration ---- */
+
+static int top_create(const struct tt_host *host, struct tt_ctx *ctx, const char *instance, void **state)
+{
+	(void)instance;
+	struct top *t = calloc(1, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	t->host = host;
+	t->ctx = ctx;
+	t->rows[0].state_name = t->rows[1].state_name = host->state_name;
+	t->pipe[0] = t->pipe[1] = -1;
+	t->input_fd = -1;
+	t->input_size = -1;
+	*state = t;
+	return 0;
+}
+
+static int top_configure(void *state, const char *key, const char *value, char *err, size_t errlen)
+{
+	struct top *t = state;
+	if (!strcmp(key, "sort")) {
+		int s = top_sort_parse(value);
+		if (s < 0) {
+			snprintf(err, errlen, "'%s': use none, rate, bytes, idle, client, server, state, "
+			         "c2s, s2c or packets", value);
+			return -EINVAL;
+		}
+		t->sort = (enum top_sort)s;
+	} else if (!strcmp(key, "units")) {
+		if (!strcmp(value, "bits"))
+			t->bits = 1;
+		else if (!strcmp(value, "bytes"))
+			t->bits = 0;
+		else {
+			snprintf(err, errlen, "'%s': use bytes or bits", value);
+			return -EINVAL;
+		}
+	} else if (!strcmp(key, "reverse") || !strcmp(key, "show_closed")) {
+		int b;
+		const char *why;
+		if (parse_bool(value, &b, &why) < 0) {
+			snprintf(err, errlen, "'%s': use yes or no", value);
+			return -EINVAL;
+		}
+		if (!strcmp(key, "reverse"))
+			t->reverse = b;
+		else
+			t->hide_closed = !b;
+	} else if (!strcmp(key, "filter")) {
+		if (strlen(value) >= TOP_FILTER_MAX) {
+			snprintf(err, errlen, "longer than %d characters", TOP_FILTER_MAX - 1);
+			return -EINVAL;
+		}
+		top_filter_set(&t->filter, value);
+	}
+	return 0;
+}
+
+/* ---- input progress ---- */
+
+/* The descriptor the capture file was opened on: how far it is read tells
+ * the progress while the core's own counter stays at zero (it counts only
+ * for its progress line on stderr). */
+static int find_input_fd(const char *input)
+{
+	char want[PATH_MAX], link[PATH_MAX];
+	if (!input || !strcmp(input, "-") || !realpath(input, want))
+		return -1;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	int found = -1;
+	struct dirent *e;
+	while (found < 0 && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		ssize_t n = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (!strcmp(link, want))
+			found = atoi(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+/* The terminal must be there before tracking starts, not found missing
+ * after: checked here, entered in start(). */
+static int top_open(void *state, char *err, size_t errlen)
+{
+	struct top *t = state;
+	if (!isatty(STDOUT_FILENO)) {
+		snprintf(err, errlen, "standard output is not a terminal (use the csv output instead)");
+		return -ENOTTY;
+	}
+	if (isatty(STDIN_FILENO)) {
+		t->in = stdin;
+	} else {
+		/* -T - : stdin is the capture, keys come from the terminal */
+		t->in = fopen("/dev/tty", "r");
+		if (!t->in) {
+			snprintf(err, errlen, "no terminal to read keys from: /dev/tty: %s", strerror(errno));
+			return -ENOTTY;
+		}
+		t->own_in = 1;
+	}
+	int e = 0;
+	if (setupterm(NULL, STDOUT_FILENO, &e) != OK) {
+		const char *term = getenv("TERM");
+		snprintf(err, errlen, "terminal type '%s' unknown", term ? term : "");
+		return -ENOTTY;
+	}
+	char cup[] = "cup";
+	char *c = tigetstr(cup);
+	int can_move = c && c != (char *)-1;
+	del_curterm(cur_term);
+	if (!can_move) {
+		const char *term = getenv("TERM");
+		snprintf(err, errlen, "terminal type '%s' cannot move the cursor", term ? term : "");
+		return -ENOTTY;
+	}
+	/* while privileged: after -Z, /proc/self/fd may no longer be readable */
+	const struct tt_settings *s = t->host->settings(t->ctx);
+	if (!s->live)
+		t->input_fd = find_input_fd(s->input);
+	return 0;
+}
+
+/* ---- lifecycle: running ---- */
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	int e = errno;
+	if (winch_fd >= 0 && write(winch_fd, "", 1) < 0) {
+		/* the pipe is full: a resize is already pending */
+	}
+	errno = e;
+}
+
+static void end_curses(struct top *t)
+{
+	if (t->curses) {
+		curs_set(1);
+		endwin();
+		t->curses = 0;
+	}
+	if (t->scr) {
+		delscreen(t->scr);
+		t->scr = NULL;
+	}
+	if (t->winch_set) {
+		sigaction(SIGWINCH, &t->old_winch, NULL);
+		t->winch_set = 0;
+	}
+	winch_fd = -1;
+	for (int i = 0; i < 2; i++)
+		if (t->pipe[i] >= 0) {
+			close(t->pipe[i]);
+			t->pipe[i] = -1;
+		}
+}
+
+static int top_start(void *state)
+{
+	struct top *t = state;
+	const struct tt_settings *s = t->host->settings(t->ctx);
+	t->live = s->live;
+	t->period_us = s->refresh_us > 0 ? s->refresh_us : 1000000;
+	if (s->fast_average && s->fast_interval_us > 0 && s->fast_interval_us < t->period_us)
+		t->period_us = s->fast_interval_us;
+	/* the mark shows for a whole frame, and for a second at least */
+	t->active_us = t->period_us > 1000000 ? t->period_us : 1000000;
+	const char *in = s->input ? s->input : "";
+	const char *slash = strrchr(in, '/');
+	t->input_base = !t->live && !strcmp(in, "-") ? "stdin" : slash ? slash + 1 : in;
+
+	if (pipe(t->pipe) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		fcntl(t->pipe[i], F_SETFL, O_NONBLOCK);
+		fcntl(t->pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	/* ours, set before newterm, so that ncurses leaves SIGWINCH to us */
+	winch_fd = t->pipe[1];
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_winch;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGWINCH, &sa, &t->old_winch) == 0)
+		t->winch_set = 1;
+
+	t->scr = newterm(NULL, stdout, t->in);
+	if (!t->scr) {
+		end_curses(t);
+		return -ENOTTY;
+	}
+	set_term(t->scr);
+	t->curses = 1;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	int r = t->host->watch_fd(t->ctx, fileno(t->in), POLLIN);
+	if (r == 0)
+		r = t->host->watch_fd(t->ctx, t->pipe[0], POLLIN);
+	if (r == 0)
+		r = t->host->set_interval(t->ctx, t->period_us, 0);
+	if (r < 0) {
+		end_curses(t);
+		return r;
+	}
+	top_draw(t);
+	return 0;
+}
+
+static int add_row(void *arg, const struct tt_conn *c)
+{
+	struct top_rows *r = arg;
+	return top_rows_add(r, c) < 0 ? -ENOMEM : 0;
+}
+
+static int top_on_snapshot(void *state, const struct tt_snapshot *s)
+{
+	struct top *t = state;
+	if (!t->curses || t->quitting || (s->flags & TT_SNAP_FINAL))
+		return 0;
+	if (s->stats) {
+		t->drops = s->stats->kernel_drops + s->stats->if_drops;
+		t->evicted = s->stats->evicted;
+	}
+	t->input_size = s->input_size;
+	if (s->input_pos > 0)
+		t->input_pos = s->input_pos;
+	else if (t->input_fd >= 0)
+		t->input_pos = lseek(t->input_fd, 0, SEEK_CUR);
+	if (s->flags & TT_SNAP_EOF)
+		t->eof = 1;
+	/* a file read faster than real time brings many snapshots a second: one
+	 * per refresh of wall time is shown */
+	int64_t now = mono_now_us();
+	if (!s->flags && !t->live && t->last_snap_wall && now - t->last_snap_wall < t->period_us * 9 / 10)
+		return 0;
+	t->last_snap_wall = now;
+
+	/* paused: the newest rows wait aside, the shown ones stay */
+	struct top_rows *rows = &t->rows[t->paused ? !t->cur : t->cur];
+	top_rows_clear(rows, s->time_us);
+	int r = s->foreach(s, add_row, rows);
+	if (r == -ENOMEM && !t->nomem) {
+		t->nomem = 1;
+		t->host->log(t->ctx, TT_LOG_ERR, "out of memory: %zu of %llu connections shown",
+		             rows->n, (unsigned long long)s->nconns);
+	}
+	if (t->paused)
+		t->fresh = 1;
+	top_draw(t);
+	return 0;
+}
+
+static int top_on_fd(void *state, int fd, short revents)
+{
+	struct top *t = state;
+	if (!t->curses)
+		return 0;
+	if (fd == t->pipe[0]) {
+		char buf[64];
+		while (read(fd, buf, sizeof buf) > 0)
+			;
+		top_take_size();
+	} else if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		/* the terminal went away: nobody is watching */
+		t->host->watch_fd(t->ctx, fd, 0);
+		top_act_quit(t);
+		return 0;
+	}
+	top_read_keys(t);
+	if (t->dirty && !t->quitting)
+		top_draw(t);
+	return 0;
+}
+
+static void top_stop(void *state)
+{
+	struct top *t = state;
+	end_curses(t);
+}
+
+static void top_destroy(void *state)
+{
+	struct top *t = state;
+	end_curses(t);
+	if (t->own_in && t->in)
+		fclose(t->in);
+	top_rows_free(&t->rows[0]);
+	top_rows_free(&t->rows[1]);
+	top_select_free(&t->sel);
+	free(t->vis);
+	free(t->line);
+	free(t);
+}
+
+TT_PLUGIN_EXPORT const struct tt_plugin tcptrack_plugin = {
+	.abi_major = TT_ABI_MAJOR,
+	.abi_minor = TT_ABI_MINOR,
+	.size = sizeof(struct tt_plugin),
+	.caps = TT_CAP_TERMINAL,
+	.events = 0,
+	.name = "top",
+	.description = "top-like view of the connections on a terminal",
+	.keys = keys,
+	.create = top_create,
+	.configure = top_configure,
+	.open = top_open,
+	.start = top_start,
+	.on_snapshot = top_on_snapshot,
+	.on_fd = top_on_fd,
+	.stop = top_stop,
+	.destroy = top_destroy,
+};

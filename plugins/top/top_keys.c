@@ -1,0 +1,270 @@
+/*
+ * top_keys: the keys of the view.  Keys map to actions through one table,
+ * from which the help screen is made too; a resize comes as a key
+ * (KEY_RESIZE) and is handled in one place, resized().
+ */
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "top.h"
+
+#define KCTRL(c) ((c) & 0x1f) /* the key Ctrl-c */
+#define KEY_ESC 27
+
+static size_t page(void)
+{
+	return LINES > 4 ? (size_t)(LINES - 4) : 1;
+}
+
+void top_act_quit(struct top *t)
+{
+	t->quitting = 1;
+	t->host->request_quit(t->ctx);
+}
+
+static void act_pause(struct top *t)
+{
+	t->paused = !t->paused;
+	if (!t->paused && t->fresh) {
+		/* tracking went on: show where it is now */
+		t->cur = !t->cur;
+		t->fresh = 0;
+	}
+}
+
+static void act_sort_cycle(struct top *t)
+{
+	t->sort = top_sort_cycle(t->sort);
+	t->offset = 0;
+}
+
+/* < and >: the sort column moves left or right, as in htop */
+static void act_sort_prev(struct top *t)
+{
+	t->sort = t->sort == TOP_SORT_NONE ? TOP_NSORTS - 1 : t->sort - 1;
+	t->offset = 0;
+}
+
+static void act_sort_next(struct top *t)
+{
+	t->sort = t->sort == TOP_NSORTS - 1 ? TOP_SORT_NONE : t->sort + 1;
+	t->offset = 0;
+}
+
+static void act_reverse(struct top *t)
+{
+	t->reverse = !t->reverse;
+	t->offset = 0;
+}
+
+static void act_up(struct top *t)
+{
+	if (t->offset)
+		t->offset--;
+}
+
+static void act_down(struct top *t)
+{
+	t->offset++; /* clamped by the selection */
+}
+
+static void act_pgup(struct top *t)
+{
+	t->offset = t->offset > page() ? t->offset - page() : 0;
+}
+
+static void act_pgdn(struct top *t)
+{
+	t->offset += page();
+}
+
+static void act_home(struct top *t)
+{
+	t->offset = 0;
+}
+
+static void act_end(struct top *t)
+{
+	t->offset = t->sel.matched > t->nrows ? t->sel.matched - t->nrows : 0;
+}
+
+static void act_help(struct top *t)
+{
+	t->help = 1;
+}
+
+static void act_filter(struct top *t)
+{
+	t->editing = 1;
+	snprintf(t->edit_saved, sizeof t->edit_saved, "%s", t->filter.text);
+}
+
+static void act_units(struct top *t)
+{
+	t->bits = !t->bits;
+}
+
+static void act_closed(struct top *t)
+{
+	t->hide_closed = !t->hide_closed;
+}
+
+static void act_redraw(struct top *t)
+{
+	(void)t;
+	clearok(curscr, TRUE);
+}
+
+/* The key -> action table; the help screen is made from it. */
+struct action {
+	int keys[4];           /* 0-terminated when fewer */
+	const char *label;
+	const char *help;
+	void (*fn)(struct top *);
+};
+
+static const struct action actions[] = {
+	{{'q', 'Q'}, "q", "quit", top_act_quit},
+	{{'p', 'P'}, "p", "pause the display (tracking goes on)", act_pause},
+	{{'s'}, "s", "sort: unsorted, rate, bytes, idle", act_sort_cycle},
+	{{'<', ','}, "< >", "sort by the column to the left / right", act_sort_prev},
+	{{'>', '.'}, NULL, NULL, act_sort_next},
+	{{'r', 'I'}, "r", "reverse the order", act_reverse},
+	{{KEY_UP, 'k'}, "Up Down", "scroll a line (also k j)", act_up},
+	{{KEY_DOWN, 'j'}, NULL, NULL, act_down},
+	{{KEY_PPAGE, KCTRL('b')}, "PgUp PgDn", "scroll a page (also ^B space)", act_pgup},
+	{{KEY_NPAGE, ' ', KCTRL('f')}, NULL, NULL, act_pgdn},
+	{{KEY_HOME, 'g'}, "Home End", "first / last page (also g G)", act_home},
+	{{KEY_END, 'G'}, NULL, NULL, act_end},
+	{{'/', 'l', '\\'}, "/", "filter: address, prefix, port or state", act_filter},
+	{{'b', 'B'}, "b", "rates in bytes or bits per second", act_units},
+	{{'c', 'C'}, "c", "show or hide closed and reset connections", act_closed},
+	{{KCTRL('l')}, "^L", "redraw the screen", act_redraw},
+	{{'h', '?', KEY_F(1)}, "h ?", "this help", act_help},
+};
+
+struct help_line {
+	const char *keys, *what;
+};
+
+static const struct help_line help_text[] = {
+	{"Rate", "payload bytes per second over the averaging window"},
+	{"C->S S->C", "the rate from client to server, server to client"},
+	{"Bytes", "payload bytes so far, Packets: both directions"},
+	{"A", "* when a packet came in the last second"},
+	{"Idle", "time since the last packet"},
+};
+
+void top_draw_help(int H, int W)
+{
+	size_t na = sizeof actions / sizeof actions[0], nh = sizeof help_text / sizeof help_text[0];
+	int nlines = 0;
+	for (size_t i = 0; i < na; i++)
+		nlines += actions[i].label != NULL;
+	int bh = nlines + (int)nh + 5, bw = 66;
+	if (bw > W)
+		bw = W;
+	if (bh > H)
+		bh = H;
+	int y0 = (H - bh) / 2, x0 = (W - bw) / 2;
+	char buf[160];
+	for (int y = 0; y < bh; y++) {
+		move(y0 + y, x0);
+		for (int x = 0; x < bw; x++)
+			addch(' ' | A_REVERSE);
+	}
+	int y = y0;
+	attron(A_REVERSE | A_BOLD);
+	snprintf(buf, sizeof buf, " tcptrack keys");
+	mvaddnstr(y++, x0, buf, bw);
+	attroff(A_BOLD);
+	y++;
+	for (size_t i = 0; i < na && y < y0 + bh; i++) {
+		if (!actions[i].label)
+			continue;
+		snprintf(buf, sizeof buf, " %-10s %s", actions[i].label, actions[i].help);
+		mvaddnstr(y++, x0, buf, bw);
+	}
+	y++;
+	for (size_t i = 0; i < nh && y < y0 + bh; i++) {
+		snprintf(buf, sizeof buf, " %-10s %s", help_text[i].keys, help_text[i].what);
+		mvaddnstr(y++, x0, buf, bw);
+	}
+	if (y < y0 + bh)
+		mvaddnstr(y0 + bh - 1, x0, " Any key closes this help.", bw);
+	attroff(A_REVERSE);
+}
+
+/* SIGWINCH (through the pipe): tell curses the new size; it answers with
+ * KEY_RESIZE, handled in read_keys() like any key. */
+void top_take_size(void)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+}
+
+/* The one place a resize is handled: everything is laid out again and
+ * nothing of the old screen may stay behind. */
+static void resized(struct top *t)
+{
+	clearok(curscr, TRUE);
+	t->dirty = 1;
+}
+
+static void dispatch(struct top *t, int key)
+{
+	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+		for (int k = 0; k < 4 && actions[i].keys[k]; k++)
+			if (actions[i].keys[k] == key) {
+				actions[i].fn(t);
+				return;
+			}
+}
+
+/* Typing a filter: it applies as it is typed. */
+static void edit_key(struct top *t, int c)
+{
+	size_t n = strlen(t->filter.text);
+	char text[TOP_FILTER_MAX];
+	snprintf(text, sizeof text, "%s", t->filter.text);
+	if (c == '\n' || c == '\r' || c == KEY_ENTER) {
+		t->editing = 0;
+		return;
+	}
+	if (c == KEY_ESC) {
+		t->editing = 0;
+		top_filter_set(&t->filter, t->edit_saved);
+		return;
+	}
+	if (c == KEY_BACKSPACE || c == 127 || c == KCTRL('h')) {
+		if (n)
+			text[n - 1] = 0;
+	} else if (c == KCTRL('u')) {
+		text[0] = 0;
+	} else if (c >= 32 && c < 127 && n + 1 < sizeof text) {
+		text[n] = (char)c;
+		text[n + 1] = 0;
+	} else {
+		return;
+	}
+	top_filter_set(&t->filter, text);
+	t->offset = 0;
+}
+
+void top_read_keys(struct top *t)
+{
+	int c;
+	while (!t->quitting && (c = wgetch(stdscr)) != ERR) {
+		t->dirty = 1;
+		if (c == KEY_RESIZE)
+			resized(t);
+		else if (t->help)
+			t->help = 0; /* any key closes the help */
+		else if (t->editing)
+			edit_key(t, c);
+		else
+			dispatch(t, c);
+	}
+}
