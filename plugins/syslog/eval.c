@@ -60,6 +60,27 @@ static int filtered(const struct sl *s)
 	return filter_active(&s->filter) || s->has_bpf;
 }
 
+uint32_t eval_events(const struct sl *s)
+{
+	if (s->metric == M_NEW_CONNECTIONS)
+		return TT_EV_OPENED;
+	if (s->metric == M_RESETS)
+		return TT_EV_STATE;
+	return 0;
+}
+
+int eval_reads_rates(const struct sl *s)
+{
+	switch (s->metric) {
+	case M_CONN_RATE: case M_CONN_RATE_C2S: case M_CONN_RATE_S2C: case M_SERVER_RATE:
+		return 1;
+	case M_TOTAL_RATE:
+		return filtered(s);  /* else the snapshot's totals, kept without rates */
+	default:
+		return 0;
+	}
+}
+
 static double conn_value(const struct sl *s, const struct tt_conn *c, int64_t now)
 {
 	switch (s->metric) {

@@ -111,6 +111,10 @@ void eval_init(struct sl *s);
 void eval_event(struct sl *s, const struct tt_event *ev);
 /* A round of the engine on a periodic snapshot. */
 void eval_round(struct sl *s, const struct tt_snapshot *snap);
+/* What the rule needs of the core: the TT_EV_* bits it counts, and whether
+ * it reads connections' rates (0: TT_CAP_NO_RATES). */
+uint32_t eval_events(const struct sl *s);
+int eval_reads_rates(const struct sl *s);
 
 /* syslog.c: the engine's events become messages (the engine's emit) */
 void sl_emit(void *arg, const struct alert_event *ev);

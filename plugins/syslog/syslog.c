@@ -102,6 +102,14 @@ static int sl_start(void *state)
 {
 	struct sl *s = state;
 	target_start(&s->target);
+	/* ABI 1.1: ask only for what this rule uses, so that a rule on
+	 * connection counts neither receives every state change nor makes the
+	 * core sample every connection's rate; a 1.0 core sends the
+	 * descriptor's events and samples rates, which is only slower */
+	if (TT_HOST_HAS(s->host, set_caps)) {
+		s->host->set_events(s->ctx, eval_events(s));
+		s->host->set_caps(s->ctx, eval_reads_rates(s) ? 0 : TT_CAP_NO_RATES);
+	}
 	return s->host->set_interval(s->ctx, s->every_us, TT_INTERVAL_ALIGNED);
 }
 
