@@ -114,6 +114,7 @@ static void add_packet(struct batch *b, int i, int64_t ts, enum decode_result r)
 {
 	core.stats.packets++;
 	b->ts[i] = ts;
+	b->p[i].ts = ts; /* its own time, for round trips, where ts[i] may be held back */
 	b->tcp[i] = r == DECODE_TCP;
 	if (r != DECODE_TCP) {
 		core.decode_counts[r]++;
@@ -630,6 +631,7 @@ int main(int argc, char **argv)
 	st->replay_speed = cfg->replay_speed;
 	st->input = file ? file : cfg->interface;
 	st->filter = cfg->filter;
+	st->tcp_health = cfg->tcp_health;
 
 	int r = host_load(cfg, err, sizeof err);
 	if (r) {
@@ -730,6 +732,7 @@ int main(int argc, char **argv)
 		.idle_timeout_us = cfg->idle_timeout_us,
 		.detect_existing = cfg->detect_existing,
 		.no_rates = !host_needs_rates(),
+		.health = cfg->tcp_health,
 	};
 	uint64_t key[4];
 	if (getrandom(key, sizeof key, 0) != sizeof key)
