@@ -46,6 +46,7 @@ static const struct core_key core_keys[] = {
 	{"buffer_size", K_SIZE, O(buffer_size), 0},
 	{"replay_speed", K_DOUBLE, O(replay_speed), 0},
 	{"read_ahead", K_BOOL, O(read_ahead), 0},
+	{"tcp_health", K_BOOL, O(tcp_health), 0},
 };
 #undef O
 
@@ -54,7 +55,7 @@ const char *const config_core_keys[] = {
 	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
 	"average_window", "closed_linger", "syn_timeout", "fin_timeout",
 	"idle_timeout", "read_timeout", "max_connections", "snaplen", "buffer_size",
-	"replay_speed", "read_ahead", NULL,
+	"replay_speed", "read_ahead", "tcp_health", NULL,
 };
 
 void config_defaults(struct config *c)
@@ -75,6 +76,7 @@ void config_defaults(struct config *c)
 	c->buffer_size = 32000000;
 	c->replay_speed = 1.0;
 	c->read_ahead = 1;
+	c->tcp_health = 1;
 }
 
 int config_set_core(struct config *c, const char *key, const char *value, const char **why)

@@ -33,6 +33,7 @@ struct config {
 	int promiscuous;
 	int detect_existing;
 	int read_ahead;         /* a file: read ahead by a thread of the reader's own */
+	int tcp_health;         /* measure round trips and retransmissions */
 	int fast_average;
 	int immediate;
 	int64_t refresh_us;

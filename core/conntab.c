@@ -12,6 +12,7 @@
 
 #include "conntab_int.h"
 #include "hash.h"
+#include "health.h"
 
 #define EMPTY 0ull
 #define EVICT_SAMPLES 8
@@ -123,7 +124,10 @@ struct conntab *conntab_new(const struct conntab_config *cfg, uint64_t hash_key[
 	t->rates = reserve(n * sizeof *t->rates);
 	t->free_stk = reserve(n * sizeof *t->free_stk);
 	t->ring = reserve(n * ring_stride(t) * sizeof *t->ring);
-	if (!t->index || !t->ents || !t->rates || !t->ring || !t->free_stk) {
+	if (t->cfg.health)
+		t->health = reserve(n * sizeof *t->health);
+	if (!t->index || !t->ents || !t->rates || !t->ring || !t->free_stk ||
+	    (t->cfg.health && !t->health)) {
 		conntab_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -142,6 +146,7 @@ void conntab_free(struct conntab *t)
 	unreserve(t->rates, n * sizeof *t->rates);
 	unreserve(t->free_stk, n * sizeof *t->free_stk);
 	unreserve(t->ring, n * ring_stride(t) * sizeof *t->ring);
+	unreserve(t->health, n * sizeof *t->health);
 	for (int i = 0; i < WHEEL; i++)
 		free(t->wheel[i].v);
 	free(t->spare.v);
@@ -175,6 +180,8 @@ void conntab_prefetch_entry(const struct conntab *t, uint64_t h)
 			const struct conn *c = &t->ents[(uint32_t)s - 1];
 			__builtin_prefetch(c, 1);
 			__builtin_prefetch((const char *)c + 64, 1);
+			if (t->health)
+				__builtin_prefetch(&t->health[(uint32_t)s - 1], 1);
 			return;
 		}
 	}
@@ -409,6 +416,8 @@ static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
 		memset(&t->rates[ei], 0, sizeof t->rates[ei]);
 		memset(&t->ring[ei * ring_stride(t)], 0, ring_stride(t) * sizeof *t->ring);
 	}
+	if (t->health)
+		health_init(&t->health[ei]);
 	t->st.per_state[state]++;
 	t->st.opened++;
 	c->due = 0;
@@ -438,6 +447,8 @@ static struct conn *conn_new(struct conntab *t, const struct pkt *p, uint32_t ta
 				__builtin_prefetch(&t->rates[nx], 1);
 				__builtin_prefetch(&t->ring[nx * ring_stride(t)], 1);
 			}
+			if (t->health)
+				__builtin_prefetch(&t->health[nx], 1);
 		}
 	} else {
 		ei = t->hiwater++;
@@ -571,6 +582,8 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	t->st.pl[dir] += p->payload;
 	if (now > c->last_us)
 		c->last_us = now;
+	if (t->health)
+		health_packet(&t->health[ent_index(t, c)], p, dir, p->ts);
 	/* picked up mid-stream, the first word from this side: heard both
 	 * ways now, its timeout may have become shorter */
 	if (__builtin_expect(c->flags & TT_CONN_MIDSTREAM, 0) && c->pk[dir] == 1)
@@ -599,6 +612,7 @@ void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn 
 	v->last_seen_us = c->last_us;
 	v->c2s.packets = c->pk[0], v->c2s.bytes = c->by[0], v->c2s.payload = c->pl[0];
 	v->s2c.packets = c->pk[1], v->s2c.bytes = c->by[1], v->s2c.payload = c->pl[1];
+	health_view(t->health ? &t->health[ent_index(t, c)] : NULL, v);
 	if (t->cfg.no_rates) {
 		v->c2s_rate = v->s2c_rate = 0;
 		return;

@@ -50,6 +50,7 @@ struct conntab_config {
 	int64_t idle_timeout_us; /* 0 = never */
 	int detect_existing;     /* track connections picked up mid-stream */
 	int no_rates;            /* nobody reads a connection's rate: do not sample */
+	int health;              /* measure round trips and retransmissions */
 };
 
 /* Called for every event whose type is in the mask given to conntab_new. */

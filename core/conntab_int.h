@@ -29,6 +29,7 @@ struct conntab {
 
 	struct conn *ents;   /* max_connections entries, reserved */
 	struct rate *rates;  /* parallel to ents */
+	struct health *health; /* parallel to ents; NULL when the measurement is off */
 	uint32_t *ring;      /* parallel: window_ticks x 2 payload deltas */
 	uint64_t hiwater;    /* entries [0, hiwater) have been used */
 	uint32_t *free_stk;  /* indexes of the free entries below hiwater: a stack */

@@ -67,7 +67,8 @@ static enum decode_result ip_any(const uint8_t *p, uint32_t len, uint32_t wirele
 static enum decode_result tcp(const uint8_t *p, uint32_t len, uint32_t seglen,
                               struct pkt *out)
 {
-	/* ports, sequence numbers, data offset and flags: 14 bytes */
+	/* ports, sequence numbers, data offset and flags: 14 bytes; the
+	 * window (2 more) when captured */
 	if (seglen < 20)
 		return DECODE_INVALID;
 	if (len < 14)
@@ -79,6 +80,12 @@ static enum decode_result tcp(const uint8_t *p, uint32_t len, uint32_t seglen,
 	out->dport = get16(p + 2);
 	out->flags = p[13];
 	out->payload = seglen - doff;
+	out->seq = get32(p + 4);
+	out->ack = get32(p + 8);
+	/* a header cut between the flags and the window still counts, but
+	 * the health measurement leaves it out */
+	out->whole = len >= 16;
+	out->win = out->whole ? get16(p + 14) : 0;
 	return DECODE_TCP;
 }
 
@@ -366,7 +373,7 @@ static enum decode_result ppp(const uint8_t *p, uint32_t len, uint32_t wirelen,
 }
 
 /* The common case, Ethernet (one VLAN tag at most) carrying a plain IPv4
- * or IPv6 TCP segment wholly captured up to the TCP flags: straight-line
+ * or IPv6 TCP segment wholly captured up to the TCP window: straight-line
  * code.  Anything else returns -1 and takes the general path, which gives
  * the same answer for these frames. */
 static inline int fast_ethernet(const uint8_t *p, uint32_t caplen, uint32_t wirelen,
@@ -382,7 +389,7 @@ static inline int fast_ethernet(const uint8_t *p, uint32_t caplen, uint32_t wire
 	uint32_t ipwire = wirelen - off;
 	if (et == ETH_IPV4) {
 		/* IHL 5, version 4; no fragment offset; protocol TCP */
-		if (caplen < off + 20 + 14 || ip[0] != 0x45 || (get16(ip + 6) & 0x1fff) || ip[9] != 6)
+		if (caplen < off + 20 + 16 || ip[0] != 0x45 || (get16(ip + 6) & 0x1fff) || ip[9] != 6)
 			return -1;
 		uint32_t tot = get16(ip + 2);
 		if (tot < 40 || tot > ipwire)
@@ -395,13 +402,17 @@ static inline int fast_ethernet(const uint8_t *p, uint32_t caplen, uint32_t wire
 		out->flags = t[13];
 		out->sport = get16(t);
 		out->dport = get16(t + 2);
+		out->seq = get32(t + 4);
+		out->ack = get32(t + 8);
+		out->win = get16(t + 14);
+		out->whole = 1;
 		out->ip_bytes = tot;
 		out->payload = tot - 20 - doff;
 		set_v4(out, ip);
 		return DECODE_TCP;
 	}
 	if (et == ETH_IPV6) {
-		if (caplen < off + 40 + 14 || (ip[0] >> 4) != 6 || ip[6] != 6)
+		if (caplen < off + 40 + 16 || (ip[0] >> 4) != 6 || ip[6] != 6)
 			return -1;
 		uint32_t tot = 40 + (uint32_t)get16(ip + 4);
 		if (tot < 60 || tot > ipwire)
@@ -414,6 +425,10 @@ static inline int fast_ethernet(const uint8_t *p, uint32_t caplen, uint32_t wire
 		out->flags = t[13];
 		out->sport = get16(t);
 		out->dport = get16(t + 2);
+		out->seq = get32(t + 4);
+		out->ack = get32(t + 8);
+		out->win = get16(t + 14);
+		out->whole = 1;
 		out->ip_bytes = tot;
 		out->payload = tot - 40 - doff;
 		memcpy(out->saddr, ip + 8, 16);

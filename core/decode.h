@@ -30,11 +30,17 @@ struct pkt {
 	uint8_t flags;       /* TCP flags */
 	uint16_t sport;      /* host byte order */
 	uint16_t dport;
-	uint16_t pad;
+	uint16_t win;        /* window field as sent (not scaled) */
 	uint32_t ip_bytes;   /* IPv4 total length, IPv6 40 + payload length */
 	uint32_t payload;    /* TCP payload bytes */
+	uint32_t seq;        /* sequence number */
+	uint32_t ack;        /* acknowledgment field (also without ACK) */
 	uint8_t saddr[16];   /* network order; IPv4 in the first 4 bytes, rest 0 */
 	uint8_t daddr[16];
+	uint8_t whole;       /* the header was captured up to the window
+	                      * (else win is 0) */
+	int64_t ts;          /* the frame's capture time (us): set by the caller,
+	                      * decode() leaves it alone */
 };
 
 /*

@@ -163,6 +163,7 @@ struct tracker *tracker_new(const struct config *cfg, const char *file)
 	st->replay_speed = cfg->replay_speed;
 	st->input = file ? file : cfg->interface;
 	st->filter = cfg->filter;
+	st->tcp_health = cfg->tcp_health;
 	struct host_env env = {
 		.arg = tr,
 		.settings = st,
@@ -283,6 +284,7 @@ static void run_asked(struct tracker *tr)
 static void add_packet(struct batch *b, int i, int64_t ts, enum decode_result r)
 {
 	b->ts[i] = ts;
+	b->p[i].ts = ts; /* its own time, for round trips, where ts[i] may be held back */
 	b->tcp[i] = r == DECODE_TCP;
 	if (r != DECODE_TCP) {
 		b->tr->decode_counts[r]++;
@@ -429,6 +431,7 @@ void tracker_start(struct tracker *tr)
 		.idle_timeout_us = cfg->idle_timeout_us,
 		.detect_existing = cfg->detect_existing,
 		.no_rates = !host_needs_rates(tr->host),
+		.health = cfg->tcp_health,
 	};
 	tr->rates = !tc.no_rates;
 	uint64_t key[4];

@@ -47,6 +47,13 @@ pppoe                     pppoe
 timeouts                  timeouts
 clock_nontcp_eof          clock_nontcp_eof
 clock_nontcp_order        clock_nontcp_order
+health_syn_retrans        health_syn_retrans
+health_fin_retrans        health_fin_retrans
+health_window_probe       health_window_probe
+health_keepalive          health_keepalive
+health_seq_wrap           health_seq_wrap
+health_midstream          health_midstream
+health_reorder            health_reorder
 '
 
 # summary_counters STDERR_FILE: the counters of tcptrack's last stderr line, as key=value

@@ -37,7 +37,9 @@ S = 1000000
 AT_EXIT = "exit"
 
 HEADER = ("first_seen,last_seen,client,client_port,server,server_port,state,"
-          "c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,end")
+          "c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,end,"
+          "handshake_us,rtt_us,rtt_client_us,rtt_server_us,rtt_min_us,"
+          "c2s_retrans,c2s_retrans_bytes,s2c_retrans,s2c_retrans_bytes")
 CLASSES = ["non_tcp", "fragments", "truncated", "invalid", "unsupported"]
 
 # link types (pcap LINKTYPE_ values)
@@ -156,6 +158,91 @@ def pppoe(ip, frm):
     return pad60(bytes(Ether(src=src, dst=dst, type=0x8864) / Raw(ses + ip)))
 
 
+# ---- TCP health: the rules of tcptrack.conf(5) [core] tcp_health, applied to the segments as
+# built (tshark's TCP analysis, which tests/health.sh checks these captures against) ----
+
+M32 = 1 << 32
+
+
+def seq_lt(a, b):
+    return (a - b) % M32 >= 1 << 31
+
+
+class Health:
+    """Round trips and retransmissions of one connection; index 0 is the client to server
+    direction (or the client side of a round trip), 1 the other."""
+
+    def __init__(self):
+        self.nxt, self.ack, self.win0 = [0, 0], [0, 0], [False, False]
+        self.retrans, self.retrans_bytes = [0, 0], [0, 0]
+        self.samples = [[], []]   # per side, us
+        self.timed = None         # (direction, end, time) of the one segment timed
+        self.syn_t = None         # the latest SYN's time, until the handshake's length is known
+        self.hs, self.hs_shown = None, False
+
+    def segment(self, d, seq, ack, flags, n, win, t):
+        e = 1 - d
+        syn, fin, rst, is_ack = ("S" in flags), ("F" in flags), ("R" in flags), ("A" in flags)
+        sf = 1 if syn or fin else 0
+        if syn and not is_ack:
+            known = self.nxt[d] or self.ack[e]
+            isn = (self.nxt[d] - 1) % M32 if self.nxt[d] else (self.ack[e] - 1) % M32
+            if known and seq != isn:   # a new initial sequence number: tshark's new stream
+                self.nxt, self.ack, self.win0, self.timed = [0, 0], [0, 0], [False, False], None
+            if self.hs is None:
+                self.syn_t = t
+        answers = n > 0 or (is_ack and self.nxt[e] != 0 and ack == self.nxt[e])
+        nxt = self.nxt[d]
+        zwp = n == 1 and seq == nxt and self.win0[e]
+        keepalive = n <= 1 and seq == (nxt - 1) % M32 and not (syn or fin or rst)
+        re = False
+        if (n or sf) and not keepalive:
+            below = seq_lt(seq, (nxt - 1) % M32) or (seq == (nxt - 1) % M32 and sf)
+            spurious = n and self.ack[e] and not seq_lt(self.ack[e], (seq + n) % M32)
+            re = bool((nxt and below) or spurious)
+        end = (seq + n + sf) % M32
+        adv = not zwp and (not nxt or seq_lt(nxt, end))
+        if adv:
+            self.nxt[d] = end
+        self.ack[d] = ack
+        self.win0[d] = win == 0
+        if re:
+            self.retrans[d] += 1
+            self.retrans_bytes[d] += n
+            if self.timed and self.timed[0] == d:
+                self.timed = None   # Karn
+        if self.timed and self.timed[0] == e and is_ack and not seq_lt(ack, self.timed[1]):
+            r = t - self.timed[2]
+            if r < 1 << 29:
+                self.samples[d].append(r)
+            self.timed = None
+        if self.timed is None and adv and not re and (n or syn):
+            self.timed = (d, end, t)
+        if is_ack and not syn and self.syn_t is not None and t != self.syn_t:
+            self.hs, self.syn_t = t - self.syn_t, None
+        if self.hs is not None and answers:
+            self.hs_shown = True
+        return re
+
+    def columns(self):
+        """handshake_us .. s2c_retrans_bytes, as the log writes them ('' for no value)"""
+        srtt, low = [], []
+        for s in self.samples:
+            if not s:
+                srtt.append(None), low.append(None)
+                continue
+            x8 = s[0] * 8
+            for r in s[1:]:
+                x8 = x8 - x8 // 8 + r   # RFC 6298, alpha 1/8, kept times 8
+            srtt.append((x8 + 4) // 8), low.append(min(s))
+        both = srtt[0] is not None and srtt[1] is not None
+        cols = [self.hs if self.hs_shown else None,
+                srtt[0] + srtt[1] if both else None, srtt[0], srtt[1],
+                low[0] + low[1] if both else None,
+                self.retrans[0], self.retrans_bytes[0], self.retrans[1], self.retrans_bytes[1]]
+        return ["" if x is None else x for x in cols]
+
+
 # ---- cases ----
 
 class Conn:
@@ -172,6 +259,7 @@ class Conn:
         self.by = {"c": 0, "s": 0}
         self.pl = {"c": 0, "s": 0}
         self.first = self.last = None
+        self.health = Health()
         case.conns.append(self)
 
     def ends(self, frm):
@@ -184,8 +272,8 @@ class Conn:
         """One segment as an IP datagram (scapy), sequence numbers following the exchange."""
         src, dst, sp, dp = self.ends(frm)
         other = "s" if frm == "c" else "c"
-        kw = dict(sport=sp, dport=dp, flags=flags, seq=self.seq[frm],
-                  ack=self.seq[other] if "A" in flags else 0, window=64240, options=options or [])
+        kw = dict(sport=sp, dport=dp, flags=flags, seq=self.seq[frm] % M32,
+                  ack=self.seq[other] % M32 if "A" in flags else 0, window=64240, options=options or [])
         kw.update(tcpkw)
         tcp = TCP(**kw)
         if n:
@@ -242,8 +330,9 @@ class Case:
         self.recs.append((self.t, cap, wl))
         return frame
 
-    def tcp(self, c, frm, flags, n=0, dt=MS, link=None, wrap=None, cut=None, ipb=None, **kw):
-        """A segment of connection c from frm ('c' client, 's' server), counted."""
+    def tcp(self, c, frm, flags, n=0, dt=MS, link=None, wrap=None, cut=None, ipb=None, retrans=False, **kw):
+        """A segment of connection c from frm ('c' client, 's' server), counted; retrans: it
+        is a retransmission (data, SYN or FIN below what its sender sent before)."""
         pkt = c.segment(frm, flags, n, **kw)
         if wrap is not None:
             pkt = wrap(frm) / pkt
@@ -252,13 +341,19 @@ class Case:
         assert len(bytes(tcp)) - tcp.dataofs * 4 == n, (self.name, len(self.recs))
         if ipb is None:
             ipb = got_ipb
-        self._frame(bytes(pkt), frm, link, dt, cut, None)
+        frame = self._frame(bytes(pkt), frm, link, dt, cut, None)
         c.pk[frm] += 1
         c.by[frm] += ipb
         c.pl[frm] += n
         if c.first is None:
             c.first = self.t
         c.last = self.t
+        # health sees the segment when its header is captured up to the window
+        tcp_at = frame.index(bytes(pkt)) + len(bytes(pkt)) - len(bytes(tcp))
+        if cut is None or cut >= tcp_at + 16:
+            re = c.health.segment(0 if frm == "c" else 1, tcp.seq, tcp.ack, str(tcp.flags), n,
+                                  tcp.window, self.t)
+            assert re == retrans, (self.name, len(self.recs), "retransmission" if retrans else "new")
         return pkt
 
     def other(self, ip, cls, frm="c", dt=MS, link=None, cut=None, wirelen=None):
@@ -269,14 +364,20 @@ class Case:
         self.cls[cls] += 1
 
     def raw_tcp(self, c, frm, ip, ipb, n, dt=MS, cut=None, wirelen=None):
-        """A counted segment whose IP datagram was made by hand (ipb and n given)."""
-        self._frame(bytes(ip), frm, None, dt, cut, wirelen)
+        """A counted segment whose IPv4 datagram was made by hand (ipb and n given)."""
+        b = bytes(ip)
+        frame = self._frame(b, frm, None, dt, cut, wirelen)
         c.pk[frm] += 1
         c.by[frm] += ipb
         c.pl[frm] += n
         if c.first is None:
             c.first = self.t
         c.last = self.t
+        tcp_at = frame.index(b) + (b[0] & 15) * 4
+        if cut is None or cut >= tcp_at + 16:
+            tcp = TCP(frame[tcp_at:tcp_at + 20])
+            assert not c.health.segment(0 if frm == "c" else 1, tcp.seq, tcp.ack, str(tcp.flags), n,
+                                        tcp.window, self.t)
 
     # standard exchanges
     def handshake(self, c, **kw):
@@ -303,9 +404,10 @@ class Case:
         rows = []
         for c in conns:
             assert c.first is not None, "%s: a connection without packets" % self.name
-            rows.append(",".join(str(x) for x in (
+            rows.append(",".join(str(x) for x in [
                 fmt_time(c.first), fmt_time(c.last), c.client, c.cport, c.server, c.sport, c.state,
-                c.pk["c"], c.by["c"], c.pl["c"], c.pk["s"], c.by["s"], c.pl["s"], c.end)))
+                c.pk["c"], c.by["c"], c.pl["c"], c.pk["s"], c.by["s"], c.pl["s"], c.end] +
+                c.health.columns()))
         rows.sort(key=lambda r: r.encode())
         counters = {"packets": len(self.recs), "connections": len(conns)}
         counters["tcp"] = sum(c.pk["c"] + c.pk["s"] for c in conns)
@@ -392,10 +494,10 @@ def _(k):
     c = k.conn(A, 5001, B, 6001, "ESTABLISHED")
     k.tcp(c, "c", "S")
     k.tcp(c, "s", "S")
-    c.seq["c"] -= 1  # the SYN|ACK repeats each side's SYN
+    c.seq["c"] -= 1  # the SYN|ACK repeats each side's SYN (tshark: a retransmission)
     c.seq["s"] -= 1
-    k.tcp(c, "c", "SA")
-    k.tcp(c, "s", "SA")
+    k.tcp(c, "c", "SA", retrans=True)
+    k.tcp(c, "s", "SA", retrans=True)
     k.tcp(c, "c", "PA", 64)
     k.tcp(c, "s", "PA", 32)
     k.tcp(c, "c", "A")
@@ -484,8 +586,8 @@ def _(k):
     k.tcp(s, "c", "S", advance=False)
     k.tcp(o, "s", "PA", 1448)
     k.tcp(o, "s", "PA", 100)
-    k.tcp(s, "c", "S", dt=1 * S, advance=False)
-    k.tcp(s, "c", "S", dt=2 * S, advance=False)
+    k.tcp(s, "c", "S", dt=1 * S, advance=False, retrans=True)
+    k.tcp(s, "c", "S", dt=2 * S, advance=False, retrans=True)
 
 
 @case("timeouts", LT_EN10MB, eth,
@@ -863,6 +965,148 @@ def _(k):
     k.tcp(x2, "s", "SA", dt=10 * MS)
     k.tcp(x2, "c", "A")
     assert len(k.recs) == 68 and k.recs[64][0] == T0 + 7105 * MS
+
+
+# ---- TCP health: each case where tshark's flags and the simple rule ("below the highest
+# sequence number seen") could differ; tests/health.sh checks these against tshark too ----
+
+def exchange(k, c, rtt_s, rtt_c, n=1000):
+    """Client data answered by the server, then server data answered by the client: rtt_s and
+    rtt_c are the server's and the client's side of the round trip (microseconds)."""
+    k.tcp(c, "c", "PA", n)
+    k.tcp(c, "s", "PA", n, dt=rtt_s)
+    k.tcp(c, "c", "A", dt=rtt_c)
+
+
+def repeated(k, c, frm, flags, waits, dt=MS):
+    """A segment without payload, then the same again after each of waits (us): those are
+    retransmissions."""
+    k.tcp(c, frm, flags, dt=dt, advance=not waits)
+    for i, w in enumerate(waits):
+        k.tcp(c, frm, flags, dt=w, advance=i == len(waits) - 1, retrans=True)
+
+
+@case("health_syn_retrans", LT_EN10MB, eth,
+      "health: the SYN sent three times, then answered: 2 retransmissions, no server-side sample from "
+      "the handshake (Karn), the handshake's length from the latest SYN; a SYN|ACK sent twice")
+def _(k):
+    c = k.conn(A, 43000, B, 80, "ESTABLISHED")
+    repeated(k, c, "c", "S", [1 * S, 2 * S])
+    k.tcp(c, "s", "SA", dt=30 * MS)
+    k.tcp(c, "c", "A", dt=10 * MS)
+    exchange(k, c, 30 * MS, 10 * MS)
+    d = k.conn(A, 43001, B, 80, "ESTABLISHED")
+    k.tcp(d, "c", "S")
+    repeated(k, d, "s", "SA", [1 * S], dt=20 * MS)
+    k.tcp(d, "c", "A", dt=5 * MS)
+    exchange(k, d, 20 * MS, 5 * MS)
+
+
+@case("health_fin_retrans", LT_EN10MB, eth,
+      "health: the client's FIN sent twice, the server's FIN|ACK twice (its first lost beyond the "
+      "capture point), each a retransmission of no payload")
+def _(k):
+    c = k.conn(A, 43010, B, 443, "CLOSED")
+    k.handshake(c)
+    exchange(k, c, 12 * MS, 3 * MS)
+    repeated(k, c, "c", "FA", [200 * MS])
+    repeated(k, c, "s", "FA", [400 * MS], dt=12 * MS)
+    k.tcp(c, "c", "A", dt=3 * MS)
+
+
+@case("health_window_probe", LT_EN10MB, eth,
+      "health: the client's window closes; the server's 1-byte zero window probes are no "
+      "retransmissions (tshark), nor the data that follows when the window opens")
+def _(k):
+    c = k.conn(A, 43020, B, 80, "ESTABLISHED")
+    k.handshake(c)
+    k.tcp(c, "c", "PA", 100)
+    k.tcp(c, "s", "PA", 1448, dt=8 * MS)
+    k.tcp(c, "c", "A", dt=2 * MS, window=0)
+    for wait in (200, 400, 800):
+        k.tcp(c, "s", "A", 1, dt=wait * MS, advance=False)
+        k.tcp(c, "c", "A", dt=2 * MS, window=0)
+    k.tcp(c, "s", "A", 1, dt=1600 * MS)     # the probe byte taken this time
+    k.tcp(c, "c", "A", dt=2 * MS, window=8192)
+    k.tcp(c, "s", "PA", 1448, dt=1 * MS)
+    k.tcp(c, "c", "A", dt=2 * MS)
+
+
+@case("health_keepalive", LT_EN10MB, eth,
+      "health: keep-alives of no byte and of one byte (one below the next sequence number) and "
+      "their ACKs are no retransmissions; a 1-byte retransmission two below is one")
+def _(k):
+    c = k.conn(A, 43030, B, 22, "ESTABLISHED")
+    k.handshake(c)
+    exchange(k, c, 40 * MS, 2 * MS, 48)
+    for n in (0, 1, 1):
+        k.tcp(c, "c", "A", n, dt=75 * S, seq=(c.seq["c"] - 1) % M32, advance=False)
+        k.tcp(c, "s", "A", dt=40 * MS)
+    k.tcp(c, "s", "A", 0, dt=75 * S, seq=(c.seq["s"] - 1) % M32, advance=False)
+    k.tcp(c, "c", "A", dt=2 * MS)
+    k.tcp(c, "c", "PA", 1, seq=(c.seq["c"] - 2) % M32, advance=False, retrans=True)
+
+
+@case("health_seq_wrap", LT_EN10MB, eth,
+      "health: both sides' sequence numbers pass 2^32 in the middle of a segment; segments sent "
+      "again before, across and after the wrap count")
+def _(k):
+    c = k.conn(A, 43040, B, 80, "CLOSED")
+    c.seq["c"], c.seq["s"] = M32 - 250, M32 - 1000
+    k.handshake(c)
+    for _ in range(3):
+        k.tcp(c, "c", "PA", 100)
+    k.tcp(c, "s", "A", dt=5 * MS)
+    for _ in range(3):
+        k.tcp(c, "s", "PA", 500)
+    k.tcp(c, "c", "A", dt=5 * MS)
+    cs, ss = c.seq["c"], c.seq["s"]
+    k.tcp(c, "c", "PA", 100, seq=(cs - 300) % M32, advance=False, retrans=True)   # before 2^32
+    k.tcp(c, "c", "PA", 100, seq=(cs - 200) % M32, advance=False, retrans=True)   # across it
+    k.tcp(c, "c", "PA", 100, seq=(cs - 100) % M32, advance=False, retrans=True)   # after it
+    k.tcp(c, "s", "PA", 500, seq=(ss - 1000) % M32, advance=False, retrans=True)  # across
+    k.tcp(c, "s", "PA", 500, seq=(ss - 500) % M32, advance=False, retrans=True)   # after
+    exchange(k, c, 5 * MS, 5 * MS)
+    k.close(c, "c")
+
+
+@case("health_midstream", LT_EN10MB, eth,
+      "health: connections picked up mid-stream: one whose first segment is data the client had "
+      "acknowledged (spurious), one that starts with keep-alives; samples from the first timed segment")
+def _(k):
+    c = k.conn(A, 50000, B, 443, "ESTABLISHED", midstream=True)
+    k.tcp(c, "c", "A")                                 # acknowledges what the server sent
+    k.tcp(c, "s", "PA", 1448, seq=(c.seq["s"] - 1448) % M32, advance=False, retrans=True, dt=20 * MS)
+    k.tcp(c, "s", "PA", 1448, dt=1 * MS)
+    k.tcp(c, "c", "A", dt=15 * MS)
+    exchange(k, c, 25 * MS, 15 * MS)
+    k.tcp(c, "s", "PA", 1448, seq=(c.seq["s"] - 1448) % M32, advance=False, retrans=True, dt=300 * MS)
+    e = k.conn(A, 50001, B, 443, "ESTABLISHED", midstream=True)
+    k.tcp(e, "s", "A", 0, seq=(e.seq["s"] - 1) % M32, advance=False)   # a keep-alive
+    k.tcp(e, "c", "A", dt=30 * MS)
+    # one byte there: tshark knows no nxt but the keep-alive's seq, and flags the acknowledged byte
+    k.tcp(e, "s", "A", 1, seq=(e.seq["s"] - 1) % M32, advance=False, dt=75 * S, retrans=True)
+    k.tcp(e, "c", "A", dt=30 * MS)
+    exchange(k, e, 28 * MS, 2 * MS, 200)
+
+
+@case("health_reorder", LT_EN10MB, eth,
+      "health: segments reordered on the way (a hole filled late), an overlapping one, and data "
+      "starting one below the highest sequence number seen (which tshark does not flag)")
+def _(k):
+    c = k.conn(A, 43050, B, 80, "ESTABLISHED")
+    k.handshake(c)
+    s0 = c.seq["s"]
+    k.tcp(c, "s", "PA", 1000, seq=s0, advance=False)
+    k.tcp(c, "s", "PA", 1000, seq=(s0 + 2000) % M32, advance=False)            # ahead of a hole
+    k.tcp(c, "s", "PA", 1000, seq=(s0 + 1000) % M32, advance=False, retrans=True)  # the hole, late
+    k.tcp(c, "s", "PA", 1000, seq=(s0 + 3000) % M32, advance=False)
+    k.tcp(c, "c", "A", ack=(s0 + 4000) % M32, dt=10 * MS)
+    k.tcp(c, "s", "PA", 1000, seq=(s0 + 3500) % M32, advance=False, retrans=True)  # overlaps
+    k.tcp(c, "s", "PA", 1000, seq=(s0 + 4499) % M32, advance=False)            # one below nxt
+    c.seq["s"] = s0 + 5499
+    k.tcp(c, "c", "A", dt=10 * MS)
+    exchange(k, c, 10 * MS, 10 * MS)
 
 
 def main():

@@ -126,7 +126,9 @@ static void test_core_keys(void)
 	                     "max_connections = 5000\n"
 	                     "snaplen = 256\n"
 	                     "buffer_size = 8M\n"
-	                     "replay_speed = 2.5\n");
+	                     "replay_speed = 2.5\n"
+	                     "tcp_health = no\n");
+	CHECK(c.tcp_health == 1, "tcp_health is on by default");
 	int r = config_load(&c, p, err, sizeof err);
 	CHECK(r == 0, "every [core] key loads: %s", err);
 	CHECK(c.interface && !strcmp(c.interface, "eth1"), "interface");
@@ -150,6 +152,7 @@ static void test_core_keys(void)
 	CHECK(c.snaplen == 256, "snaplen");
 	CHECK(c.buffer_size == 8000000, "buffer_size");
 	CHECK(c.replay_speed == 2.5, "replay_speed");
+	CHECK(c.tcp_health == 0, "tcp_health");
 	CHECK(c.noutputs == 0, "no outputs");
 	CHECK(c.path == p, "path recorded");
 	config_free(&c);
@@ -162,7 +165,7 @@ static void test_core_keys(void)
 		int ok = config_set_core(&c, *k, "1", &why) == 0 || (why && strcmp(why, "unknown key"));
 		CHECK(ok, "config_core_keys[%zu] '%s' is a known key", n, *k);
 	}
-	CHECK(n == 22, "22 [core] keys (got %zu)", n);
+	CHECK(n == 23, "23 [core] keys (got %zu)", n);
 	const char *why = NULL;
 	CHECK(config_set_core(&c, "colour", "red", &why) < 0 && why && !strcmp(why, "unknown key"),
 	      "config_set_core refuses an unknown key");

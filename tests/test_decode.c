@@ -242,6 +242,11 @@ static int pkt_is(const struct pkt *p, const struct want *w, char *why, size_t l
 		return snprintf(why, len, "ip_bytes %u, want %u", p->ip_bytes, w->ip_bytes), 0;
 	if (p->payload != w->payload)
 		return snprintf(why, len, "payload %u, want %u", p->payload, w->payload), 0;
+	/* what tcp_seg() writes; the window only when captured */
+	if (p->seq != 0x11223344 || p->ack != 0x55667788)
+		return snprintf(why, len, "seq %08x ack %08x, want 11223344 55667788", p->seq, p->ack), 0;
+	if (p->whole > 1 || p->win != (p->whole ? 65535 : 0))
+		return snprintf(why, len, "whole %u win %u", p->whole, p->win), 0;
 	return 1;
 }
 
@@ -251,7 +256,7 @@ static void expect_tcp(const char *name, int dlt, const struct buf *b, const str
 	struct pkt p;
 	char why[200] = "";
 	enum decode_result r = dec(dlt, b, b->n, b->n, &p);
-	CHECK(r == DECODE_TCP && pkt_is(&p, w, why, sizeof why), "%s: %s %s", name, rname(r), why);
+	CHECK(r == DECODE_TCP && pkt_is(&p, w, why, sizeof why) && p.whole, "%s: %s %s", name, rname(r), why);
 }
 
 static void expect_result(const char *name, int dlt, const struct buf *b, size_t wirelen,
@@ -273,7 +278,8 @@ static void expect_result(const char *name, int dlt, const struct buf *b, size_t
 
 /* Every prefix of the frame shorter than need bytes (the end of the TCP
  * flags) is TRUNCATED; every longer one decodes to w (the counts come from
- * the headers, not from the capture length). */
+ * the headers, not from the capture length), with the window (and whole
+ * set) from 2 bytes more on. */
 static void sweep(const char *name, int dlt, const struct buf *b, size_t need, const struct want *w)
 {
 	char why[200] = "";
@@ -284,6 +290,8 @@ static void sweep(const char *name, int dlt, const struct buf *b, size_t need, c
 		enum decode_result r = dec(dlt, b, k, b->n, &p);
 		if (k < need ? r != DECODE_TRUNCATED : (r != DECODE_TCP || !pkt_is(&p, w, why, sizeof why)))
 			bad = k, badr = r;
+		else if (k >= need && p.whole != (k >= need + 2))
+			bad = k, badr = r, snprintf(why, sizeof why, "whole %u", p.whole);
 	}
 	CHECK(bad == SIZE_MAX, "%s: caplen %zu of %zu (flags end at %zu): %s %s", name, bad, b->n, need,
 	      rname(badr), why);

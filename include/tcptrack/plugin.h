@@ -172,6 +172,27 @@ struct tt_conn {
 	double c2s_rate;      /* payload bytes/s over the averaging window
 	                       * ([core] average_window), client to server */
 	double s2c_rate;      /* the same, server to client */
+	/* ABI 1.1: TCP health, as seen at the capture point ([core] tcp_health;
+	 * when it is off the times are -1 and the counts 0).  Times in
+	 * microseconds, -1 when there is no value (0 is a real value). */
+	int64_t handshake_us;  /* the latest SYN to the first ACK without SYN after
+	                        * it (the handshake's last ACK, or a RST|ACK):
+	                        * tshark's tcp.analysis.initial_rtt */
+	int64_t rtt_us;        /* rtt_client_us + rtt_server_us: the end-to-end
+	                        * round trip (-1 unless both sides have one) */
+	int64_t rtt_client_us; /* smoothed round trip (RFC 6298) between the
+	                        * capture point and the client: server data to
+	                        * the client's ACK of it (and SYN|ACK to ACK) */
+	int64_t rtt_server_us; /* the same to the server: client data (and SYN)
+	                        * to the server's ACK */
+	int64_t rtt_min_us;    /* the smallest sample of each side, summed (-1
+	                        * unless both sides have one) */
+	uint64_t c2s_retrans;  /* client to server segments that tshark flags as
+	                        * retransmission, fast or spurious retransmission
+	                        * or out-of-order (keep-alives are not) */
+	uint64_t c2s_retrans_bytes; /* their TCP payload bytes */
+	uint64_t s2c_retrans;  /* the same, server to client */
+	uint64_t s2c_retrans_bytes;
 };
 
 /* Event types; also bits of tt_plugin.events and of host->set_events (which
@@ -292,6 +313,8 @@ struct tt_settings {
 	                          * real time; 0 = as fast as possible */
 	const char *input;       /* the interface or file name ("-": stdin) */
 	const char *filter;      /* the filter expression, or NULL */
+	int tcp_health;          /* ABI 1.1: the tt_conn health fields are
+	                          * measured ([core] tcp_health) */
 };
 
 /* Opaque: identifies one output instance to the host.  Given to create(),

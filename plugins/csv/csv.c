@@ -9,6 +9,7 @@
  * Summed over a run, the rows of a connection equal its totals.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,17 @@ static const char *const group_names[] = {"connection", "server", "server_addr",
 /* a connection's counters at the end of the last interval it was logged in */
 struct base {
 	struct tt_counts c2s, s2c;
+	uint64_t retrans[2];
+};
+
+/* The health figures of an interval row: of one connection, or summed over
+ * a group (the round trip as mean and max of its connections' smoothed
+ * rtt_us, over those that have one). */
+struct hsum {
+	uint64_t retrans[2]; /* c2s, s2c segments in the interval */
+	int64_t rtt_sum;
+	uint64_t rtt_n;
+	int64_t rtt_max;
 };
 
 struct gkey {
@@ -41,6 +53,7 @@ struct gsum {
 	struct gkey key;       /* the map's key, for the row */
 	uint64_t conns;
 	struct tt_counts c2s, s2c;
+	struct hsum h;
 };
 
 struct csv {
@@ -54,6 +67,7 @@ struct csv {
 	int timed_name;        /* file has strftime patterns */
 	int append;            /* keep what an existing file holds */
 	int opened_once;       /* later opens (reopen, new names) always append */
+	int health;            /* the core measures TCP health (ABI 1.1) */
 	int64_t name_second;   /* capture second the current name was made for */
 	char cur_name[4096];
 	struct wfile w;
@@ -71,10 +85,13 @@ static const char *const keys[] = {"mode", "file", "interval", "group_by", "flus
 
 static const char conn_header[] =
 	"first_seen,last_seen,client,client_port,server,server_port,state,"
-	"c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,end\n";
+	"c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,end,"
+	"handshake_us,rtt_us,rtt_client_us,rtt_server_us,rtt_min_us,"
+	"c2s_retrans,c2s_retrans_bytes,s2c_retrans,s2c_retrans_bytes\n";
 static const char int_header[] =
 	"interval_start,interval_s,client,client_port,server,server_port,state,"
-	"c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,connections\n";
+	"c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,connections,"
+	"c2s_retrans,s2c_retrans,rtt_us,rtt_max_us\n";
 
 static const char *const reasons[] = {
 	"", "closed", "syn_timeout", "fin_timeout", "idle", "evicted", "reused", "exit",
@@ -233,6 +250,9 @@ static int csv_open(void *state, char *err, size_t errlen)
 static int csv_start(void *state)
 {
 	struct csv *c = state;
+	const struct tt_settings *st = c->host->settings(c->ctx);
+	c->health = st->size >= offsetof(struct tt_settings, tcp_health) + sizeof st->tcp_health &&
+	            st->tcp_health;
 	if (c->mode == MODE_INTERVALS)
 		return c->host->set_interval(c->ctx, c->interval_us, TT_INTERVAL_ALIGNED);
 	return c->host->set_interval(c->ctx, c->flush_us, 0);
@@ -282,7 +302,25 @@ static size_t put_conn_fields(struct csv *c, char *p, const struct tt_conn *v,
 	return n;
 }
 
-#define ROW_MAX 512
+#define ROW_MAX 768
+
+/* Whether view v carries the health fields (a core of ABI 1.1 or later). */
+static int has_health(const struct csv *c, const struct tt_conn *v)
+{
+	return c->health && v->size >= offsetof(struct tt_conn, s2c_retrans_bytes) + sizeof v->s2c_retrans_bytes;
+}
+
+/* ",N" for each of the nt values; only "," for a -1 (no value) */
+static size_t put_opt(char *p, const int64_t *t, size_t nt)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nt; i++) {
+		p[n++] = ',';
+		if (t[i] >= 0)
+			n += fmt_u64(p + n, (uint64_t)t[i]);
+	}
+	return n;
+}
 
 static void conn_row(struct csv *c, const struct tt_conn *v, uint32_t reason)
 {
@@ -299,13 +337,21 @@ static void conn_row(struct csv *c, const struct tt_conn *v, uint32_t reason)
 	size_t rl = strlen(r);
 	memcpy(p + n, r, rl);
 	n += rl;
+	int64_t h[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
+	if (has_health(c, v)) {
+		const int64_t m[9] = {v->handshake_us, v->rtt_us, v->rtt_client_us, v->rtt_server_us,
+		                      v->rtt_min_us, (int64_t)v->c2s_retrans, (int64_t)v->c2s_retrans_bytes,
+		                      (int64_t)v->s2c_retrans, (int64_t)v->s2c_retrans_bytes};
+		memcpy(h, m, sizeof h);
+	}
+	n += put_opt(p + n, h, 9);
 	p[n++] = '\n';
 	wfile_commit(&c->w, n);
 }
 
 /* A row of an interval: of one connection (v), or of a rollup group (g). */
 static void interval_row(struct csv *c, int64_t start, const struct tt_conn *v, const struct gsum *g,
-                         const struct tt_counts *c2s, const struct tt_counts *s2c)
+                         const struct tt_counts *c2s, const struct tt_counts *s2c, const struct hsum *hs)
 {
 	char *p = wfile_reserve(&c->w, ROW_MAX);
 	if (!p)
@@ -343,6 +389,16 @@ static void interval_row(struct csv *c, int64_t start, const struct tt_conn *v, 
 	}
 	p[n++] = ',';
 	n += fmt_u64(p + n, g ? g->conns : 1);
+	int64_t h[4] = {-1, -1, -1, -1};
+	if (c->health) {
+		h[0] = (int64_t)hs->retrans[0];
+		h[1] = (int64_t)hs->retrans[1];
+		if (hs->rtt_n) {
+			h[2] = (hs->rtt_sum + (int64_t)hs->rtt_n / 2) / (int64_t)hs->rtt_n;
+			h[3] = hs->rtt_max;
+		}
+	}
+	n += put_opt(p + n, h, 4);
 	p[n++] = '\n';
 	wfile_commit(&c->w, n);
 }
@@ -358,10 +414,13 @@ static void add_counts(struct tt_counts *a, const struct tt_counts *b)
 
 /* One connection's share of an interval: a row, or into its group. */
 static void account(struct csv *c, int64_t start, const struct tt_conn *v,
-                    const struct tt_counts *c2s, const struct tt_counts *s2c)
+                    const struct tt_counts *c2s, const struct tt_counts *s2c, const uint64_t retrans[2])
 {
+	struct hsum hs = {{retrans[0], retrans[1]}, 0, 0, -1};
+	if (has_health(c, v) && v->rtt_us >= 0)
+		hs.rtt_sum = hs.rtt_max = v->rtt_us, hs.rtt_n = 1;
 	if (c->group == G_CONNECTION) {
-		interval_row(c, start, v, NULL, c2s, s2c);
+		interval_row(c, start, v, NULL, c2s, s2c, &hs);
 		return;
 	}
 	struct gkey k;
@@ -383,18 +442,31 @@ static void account(struct csv *c, int64_t start, const struct tt_conn *v,
 	g->conns++;
 	add_counts(&g->c2s, c2s);
 	add_counts(&g->s2c, s2c);
+	g->h.retrans[0] += hs.retrans[0];
+	g->h.retrans[1] += hs.retrans[1];
+	g->h.rtt_sum += hs.rtt_sum;
+	g->h.rtt_n += hs.rtt_n;
+	if (hs.rtt_n && (!g->h.rtt_n || hs.rtt_max > g->h.rtt_max))
+		g->h.rtt_max = hs.rtt_max;
 }
 
 static void emit_groups(struct csv *c, int64_t start)
 {
 	for (struct gsum *g = map_next(&c->groups, NULL); g; g = map_next(&c->groups, g))
-		interval_row(c, start, NULL, g, &g->c2s, &g->s2c);
+		interval_row(c, start, NULL, g, &g->c2s, &g->s2c, &g->h);
 	map_clear(&c->groups);
 }
 
-/* The counts of v since it was last logged; 0 when there are none. */
-static int delta(const struct tt_conn *v, const struct base *b, struct tt_counts *c2s, struct tt_counts *s2c)
+/* The counts of v since it was last logged (retransmissions into re); 0
+ * when there are none. */
+static int delta(const struct csv *c, const struct tt_conn *v, const struct base *b,
+                 struct tt_counts *c2s, struct tt_counts *s2c, uint64_t re[2])
 {
+	re[0] = re[1] = 0;
+	if (has_health(c, v)) {
+		re[0] = v->c2s_retrans - (b ? b->retrans[0] : 0);
+		re[1] = v->s2c_retrans - (b ? b->retrans[1] : 0);
+	}
 	c2s->packets = v->c2s.packets - (b ? b->c2s.packets : 0);
 	c2s->bytes = v->c2s.bytes - (b ? b->c2s.bytes : 0);
 	c2s->payload = v->c2s.payload - (b ? b->c2s.payload : 0);
@@ -417,14 +489,17 @@ static int interval_one(void *arg, const struct tt_conn *v)
 		return 0; /* nothing new since the last interval */
 	struct base *b = map_get_id(&w->c->bases, v->id);
 	struct tt_counts c2s, s2c;
-	if (!delta(v, b, &c2s, &s2c))
+	uint64_t re[2];
+	if (!delta(w->c, v, b, &c2s, &s2c, re))
 		return 0;
-	account(w->c, w->start, v, &c2s, &s2c);
+	account(w->c, w->start, v, &c2s, &s2c, re);
 	if (!b)
 		b = map_put_id(&w->c->bases, v->id);
 	if (b) {
 		b->c2s = v->c2s;
 		b->s2c = v->s2c;
+		b->retrans[0] += re[0];
+		b->retrans[1] += re[1];
 	}
 	return 0;
 }
@@ -460,11 +535,12 @@ static int csv_on_event(void *state, const struct tt_event *ev)
 	}
 	struct base *b = map_get_id(&c->bases, v->id);
 	struct tt_counts c2s, s2c;
-	if (delta(v, b, &c2s, &s2c)) {
+	uint64_t re[2];
+	if (delta(c, v, b, &c2s, &s2c, re)) {
 		int64_t start = ev->time_us / c->interval_us * c->interval_us;
 		if (c->open_interval && start < c->open_interval)
 			start = c->open_interval;
-		account(c, start, v, &c2s, &s2c);
+		account(c, start, v, &c2s, &s2c, re);
 	}
 	if (b)
 		map_del_id(&c->bases, v->id);

@@ -15,7 +15,7 @@ shared=${SHARED_DIR:-$top/../shared}
 mkdir -p "$work/corpus"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$top/core" -I"$top/include" "$here/fuzz_packets.c" "$top/core/decode.c" "$top/core/conntab.c" \
-	"$top/core/conntab_tick.c" \
+	"$top/core/conntab_tick.c" "$top/core/health.c" \
 	-o "$work/fuzz_packets"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$top/core" -I"$top/include" "$here/fuzz_pcapfile.c" "$top/core/pcapfile.c" "$top/core/decode.c" \

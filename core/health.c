@@ -1,0 +1,156 @@
+/*
+ * health: the rules, per segment (Wireshark's TCP analysis as tshark 4.0
+ * applies it, found by experiment; see tcptrack.conf(5), [core] tcp_health):
+ *
+ * - nxt, per direction: the highest sequence number sent + 1, a SYN or FIN
+ *   counting one; 0 stands for "nothing yet", as in tshark.  A zero window
+ *   probe (1 byte at nxt while the peer's latest window was 0) does not move
+ *   it.
+ * - A segment that carries data, a SYN or a FIN is a retransmission when it
+ *   is not a keep-alive (0 or 1 byte one below nxt, no SYN, FIN or RST) and
+ *   either starts below nxt (data starting exactly one below nxt only with
+ *   a SYN or FIN: tshark leaves other segments there alone), or carries
+ *   data that the peer's latest acknowledgment already covers (spurious).
+ * - A SYN whose sequence number is not its direction's first one starts
+ *   the sequence numbers again (tshark opens a new stream).
+ */
+#include "health.h"
+
+#include <string.h>
+
+#define F_WIN0   0x01 /* << dir: the latest window field of that direction was 0 */
+#define F_TIMING 0x04 /* a segment is being timed */
+#define F_TDIR   0x08 /* it goes server to client */
+#define F_SYN    0x10 /* hs holds the latest SYN's time */
+#define F_HSLEN  0x20 /* hs holds the handshake's length */
+#define F_HS     0x40 /* and it counts (see health_packet) */
+
+/* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
+static inline int seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+
+void health_init(struct health *h)
+{
+	memset(h, 0, sizeof *h);
+	h->rmin[0] = h->rmin[1] = UINT32_MAX;
+}
+
+/* A round-trip sample r (us) of side s: RFC 6298's SRTT, alpha 1/8, kept
+ * times 8 so that the integer average does not drift. */
+static void sample(struct health *h, int s, uint32_t r)
+{
+	if (r >= HEALTH_RTT_MAX)
+		return;
+	if (h->rmin[s] == UINT32_MAX) {
+		h->srtt8[s] = r << 3;
+		h->rmin[s] = r;
+		return;
+	}
+	h->srtt8[s] = h->srtt8[s] - (h->srtt8[s] >> 3) + r;
+	if (r < h->rmin[s])
+		h->rmin[s] = r;
+}
+
+static uint32_t add_sat(uint32_t a, uint32_t b) { return b > UINT32_MAX - a ? UINT32_MAX : a + b; }
+
+int health_packet(struct health *h, const struct pkt *p, int d, int64_t now)
+{
+	if (!p->whole)
+		return 0; /* tshark does not analyse a header cut before the window */
+	int e = !d;
+	uint8_t fl = p->flags;
+	uint32_t seq = p->seq, len = p->payload, t = (uint32_t)now;
+	uint32_t sf = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
+	unsigned f = h->flags;
+
+	if ((fl & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
+		/* the direction's first sequence number: one below what its
+		 * SYN sent, or below what the peer acknowledged */
+		uint32_t isn = h->nxt[d] ? h->nxt[d] - 1 : h->ack[e] - 1;
+		if ((h->nxt[d] || h->ack[e]) && seq != isn) {
+			h->nxt[0] = h->nxt[1] = h->ack[0] = h->ack[1] = 0;
+			f &= ~(F_WIN0 | F_WIN0 << 1 | F_TIMING);
+		}
+		if (!(f & F_HSLEN)) {
+			h->hs = t;
+			f |= F_SYN;
+		}
+	}
+
+	/* an acknowledgment of all the peer sent, or data: what tshark
+	 * shows the handshake's length on (a packet it analyses) */
+	int answers = len || ((fl & TCPF_ACK) && h->nxt[e] && p->ack == h->nxt[e]);
+	uint32_t nxt = h->nxt[d];
+	int zwp = len == 1 && seq == nxt && (f & F_WIN0 << e);
+	int ka = len <= 1 && seq == nxt - 1 && !(fl & (TCPF_SYN | TCPF_FIN | TCPF_RST));
+	int re = 0;
+	if ((len || sf) && !ka) {
+		if (nxt && (seq_lt(seq, nxt - 1) || (seq == nxt - 1 && sf)))
+			re = 1;
+		else if (len && h->ack[e] && !seq_lt(h->ack[e], seq + len))
+			re = 1;
+	}
+	uint32_t end = seq + len + sf;
+	int adv = !zwp && (!nxt || seq_lt(nxt, end));
+	if (adv)
+		h->nxt[d] = end;
+	h->ack[d] = p->ack;
+	f = (f & ~(unsigned)(F_WIN0 << d)) | (p->win ? 0u : (unsigned)F_WIN0 << d);
+
+	if (re) {
+		if (h->rsegs[d] != UINT32_MAX)
+			h->rsegs[d]++;
+		h->rbytes[d] = add_sat(h->rbytes[d], len);
+		/* Karn: an acknowledgment after a retransmission times nothing */
+		if ((f & F_TIMING) && !!(f & F_TDIR) == d)
+			f &= ~F_TIMING;
+	}
+	/* the first acknowledgment that covers the timed segment: a sample of
+	 * the side this packet comes from */
+	if ((f & F_TIMING) && !!(f & F_TDIR) == e && (fl & TCPF_ACK) && !seq_lt(p->ack, h->tend)) {
+		sample(h, d, t - h->tsent);
+		f &= ~F_TIMING;
+	}
+	/* one segment timed at a time: new data, or a SYN */
+	if (!(f & F_TIMING) && adv && !re && (len || (fl & TCPF_SYN))) {
+		h->tend = end;
+		h->tsent = t;
+		f = (f & ~F_TDIR) | F_TIMING | (d ? F_TDIR : 0);
+	}
+	/* tshark's initial_rtt: the latest SYN to the first acknowledgment
+	 * without SYN after it (the handshake's last ACK, or a RST|ACK that
+	 * refuses the SYN); a length of 0 waits for the next one.  It counts
+	 * from a packet that answers on: a client's RST that gives up on an
+	 * unanswered SYN is no handshake. */
+	if ((fl & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK && (f & F_SYN) && t != h->hs) {
+		h->hs = t - h->hs;
+		f = (f & ~F_SYN) | F_HSLEN;
+	}
+	if ((f & F_HSLEN) && answers)
+		f |= F_HS;
+	h->flags = (uint16_t)f;
+	return re;
+}
+
+void health_view(const struct health *h, struct tt_conn *v)
+{
+	if (!h) {
+		v->handshake_us = v->rtt_us = v->rtt_client_us = v->rtt_server_us = v->rtt_min_us = -1;
+		v->c2s_retrans = v->c2s_retrans_bytes = v->s2c_retrans = v->s2c_retrans_bytes = 0;
+		return;
+	}
+	int64_t srtt[2], mn[2];
+	for (int s = 0; s < 2; s++) {
+		int none = h->rmin[s] == UINT32_MAX;
+		srtt[s] = none ? -1 : (int64_t)((h->srtt8[s] + 4) >> 3);
+		mn[s] = none ? -1 : (int64_t)h->rmin[s];
+	}
+	v->handshake_us = (h->flags & F_HS) ? (int64_t)h->hs : -1;
+	v->rtt_client_us = srtt[0];
+	v->rtt_server_us = srtt[1];
+	v->rtt_us = srtt[0] >= 0 && srtt[1] >= 0 ? srtt[0] + srtt[1] : -1;
+	v->rtt_min_us = mn[0] >= 0 && mn[1] >= 0 ? mn[0] + mn[1] : -1;
+	v->c2s_retrans = h->rsegs[0];
+	v->c2s_retrans_bytes = h->rbytes[0];
+	v->s2c_retrans = h->rsegs[1];
+	v->s2c_retrans_bytes = h->rbytes[1];
+}
