@@ -124,7 +124,7 @@ ss_sample() {
 }
 
 # run NAME DELAY LOSS CONNECTIONS IPERF_SECONDS: one measurement; leaves
-# $TMP/NAME.csv (tcptrack's log), NAME.connect (connect() times, us),
+# $TMP/NAME.csv (tcptrack's log), NAME.connect (the clients' times),
 # NAME.ss (ss samples), and the kernels' retransmissions in NAME.nstat
 run() {
 	local name=$1 secs=$5 ipid= sspid=
@@ -165,8 +165,6 @@ median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 
 spread() { echo "$(sort -n "$1" | head -n 1) $(median "$1") $(sort -n "$1" | tail -n 1)"; }
 # near VALUE REF PCT: VALUE is within PCT percent of REF
 near() { awk -v v="$1" -v r="$2" -v p="$3" 'BEGIN { d = v - r; exit !(v != "" && (d < 0 ? -d : d) <= r * p / 100) }'; }
-# far FILE REF PCT: the numbers of FILE (one a line) further than PCT percent from REF
-far() { while read -r v; do near "$v" "$2" "$3" || echo "$v"; done <"$1"; }
 # cols FILE PORT NAME...: the named columns of the rows of a connection log
 # to server port PORT (every row if PORT is empty), comma-separated
 cols() {
@@ -195,39 +193,63 @@ check() {
 	for h in $health; do
 		head -n 1 "$f" | tr , '\n' | grep -qx "$h" || { fail "$name: no $h column in the connection log"; return; }
 	done
-	# the short connections: each handshake and round trip the delay plus the base
-	cols "$f" 7000 handshake_us >"$TMP/$name.hs"
-	# (a connection whose request was lost has no sample of the server side:
-	# Karn's rule; its rtt_us is the client side alone)
-	cols "$f" 7000 rtt_us rtt_client_us rtt_server_us | awk -F, '$2 != "" && $3 != "" { print $1 }' >"$TMP/$name.rtt"
+	# The short connections: each handshake and round trip the delay plus
+	# the base.  A busy host can hold packets in its queues for tens of ms
+	# (softirq work left to ksoftirqd): such a connection is slow for its
+	# client too, whose connect() and request->answer times bound the
+	# capture's SYN->SYN|ACK and request->ACK from above (the kernel, as
+	# tcptrack, takes both as samples of the server side's round trip).  A figure off the
+	# path's time passes only where the client saw the same, for at most
+	# one connection in ten.
 	local n nh nr
-	n=$(wc -l <"$TMP/$name.connect") nh=$(wc -l <"$TMP/$name.hs") nr=$(wc -l <"$TMP/$name.rtt")
-	note "$name: $nh short connections (client made $n, connect() median $(median "$TMP/$name.connect") us)"
-	note "$name: handshake_us min median max $(spread "$TMP/$name.hs"), rtt_us $(spread "$TMP/$name.rtt") ($nr with a sample of both sides)"
+	n=$(wc -l <"$TMP/$name.connect") nh=$(cols "$f" 7000 client_port | wc -l)
 	[ "$nh" -eq "$n" ] && pass "$name: a row for each of the $n short connections" || fail "$name: $nh rows for $n short connections"
-	far "$TMP/$name.hs" $want_us $TOL_PCT >"$TMP/$name.hs.far"
-	far "$TMP/$name.rtt" $want_us $TOL_PCT >"$TMP/$name.rtt.far"
-	if [ "$name" = loss ]; then
-		# a lost SYN is sent again a second later: the median is the path's
-		near "$(median "$TMP/$name.hs")" $want_us $TOL_PCT && pass "$name: handshake median near $want_us us" ||
-			fail "$name: handshake median $(median "$TMP/$name.hs") us, want $want_us"
-		note "$name: handshakes further: $(tr '\n' ' ' <"$TMP/$name.hs.far")"
-	else
-		[ ! -s "$TMP/$name.hs.far" ] && pass "$name: every handshake within $TOL_PCT% of $want_us us" ||
-			fail "$name: handshakes further than $TOL_PCT% from $want_us us: $(tr '\n' ' ' <"$TMP/$name.hs.far")"
-	fi
-	[ "$nr" -gt $((n / 2)) ] && [ ! -s "$TMP/$name.rtt.far" ] &&
-		pass "$name: every round trip within $TOL_PCT% of $want_us us ($nr connections with a sample)" ||
-		fail "$name: $nr round trips, further than $TOL_PCT% from $want_us us: $(tr '\n' ' ' <"$TMP/$name.rtt.far")"
+	: >"$TMP/$name.hs"; : >"$TMP/$name.rtt"
+	cols "$f" 7000 client_port handshake_us rtt_us rtt_client_us rtt_server_us |
+		awk -F, -v want=$want_us -v tol=$TOL_PCT -v delay=$((DELAY_MS * 1000)) -v out="$TMP/$name" '
+		function near(v) { return v != "" && (v > want ? v - want : want - v) <= want * tol / 100 }
+		first { conn[$1] = $2; answer[$1] = $3; next }
+		{
+			p = $1; hs = $2; rtt = $3; rc = $4; rs = $5
+			print hs > (out ".hs")
+			if (near(hs)) nhs++
+			else if (hs >= delay && conn[p] > want * (1 + tol / 100) && hs <= conn[p] + 1000) {
+				shs++; print p ": handshake " hs ", connect() " conn[p] > (out ".slow") }
+			else print p ": handshake " hs ", connect() " conn[p] > (out ".far")
+			# a lost request leaves the server side without a sample (Karn)
+			if (rc == "" || rs == "") next
+			print rtt > (out ".rtt")
+			# the server side smooths SYN->SYN|ACK and request->ACK
+			slow = conn[p] > answer[p] ? conn[p] : answer[p]
+			if (near(rtt)) nrtt++
+			else if (rs >= delay && rc <= want * tol / 100 && slow > want * (1 + tol / 100) && rs <= slow + 1000) {
+				srtt++; print p ": rtt " rtt " (server side " rs "), connect() " conn[p] ", request->answer " answer[p] > (out ".slow") }
+			else print p ": rtt " rtt " (" rc " + " rs "), connect() " conn[p] ", request->answer " answer[p] > (out ".far")
+		}
+		END { print nhs + 0, shs + 0, nrtt + 0, srtt + 0 }' first=1 FS=' ' "$TMP/$name.connect" first=0 FS=, - >"$TMP/$name.judged"
+	local nhs shs nrtt srtt
+	read -r nhs shs nrtt srtt <"$TMP/$name.judged"
+	nr=$((nrtt + srtt))
+	awk '{ print $2 }' "$TMP/$name.connect" >"$TMP/$name.conn"
+	note "$name: $nh short connections, connect() min median max $(spread "$TMP/$name.conn") us"
+	note "$name: handshake_us min median max $(spread "$TMP/$name.hs"); $nhs within $TOL_PCT%, $shs slow for the client too"
+	note "$name: rtt_us min median max $(spread "$TMP/$name.rtt"); $nrtt within $TOL_PCT%, $srtt slow for the client too"
+	[ -s "$TMP/$name.slow" ] && note "$name: slow: $(tr '\n' ';' <"$TMP/$name.slow")"
+	[ ! -s "$TMP/$name.far" ] && pass "$name: handshakes and round trips within $TOL_PCT% of $want_us us, or as slow as the client saw" ||
+		fail "$name: off the path's $want_us us: $(head -n 20 "$TMP/$name.far" | tr '\n' ';')"
+	[ $((shs * 10)) -le "$nh" ] && [ $((srtt * 10)) -le "$nr" ] && pass "$name: at most one connection in ten slowed by the host" ||
+		fail "$name: the host slowed $shs handshakes and $srtt round trips of $nh: too busy to judge"
+	[ "$nr" -gt $((n / 2)) ] && pass "$name: $nr round trips sampled on both sides" || fail "$name: $nr round trips sampled on both sides, of $n"
 
 	# the data connection of iperf3: its round trip is A's kernel's
 	local port ssrtt rtt hs
 	port=$(awk 'END { print $1 }' "$TMP/$name.ss")
-	# (the control connection may lead in bytes acked at first)
+	# (the control connection may lead in bytes acked at first; the median,
+	# as a sample taken while the host held the packets is far off)
 	awk -v p="$port" '$1 == p { print $2 }' "$TMP/$name.ss" >"$TMP/$name.ssrtt"
-	ssrtt=$(awk '{ s += $1 } END { if (NR) printf "%d", s / NR * 1000 }' "$TMP/$name.ssrtt")
+	ssrtt=$(awk '{ printf "%d", $1 * 1000 }' <<<"$(median "$TMP/$name.ssrtt")")
 	IFS=, read -r hs rtt <<<"$(cols "$f" 5201 client_port handshake_us rtt_us | awk -F, -v p="$port" '$1 == p { print $2 "," $3 }')"
-	note "$name: iperf3 data connection (port ${port:-?}): handshake_us ${hs:-?}, rtt_us ${rtt:-?}, ss rtt mean $ssrtt us of $(tr '\n' ' ' <"$TMP/$name.ssrtt")ms"
+	note "$name: iperf3 data connection (port ${port:-?}): handshake_us ${hs:-?}, rtt_us ${rtt:-?}, ss rtt median $ssrtt us of $(tr '\n' ' ' <"$TMP/$name.ssrtt")ms"
 	[ -n "$port" ] && near "${rtt:-}" "$ssrtt" $TOL_PCT && pass "$name: iperf3 rtt_us $rtt within $TOL_PCT% of ss's $ssrtt" ||
 		fail "$name: iperf3 rtt_us '${rtt:-}', ss $ssrtt us"
 	near "${rtt:-}" $want_us $TOL_PCT && pass "$name: iperf3 rtt_us within $TOL_PCT% of $want_us" ||

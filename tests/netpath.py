@@ -11,8 +11,10 @@ netpath.py serve ADDR PORT
     Answers each connection's 100-byte request with 1000 bytes, then closes.
 netpath.py clients ADDR PORT COUNT PARALLEL SECONDS OUT
     Makes COUNT connections (PARALLEL at a time, for SECONDS at most), each
-    sending a request and reading the answer to its end, and writes the time
-    connect() took, in microseconds, one connection a line, to OUT.
+    sending a request and reading the answer to its end, and writes to OUT a
+    line a connection: its local port, the time connect() took and the time
+    from sending the request to the first byte of the answer, in
+    microseconds.
 """
 import collections
 import os
@@ -121,17 +123,20 @@ def clients(addr, port, count, parallel, seconds, out):
                 c = socket.create_connection((addr, int(port)), timeout=max(0.1, end - t0))
                 t1 = time.monotonic()
                 with c:
+                    lport = c.getsockname()[1]
                     c.sendall(b"q" * REQUEST)
-                    got = 0
+                    got, t2 = 0, None
                     while True:
                         d = c.recv(4096)
                         if not d:
                             break
+                        if t2 is None:
+                            t2 = time.monotonic()
                         got += len(d)
                 if got != ANSWER:
                     raise OSError("answer of %d bytes" % got)
                 with lock:
-                    times.append(int((t1 - t0) * 1e6))
+                    times.append("%d %d %d\n" % (lport, (t1 - t0) * 1e6, (t2 - t1) * 1e6))
             except OSError as e:
                 with lock:
                     failed.append(str(e))
@@ -142,7 +147,7 @@ def clients(addr, port, count, parallel, seconds, out):
     for t in threads:
         t.join()
     with open(out, "w") as f:
-        f.writelines("%d\n" % t for t in times)
+        f.writelines(times)
     if failed or len(times) != count:
         sys.exit("%d of %d connections done; failures: %s" % (len(times), count, failed[:3]))
 
