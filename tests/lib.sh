@@ -2,7 +2,7 @@
 # Exit 77 means skipped (automake).
 set -u
 : "${TCPTRACK:?run the tests with make check}"
-: "${TESTS_SRCDIR:=$(cd "$(dirname "$0")" && pwd)}"
+: "${TESTS_SRCDIR:=$(d=$(cd "$(dirname "$0")" && pwd); while [ ! -f "$d/lib.sh" ] && [ "$d" != / ]; do d=$(dirname "$d"); done; echo "$d")}"
 : "${SHARED_DIR:=$TESTS_SRCDIR/../../shared}"
 export TCPTRACK_PLUGIN_DIR
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# Writes the golden captures of tests/golden.sh and what tcptrack must log for them.
+# Writes the golden captures of tests/cmd/golden.sh and what tcptrack must log for them.
 #
 # Regenerate (Debian's python3-scapy; the output is byte-identical on every run):
 #     /usr/bin/python3 tests/make-golden.py [OUTDIR]      (OUTDIR defaults to tests/golden)
@@ -9,7 +9,7 @@
 #   NAME.expected  the connection log tcptrack must write (csv:mode=connections), header first
 #   NAME.counters  the counters of tcptrack's last stderr line (the summary) that the case pins
 # A case may read another case's capture with extra arguments (VARIANTS below, and the table
-# in tests/golden.sh).
+# in tests/cmd/golden.sh).
 #
 # The expectations are not tcptrack's output: every packet below is labelled by hand with
 # what it is (a TCP segment of connection X going client to server or back, a fragment, a
@@ -159,7 +159,7 @@ def pppoe(ip, frm):
 
 
 # ---- TCP health: the rules of tcptrack.conf(5) [core] tcp_health, applied to the segments as
-# built (tshark's TCP analysis, which tests/health.sh checks these captures against) ----
+# built (tshark's TCP analysis, which tests/cmd/health.sh checks these captures against) ----
 
 M32 = 1 << 32
 
@@ -968,7 +968,7 @@ def _(k):
 
 
 # ---- TCP health: each case where tshark's flags and the simple rule ("below the highest
-# sequence number seen") could differ; tests/health.sh checks these against tshark too ----
+# sequence number seen") could differ; tests/cmd/health.sh checks these against tshark too ----
 
 def exchange(k, c, rtt_s, rtt_c, n=1000):
     """Client data answered by the server, then server data answered by the client: rtt_s and
@@ -1129,7 +1129,7 @@ def main():
     return readme
 
 
-README_HEAD = """Golden captures of tests/golden.sh.
+README_HEAD = """Golden captures of tests/cmd/golden.sh.
 
 Made by tests/make-golden.py with scapy (Debian's python3-scapy), never edited by hand:
     /usr/bin/python3 tests/make-golden.py

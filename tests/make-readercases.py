@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Captures in the classic pcap format for tests/reader.sh: both byte
+"""Captures in the classic pcap format for tests/cmd/reader.sh: both byte
 orders, both timestamp resolutions, records across the reader's block
 boundaries, and the damage libpcap reports.  usage: make-readercases.py DIR"""
 import os

@@ -3,7 +3,7 @@
 # a bad value, the section's for rules inconsistent across keys) and exit
 # 78, before any capture starts; with --check-config and with -T alike.
 . "$TESTS_SRCDIR/lib.sh"
-PCAP=$TESTS_SRCDIR/syslog/flow.pcap
+PCAP=$TESTS_SRCDIR/plugins/syslog/flow.pcap
 
 # bad LABEL LINE PATTERN BODY: the rule BODY as a second section (its header
 # on line 8, its keys from line 10) must be refused with one line

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Write the captures of the syslog plugin's tests (run from anywhere):
 
-    /usr/bin/python3 tests/syslog/gen-captures.py tests/syslog
+    /usr/bin/python3 tests/plugins/syslog/gen-captures.py tests/plugins/syslog
 
 Needs scapy (Debian python3-scapy).  Every capture is deterministic: fixed
 times (whole seconds since an aligned epoch second), fixed addresses.  Data

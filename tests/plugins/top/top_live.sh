@@ -13,7 +13,7 @@ NETNS_ID=43
 . "$TESTS_SRCDIR/netns.sh"
 NVIEW=0
 SOCK=tttopl$$-0
-. "$TESTS_SRCDIR/tmux_lib.sh"
+. "$TESTS_SRCDIR/plugins/top/tmux_lib.sh"
 # (cleanups run last added first: the view and iperf3 go before the namespaces)
 teardown() {
 	stop_tmux

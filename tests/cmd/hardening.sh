@@ -20,7 +20,7 @@ else
 fi
 
 # an output that fails every call is disabled once; the others go on
-${CC:-cc} -shared -fPIC -I"$TESTS_SRCDIR/../include" -o "$TMP/failing.so" "$TESTS_SRCDIR/plugins/failing.c" ||
+${CC:-cc} -shared -fPIC -I"$TESTS_SRCDIR/../include" -o "$TMP/failing.so" "$TESTS_SRCDIR/testplugins/failing.c" ||
 	skip "no C compiler"
 tt -T "$CAP" -o "$TMP/failing.so" -o "csv:file=$TMP/ok2.csv" 2>"$TMP/err"
 rc=$?

@@ -7,7 +7,7 @@ need_cmd rsyslogd
 need_cmd logger
 need_cmd ss
 
-SL_DATA=$TESTS_SRCDIR/syslog
+SL_DATA=$TESTS_SRCDIR/plugins/syslog
 RS_DIR=$TMP/rsyslog
 RS_SOCK=$RS_DIR/log.sock
 RS_OUT=$RS_DIR/out.log
@@ -147,7 +147,7 @@ golden_run() {
 	LC_ALL=C sort -s -t "$(printf '\t')" -k1,1 | cut -f2- > "$4"
 }
 
-# golden NAME CAPTURE: run twice, compare with tests/syslog/golden/NAME.txt
+# golden NAME CAPTURE: run twice, compare with tests/plugins/syslog/golden/NAME.txt
 # (SYSLOG_GOLDEN_UPDATE=1 writes it instead).
 golden() {
 	sl_conf "$TMP/rules.conf" < "$SL_DATA/golden/rules.conf"

@@ -6,7 +6,7 @@
 # reported).  Then a target that stops reading: capture goes on, the queue
 # stays bounded, and what could not be delivered is counted.
 . "$TESTS_SRCDIR/lib.sh"
-. "$TESTS_SRCDIR/syslog_lib.sh"
+. "$TESTS_SRCDIR/plugins/syslog/syslog_lib.sh"
 need_cmd timeout
 rs_start
 

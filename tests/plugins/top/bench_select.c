@@ -2,7 +2,7 @@
  * bench_select: what one refresh of the top view costs with N connections
  * (default 100,000): copying the snapshot into rows, selecting and sorting
  * the visible window, formatting it.  A benchmark, not a test: it prints
- * figures.  Build and run: make tests/top/bench_select && tests/top/bench_select [N]
+ * figures.  Build and run: make tests/plugins/top/bench_select && tests/plugins/top/bench_select [N]
  */
 #include <stdio.h>
 #include <stdlib.h>

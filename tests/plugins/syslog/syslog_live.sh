@@ -7,7 +7,7 @@
 need_root
 need_cmd tcpdump
 need_cmd socat
-. "$TESTS_SRCDIR/syslog_lib.sh"
+. "$TESTS_SRCDIR/plugins/syslog/syslog_lib.sh"
 rs_start
 
 PORT=$(free_port) || skip "no free port"

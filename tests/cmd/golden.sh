@@ -76,7 +76,7 @@ check_counters() {
 # every expected file has a line in the table
 for e in "$GOLDEN"/*.expected; do
 	n=$(basename "$e" .expected)
-	echo "$CASES" | grep -q "^$n " || fail "$n: $n.expected is not in the table of tests/golden.sh"
+	echo "$CASES" | grep -q "^$n " || fail "$n: $n.expected is not in the table of tests/cmd/golden.sh"
 done
 
 # the files here are what tests/make-golden.py makes (where Debian's scapy is installed)

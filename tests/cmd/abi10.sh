@@ -1,7 +1,7 @@
 #!/bin/bash
-# A plugin built against the header of ABI 1.0 (tests/plugins/abi-1.0, the
+# A plugin built against the header of ABI 1.0 (tests/testplugins/abi-1.0, the
 # header as tcptrack 2.0.0 installed it) still loads into this tcptrack and
-# works: probe10 (tests/plugins/probe.c built against that header) writes,
+# works: probe10 (tests/testplugins/probe.c built against that header) writes,
 # for every golden capture and the shared ones, exactly what probe (the same
 # source built against the current header) writes in the same run: the same
 # events, snapshots, rates and connections.
@@ -9,8 +9,8 @@
 P=$TESTS_BUILDDIR/.libs/probe.so
 P10=$TESTS_BUILDDIR/.libs/probe10.so
 [ -f "$P" ] && [ -f "$P10" ] || skip "test plugins not built"
-grep -q '^#define TT_ABI_MINOR 0$' "$TESTS_SRCDIR/plugins/abi-1.0/tcptrack/plugin.h" &&
-	pass "the frozen header is ABI 1.0" || fail "tests/plugins/abi-1.0/tcptrack/plugin.h is not ABI 1.0"
+grep -q '^#define TT_ABI_MINOR 0$' "$TESTS_SRCDIR/testplugins/abi-1.0/tcptrack/plugin.h" &&
+	pass "the frozen header is ABI 1.0" || fail "tests/testplugins/abi-1.0/tcptrack/plugin.h is not ABI 1.0"
 
 caps=("$TESTS_SRCDIR"/golden/*.pcap)
 [ -d "$SHARED_DIR/pcaps" ] && caps+=("$SHARED_DIR"/pcaps/*.pcap)

@@ -13,7 +13,7 @@ printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377
 
 # The broken plugins, built from tests/plugins/.
 for p in nosym abi2 short; do
-	if $CC -shared -fPIC -I"$TESTS_SRCDIR/../include" -o "$TMP/$p.so" "$TESTS_SRCDIR/plugins/$p.c" \
+	if $CC -shared -fPIC -I"$TESTS_SRCDIR/../include" -o "$TMP/$p.so" "$TESTS_SRCDIR/testplugins/$p.c" \
 		2>"$TMP/cc.err"; then
 		chmod 755 "$TMP/$p.so"
 	else

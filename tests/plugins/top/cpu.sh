@@ -1,7 +1,7 @@
 #!/bin/sh
 # CPU of the top view, measured by hand (a benchmark, not a test: it prints
 # figures).  Needs root (a network namespace), tmux, and a C compiler.
-#   sh tests/top/cpu.sh [SECONDS]
+#   sh tests/plugins/top/cpu.sh [SECONDS]
 # 1. an idle view: live capture on a veth in a namespace of its own, where
 #    nothing is sent; tcptrack 1.4.2 beside it when /usr/bin/tcptrack exists
 # 2. a view of 100,000 connections: ../shared/bench/gen-flows makes them;
@@ -11,7 +11,7 @@
 #    on the namespace's veth): a snapshot of all of them each second, or ten
 #    with -f
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/../../.." && pwd)
 TCPTRACK=${TCPTRACK:-$top/tcptrack}
 export TCPTRACK_PLUGIN_DIR=${TCPTRACK_PLUGIN_DIR:-$top/plugins/.libs}
 SHARED_DIR=${SHARED_DIR:-$top/../shared}

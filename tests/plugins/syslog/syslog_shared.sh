@@ -5,7 +5,7 @@
 # (reddit.pcap) and a pcapng of app traffic (alexa-app.pcapng).
 . "$TESTS_SRCDIR/lib.sh"
 need_shared
-. "$TESTS_SRCDIR/syslog_lib.sh"
+. "$TESTS_SRCDIR/plugins/syslog/syslog_lib.sh"
 rs_start
 golden synscan "$SHARED_DIR/pcaps/synscan.pcap"
 golden many-protocols "$SHARED_DIR/pcaps/many-protocols.pcap"

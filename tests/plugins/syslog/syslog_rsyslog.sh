@@ -3,10 +3,10 @@
 # UDP and TCP ports: a flow crossing warning, then critical, then clearing
 # (hold time and hysteresis), a SYN flood, a connection-count rule,
 # suppression of repeats, the rate limit, and syslog(3) as the default
-# target.  The captures are tests/syslog/*.pcap (see gen-captures.py), so
+# target.  The captures are tests/plugins/syslog/*.pcap (see gen-captures.py), so
 # every message and its capture-clock time is known in advance.
 . "$TESTS_SRCDIR/lib.sh"
-. "$TESTS_SRCDIR/syslog_lib.sh"
+. "$TESTS_SRCDIR/plugins/syslog/syslog_lib.sh"
 rs_start
 
 # run NAME PCAP: tcptrack with config $TMP/NAME.conf on PCAP

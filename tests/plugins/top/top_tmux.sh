@@ -2,7 +2,7 @@
 # The top view in a real terminal (tmux, private socket): the final table of
 # a shared capture read as fast as possible, every key, resizes, a paced
 # replay, and q giving the terminal back.
-# TOP_REGEN=1 rewrites the golden screen (tests/top/*.txt); review its diff.
+# TOP_REGEN=1 rewrites the golden screen (tests/plugins/top/*.txt); review its diff.
 . "$TESTS_SRCDIR/lib.sh"
 need_cmd tmux
 need_shared
@@ -10,11 +10,11 @@ need_shared
 # a new server (socket) per view: a server being killed cannot be reused at once
 NVIEW=0
 SOCK=tttop$$-0
-. "$TESTS_SRCDIR/tmux_lib.sh"
+. "$TESTS_SRCDIR/plugins/top/tmux_lib.sh"
 # killed by a signal, still clean up (lib.sh's trap is on EXIT)
 trap 'exit 130' INT TERM HUP
 add_cleanup stop_tmux
-GOLDEN=$TESTS_SRCDIR/top
+GOLDEN=$TESTS_SRCDIR/plugins/top
 MP=$SHARED_DIR/pcaps/many-protocols.pcap
 printf '[core]\nreplay_speed = 0\n' > "$TMP/fast.conf"
 
