@@ -18,6 +18,7 @@
 #include "conntab.h"
 #include "decode.h"
 #include "host.h"
+#include "mono.h"
 #include "util.h"
 
 #define BATCH 64
@@ -451,7 +452,7 @@ void tracker_start(struct tracker *tr)
 
 static void progress(struct tracker *tr, int done)
 {
-	int64_t t = now_monotonic_us();
+	int64_t t = mono_now_us();
 	if (!done && t - tr->progress_last < 250000)
 		return;
 	tr->progress_last = t;
@@ -550,18 +551,18 @@ static void loop_file_paced(struct tracker *tr, struct input *in, double speed)
 		}
 		int64_t ts = (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec;
 		if (!wall0) {
-			wall0 = now_monotonic_us();
+			wall0 = mono_now_us();
 			cap0 = ts;
 		}
 		/* a silence longer than MAX_REPLAY_GAP (a capture with years
 		 * between its packets) is shortened to that */
-		int64_t cap_at = cap0 + (int64_t)((double)(now_monotonic_us() - wall0) * speed);
+		int64_t cap_at = cap0 + (int64_t)((double)(mono_now_us() - wall0) * speed);
 		if ((double)(ts - cap_at) / speed > MAX_REPLAY_GAP)
 			cap0 += ts - cap_at - (int64_t)(MAX_REPLAY_GAP * speed);
 		progress(tr, 0);
 		/* wait for the packet's time, keeping the view and timers going */
 		for (;;) {
-			int64_t cap_now = cap0 + (int64_t)((double)(now_monotonic_us() - wall0) * speed);
+			int64_t cap_now = cap0 + (int64_t)((double)(mono_now_us() - wall0) * speed);
 			if (cap_now >= ts || check_signals(tr))
 				break;
 			if (tr->start_us && cap_now > tr->now_us) {

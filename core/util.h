@@ -39,8 +39,8 @@ void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 
-/* Clocks, in microseconds. */
+/* The system clock, in microseconds (the live capture clock); the
+ * monotonic one is lib/mono's. */
 int64_t now_realtime_us(void);
-int64_t now_monotonic_us(void);
 
 #endif

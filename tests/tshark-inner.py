@@ -5,7 +5,7 @@ innermost IP header, whatever the outer header's version.
 usage: tshark-inner.py CAPTURE LOG.csv
 
 For 6in4 (IPv6 in IPv4) the shared oracle takes the outer IPv4 addresses
-and length; tcptrack tracks the inner IPv6 connection (DESIGN.md section 5),
+and length; tcptrack tracks the inner IPv6 connection (tcptrack(8), "Connections"),
 so this check reads frame.protocols to find which IP header is innermost.
 """
 import csv, ipaddress, subprocess, sys

@@ -93,10 +93,6 @@ static const char int_header[] =
 	"c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,connections,"
 	"c2s_retrans,s2c_retrans,rtt_us,rtt_max_us\n";
 
-static const char *const reasons[] = {
-	"", "closed", "syn_timeout", "fin_timeout", "idle", "evicted", "reused", "exit",
-};
-
 static int csv_create(const struct tt_host *host, struct tt_ctx *ctx, const char *instance, void **state)
 {
 	(void)instance;
@@ -333,7 +329,7 @@ static void conn_row(struct csv *c, const struct tt_conn *v, uint32_t reason)
 	p[n++] = ',';
 	n += put_conn_fields(c, p + n, v, &v->c2s, &v->s2c);
 	p[n++] = ',';
-	const char *r = reason < sizeof reasons / sizeof reasons[0] ? reasons[reason] : "";
+	const char *r = c->host->reason_name(reason);
 	size_t rl = strlen(r);
 	memcpy(p + n, r, rl);
 	n += rl;

@@ -47,11 +47,6 @@ struct jsonl {
 
 static const char *const keys[] = {"file", NULL};
 
-/* tt_event.reason, as the csv plugin's `end` column names it */
-static const char *const reasons[] = {
-	"", "closed", "syn_timeout", "fin_timeout", "idle", "evicted", "reused", "exit",
-};
-
 /* ---- JSON strings (RFC 8259 section 7) ---- */
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629 section 4), 0 if
@@ -266,7 +261,9 @@ static int jl_on_event(void *state, const struct tt_event *ev)
 	char client[64], server[64];
 	j->host->format_addr(c->family, c->client, client, sizeof client);
 	j->host->format_addr(c->family, c->server, server, sizeof server);
-	const char *end = ev->reason < sizeof reasons / sizeof reasons[0] ? reasons[ev->reason] : "";
+	/* the words of the csv plugin's `end` column; host->reason_name came
+	 * with ABI 1.1, so an older tcptrack leaves the field empty */
+	const char *end = TT_HOST_HAS(j->host, reason_name) ? j->host->reason_name(ev->reason) : "";
 	const struct tt_settings *s = j->host->settings(j->ctx);
 	FILE *f = j->f;
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Bad configurations through the real binary (DESIGN.md sections 2-4): each
+# Bad configurations through the real binary (tcptrack(8), tcptrack.conf(5), tcptrack-plugin(7)): each
 # is refused before any capture starts, with exit 78 and exactly one line on
 # stderr naming the file and line (the file alone when there is no line);
 # --check-config refuses the same, and passes a good configuration.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The command line: flags, exit statuses (DESIGN.md section 2), the filter
+# The command line: flags, exit statuses (tcptrack(8)), the filter
 # expression, the default output, stdin, and one-line errors.
 . "$TESTS_SRCDIR/lib.sh"
 need_shared

@@ -53,7 +53,7 @@ if [ -z "$pc" ] || [ -z "$hdr" ] || [ -z "$bin" ] || [ "$(echo "$pc" | wc -l)" -
 	finish
 fi
 pass "installed: ${hdr#$root}, ${pc#$root}, ${bin#$root}"
-# what else make install puts in place (DESIGN: the whole package)
+# what else make install puts in place (the whole package)
 missing=""
 for f in '*/man8/tcptrack.8' '*/man5/tcptrack.conf.5' '*/man7/tcptrack-plugin.7' \
 	'*/etc/tcptrack.conf.sample' '*/tcptrack/examples/view.conf' '*/tcptrack/examples/logger.conf' \
