@@ -225,7 +225,7 @@ void conntab_prefetch_entry(const struct conntab *t, uint64_t h)
 			__builtin_prefetch(c, 1);
 			__builtin_prefetch((const char *)c + 64, 1);
 			if (t->health)
-				__builtin_prefetch(&t->health[(uint32_t)s - 1], 1);
+				__builtin_prefetch(&t->health[(uint32_t)s - 1]);
 			return;
 		}
 	}
@@ -676,7 +676,7 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	if (now > c->last_us)
 		c->last_us = now;
 	if (t->health)
-		health_packet(&t->health[ent_index(t, c)], p, dir, p->ts);
+		health_packet(&t->health[ent_index(t, c)], p, dir, p->ts, c->pl);
 	/* picked up mid-stream, the first word from this side: heard both
 	 * ways now, its timeout may have become shorter */
 	if (__builtin_expect(c->flags & TT_CONN_MIDSTREAM, 0) && c->pk[dir] == 1)
@@ -703,8 +703,11 @@ static void run_bucket(struct conntab *t, uint32_t bi, int64_t now, int partial)
 	for (uint32_t j = 0; j < cur.n; j++) {
 		/* random entries: load them ahead, and the index slots of those
 		 * loaded by now, which a removal needs */
-		if (j + 8 < cur.n)
+		if (j + 8 < cur.n) {
 			__builtin_prefetch(&t->ents[cur.v[j + 8]]);
+			if (t->health) /* read by the view of a removal */
+				__builtin_prefetch(&t->health[cur.v[j + 8]]);
+		}
 		if (j + 4 < cur.n)
 			__builtin_prefetch(&t->index[t->ents[cur.v[j + 4]].tag & t->mask]);
 		uint32_t ei = cur.v[j];
