@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct conntab_config cfg = {
 		.max_connections = 16, .tick_us = 100000, .window_ticks = 3,
 		.syn_timeout_us = 2000000, .fin_timeout_us = 3000000, .linger_us = 500000,
-		.idle_timeout_us = 5000000, .detect_existing = detect_existing,
+		.idle_timeout_us = 5000000, .detect_existing = detect_existing, .health = 1,
 	};
 	uint64_t key[4] = {1, 2, 3, 4};
 	tab = conntab_new(&cfg, key, on_event, &tab, TT_EV_OPENED | TT_EV_STATE | TT_EV_REMOVED);
@@ -65,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint64_t h = conntab_hash(tab, &p);
 			conntab_prefetch_slot(tab, h);
 			conntab_prefetch_entry(tab, h);
+			p.ts = now - (step & 0x40 ? 30000 : 0); /* a frame stamped before the clock too */
 			conntab_packet(tab, &p, h, now);
 		}
 		free(frame);

@@ -14,7 +14,7 @@ work=${2:-$here/work}
 shared=${SHARED_DIR:-$top/../shared}
 mkdir -p "$work/corpus"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$top/core" "$here/fuzz_packets.c" "$top/core/decode.c" "$top/core/conntab.c" \
+	-I"$top/core" "$here/fuzz_packets.c" "$top/core/decode.c" "$top/core/conntab.c" "$top/core/health.c" \
 	-o "$work/fuzz_packets"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$top/core" "$here/fuzz_pcapfile.c" "$top/core/pcapfile.c" "$top/core/decode.c" \
