@@ -181,7 +181,7 @@ void conntab_prefetch_entry(const struct conntab *t, uint64_t h)
 			__builtin_prefetch(c, 1);
 			__builtin_prefetch((const char *)c + 64, 1);
 			if (t->health)
-				__builtin_prefetch(&t->health[(uint32_t)s - 1], 1);
+				__builtin_prefetch(&t->health[(uint32_t)s - 1]);
 			return;
 		}
 	}
@@ -583,7 +583,7 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	if (now > c->last_us)
 		c->last_us = now;
 	if (t->health)
-		health_packet(&t->health[ent_index(t, c)], p, dir, p->ts);
+		health_packet(&t->health[ent_index(t, c)], p, dir, p->ts, c->pl);
 	/* picked up mid-stream, the first word from this side: heard both
 	 * ways now, its timeout may have become shorter */
 	if (__builtin_expect(c->flags & TT_CONN_MIDSTREAM, 0) && c->pk[dir] == 1)

@@ -38,8 +38,11 @@ static void run_bucket(struct conntab *t, uint32_t bi, int64_t now, int partial)
 	for (uint32_t j = 0; j < cur.n; j++) {
 		/* random entries: load them ahead, and the index slots of those
 		 * loaded by now, which a removal needs */
-		if (j + 8 < cur.n)
+		if (j + 8 < cur.n) {
 			__builtin_prefetch(&t->ents[cur.v[j + 8]]);
+			if (t->health) /* read by the view of a removal */
+				__builtin_prefetch(&t->health[cur.v[j + 8]]);
+		}
 		if (j + 4 < cur.n)
 			__builtin_prefetch(&t->index[t->ents[cur.v[j + 4]].tag & t->mask]);
 		uint32_t ei = cur.v[j];

@@ -24,6 +24,7 @@
 #define F_SYN    0x10 /* hs holds the latest SYN's time */
 #define F_HSLEN  0x20 /* hs holds the handshake's length */
 #define F_HS     0x40 /* and it counts (see health_packet) */
+#define F_NXT    0x80 /* << dir: nxt of that direction is set (base + payload) */
 
 /* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
 static inline int seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
@@ -52,23 +53,37 @@ static void sample(struct health *h, int s, uint32_t r)
 
 static uint32_t add_sat(uint32_t a, uint32_t b) { return b > UINT32_MAX - a ? UINT32_MAX : a + b; }
 
-int health_packet(struct health *h, const struct pkt *p, int d, int64_t now)
+/* nxt of direction d when its payload count is pl (0: none) */
+static inline uint32_t nxt_of(const struct health *h, unsigned f, int d, uint32_t pl)
 {
-	if (!p->whole)
-		return 0; /* tshark does not analyse a header cut before the window */
+	return (f & F_NXT << d) ? h->base[d] + pl : 0;
+}
+
+int health_packet(struct health *h, const struct pkt *p, int d, int64_t now, const uint64_t pl[2])
+{
+	uint32_t len = p->payload, pld = (uint32_t)pl[d];
+	unsigned f = h->flags;
+	if (!p->whole) {
+		/* tshark does not analyse a header cut before the window: its
+		 * payload, counted in pl, does not move nxt */
+		if (len && (f & F_NXT << d))
+			h->base[d] -= len;
+		return 0;
+	}
 	int e = !d;
 	uint8_t fl = p->flags;
-	uint32_t seq = p->seq, len = p->payload, t = (uint32_t)now;
+	uint32_t seq = p->seq, t = (uint32_t)now;
 	uint32_t sf = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
-	unsigned f = h->flags;
+	uint32_t nxt = nxt_of(h, f, d, pld - len), nxte = nxt_of(h, f, e, (uint32_t)pl[e]);
 
 	if ((fl & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
 		/* the direction's first sequence number: one below what its
 		 * SYN sent, or below what the peer acknowledged */
-		uint32_t isn = h->nxt[d] ? h->nxt[d] - 1 : h->ack[e] - 1;
-		if ((h->nxt[d] || h->ack[e]) && seq != isn) {
-			h->nxt[0] = h->nxt[1] = h->ack[0] = h->ack[1] = 0;
-			f &= ~(F_WIN0 | F_WIN0 << 1 | F_TIMING);
+		uint32_t isn = nxt ? nxt - 1 : h->ack[e] - 1;
+		if ((nxt || h->ack[e]) && seq != isn) {
+			h->ack[0] = h->ack[1] = 0;
+			f &= ~(F_NXT | F_NXT << 1 | F_WIN0 | F_WIN0 << 1 | F_TIMING);
+			nxt = nxte = 0;
 		}
 		if (!(f & F_HSLEN)) {
 			h->hs = t;
@@ -78,8 +93,7 @@ int health_packet(struct health *h, const struct pkt *p, int d, int64_t now)
 
 	/* an acknowledgment of all the peer sent, or data: what tshark
 	 * shows the handshake's length on (a packet it analyses) */
-	int answers = len || ((fl & TCPF_ACK) && h->nxt[e] && p->ack == h->nxt[e]);
-	uint32_t nxt = h->nxt[d];
+	int answers = len || ((fl & TCPF_ACK) && nxte && p->ack == nxte);
 	int zwp = len == 1 && seq == nxt && (f & F_WIN0 << e);
 	int ka = len <= 1 && seq == nxt - 1 && !(fl & (TCPF_SYN | TCPF_FIN | TCPF_RST));
 	int re = 0;
@@ -91,9 +105,23 @@ int health_packet(struct health *h, const struct pkt *p, int d, int64_t now)
 	}
 	uint32_t end = seq + len + sf;
 	int adv = !zwp && (!nxt || seq_lt(nxt, end));
-	if (adv)
-		h->nxt[d] = end;
-	h->ack[d] = p->ack;
+	/* Most segments leave the line unwritten (it costs a write-back per
+	 * packet otherwise): nxt follows the payload count of the entry, base
+	 * changes only on a gap, a retransmission, a SYN or FIN; */
+	uint32_t base = (adv ? end : nxt) - pld;
+	if (adv || nxt) {
+		if (!(f & F_NXT << d) || h->base[d] != base)
+			h->base[d] = base;
+		f |= F_NXT << d;
+	}
+	/* and the latest acknowledgment is kept only while it covers data of
+	 * the peer not seen (its one use: a spurious retransmission at or
+	 * beyond nxt); otherwise the one of tshark's rule is at most nxt,
+	 * which flags nothing there (but a RST carrying one byte one below
+	 * nxt). */
+	uint32_t ack = !nxte || seq_lt(nxte, p->ack) ? p->ack : 0;
+	if (h->ack[d] != ack)
+		h->ack[d] = ack;
 	f = (f & ~(unsigned)(F_WIN0 << d)) | (p->win ? 0u : (unsigned)F_WIN0 << d);
 
 	if (re) {
@@ -127,7 +155,8 @@ int health_packet(struct health *h, const struct pkt *p, int d, int64_t now)
 	}
 	if ((f & F_HSLEN) && answers)
 		f |= F_HS;
-	h->flags = (uint16_t)f;
+	if (h->flags != f)
+		h->flags = (uint16_t)f;
 	return re;
 }
 

@@ -28,9 +28,11 @@
  * minutes are right.
  */
 struct health {
-	uint32_t nxt[2];    /* highest sequence number sent + 1 (tshark's
-	                     * nextseq; 0: none yet, as tshark has it) */
-	uint32_t ack[2];    /* the latest acknowledgment field sent (0: none) */
+	uint32_t base[2];   /* the highest sequence number sent + 1 (tshark's
+	                     * nextseq, "nxt") less the payload counted so far:
+	                     * constant while the data comes in order */
+	uint32_t ack[2];    /* the latest acknowledgment field sent, while it
+	                     * covers data of the peer not seen (else 0) */
 	uint32_t rsegs[2];  /* retransmitted segments (saturating) */
 	uint32_t rbytes[2]; /* their payload bytes (saturating) */
 	uint32_t srtt8[2];  /* per side: smoothed round trip x 8 (RFC 6298) */
@@ -48,8 +50,10 @@ _Static_assert(sizeof(struct health) <= 64, "health state: 64 bytes a connection
 void health_init(struct health *h);
 
 /* Take segment p going in direction dir (0: client to server) at time now
- * (microseconds).  Returns 1 when it is a retransmission, else 0. */
-int health_packet(struct health *h, const struct pkt *p, int dir, int64_t now);
+ * (microseconds); pl: the TCP payload bytes counted in each direction, p's
+ * included (the connection's own counters).  Returns 1 when it is a
+ * retransmission, else 0. */
+int health_packet(struct health *h, const struct pkt *p, int dir, int64_t now, const uint64_t pl[2]);
 
 /* Fill the health fields of view v (handshake_us to s2c_retrans_bytes);
  * h NULL: the measurement is off (no values). */

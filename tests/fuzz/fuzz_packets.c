@@ -65,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint64_t h = conntab_hash(tab, &p);
 			conntab_prefetch_slot(tab, h);
 			conntab_prefetch_entry(tab, h);
+			p.ts = now - (step & 0x40 ? 30000 : 0); /* a frame stamped before the clock too */
 			conntab_packet(tab, &p, h, now);
 		}
 		free(frame);

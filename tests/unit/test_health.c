@@ -18,6 +18,7 @@
 
 static struct health h;
 static int64_t clock_us;
+static uint64_t pl[2]; /* payload counted per direction, as the entry has it */
 
 /* One segment: direction, flags, seq, ack, payload bytes, window, and the
  * time since the previous one.  Returns whether it was a retransmission. */
@@ -34,7 +35,8 @@ static int seg(int dir, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len,
 	p.whole = 1;
 	clock_us += dt;
 	p.ts = clock_us;
-	return health_packet(&h, &p, dir, clock_us);
+	pl[dir] += len;
+	return health_packet(&h, &p, dir, clock_us, pl);
 }
 
 static struct tt_conn view(void)
@@ -49,6 +51,7 @@ static void start(void)
 {
 	health_init(&h);
 	clock_us = 1700000000LL * 1000000;
+	pl[0] = pl[1] = 0;
 }
 
 #define SYN TCPF_SYN
@@ -338,7 +341,10 @@ static void test_new_isn(void)
 	struct pkt p;
 	memset(&p, 0, sizeof p);
 	p.flags = TCPF_ACK | TCPF_PSH, p.seq = CI - 3999, p.payload = 100, p.whole = 0;
-	CHECK(!health_packet(&h, &p, C, clock_us), "a header cut before the window: not analysed");
+	pl[C] += 100;
+	CHECK(!health_packet(&h, &p, C, clock_us, pl), "a header cut before the window: not analysed");
+	CHECK(!seg(C, PSH, CI - 3899, SI - 2999, 100, 65535, MS), "and the next segment is new");
+	CHECK(seg(C, PSH, CI - 3999, SI - 2999, 100, 65535, MS), "the segment before it is not");
 }
 
 static void test_view_off(void)
