@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "conntab_int.h"
+#include "health.h"
 
 /* Start the wheel again at now from the table: drops every stale node. */
 static void wheel_rebuild(struct conntab *t, int64_t now)
