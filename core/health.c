@@ -35,20 +35,16 @@ void health_init(struct health *h)
 	h->rmin[0] = h->rmin[1] = UINT32_MAX;
 }
 
-/* A round-trip sample r (us) of side s: RFC 6298's SRTT, alpha 1/8, kept
- * times 8 so that the integer average does not drift. */
-static void sample(struct health *h, int s, uint32_t r)
+/* A round-trip sample r (us) of side s when take is set: RFC 6298's SRTT,
+ * alpha 1/8, kept times 8 so that the integer average does not drift.
+ * Selects rather than branches: the fast path takes a sample on no pattern
+ * a predictor learns. */
+static inline void sample(struct health *h, int s, uint32_t r, int take)
 {
-	if (r >= HEALTH_RTT_MAX)
-		return;
-	if (h->rmin[s] == UINT32_MAX) {
-		h->srtt8[s] = r << 3;
-		h->rmin[s] = r;
-		return;
-	}
-	h->srtt8[s] = h->srtt8[s] - (h->srtt8[s] >> 3) + r;
-	if (r < h->rmin[s])
-		h->rmin[s] = r;
+	uint32_t mn = h->rmin[s], s8 = h->srtt8[s];
+	int use = take && r < HEALTH_RTT_MAX;
+	h->srtt8[s] = !use ? s8 : mn == UINT32_MAX ? r << 3 : s8 - (s8 >> 3) + r;
+	h->rmin[s] = use && r < mn ? r : mn;
 }
 
 static uint32_t add_sat(uint32_t a, uint32_t b) { return b > UINT32_MAX - a ? UINT32_MAX : a + b; }
@@ -59,7 +55,10 @@ static inline uint32_t nxt_of(const struct health *h, unsigned f, int d, uint32_
 	return (f & F_NXT << d) ? h->base[d] + pl : 0;
 }
 
-int health_packet(struct health *h, const struct pkt *p, int d, int64_t now, const uint64_t pl[2])
+/* Any segment: every rule below.  Out of line, so that the common segment
+ * (health_packet's own path) pays for none of it. */
+static __attribute__((noinline)) int segment(struct health *h, const struct pkt *p, int d,
+                                             uint32_t t, const uint64_t pl[2])
 {
 	uint32_t len = p->payload, pld = (uint32_t)pl[d];
 	unsigned f = h->flags;
@@ -72,7 +71,7 @@ int health_packet(struct health *h, const struct pkt *p, int d, int64_t now, con
 	}
 	int e = !d;
 	uint8_t fl = p->flags;
-	uint32_t seq = p->seq, t = (uint32_t)now;
+	uint32_t seq = p->seq;
 	uint32_t sf = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
 	uint32_t nxt = nxt_of(h, f, d, pld - len), nxte = nxt_of(h, f, e, (uint32_t)pl[e]);
 
@@ -135,7 +134,7 @@ int health_packet(struct health *h, const struct pkt *p, int d, int64_t now, con
 	/* the first acknowledgment that covers the timed segment: a sample of
 	 * the side this packet comes from */
 	if ((f & F_TIMING) && !!(f & F_TDIR) == e && (fl & TCPF_ACK) && !seq_lt(p->ack, h->tend)) {
-		sample(h, d, t - h->tsent);
+		sample(h, d, t - h->tsent, 1);
 		f &= ~F_TIMING;
 	}
 	/* one segment timed at a time: new data, or a SYN */
@@ -158,6 +157,55 @@ int health_packet(struct health *h, const struct pkt *p, int d, int64_t now, con
 	if (h->flags != f)
 		h->flags = (uint16_t)f;
 	return re;
+}
+
+/*
+ * The common segment: an acknowledgment, with or without data or a FIN (no
+ * SYN or RST), starting exactly at nxt, both directions' nxt known, no
+ * window of 0 on either side and no acknowledgment kept of data not seen.
+ * For it segment() would find no retransmission (it starts at nxt, and
+ * nothing acknowledged lies beyond it), move base only for a FIN (in order
+ * data moves nxt as far as the payload count), and change no window flag:
+ * what is left is the acknowledgment, the round trips and the handshake.
+ */
+#define FAST_MASK (F_NXT | F_NXT << 1 | F_WIN0 | F_WIN0 << 1)
+#define FAST_WANT (F_NXT | F_NXT << 1)
+
+int health_packet(struct health *h, const struct pkt *p, int d, int64_t now, const uint64_t pl[2])
+{
+	unsigned f = h->flags;
+	int e = !d;
+	uint8_t fl = p->flags;
+	uint32_t t = (uint32_t)now, len = p->payload, seq = p->seq;
+	uint32_t nxt = h->base[d] + (uint32_t)pl[d] - len;
+	if (__builtin_expect((f & FAST_MASK) != FAST_WANT ||
+	                     (fl & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK ||
+	                     !p->whole || !p->win || seq != nxt || !nxt || h->ack[e], 0))
+		return segment(h, p, d, t, pl);
+	/* Which of these happen depends on the packet, in no order a
+	 * predictor learns: the rest is written as selects, and the stores
+	 * are unconditional (the line is about to be written anyway). */
+	uint32_t nxte = h->base[e] + (uint32_t)pl[e], pack = p->ack;
+	h->ack[d] = !nxte || seq_lt(nxte, pack) ? pack : 0;
+	uint32_t fin = fl & TCPF_FIN;
+	h->base[d] += fin; /* nxt counts the FIN, the payload count does not */
+	/* the first acknowledgment that covers the timed segment: a sample */
+	unsigned g = f;
+	int got = (g & F_TIMING) && !!(g & F_TDIR) == e && !seq_lt(pack, h->tend);
+	sample(h, d, t - h->tsent, got);
+	g &= got ? ~(unsigned)F_TIMING : ~0u;
+	/* new data, when nothing is being timed */
+	int start = !(g & F_TIMING) && len;
+	h->tend = start ? seq + len + fin : h->tend;
+	h->tsent = start ? t : h->tsent;
+	g = start ? (g & ~F_TDIR) | F_TIMING | (d ? F_TDIR : 0) : g;
+	/* the handshake's last ACK, and the answer its length shows on */
+	int hs = (g & F_SYN) && t != h->hs;
+	h->hs = hs ? t - h->hs : h->hs;
+	g = hs ? (g & ~F_SYN) | F_HSLEN : g;
+	g |= (g & F_HSLEN) && (len || (nxte && pack == nxte)) ? F_HS : 0;
+	h->flags = (uint16_t)g;
+	return 0;
 }
 
 void health_view(const struct health *h, struct tt_conn *v)
