@@ -251,9 +251,11 @@ static int run(const struct cmdline *cl, const struct config *cfg)
 		       cfg->noutputs, cfg->noutputs == 1 ? "" : "s");
 		return 0;
 	}
-	struct input *in;
+	struct input *in = NULL;
 	if ((r = open_input(cl, cfg, tracker_interactive(tr), &in, err, sizeof err))) {
 		msg("%s", err);
+		if (in) /* opened, then refused (its filter, or the reader asked for) */
+			in->ops->close(in);
 		return r;
 	}
 	tracker_add_input(tr, in);
