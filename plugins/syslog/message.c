@@ -75,6 +75,22 @@ void message_human(struct strbuf *b, enum unit u, double v)
 	} else if (u == U_PER_SECOND) {
 		strbuf_fixed(b, v, 2, 1);
 		strbuf_str(b, "/s");
+	} else if (u == U_DELAY) {
+		/* a round trip in the unit it is thought of in: "812us",
+		 * "40.3ms", "1.2s" (each up to where it would round to 1000) */
+		if (v < 999.5e-6) {
+			strbuf_fixed(b, v * 1e6, 0, 0);
+			strbuf_str(b, "us");
+		} else if (v < 0.99995) {
+			strbuf_fixed(b, v * 1e3, 1, 1);
+			strbuf_str(b, "ms");
+		} else {
+			strbuf_fixed(b, v, 3, 1);
+			strbuf_str(b, "s");
+		}
+	} else if (u == U_PERCENT) {
+		strbuf_fixed(b, v, 2, 1);
+		strbuf_str(b, "%");
 	} else {
 		strbuf_fixed(b, v, 0, 0);
 	}
@@ -112,7 +128,8 @@ static void param_num(struct strbuf *b, const char *name, enum unit u, double v)
 	char t[64];
 	struct strbuf x;
 	strbuf_init(&x, t, sizeof t);
-	strbuf_fixed(&x, v, u == U_SECONDS ? 3 : u == U_PER_SECOND ? 2 : 0, 1);
+	static const int dec[] = {[U_SECONDS] = 3, [U_PER_SECOND] = 2, [U_DELAY] = 6, [U_PERCENT] = 2};
+	strbuf_fixed(&x, v, (size_t)u < sizeof dec / sizeof dec[0] ? dec[u] : 0, 1);
 	param(b, name, t);
 }
 
@@ -297,7 +314,10 @@ static void say_recover(struct strbuf *b, const struct sl *s, const struct alert
 static void say_gone(struct strbuf *b, const struct sl *s, const struct alert_event *ev)
 {
 	const struct metric_def *d = &rules_metrics[s->metric];
-	strbuf_str(b, "RECOVERY: the connection ended after ");
+	/* a connection ends; a server (server_rtt) has no connection left
+	 * with a round trip */
+	strbuf_str(b, ev->key && ev->key->has_client ? "RECOVERY: the connection ended after "
+	                                             : "RECOVERY: no connection left to measure after ");
 	human_dur(b, ev->time_us - ev->since_us);
 	strbuf_str(b, " in alarm (was ");
 	strbuf_str(b, level_word(ev->prev));

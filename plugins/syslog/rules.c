@@ -13,6 +13,13 @@
  *                   new_connections (/s), resets (/s), half_open
  *                 per server address and port: server_connections (open),
  *                   server_rate (bytes/s)
+ *                 TCP health ([core] tcp_health; refused without it):
+ *                   conn_rtt (s: the smoothed round trip client to server
+ *                   and back, once both sides have one), conn_retrans_rate
+ *                   (% of its segments retransmitted since it began),
+ *                   server_rtt (s: the mean of its connections' conn_rtt),
+ *                   server_retrans_rate and total_retrans_rate (% of the
+ *                   segments of the period retransmitted)
  *   direction   above (default) or below
  *   warning, critical  the levels; at least one
  *   clear       the level that ends an alarm (default: warning, else critical);
@@ -45,6 +52,7 @@
  * passes without drops, and at least every minute while it lasts.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +82,11 @@ const struct metric_def rules_metrics[] = {
 	[M_HALF_OPEN] = {"half_open", SC_GLOBAL, U_COUNT},
 	[M_SERVER_CONNECTIONS] = {"server_connections", SC_SERVER, U_COUNT},
 	[M_SERVER_RATE] = {"server_rate", SC_SERVER, U_RATE},
+	[M_CONN_RTT] = {"conn_rtt", SC_CONN, U_DELAY, 1},
+	[M_CONN_RETRANS_RATE] = {"conn_retrans_rate", SC_CONN, U_PERCENT, 1},
+	[M_SERVER_RTT] = {"server_rtt", SC_SERVER, U_DELAY, 1},
+	[M_SERVER_RETRANS_RATE] = {"server_retrans_rate", SC_SERVER, U_PERCENT, 1},
+	[M_TOTAL_RETRANS_RATE] = {"total_retrans_rate", SC_GLOBAL, U_PERCENT, 1},
 };
 #define NMETRICS M_NONE
 
@@ -97,9 +110,9 @@ static int rest_is(const char *e, const char *const *ok)
 	return 0;
 }
 
-/* A level: a count or rate (k/M/G, then B, /s or B/s) or a duration: the
- * one value of tcptrack's configuration that may be any of these, so its
- * units are its own; its number is the shared parsers'. */
+/* A level: a count or rate (k/M/G, then B, /s or B/s), a duration or a
+ * percentage: the one value of tcptrack's configuration that may be any of
+ * these, so its units are its own; its number is the shared parsers'. */
 static int parse_level(const char *s, struct level *l)
 {
 	static const char *const plain_rest[] = {"", "B", "/s", "B/s", NULL};
@@ -124,6 +137,9 @@ static int parse_level(const char *s, struct level *l)
 		e++;
 	if (rest_is(e, plain_rest)) {
 		l->kind = LV_PLAIN;
+		l->v = v;
+	} else if (!strcmp(e, "%")) {
+		l->kind = LV_PERCENT;
 		l->v = v;
 	} else {
 		size_t i;
@@ -239,7 +255,7 @@ int rules_configure(struct sl *s, const char *key, const char *value, char *err,
 	if (!strcmp(key, "warning") || !strcmp(key, "critical") || !strcmp(key, "clear")) {
 		struct level *l = key[0] == 'w' ? &s->warning : key[1] == 'r' ? &s->critical : &s->clear;
 		if (parse_level(value, l) < 0) {
-			snprintf(err, errlen, "'%s': not a level (examples: 100, 1.5M, 10M/s, 500k, 30s)", value);
+			snprintf(err, errlen, "'%s': not a level (examples: 100, 1.5M, 10M/s, 500k, 30s, 2%%)", value);
 			return -EINVAL;
 		}
 		return 0;
@@ -261,7 +277,7 @@ int rules_configure(struct sl *s, const char *key, const char *value, char *err,
 	}
 	if (!strcmp(key, "max_rate") || !strcmp(key, "burst")) {
 		struct level l;
-		if (parse_level(value, &l) < 0 || l.kind == LV_DUR) {
+		if (parse_level(value, &l) < 0 || l.kind == LV_DUR || l.kind == LV_PERCENT) {
 			snprintf(err, errlen, "'%s': not a number of messages (per second)", value);
 			return -EINVAL;
 		}
@@ -308,17 +324,39 @@ int rules_configure(struct sl *s, const char *key, const char *value, char *err,
 
 static int level_fits(const struct level *l, enum unit u, const char *key, char *err, size_t errlen)
 {
+	int dur = u == U_SECONDS || u == U_DELAY;
 	if (!l->set)
 		return 0;
-	if (u == U_SECONDS && l->kind == LV_SIZE) {
+	if (dur && (l->kind == LV_SIZE || l->kind == LV_PERCENT)) {
 		snprintf(err, errlen, "%s '%s' is not a duration, and the metric is in seconds", key, l->text);
 		return -EINVAL;
 	}
-	if (u != U_SECONDS && l->kind == LV_DUR) {
+	if (!dur && l->kind == LV_DUR) {
 		snprintf(err, errlen, "%s '%s' is a duration, and the metric is not", key, l->text);
 		return -EINVAL;
 	}
+	if (u != U_PERCENT && l->kind == LV_PERCENT) {
+		snprintf(err, errlen, "%s '%s' is a percentage, and the metric is not", key, l->text);
+		return -EINVAL;
+	}
+	if (u == U_PERCENT && l->kind == LV_SIZE) {
+		snprintf(err, errlen, "%s '%s' is not a percentage, and the metric is one (examples: 2, 2.5%%)",
+		         key, l->text);
+		return -EINVAL;
+	}
+	if (u == U_PERCENT && l->v > 100) {
+		snprintf(err, errlen, "%s '%s' is above 100%%, and the metric is a share of segments", key, l->text);
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/* Whether the core measures TCP health (a core of ABI 1.0 does not). */
+static int core_health(const struct sl *s)
+{
+	const struct tt_settings *st = s->host->settings(s->ctx);
+	return st && st->size >= offsetof(struct tt_settings, tcp_health) + sizeof st->tcp_health &&
+	       st->tcp_health;
 }
 
 static void human_level(char *buf, size_t len, enum unit u, double v)
@@ -370,9 +408,16 @@ int rules_check(struct sl *s, char *err, size_t errlen)
 		snprintf(err, errlen, "key 'metric' is missing (what the rule watches, e.g. conn_rate)");
 		return -EINVAL;
 	}
+	const struct metric_def *d = &rules_metrics[s->metric];
+	/* without the measurement the values are never there: the rule
+	 * would never fire, which is refused rather than left silent */
+	if (d->health && !core_health(s)) {
+		snprintf(err, errlen, "metric %s needs the TCP health measurement ([core] tcp_health = yes)",
+		         d->name);
+		return -EINVAL;
+	}
 	if (check_levels(s, err, errlen) < 0)
 		return -EINVAL;
-	const struct metric_def *d = &rules_metrics[s->metric];
 	if (!s->burst_set)
 		s->burst = s->max_rate * 2 < 1 ? 1 : s->max_rate * 2;
 	struct alert_rule r;
@@ -388,8 +433,10 @@ int rules_check(struct sl *s, char *err, size_t errlen)
 	r.max_rate = s->max_rate;
 	r.burst = s->burst;
 	r.storm_report_us = STORM_REPORT_US;
-	r.absent = d->scope == SC_SERVER ? ALERT_ABSENT_ZERO : ALERT_ABSENT_GONE;
-	r.keep_keys = d->scope == SC_SERVER && s->below; /* "had connections, has none" */
+	/* a server with no connection counts 0 of them and 0 B/s, and none of
+	 * its segments retransmitted; it has no round trip, though */
+	r.absent = d->scope == SC_SERVER && s->metric != M_SERVER_RTT ? ALERT_ABSENT_ZERO : ALERT_ABSENT_GONE;
+	r.keep_keys = r.absent == ALERT_ABSENT_ZERO && s->below; /* "had connections, has none" */
 	r.max_keys = s->max_keys;
 	const char *why = alert_rule_check(&r);
 	if (why) {
@@ -400,7 +447,7 @@ int rules_check(struct sl *s, char *err, size_t errlen)
 	s->eng = alert_new(&r, sl_emit, s);
 	if (!s->eng)
 		return -ENOMEM;
-	s->walk_needed = d->scope != SC_GLOBAL || s->metric == M_CONNECTIONS ||
+	s->walk_needed = d->scope != SC_GLOBAL || s->metric == M_CONNECTIONS || s->metric == M_TOTAL_RETRANS_RATE ||
 	                 ((s->metric == M_TOTAL_RATE || s->metric == M_HALF_OPEN) &&
 	                  (filter_active(&s->filter) || s->has_bpf));
 	return 0;

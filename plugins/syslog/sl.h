@@ -24,12 +24,15 @@
 #define STORM_REPORT_US 60000000
 
 enum scope { SC_CONN, SC_GLOBAL, SC_SERVER };
-enum unit { U_RATE, U_BYTES, U_SECONDS, U_COUNT, U_PER_SECOND };
+/* U_DELAY: seconds, as U_SECONDS, told to the microsecond (round trips);
+ * U_PERCENT: a share, 0 to 100 */
+enum unit { U_RATE, U_BYTES, U_SECONDS, U_COUNT, U_PER_SECOND, U_DELAY, U_PERCENT };
 
 enum metric {
 	M_CONN_RATE, M_CONN_RATE_C2S, M_CONN_RATE_S2C, M_CONN_BYTES, M_CONN_BYTES_C2S,
 	M_CONN_BYTES_S2C, M_CONN_DURATION, M_CONN_SYN_TIME, M_TOTAL_RATE, M_CONNECTIONS,
 	M_NEW_CONNECTIONS, M_RESETS, M_HALF_OPEN, M_SERVER_CONNECTIONS, M_SERVER_RATE,
+	M_CONN_RTT, M_CONN_RETRANS_RATE, M_SERVER_RTT, M_SERVER_RETRANS_RATE, M_TOTAL_RETRANS_RATE,
 	M_NONE
 };
 
@@ -37,6 +40,7 @@ struct metric_def {
 	const char *name;
 	enum scope scope;
 	enum unit unit;
+	int health;         /* read from the TCP health fields ([core] tcp_health) */
 };
 
 /* indexed by enum metric */
@@ -56,8 +60,9 @@ enum sl_kind {
 	SL_LOST,
 };
 
-/* A level as configured: a count or rate, a size, or a duration. */
-enum lvkind { LV_PLAIN, LV_SIZE, LV_DUR };
+/* A level as configured: a count or rate, a size, a duration, or a
+ * percentage ("2%"). */
+enum lvkind { LV_PLAIN, LV_SIZE, LV_DUR, LV_PERCENT };
 
 struct level {
 	int set;
@@ -94,7 +99,12 @@ struct sl {
 	struct alert_engine *eng;
 	int64_t last_eval;
 	uint64_t events;            /* opened or reset connections since then */
-	struct map srvs;            /* alert_key -> struct srv, per evaluation */
+	struct map srvs;            /* alert_key -> struct srv, per evaluation (and
+	                             * the connections that ended since the last) */
+	struct map bases;           /* id -> struct base: segments counted so far,
+	                             * for the rates over a period */
+	uint64_t gone_segs, gone_retrans; /* of connections that ended since
+	                             * the last evaluation (total_retrans_rate) */
 	int walk_needed;            /* the metric needs a walk of the table */
 	int keys_said;
 };
@@ -107,10 +117,13 @@ int rules_check(struct sl *s, char *err, size_t errlen);
 /* eval.c */
 /* At create: the table of the per-server metrics. */
 void eval_init(struct sl *s);
-/* Count the events of the rates (new_connections, resets). */
+/* Count the events of the rates (new_connections, resets), and the last
+ * segments of the connections that end (the retransmission rates). */
 void eval_event(struct sl *s, const struct tt_event *ev);
 /* A round of the engine on a periodic snapshot. */
 void eval_round(struct sl *s, const struct tt_snapshot *snap);
+/* At destroy. */
+void eval_free(struct sl *s);
 /* What the rule needs of the core: the TT_EV_* bits it counts, and whether
  * it reads connections' rates (0: TT_CAP_NO_RATES). */
 uint32_t eval_events(const struct sl *s);

@@ -169,7 +169,7 @@ static void sl_destroy(void *state)
 	alert_free(s->eng);
 	if (s->has_bpf)
 		pcap_freecode(&s->bpf);
-	map_free(&s->srvs);
+	eval_free(s);
 	free(s->name);
 	free(s);
 }

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,10 @@ static int top_create(const struct tt_host *host, struct tt_ctx *ctx, const char
 	t->rows[0].state_name = t->rows[1].state_name = host->state_name;
 	t->pipe[0] = t->pipe[1] = -1;
 	t->input_fd = -1;
+	/* the settings are filled before create; a core of ABI 1.0 has no health */
+	const struct tt_settings *st = host->settings(ctx);
+	t->health = st->size >= offsetof(struct tt_settings, tcp_health) + sizeof st->tcp_health &&
+	            st->tcp_health;
 	t->input_size = -1;
 	*state = t;
 	return 0;
@@ -57,7 +62,7 @@ static int top_configure(void *state, const char *key, const char *value, char *
 		int s = top_sort_parse(value);
 		if (s < 0) {
 			snprintf(err, errlen, "'%s': use none, rate, bytes, idle, client, server, state, "
-			         "c2s, s2c or packets", value);
+			         "c2s, s2c, packets, rtt or retrans", value);
 			return -EINVAL;
 		}
 		t->sort = (enum top_sort)s;
@@ -87,6 +92,17 @@ static int top_configure(void *state, const char *key, const char *value, char *
 			return -EINVAL;
 		}
 		top_filter_set(&t->filter, value);
+	}
+	return 0;
+}
+
+static int top_check(void *state, char *err, size_t errlen)
+{
+	struct top *t = state;
+	if (top_sort_is_health(t->sort) && !t->health) {
+		snprintf(err, errlen, "sort = %s needs the TCP health measurement ([core] tcp_health = yes)",
+		         top_sort_key(t->sort));
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -351,6 +367,7 @@ TT_PLUGIN_EXPORT const struct tt_plugin tcptrack_plugin = {
 	.keys = keys,
 	.create = top_create,
 	.configure = top_configure,
+	.check = top_check,
 	.open = top_open,
 	.start = top_start,
 	.on_snapshot = top_on_snapshot,

@@ -23,6 +23,7 @@ struct top {
 	int bits;
 	int hide_closed;
 	struct top_filter filter;
+	int health;            /* the core measures TCP health: RTT and Retr shown */
 
 	/* the terminal */
 	SCREEN *scr;
@@ -70,8 +71,9 @@ void top_draw(struct top *t);
 /* top_keys.c */
 /* The keys typed (and KEY_RESIZE): actions, the filter being typed. */
 void top_read_keys(struct top *t);
-/* The help over the screen, H lines of W columns. */
-void top_draw_help(int H, int W);
+/* The help over the screen, H lines of W columns (the health columns'
+ * lines with health). */
+void top_draw_help(int H, int W, int health);
 /* SIGWINCH came: tell curses the new size. */
 void top_take_size(void);
 /* q, or the terminal went away. */

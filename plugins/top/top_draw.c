@@ -98,7 +98,7 @@ void top_draw(struct top *t)
 		ns = b > ns ? b : ns;
 	}
 	struct top_layout lay;
-	top_layout_make(&lay, W, nc, ns);
+	top_layout_make(&lay, W, nc, ns, t->health);
 	struct top_fmt_opts fo = {.bits = t->bits, .now_us = rows->time_us, .active_us = t->active_us};
 
 	erase();
@@ -143,7 +143,7 @@ void top_draw(struct top *t)
 		curs_set(0);
 	}
 	if (t->help)
-		top_draw_help(H, W);
+		top_draw_help(H, W, t->health);
 	wnoutrefresh(stdscr);
 	doupdate();
 }

@@ -11,6 +11,14 @@
 
 /* ---- units ---- */
 
+/* The length snprintf left in a buffer of len bytes, given what it returned. */
+static size_t written(int r, size_t len)
+{
+	if (r < 0)
+		r = 0;
+	return (size_t)r < len ? (size_t)r : len ? len - 1 : 0;
+}
+
 /* v in the largest unit that keeps it under 1000, with 3 significant
  * digits: "512", "9.99", "99.9", "999". */
 static size_t scaled(char *buf, size_t len, double v, double base, const char *const *units,
@@ -35,9 +43,7 @@ static size_t scaled(char *buf, size_t len, double v, double base, const char *c
 		n = snprintf(buf, len, "%.0f %s%s", v, units[u], suffix);
 	else
 		n = snprintf(buf, len, ">999 %s%s", units[u], suffix);
-	if (n < 0)
-		n = 0;
-	return (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
+	return written(n, len);
 }
 
 size_t top_fmt_rate(char *buf, size_t len, double bytes_per_s, int bits)
@@ -70,9 +76,7 @@ size_t top_fmt_count(char *buf, size_t len, uint64_t n)
 		}
 		r = snprintf(buf, len, v < 9.995 ? "%.2f%s" : v < 99.95 ? "%.1f%s" : "%.0f%s", v, u[i]);
 	}
-	if (r < 0)
-		r = 0;
-	return (size_t)r < len ? (size_t)r : len ? len - 1 : 0;
+	return written(r, len);
 }
 
 size_t top_fmt_idle(char *buf, size_t len, int64_t us)
@@ -87,9 +91,48 @@ size_t top_fmt_idle(char *buf, size_t len, int64_t us)
 		r = snprintf(buf, len, "%dh", (int)(s / 3600));
 	else
 		r = snprintf(buf, len, "%dd", (int)(s / 86400 > 999 ? 999 : s / 86400));
-	if (r < 0)
-		r = 0;
-	return (size_t)r < len ? (size_t)r : len ? len - 1 : 0;
+	return written(r, len);
+}
+
+size_t top_fmt_rtt(char *buf, size_t len, int64_t us)
+{
+	int r;
+	double v = (double)us;
+	/* each unit up to where rounding would need a sixth character */
+	if (us < 0)
+		r = snprintf(buf, len, "-");
+	else if (us < 1000)
+		r = snprintf(buf, len, "%dus", (int)us);
+	else if (us < 9950)
+		r = snprintf(buf, len, "%.1fms", v / 1e3);
+	else if (us < 999500)
+		r = snprintf(buf, len, "%.0fms", v / 1e3);
+	else if (us < 9995000)
+		r = snprintf(buf, len, "%.2fs", v / 1e6);
+	else if (us < 99950000)
+		r = snprintf(buf, len, "%.1fs", v / 1e6);
+	else if (us < 999500000)
+		r = snprintf(buf, len, "%.0fs", v / 1e6);
+	else
+		r = snprintf(buf, len, "%s", ">999s"); /* two sides of 537 s at most */
+	return written(r, len);
+}
+
+size_t top_fmt_retrans(char *buf, size_t len, uint64_t retrans, uint64_t packets)
+{
+	int r;
+	double pct = packets ? (double)retrans * 100 / (double)packets : 0;
+	if (!packets)
+		r = snprintf(buf, len, "%s", "");
+	else if (!retrans)
+		r = snprintf(buf, len, "0%%");
+	else if (pct < 0.05)
+		r = snprintf(buf, len, "<.1%%"); /* some, where 0.0% would say none */
+	else if (pct < 9.95)
+		r = snprintf(buf, len, "%.1f%%", pct);
+	else
+		r = snprintf(buf, len, "%.0f%%", pct < 999 ? pct : 999);
+	return written(r, len);
 }
 
 /* By hand, not snprintf: the text filter formats every row of the table. */
@@ -159,21 +202,31 @@ static const struct colspec colspecs[TOP_NCOLS] = {
 	[TOP_COL_S2C] = {"S->C", TOP_RATE_W, 1, 5},
 	[TOP_COL_BYTES] = {"Bytes", TOP_SIZE_W, 1, 6},
 	[TOP_COL_PACKETS] = {"Packets", TOP_COUNT_W, 1, 7},
+	[TOP_COL_RTT] = {"RTT", TOP_RTT_W, 1, 8},
+	[TOP_COL_RETR] = {"Retr", TOP_RETR_W, 1, 9},
 };
 
-#define MAX_PRIO 7
+#define MAX_PRIO 9
 #define ESSENTIAL_PRIO 3 /* columns kept while addresses can be shortened */
 #define MIN_ADDR 12      /* narrower than this, addresses are unreadable */
 #define ADDR_PREF 21     /* "255.255.255.255:65535" */
 #define ADDR_MAX (TOP_ENDPOINT_MAX - 1)
 
+/* Whether column c is shown at priority level prio. */
+static int col_on(int c, int prio, int health)
+{
+	if (!health && (c == TOP_COL_RTT || c == TOP_COL_RETR))
+		return 0;
+	return colspecs[c].prio <= prio;
+}
+
 /* Width of a line with the columns up to prio, addresses excluded: a
  * leading space and one between columns. */
-static int fixed_width(int prio)
+static int fixed_width(int prio, int health)
 {
 	int w = 1, n = 0;
 	for (int c = 0; c < TOP_NCOLS; c++) {
-		if (colspecs[c].prio > prio)
+		if (!col_on(c, prio, health))
 			continue;
 		w += colspecs[c].width;
 		n++;
@@ -181,7 +234,7 @@ static int fixed_width(int prio)
 	return w + n - 1;
 }
 
-void top_layout_make(struct top_layout *l, int width, int need_client, int need_server)
+void top_layout_make(struct top_layout *l, int width, int need_client, int need_server, int health)
 {
 	memset(l, 0, sizeof *l);
 	if (width < 0)
@@ -194,7 +247,7 @@ void top_layout_make(struct top_layout *l, int width, int need_client, int need_
 	int pc = nc > ADDR_PREF ? nc : ADDR_PREF, ps = ns > ADDR_PREF ? ns : ADDR_PREF;
 	int level, avail = 0;
 	for (level = MAX_PRIO; level >= 0; level--) {
-		avail = width - fixed_width(level);
+		avail = width - fixed_width(level, health);
 		if (level > ESSENTIAL_PRIO ? avail >= pc + ps : avail >= nc + ns)
 			break;
 		if (level <= ESSENTIAL_PRIO && avail >= 2 * MIN_ADDR)
@@ -202,7 +255,7 @@ void top_layout_make(struct top_layout *l, int width, int need_client, int need_
 	}
 	if (level < 0) {
 		level = 0;
-		avail = width - fixed_width(0);
+		avail = width - fixed_width(0, health);
 	}
 	if (avail < 0)
 		avail = 0;
@@ -238,7 +291,7 @@ void top_layout_make(struct top_layout *l, int width, int need_client, int need_
 	}
 	int x = 1;
 	for (int c = 0; c < TOP_NCOLS; c++) {
-		if (colspecs[c].prio > level)
+		if (!col_on(c, level, health))
 			continue;
 		int w = c == TOP_COL_CLIENT ? wc : c == TOP_COL_SERVER ? ws : colspecs[c].width;
 		l->cols[l->ncols].id = (enum top_col)c;
@@ -331,6 +384,12 @@ void top_format_row(const struct top_layout *l, const struct top_row *r,
 		case TOP_COL_PACKETS:
 			top_fmt_count(t, sizeof t, r->packets);
 			break;
+		case TOP_COL_RTT:
+			top_fmt_rtt(t, sizeof t, r->rtt_us);
+			break;
+		case TOP_COL_RETR:
+			top_fmt_retrans(t, sizeof t, r->retrans, r->packets);
+			break;
 		default:
 			break;
 		}
@@ -361,6 +420,7 @@ void top_format_total(const struct top_layout *l, const struct top_select *s,
 		case TOP_COL_S2C: top_fmt_rate(t, sizeof t, s->s2c_rate, o->bits); break;
 		case TOP_COL_BYTES: top_fmt_size(t, sizeof t, s->payload); break;
 		case TOP_COL_PACKETS: top_fmt_count(t, sizeof t, s->packets); break;
+		case TOP_COL_RETR: top_fmt_retrans(t, sizeof t, s->retrans, s->packets); break;
 		default: continue;
 		}
 		put(buf, l->width, x, w, t, 1);

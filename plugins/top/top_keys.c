@@ -35,20 +35,20 @@ static void act_pause(struct top *t)
 
 static void act_sort_cycle(struct top *t)
 {
-	t->sort = top_sort_cycle(t->sort);
+	t->sort = top_sort_cycle(t->sort, t->health);
 	t->offset = 0;
 }
 
 /* < and >: the sort column moves left or right, as in htop */
 static void act_sort_prev(struct top *t)
 {
-	t->sort = t->sort == TOP_SORT_NONE ? TOP_NSORTS - 1 : t->sort - 1;
+	t->sort = top_sort_step(t->sort, -1, t->health);
 	t->offset = 0;
 }
 
 static void act_sort_next(struct top *t)
 {
-	t->sort = t->sort == TOP_NSORTS - 1 ? TOP_SORT_NONE : t->sort + 1;
+	t->sort = top_sort_step(t->sort, 1, t->health);
 	t->offset = 0;
 }
 
@@ -127,7 +127,7 @@ struct action {
 static const struct action actions[] = {
 	{{'q', 'Q'}, "q", "quit", top_act_quit},
 	{{'p', 'P'}, "p", "pause the display (tracking goes on)", act_pause},
-	{{'s'}, "s", "sort: unsorted, rate, bytes, idle", act_sort_cycle},
+	{{'s'}, "s", "sort: unsorted, rate, bytes, idle, RTT, Retr", act_sort_cycle},
 	{{'<', ','}, "< >", "sort by the column to the left / right", act_sort_prev},
 	{{'>', '.'}, NULL, NULL, act_sort_next},
 	{{'r', 'I'}, "r", "reverse the order", act_reverse},
@@ -154,11 +154,15 @@ static const struct help_line help_text[] = {
 	{"Bytes", "payload bytes so far, Packets: both directions"},
 	{"A", "* when a packet came in the last second"},
 	{"Idle", "time since the last packet"},
+	{"RTT", "round trip, client to server and back"},
+	{"Retr", "share of segments retransmitted, both directions"},
 };
 
-void top_draw_help(int H, int W)
+void top_draw_help(int H, int W, int health)
 {
 	size_t na = sizeof actions / sizeof actions[0], nh = sizeof help_text / sizeof help_text[0];
+	if (!health)
+		nh -= 2; /* the health columns, last, are not shown */
 	int nlines = 0;
 	for (size_t i = 0; i < na; i++)
 		nlines += actions[i].label != NULL;

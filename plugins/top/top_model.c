@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,14 @@ int top_rows_add(struct top_rows *r, const struct tt_conn *c)
 	w->c2s_payload = c->c2s.payload;
 	w->s2c_payload = c->s2c.payload;
 	w->packets = c->c2s.packets + c->s2c.packets;
+	/* a view of ABI 1.0 ends before the health fields */
+	if (c->size >= offsetof(struct tt_conn, s2c_retrans) + sizeof c->s2c_retrans) {
+		w->rtt_us = c->rtt_us;
+		w->retrans = c->c2s_retrans + c->s2c_retrans;
+	} else {
+		w->rtt_us = -1;
+		w->retrans = 0;
+	}
 	w->c2s_rate = c->c2s_rate;
 	w->s2c_rate = c->s2c_rate;
 	w->cport = c->client_port;
@@ -59,11 +68,12 @@ void top_rows_free(struct top_rows *r)
 
 static const char *const sort_keys[TOP_NSORTS] = {
 	"none", "client", "server", "state", "idle", "rate", "c2s", "s2c", "bytes", "packets",
+	"rtt", "retrans",
 };
 static const char *const sort_labels[TOP_NSORTS] = {
 	"Unsorted", "Sorted by client", "Sorted by server", "Sorted by state", "Sorted by idle",
 	"Sorted by rate", "Sorted by C->S rate", "Sorted by S->C rate", "Sorted by bytes",
-	"Sorted by packets",
+	"Sorted by packets", "Sorted by RTT", "Sorted by retransmissions",
 };
 
 const char *top_sort_key(enum top_sort s)
@@ -86,15 +96,32 @@ int top_sort_parse(const char *s)
 	return -1;
 }
 
-enum top_sort top_sort_cycle(enum top_sort s)
+enum top_sort top_sort_cycle(enum top_sort s, int health)
 {
-	/* tcptrack 1.x cycled unsorted, rate, bytes; idle joins them */
+	/* tcptrack 1.x cycled unsorted, rate, bytes; idle joins them, and the
+	 * health columns where they are shown */
 	switch (s) {
 	case TOP_SORT_NONE: return TOP_SORT_RATE;
 	case TOP_SORT_RATE: return TOP_SORT_BYTES;
 	case TOP_SORT_BYTES: return TOP_SORT_IDLE;
+	case TOP_SORT_IDLE: return health ? TOP_SORT_RTT : TOP_SORT_NONE;
+	case TOP_SORT_RTT: return health ? TOP_SORT_RETRANS : TOP_SORT_NONE;
 	default: return TOP_SORT_NONE;
 	}
+}
+
+int top_sort_is_health(enum top_sort s)
+{
+	return s == TOP_SORT_RTT || s == TOP_SORT_RETRANS;
+}
+
+enum top_sort top_sort_step(enum top_sort s, int dir, int health)
+{
+	int n = TOP_NSORTS, i = (int)s;
+	do
+		i = ((i + (dir < 0 ? -1 : 1)) % n + n) % n;
+	while (!health && top_sort_is_health((enum top_sort)i));
+	return (enum top_sort)i;
 }
 
 /* ---- filter ---- */
@@ -199,8 +226,24 @@ static uint64_t addr_key(uint8_t family, const uint8_t *a, uint16_t port)
 	return k;
 }
 
+/* The share of a row's segments retransmitted, 0 to 1 (-1: no packets). */
+static double retrans_share(const struct top_row *r)
+{
+	return r->packets ? (double)r->retrans / (double)r->packets : -1;
+}
+
+/* Whether a row has no value to sort by: such rows go last, reversed or
+ * not.  Their key is the largest; no other row's is. */
+static int no_value(enum top_sort s, const struct top_row *r)
+{
+	return (s == TOP_SORT_RTT && r->rtt_us < 0) || (s == TOP_SORT_RETRANS && !r->packets);
+}
+
 static uint64_t sort_key(enum top_sort s, const struct top_row *r)
 {
+	if (no_value(s, r))
+		return UINT64_MAX;
+
 	switch (s) {
 	case TOP_SORT_CLIENT: return addr_key(r->family, r->client, r->cport);
 	case TOP_SORT_SERVER: return addr_key(r->family, r->server, r->sport);
@@ -211,6 +254,8 @@ static uint64_t sort_key(enum top_sort s, const struct top_row *r)
 	case TOP_SORT_S2C: return ~dbl_key(r->s2c_rate);
 	case TOP_SORT_BYTES: return ~(r->c2s_payload + r->s2c_payload);
 	case TOP_SORT_PACKETS: return ~r->packets;
+	case TOP_SORT_RTT: return UINT64_MAX - 1 - (uint64_t)r->rtt_us;
+	case TOP_SORT_RETRANS: return UINT64_MAX - 1 - dbl_key(retrans_share(r));
 	default: return 0;
 	}
 }
@@ -311,7 +356,7 @@ int top_select(struct top_select *s, const struct top_rows *rows, const struct t
 {
 	s->matched = s->shown = 0;
 	s->c2s_rate = s->s2c_rate = 0;
-	s->payload = s->packets = 0;
+	s->payload = s->packets = s->retrans = 0;
 	if (rows->n > s->cap) {
 		size_t nc = rows->n + rows->n / 4;
 		struct top_sel *nv = realloc(s->v, nc * sizeof *nv);
@@ -327,7 +372,7 @@ int top_select(struct top_select *s, const struct top_rows *rows, const struct t
 		if (hidden(o, r))
 			continue;
 		uint64_t k = sort_key(o->sort, r);
-		s->v[m].key = o->reverse ? ~k : k;
+		s->v[m].key = o->reverse && !no_value(o->sort, r) ? ~k : k;
 		s->v[m].id = r->id;
 		s->v[m].row = r;
 		m++;
@@ -335,6 +380,7 @@ int top_select(struct top_select *s, const struct top_rows *rows, const struct t
 		s->s2c_rate += r->s2c_rate;
 		s->payload += r->c2s_payload + r->s2c_payload;
 		s->packets += r->packets;
+		s->retrans += r->retrans;
 	}
 	s->matched = m;
 	size_t off = *offset;

@@ -23,6 +23,8 @@ struct top_row {
 	int64_t first_us, last_us;
 	uint64_t c2s_payload, s2c_payload;
 	uint64_t packets;      /* both directions */
+	uint64_t retrans;      /* of them, retransmitted (tt_conn health) */
+	int64_t rtt_us;        /* end-to-end round trip, -1: none (or not measured) */
 	double c2s_rate, s2c_rate; /* payload bytes/s */
 	uint16_t cport, sport;
 	uint8_t family, state;
@@ -59,6 +61,9 @@ enum top_sort {
 	TOP_SORT_S2C,
 	TOP_SORT_BYTES,        /* most payload first */
 	TOP_SORT_PACKETS,
+	TOP_SORT_RTT,          /* slowest first; rows without a round trip last,
+	                        * reversed or not */
+	TOP_SORT_RETRANS,      /* the largest share of retransmissions first */
 	TOP_NSORTS
 };
 
@@ -68,8 +73,15 @@ const char *top_sort_key(enum top_sort s);
 const char *top_sort_label(enum top_sort s);
 /* Parse a config value (also "none", "unsorted"); -1 when unknown. */
 int top_sort_parse(const char *s);
-/* `s` key: unsorted, rate, bytes, idle, unsorted... */
-enum top_sort top_sort_cycle(enum top_sort s);
+/* `s` key: unsorted, rate, bytes, idle, (with health: rtt, retrans,)
+ * unsorted... */
+enum top_sort top_sort_cycle(enum top_sort s, int health);
+/* `<` and `>`: the order of the column to the left (dir -1) or to the
+ * right (+1), wrapping through unsorted; the health orders only with
+ * health. */
+enum top_sort top_sort_step(enum top_sort s, int dir, int health);
+/* Whether an order is one of the health columns'. */
+int top_sort_is_health(enum top_sort s);
 
 /* The display filter: space-separated terms, all of which must match. */
 #define TOP_FILTER_MAX 128
@@ -118,7 +130,7 @@ struct top_select {
 	size_t shown;          /* rows in out[] */
 	/* sums over the matched rows */
 	double c2s_rate, s2c_rate;
-	uint64_t payload, packets;
+	uint64_t payload, packets, retrans;
 };
 
 /*
@@ -139,12 +151,20 @@ void top_select_free(struct top_select *s);
 #define TOP_COUNT_W 7
 #define TOP_IDLE_W 4
 #define TOP_STATE_W 11 /* "SYN|ACK-ACK", "ESTABLISHED" */
+#define TOP_RTT_W 5    /* "812us", "1.2ms", "40ms", "1.20s" */
+#define TOP_RETR_W 4   /* "0.4%", "12%", "100%" */
 #define TOP_ENDPOINT_MAX 48 /* "[" 39 "]:" 5 digits, and a NUL */
 
 size_t top_fmt_rate(char *buf, size_t len, double bytes_per_s, int bits);
 size_t top_fmt_size(char *buf, size_t len, uint64_t bytes);
 size_t top_fmt_count(char *buf, size_t len, uint64_t n);
 size_t top_fmt_idle(char *buf, size_t len, int64_t us);
+/* A round trip in at most TOP_RTT_W characters, 2 or 3 significant digits:
+ * "812us", "1.2ms", "40ms", "812ms", "1.20s", "12.3s"; "-" when us < 0. */
+size_t top_fmt_rtt(char *buf, size_t len, int64_t us);
+/* retrans of packets as a percentage in at most TOP_RETR_W characters:
+ * "0%", "<.1%", "0.4%", "12%", "100%"; "" when packets is 0. */
+size_t top_fmt_retrans(char *buf, size_t len, uint64_t retrans, uint64_t packets);
 /* "10.0.0.1:80", "[2001:db8::1]:443" (compressed, RFC 5952). */
 size_t top_fmt_endpoint(char *buf, int family, const uint8_t *addr, uint16_t port);
 /* Copy src into dst in at most width columns; when it is longer, the middle
@@ -156,6 +176,7 @@ size_t top_shorten(char *dst, const char *src, size_t width);
 enum top_col {
 	TOP_COL_CLIENT, TOP_COL_SERVER, TOP_COL_STATE, TOP_COL_IDLE, TOP_COL_ACT,
 	TOP_COL_RATE, TOP_COL_C2S, TOP_COL_S2C, TOP_COL_BYTES, TOP_COL_PACKETS,
+	TOP_COL_RTT, TOP_COL_RETR, /* TCP health: only when the core measures it */
 	TOP_NCOLS
 };
 
@@ -168,10 +189,11 @@ struct top_layout {
 };
 
 /* Lay out the columns for a terminal `width` wide, given the widths the
- * visible client and server endpoints need.  Columns are dropped by
- * priority (packets, bytes, the two directions, idle) before addresses are
+ * visible client and server endpoints need; the health columns (RTT,
+ * Retr) only when `health`.  Columns are dropped by priority (Retr, RTT,
+ * packets, bytes, the two directions, idle) before addresses are
  * shortened; a line never exceeds width. */
-void top_layout_make(struct top_layout *l, int width, int need_client, int need_server);
+void top_layout_make(struct top_layout *l, int width, int need_client, int need_server, int health);
 /* Whether the layout shows column c. */
 int top_layout_has(const struct top_layout *l, enum top_col c);
 

@@ -1,6 +1,7 @@
 /* The top view's model without a terminal: units, endpoints, layout,
  * filter, sorting and selection of the visible window. */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,59 @@ static void test_units(void)
 	CHECK(strlen(b) <= TOP_IDLE_W, "%s", b);
 }
 
+static const char *rtt(int64_t us)
+{
+	static char b[32];
+	top_fmt_rtt(b, sizeof b, us);
+	return b;
+}
+
+static const char *retr(uint64_t n, uint64_t of)
+{
+	static char b[32];
+	top_fmt_retrans(b, sizeof b, n, of);
+	return b;
+}
+
+/* The health columns' text: round trips and the share retransmitted. */
+static void test_health_units(void)
+{
+	static const struct {
+		int64_t us;
+		const char *want;
+	} rt[] = {
+		{-1, "-"}, {0, "0us"}, {812, "812us"}, {999, "999us"}, {1000, "1.0ms"},
+		{1234, "1.2ms"}, {9949, "9.9ms"}, {9950, "10ms"}, {40300, "40ms"},
+		{812000, "812ms"}, {999499, "999ms"}, {999500, "1.00s"}, {1200000, "1.20s"},
+		{9994999, "9.99s"}, {9995000, "10.0s"}, {12345678, "12.3s"}, {123456789, "123s"},
+		{999499999, "999s"}, {999500000, ">999s"}, {INT64_MAX, ">999s"},
+	};
+	for (size_t i = 0; i < sizeof rt / sizeof rt[0]; i++)
+		CHECK(!strcmp(rtt(rt[i].us), rt[i].want), "rtt %lld: %s, want %s", (long long)rt[i].us,
+		      rtt(rt[i].us), rt[i].want);
+	int fits = 1;
+	for (double v = 1; v < 1e13; v *= 1.013)
+		fits &= strlen(rtt((int64_t)v)) <= TOP_RTT_W;
+	CHECK(fits, "every round trip fits %d columns", TOP_RTT_W);
+
+	static const struct {
+		uint64_t n, of;
+		const char *want;
+	} re[] = {
+		{0, 0, ""}, {0, 10, "0%"}, {1, 10000, "<.1%"}, {5, 10000, "0.1%"}, {1, 250, "0.4%"},
+		{994, 10000, "9.9%"}, {995, 10000, "10%"}, {1, 10, "10%"}, {10, 10, "100%"},
+		{UINT64_MAX, 1, "999%"},
+	};
+	for (size_t i = 0; i < sizeof re / sizeof re[0]; i++)
+		CHECK(!strcmp(retr(re[i].n, re[i].of), re[i].want), "retrans %llu of %llu: '%s', want '%s'",
+		      (unsigned long long)re[i].n, (unsigned long long)re[i].of, retr(re[i].n, re[i].of), re[i].want);
+	fits = 1;
+	for (uint64_t of = 1; of < 100000; of = of * 3 + 1)
+		for (uint64_t n = 0; n <= of; n += of / 7 + 1)
+			fits &= strlen(retr(n, of)) <= TOP_RETR_W;
+	CHECK(fits, "every share fits %d columns", TOP_RETR_W);
+}
+
 static void test_endpoints(void)
 {
 	char b[TOP_ENDPOINT_MAX], s[TOP_ENDPOINT_MAX];
@@ -156,29 +210,29 @@ static void test_layout(void)
 {
 	struct top_layout l;
 	/* 80 columns, IPv4: tcptrack 1.x's columns */
-	top_layout_make(&l, 80, 21, 21);
+	top_layout_make(&l, 80, 21, 21, 1);
 	CHECK(top_layout_has(&l, TOP_COL_STATE) && top_layout_has(&l, TOP_COL_IDLE) &&
 	      top_layout_has(&l, TOP_COL_ACT) && top_layout_has(&l, TOP_COL_RATE), "80: 1.x columns");
 	CHECK(!top_layout_has(&l, TOP_COL_PACKETS) && !top_layout_has(&l, TOP_COL_BYTES), "80: no room for totals");
 	CHECK(!l.shortened, "80: IPv4 whole");
 	/* 120: everything */
-	top_layout_make(&l, 120, 21, 21);
+	top_layout_make(&l, 120, 21, 21, 1);
 	CHECK(l.ncols == TOP_NCOLS && !l.shortened, "120: all %d columns", l.ncols);
 	/* packets go before bytes, bytes before the directions */
-	top_layout_make(&l, 104, 21, 21);
+	top_layout_make(&l, 104, 21, 21, 1);
 	CHECK(!top_layout_has(&l, TOP_COL_PACKETS) && top_layout_has(&l, TOP_COL_BYTES), "104: bytes stay");
-	top_layout_make(&l, 95, 21, 21);
+	top_layout_make(&l, 95, 21, 21, 1);
 	CHECK(!top_layout_has(&l, TOP_COL_BYTES) && top_layout_has(&l, TOP_COL_C2S) &&
 	      top_layout_has(&l, TOP_COL_S2C), "95: directions stay");
 	/* narrow: columns dropped, then addresses shortened */
-	top_layout_make(&l, 60, 21, 21);
+	top_layout_make(&l, 60, 21, 21, 1);
 	CHECK(top_layout_has(&l, TOP_COL_RATE) && top_layout_has(&l, TOP_COL_STATE), "60: essentials");
 	CHECK(!top_layout_has(&l, TOP_COL_IDLE), "60: idle dropped");
 	CHECK(l.shortened, "60: shortened");
 	/* IPv6 on one row, never wider than the terminal */
 	for (int w = 0; w <= 250; w++) {
 		int nc = w % 2 ? 47 : 21, ns = w % 3 ? 30 : 12;
-		top_layout_make(&l, w, nc, ns);
+		top_layout_make(&l, w, nc, ns, w % 4 != 1);
 		int last = l.ncols ? l.cols[l.ncols - 1].x + l.cols[l.ncols - 1].w : 0;
 		CHECK(last <= w || w < 4, "width %d: line ends at %d", w, last);
 		for (int i = 1; i < l.ncols; i++)
@@ -193,6 +247,8 @@ static void test_layout(void)
 		r.c2s_rate = 1e12;
 		r.c2s_payload = UINT64_MAX / 2;
 		r.packets = UINT64_MAX;
+		r.retrans = UINT64_MAX / 3;
+		r.rtt_us = 123456789;
 		struct top_fmt_opts o = {.bits = 0, .now_us = 10, .active_us = 1};
 		char buf[300];
 		top_format_row(&l, &r, &o, buf);
@@ -207,6 +263,50 @@ static void test_layout(void)
 	}
 }
 
+/* Columns are dropped in this order as the terminal narrows: a column of
+ * the list is shown only while every one after it is. */
+static void test_health_layout(void)
+{
+	static const enum top_col order[] = {
+		TOP_COL_RETR, TOP_COL_RTT, TOP_COL_PACKETS, TOP_COL_BYTES, TOP_COL_C2S, TOP_COL_IDLE,
+	};
+	struct top_layout l;
+	top_layout_make(&l, 120, 21, 21, 1);
+	CHECK(l.ncols == TOP_NCOLS && l.cols[l.ncols - 2].id == TOP_COL_RTT && l.cols[l.ncols - 1].id == TOP_COL_RETR,
+	      "120 with health: RTT and Retr last");
+	CHECK(l.cols[l.ncols - 1].x + l.cols[l.ncols - 1].w == 120, "120: the line is full");
+	top_layout_make(&l, 120, 21, 21, 0);
+	CHECK(l.ncols == TOP_NCOLS - 2 && !top_layout_has(&l, TOP_COL_RTT) && !top_layout_has(&l, TOP_COL_RETR) &&
+	      top_layout_has(&l, TOP_COL_PACKETS), "120 without health: the columns before them, all");
+	/* Retr goes first, then RTT, and only then Packets */
+	top_layout_make(&l, 119, 21, 21, 1);
+	CHECK(!top_layout_has(&l, TOP_COL_RETR) && top_layout_has(&l, TOP_COL_RTT), "119: Retr dropped, RTT stays");
+	top_layout_make(&l, 115, 21, 21, 1);
+	CHECK(top_layout_has(&l, TOP_COL_RTT) && top_layout_has(&l, TOP_COL_PACKETS), "115: RTT stays");
+	top_layout_make(&l, 114, 21, 21, 1);
+	CHECK(!top_layout_has(&l, TOP_COL_RTT) && top_layout_has(&l, TOP_COL_PACKETS), "114: RTT dropped, Packets stays");
+	top_layout_make(&l, 109, 21, 21, 1);
+	CHECK(top_layout_has(&l, TOP_COL_PACKETS), "109: Packets stays, as without health");
+	top_layout_make(&l, 108, 21, 21, 1);
+	CHECK(!top_layout_has(&l, TOP_COL_PACKETS) && top_layout_has(&l, TOP_COL_BYTES), "108: Packets dropped");
+	/* the same layout without health as with it, once they are gone */
+	for (int w = 0; w <= 114; w++) {
+		struct top_layout a, b;
+		top_layout_make(&a, w, 21, 30, 1);
+		top_layout_make(&b, w, 21, 30, 0);
+		CHECK(!memcmp(&a, &b, sizeof a), "width %d: as without health", w);
+	}
+	for (int w = 0; w <= 250; w++) {
+		int nc = w % 3 ? 21 : 47, ns = w % 5 ? 18 : 47;
+		top_layout_make(&l, w, nc, ns, 1);
+		for (size_t i = 1; i < sizeof order / sizeof order[0]; i++)
+			if (top_layout_has(&l, order[i - 1]) && !top_layout_has(&l, order[i]))
+				CHECK(0, "width %d (%d, %d): column %d shown without column %d", w, nc, ns,
+				      order[i - 1], order[i]);
+	}
+	CHECK(1, "columns drop in order: Retr, RTT, Packets, Bytes, the directions, Idle");
+}
+
 static void test_rows_text(void)
 {
 	struct top_rows rows = {.state_name = state_name};
@@ -219,9 +319,12 @@ static void test_rows_text(void)
 	v.c2s.packets = 10;
 	v.s2c.packets = 20;
 	v.last_seen_us = 9500000;
+	v.rtt_us = 40300;
+	v.c2s_retrans = 2;
+	v.s2c_retrans = 1;
 	CHECK(top_rows_add(&rows, &v) == 0, "add");
 	struct top_layout l;
-	top_layout_make(&l, 120, 21, 21);
+	top_layout_make(&l, 120, 21, 21, 1);
 	struct top_fmt_opts o = {.bits = 0, .now_us = 10000000, .active_us = 1000000};
 	char buf[200];
 	top_format_header(&l, buf);
@@ -238,6 +341,10 @@ static void test_rows_text(void)
 	CHECK(strstr(buf, "0.98 KB/s 1.00 MB/s"), "s2c after c2s: %s", buf);
 	CHECK(strstr(buf, "3.00 MB"), "bytes: %s", buf);
 	CHECK(strstr(buf, " 30"), "packets: %s", buf);
+	CHECK(strstr(buf, " 30  40ms  10%") && strlen(buf) == 120, "RTT and Retr last: %s", buf);
+	top_format_header(&l, buf);
+	CHECK(strstr(buf, "Packets   RTT Retr") && strlen(buf) == 120, "header ends with RTT Retr: %s", buf);
+	top_format_row(&l, &rows.v[0], &o, buf);
 	/* the mark goes after active_us */
 	o.now_us = 10600000;
 	top_format_row(&l, &rows.v[0], &o, buf);
@@ -255,11 +362,19 @@ static void test_rows_text(void)
 	top_format_total(&l, &s, &o, notes, buf);
 	CHECK(strstr(buf, " TOTAL ") == buf && strstr(buf, "many.pcap: end of file reached") &&
 	      strstr(buf, "8.40 Mb/s"), "total: %s", buf);
+	CHECK(strlen(buf) == 120 && !strcmp(buf + 120 - 18, "     30" " " "     " " " " 10%"),
+	      "total: retransmissions of all, no RTT: %s", buf);
 	/* narrow: the note that fits */
-	top_layout_make(&l, 40, 14, 14);
+	top_layout_make(&l, 40, 14, 14, 1);
 	top_format_total(&l, &s, &o, notes, buf);
 	CHECK(strstr(buf, " TOTAL ") == buf && strstr(buf, " end of file ") && strlen(buf) == 40, "total: %s", buf);
 	top_select_free(&s);
+	/* a view of ABI 1.0 has no health: no round trip, nothing retransmitted */
+	v.size = (uint32_t)offsetof(struct tt_conn, handshake_us);
+	top_rows_add(&rows, &v);
+	const struct top_row *old = &rows.v[rows.n - 1];
+	CHECK(old->rtt_us == -1 && old->retrans == 0 && old->packets == 30, "ABI 1.0 view: rtt %lld, retrans %llu",
+	      (long long)old->rtt_us, (unsigned long long)old->retrans);
 	top_rows_free(&rows);
 }
 
@@ -291,6 +406,9 @@ static struct top_rows make_rows(size_t n, unsigned seed)
 		v.s2c.payload = (uint64_t)(rand() % 4);
 		v.c2s.packets = (uint64_t)(rand() % 6);
 		v.last_seen_us = 999000000 + (rand() % 10) * 1000;
+		/* health: round trips missing for some, ties; no packets for some */
+		v.rtt_us = rand() % 5 == 0 ? -1 : (rand() % 4) * 1000;
+		v.c2s_retrans = v.c2s.packets ? (uint64_t)rand() % (v.c2s.packets + 1) / 2 : 0;
 		top_rows_add(&rows, &v);
 	}
 	return rows;
@@ -319,12 +437,25 @@ static int ep_cmp(const struct top_row *a, const struct top_row *b, int server)
 	return ucmp(server ? a->sport : a->cport, server ? b->sport : b->cport);
 }
 
+static double share(const struct top_row *r)
+{
+	return (double)r->retrans / (double)r->packets;
+}
+
+/* Whether a row has no value for the order: last, reversed or not. */
+static int missing(const struct top_row *r)
+{
+	return (g_sort == TOP_SORT_RTT && r->rtt_us < 0) || (g_sort == TOP_SORT_RETRANS && !r->packets);
+}
+
 /* The order the view promises, written plainly. */
 static int ref_cmp(const void *pa, const void *pb)
 {
 	const struct top_row *a = *(const struct top_row *const *)pa, *b = *(const struct top_row *const *)pb;
 	int d = 0;
-	switch (g_sort) {
+	if (missing(a) != missing(b))
+		return missing(a) ? 1 : -1;
+	switch (missing(a) ? TOP_SORT_NONE : g_sort) {
 	case TOP_SORT_NONE: break;
 	case TOP_SORT_CLIENT: d = ep_cmp(a, b, 0); if (!d) d = ep_cmp(a, b, 1); break;
 	case TOP_SORT_SERVER: d = ep_cmp(a, b, 1); if (!d) d = ep_cmp(a, b, 0); break;
@@ -335,6 +466,8 @@ static int ref_cmp(const void *pa, const void *pb)
 	case TOP_SORT_S2C: d = -dcmp(a->s2c_rate, b->s2c_rate); break;
 	case TOP_SORT_BYTES: d = -ucmp(a->c2s_payload + a->s2c_payload, b->c2s_payload + b->s2c_payload); break;
 	case TOP_SORT_PACKETS: d = -ucmp(a->packets, b->packets); break;
+	case TOP_SORT_RTT: d = -ucmp((uint64_t)a->rtt_us, (uint64_t)b->rtt_us); break;
+	case TOP_SORT_RETRANS: d = -dcmp(share(a), share(b)); break;
 	default: break;
 	}
 	if (!d)
@@ -372,14 +505,50 @@ static void test_sorting(void)
 			}
 		}
 	/* the `s` key cycles as tcptrack 1.x, with idle */
-	CHECK(top_sort_cycle(TOP_SORT_NONE) == TOP_SORT_RATE, "s 1");
-	CHECK(top_sort_cycle(TOP_SORT_RATE) == TOP_SORT_BYTES, "s 2");
-	CHECK(top_sort_cycle(TOP_SORT_BYTES) == TOP_SORT_IDLE, "s 3");
-	CHECK(top_sort_cycle(TOP_SORT_IDLE) == TOP_SORT_NONE, "s 4");
+	CHECK(top_sort_cycle(TOP_SORT_NONE, 0) == TOP_SORT_RATE, "s 1");
+	CHECK(top_sort_cycle(TOP_SORT_RATE, 0) == TOP_SORT_BYTES, "s 2");
+	CHECK(top_sort_cycle(TOP_SORT_BYTES, 0) == TOP_SORT_IDLE, "s 3");
+	CHECK(top_sort_cycle(TOP_SORT_IDLE, 0) == TOP_SORT_NONE, "s 4");
+	/* and through the health columns where they are shown */
+	CHECK(top_sort_cycle(TOP_SORT_NONE, 1) == TOP_SORT_RATE, "s 1 with health");
+	CHECK(top_sort_cycle(TOP_SORT_IDLE, 1) == TOP_SORT_RTT, "s 4 with health: RTT");
+	CHECK(top_sort_cycle(TOP_SORT_RTT, 1) == TOP_SORT_RETRANS, "s 5 with health: retransmissions");
+	CHECK(top_sort_cycle(TOP_SORT_RETRANS, 1) == TOP_SORT_NONE, "s 6 with health: unsorted");
+	CHECK(top_sort_cycle(TOP_SORT_RTT, 0) == TOP_SORT_NONE, "s from RTT without health: unsorted");
+	/* < and > through the columns, the health ones only where shown */
+	CHECK(top_sort_step(TOP_SORT_NONE, -1, 0) == TOP_SORT_PACKETS, "< from unsorted: packets");
+	CHECK(top_sort_step(TOP_SORT_NONE, -1, 1) == TOP_SORT_RETRANS, "< from unsorted with health: retrans");
+	CHECK(top_sort_step(TOP_SORT_RETRANS, -1, 1) == TOP_SORT_RTT, "< from retrans: RTT");
+	CHECK(top_sort_step(TOP_SORT_RTT, -1, 1) == TOP_SORT_PACKETS, "< from RTT: packets");
+	CHECK(top_sort_step(TOP_SORT_PACKETS, 1, 1) == TOP_SORT_RTT, "> from packets with health: RTT");
+	CHECK(top_sort_step(TOP_SORT_PACKETS, 1, 0) == TOP_SORT_NONE, "> from packets: unsorted");
+	CHECK(top_sort_step(TOP_SORT_RETRANS, 1, 1) == TOP_SORT_NONE, "> from retrans: unsorted");
+	CHECK(top_sort_step(TOP_SORT_NONE, 1, 0) == TOP_SORT_CLIENT, "> from unsorted: client");
+	CHECK(top_sort_parse("rtt") == TOP_SORT_RTT && top_sort_parse("retrans") == TOP_SORT_RETRANS &&
+	      !strcmp(top_sort_label(TOP_SORT_RTT), "Sorted by RTT"), "rtt, retrans");
 	CHECK(!strcmp(top_sort_label(TOP_SORT_RATE), "Sorted by rate"), "label");
 	CHECK(!strcmp(top_sort_label(TOP_SORT_NONE), "Unsorted"), "label");
 	CHECK(top_sort_parse("bytes") == TOP_SORT_BYTES && top_sort_parse("unsorted") == TOP_SORT_NONE &&
 	      top_sort_parse("nope") == -1, "parse");
+
+	/* by RTT: the slowest first, rows without one last, reversed too */
+	struct top_rows three = {0};
+	top_rows_clear(&three, 0);
+	const int64_t rtts[] = {-1, 5000, 100};
+	for (int i = 0; i < 3; i++) {
+		struct tt_conn v = conn4((uint64_t)i + 1, "10.0.0.1", (uint16_t)(1000 + i), "10.0.0.2", 80);
+		v.rtt_us = rtts[i];
+		top_rows_add(&three, &v);
+	}
+	for (int rev = 0; rev < 2; rev++) {
+		size_t o3 = 0;
+		struct top_view_opts v3 = {.sort = TOP_SORT_RTT, .reverse = rev};
+		top_select(&s, &three, &v3, &o3, 3, out);
+		CHECK(out[0]->rtt_us == (rev ? 100 : 5000) && out[1]->rtt_us == (rev ? 5000 : 100) && out[2]->rtt_us == -1,
+		      "by RTT%s: %lld %lld %lld", rev ? " reversed" : "", (long long)out[0]->rtt_us,
+		      (long long)out[1]->rtt_us, (long long)out[2]->rtt_us);
+	}
+	top_rows_free(&three);
 
 	/* fewer rows than lines */
 	size_t off = 10;
@@ -492,8 +661,10 @@ static void test_status(void)
 int main(void)
 {
 	test_units();
+	test_health_units();
 	test_endpoints();
 	test_layout();
+	test_health_layout();
 	test_rows_text();
 	test_sorting();
 	test_filter();

@@ -34,6 +34,22 @@ flap.pcap      10.4.0.1:40000 -> 10.4.0.2:80 alternating 2 MB/s and
 storm.pcap     40 connections 10.5.1.N:40000+N -> 10.5.0.2:80, from 2 s to
                7 s at 150 kB/s (N = 3, 11, 19, 27, 35: 600 kB/s), then
                5 kB/s, closed at 12.5 s; 10.5.0.3 -> 10.5.0.4:22 to 16 s.
+slow.pcap      a server, 10.6.0.2:80, that answers each request of its two
+               clients 10.6.0.1:40000 and 10.6.0.3:50000 (100 bytes, then
+               1000 back, the client's ACK 1 ms or 30 ms later, the next
+               request 200 ms after that) in 20 ms, in 150 ms from 10 s,
+               in 700 ms from 20 s, in 20 ms again from 32 s; closed at
+               50 s.  10.6.0.5:51000 -> 10.6.0.4:22 answered in 5 ms all
+               along; a SYN from 10.6.0.9 to 10.6.0.2:80 never answered;
+               10.6.0.7:52000 -> 10.6.0.6:8080 answered in 300 ms from
+               38 s, closed at 46.5 s.
+retrans.pcap   10.7.0.1:40000 -> 10.7.0.2:80: 20 segments of 1000 bytes a
+               second, each acknowledged 1 ms later, to 45 s; a copy of 2
+               of them a second is sent again from 4 s, of 6 a second from
+               7 s, none from 10 s.  10.7.0.3:50000 -> 10.7.0.4:22, 10
+               segments a second without a copy, to 45 s.  At 30.1 s,
+               10.7.0.5:41000 -> 10.7.0.2:80 opens, sends 10 segments and
+               5 copies, and closes by 30.5 s.
 """
 import math
 import os
@@ -105,6 +121,17 @@ class Flow:
         for i in range(n):
             size = rate // n + (rate % n if i == n - 1 else 0)
             self.send(t0 + k * US + (2 * i + 1) * US // (2 * n), size, from_server)
+
+    def ack(self, t, from_server=False):
+        """A bare acknowledgment of all the peer sent."""
+        if from_server:
+            self.c.add(t, self.srv, self.cli, self.sport, self.cport, "A", self.sseq, self.cseq)
+        else:
+            self.c.add(t, self.cli, self.srv, self.cport, self.sport, "A", self.cseq, self.sseq)
+
+    def resend(self, t, n):
+        """The client's last n bytes again (a retransmission)."""
+        self.c.add(t, self.cli, self.srv, self.cport, self.sport, "PA", self.cseq - n, self.sseq, n)
 
     def close(self, t):
         self.c.add(t, self.srv, self.cli, self.sport, self.cport, "FA", self.sseq, self.cseq)
@@ -239,6 +266,74 @@ def storm_capture():
     return c
 
 
+def exchanges(f, t, end, delay, cli_delay):
+    """Request and answer from t until end (us): the server answers
+    after delay(t), the client acknowledges after cli_delay."""
+    while t < end:
+        d = delay(t)
+        f.send(t, 100, from_server=False)
+        f.send(t + d, 1000)
+        f.ack(t + d + cli_delay)
+        t += d + cli_delay + 200000
+    return t
+
+
+def slow_capture():
+    T = 1700005000 * US
+
+    def slow(t):
+        k = (t - T) / US
+        return 20000 if k < 10 else 150000 if k < 20 else 700000 if k < 32 else 20000
+
+    c = Cap()
+    for cli, port, cli_delay, start in (("10.6.0.1", 40000, 1000, 100000), ("10.6.0.3", 50000, 30000, 150000)):
+        f = Flow(c, cli, port, "10.6.0.2", 80)
+        f.open(T + start)
+        exchanges(f, T + start + 1000, T + 50 * US, slow, cli_delay)
+        f.close(T + 50 * US + 500000 + start)
+    f = Flow(c, "10.6.0.5", 51000, "10.6.0.4", 22)
+    f.open(T + 50000)
+    exchanges(f, T + 51000, T + 50 * US, lambda t: 5000, 1000)
+    c.add(T + 5 * US, "10.6.0.9", "10.6.0.2", 45000, 80, "S", 900, 0)
+    f = Flow(c, "10.6.0.7", 52000, "10.6.0.6", 8080)
+    f.open(T + 38 * US)
+    exchanges(f, T + 38 * US + 1000, T + 46 * US, lambda t: 300000, 1000)
+    f.close(T + 46 * US + 500000)
+    return c
+
+
+def retrans_capture():
+    T = 1700006000 * US
+    c = Cap()
+    a = Flow(c, "10.7.0.1", 40000, "10.7.0.2", 80)
+    a.open(T + 100000)
+    for k in range(45):
+        copies = 2 if 4 <= k < 7 else 6 if 7 <= k < 10 else 0
+        for i in range(20):
+            t = T + k * US + 200000 + i * 40000
+            a.send(t, 1000, from_server=False)
+            if i < copies:
+                a.resend(t + 300, 1000)
+            a.ack(t + 1000, from_server=True)
+    b = Flow(c, "10.7.0.3", 50000, "10.7.0.4", 22)
+    b.open(T + 50000)
+    for k in range(45):
+        for i in range(10):
+            t = T + k * US + 150000 + i * 80000
+            b.send(t, 1000, from_server=False)
+            b.ack(t + 1000, from_server=True)
+    d = Flow(c, "10.7.0.5", 41000, "10.7.0.2", 80)
+    t = T + 30 * US + 100000
+    d.open(t)
+    for i in range(10):
+        d.send(t + 1000 + i * 30000, 1000, from_server=False)
+        if i % 2:
+            d.resend(t + 1000 + i * 30000 + 300, 1000)
+        d.ack(t + 1000 + i * 30000 + 1000, from_server=True)
+    d.close(t + 400000)
+    return c
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     T, fc = flow_capture()
@@ -248,6 +343,8 @@ def main():
     conns_capture().write(os.path.join(out, "conns.pcap"))
     flap_capture().write(os.path.join(out, "flap.pcap"))
     storm_capture().write(os.path.join(out, "storm.pcap"))
+    slow_capture().write(os.path.join(out, "slow.pcap"))
+    retrans_capture().write(os.path.join(out, "retrans.pcap"))
 
 
 main()

@@ -39,7 +39,7 @@ bad() {
 	done
 }
 
-bad "unknown metric" 10 "key 'metric': unknown metric 'conn_speed' \(one of conn_rate, .*server_rate\)" \
+bad "unknown metric" 10 "key 'metric': unknown metric 'conn_speed' \(one of conn_rate, .*server_rate, conn_rtt, .*total_retrans_rate\)" \
 	'metric = conn_speed\nwarning = 1M\n'
 bad "critical below warning, direction above" 8 \
 	"output bad: critical \(1\.00 MB/s\) is below warning \(5\.00 MB/s\): a rule of direction above needs critical at or above warning" \
@@ -54,6 +54,32 @@ bad "a duration for a rate" 8 "output bad: warning '10s' is a duration, and the 
 	'metric = conn_rate\nwarning = 10s\n'
 bad "a size for a duration" 8 "output bad: critical '10M' is not a duration, and the metric is in seconds" \
 	'metric = conn_syn_time\ncritical = 10M\n'
+# the TCP health metrics
+bad "a round trip without the health measurement" 8 \
+	"output bad: metric conn_rtt needs the TCP health measurement \(\[core\] tcp_health = yes\)" \
+	'metric = conn_rtt\nwarning = 100ms\n[core]\ntcp_health = no\n'
+bad "a retransmission rate without the health measurement" 8 \
+	"output bad: metric total_retrans_rate needs the TCP health measurement" \
+	'metric = total_retrans_rate\nwarning = 1%\n[core]\ntcp_health = no\n'
+bad "a size for a round trip" 8 "output bad: warning '5M' is not a duration, and the metric is in seconds" \
+	'metric = conn_rtt\nwarning = 5M\n'
+bad "a percentage for a round trip" 8 "output bad: critical '5%' is not a duration, and the metric is in seconds" \
+	'metric = server_rtt\ncritical = 5%\n'
+bad "critical round trip below warning" 8 \
+	"output bad: critical \(50ms\) is below warning \(100ms\): a rule of direction above needs critical at or above warning" \
+	'metric = server_rtt\nwarning = 100ms\ncritical = 50ms\n'
+bad "a duration for a retransmission rate" 8 "output bad: warning '10ms' is a duration, and the metric is not" \
+	'metric = conn_retrans_rate\nwarning = 10ms\n'
+bad "a size for a retransmission rate" 8 "output bad: warning '5k' is not a percentage, and the metric is one" \
+	'metric = server_retrans_rate\nwarning = 5k\n'
+bad "a retransmission rate above 100%" 8 "output bad: critical '150%' is above 100%, and the metric is a share of segments" \
+	'metric = conn_retrans_rate\nwarning = 5\ncritical = 150%\n'
+bad "clear beyond warning, in percent" 8 "output bad: clear \(3%\) is above the warning level \(2%\)" \
+	'metric = total_retrans_rate\nwarning = 2%\nclear = 3%\n'
+bad "a percentage for a rate" 8 "output bad: warning '5%' is a percentage, and the metric is not" \
+	'metric = conn_rate\nwarning = 5%\n'
+bad "a percentage of messages" 12 "key 'max_rate': '5%': not a number of messages" \
+	'metric = conn_rate\nwarning = 1M\nmax_rate = 5%\n'
 bad "bad level" 11 "key 'warning': 'fast': not a level" 'metric = conn_rate\nwarning = fast\n'
 bad "target of unknown kind" 12 "key 'target': 'smtp:mail': use syslog, unix:/PATH, udp:HOST:PORT or tcp:HOST:PORT" \
 	'metric = conn_rate\nwarning = 1M\ntarget = smtp:mail\n'
@@ -98,4 +124,14 @@ max_keys = 5000
 drain = 1s' > "$TMP/good.conf"
 tt -c "$TMP/good.conf" --check-config >"$TMP/out" 2>&1 && pass "a rule with every key is accepted" ||
 	fail "good config refused: $(cat "$TMP/out")"
+# and the health metrics, with their units
+printf '[output a]\nplugin = syslog\nmetric = conn_rtt\nwarning = 100ms\ncritical = 1.5\nclear = 80000us\n%s\n' \
+	'[output b]
+plugin = syslog
+metric = server_retrans_rate
+warning = 2.5%
+critical = 10
+clear = 1%' > "$TMP/good.conf"
+tt -c "$TMP/good.conf" --check-config >"$TMP/out" 2>&1 && pass "health rules with their units are accepted" ||
+	fail "good health rules refused: $(cat "$TMP/out")"
 finish

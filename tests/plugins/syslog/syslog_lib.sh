@@ -147,10 +147,12 @@ golden_run() {
 	LC_ALL=C sort -s -t "$(printf '\t')" -k1,1 | cut -f2- > "$4"
 }
 
-# golden NAME CAPTURE: run twice, compare with tests/plugins/syslog/golden/NAME.txt
+# golden NAME CAPTURE [RULES]: run twice with RULES (default
+# tests/plugins/syslog/golden/rules.conf), compare with
+# tests/plugins/syslog/golden/NAME.txt
 # (SYSLOG_GOLDEN_UPDATE=1 writes it instead).
 golden() {
-	sl_conf "$TMP/rules.conf" < "$SL_DATA/golden/rules.conf"
+	sl_conf "$TMP/rules.conf" < "${3:-$SL_DATA/golden/rules.conf}"
 	golden_run "$1" "$2" "$TMP/rules.conf" "$TMP/$1.1" || return
 	golden_run "$1" "$2" "$TMP/rules.conf" "$TMP/$1.2" || return
 	want=$SL_DATA/golden/$1.txt

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	struct top_select sel = {0};
 	const struct top_row *out[64];
 	struct top_layout lay;
-	top_layout_make(&lay, 120, 47, 47);
+	top_layout_make(&lay, 120, 47, 47, 1);
 	struct top_fmt_opts fo = {.bits = 0, .now_us = 1700000010000000LL, .active_us = 1000000};
 	char line[200];
 	struct top_filter f;

@@ -95,8 +95,9 @@ wait_for "Live on $IF_B" 5 || fail "the view did not start"
 iperf 5
 wait_for ':5201 ' 5
 sleep 2
+# the Bytes column of each frame (the row ends with Packets, RTT and Retr)
 for i in 1 2 3 4 5 6 7 8; do
-	screen | grep ':5201 ' | awk '{ print $(NF - 2), $(NF - 1) }' | tr '\n' ' '
+	screen | grep ':5201 ' | awk '{ print $(NF - 4), $(NF - 3) }' | tr '\n' ' '
 	echo
 	sleep 0.12
 done > "$TMP/frames"

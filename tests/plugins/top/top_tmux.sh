@@ -58,18 +58,44 @@ awk -F, -v e="$endcol" 'NR > 1 && ($e == "exit" || $e == "open") {
 	print $3 ":" $4, $5 ":" $6, $7, $8 + $11 }' "$TMP/mp.csv" | sort > "$TMP/want"
 nwant=$(wc -l < "$TMP/want")
 [ "$nwant" -gt 37 ] || fail "oracle: $nwant connections at the end, want more than a screen"
+# client:port rtt_us (empty: none) retransmitted segments, packets: the
+# health columns' oracle ([core] tcp_health is on by default)
+col() { head -1 "$TMP/mp.csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1; }
+rttcol=$(col rtt_us) c2sre=$(col c2s_retrans) s2cre=$(col s2c_retrans)
+[ -n "$rttcol" ] && [ -n "$c2sre" ] && [ -n "$s2cre" ] || fail "the connection log has no health columns"
+awk -F, -v e="$endcol" -v r="$rttcol" -v a="$c2sre" -v b="$s2cre" 'NR > 1 && ($e == "exit" || $e == "open") {
+	print $3 ":" $4, ($r == "" ? "-" : $r), $a + $b, $8 + $11 }' "$TMP/mp.csv" | sort > "$TMP/health"
 
 # ---- the final table, whole, in a tall terminal sorted by client ----
 view 120 $((nwant + 10)) -c "$TMP/fast.conf" -o top:sort=client -T "$MP"
 if wait_for "end of file reached" 20; then pass "reading a file as fast as possible ends on its final table"; else
 	fail "no view of the file's end"; screen | sed 's/^/  | /'; finish; fi
 expect "footer counts every connection" "^ Connections 1-$nwant of $nwant  Unpaused  Sorted by client"
-rows | awk 'NF >= 10 { print $1, $2, $3, $NF }' | sort > "$TMP/got"
+rows | awk 'NF >= 10 { print $1, $2, $3, $(NF - 2) }' | sort > "$TMP/got"
 if cmp -s "$TMP/want" "$TMP/got"; then
 	pass "the final table has each connection of the capture, with its state and packets"
 else
 	fail "final table differs from the connection log"; diff "$TMP/want" "$TMP/got" | head -20
 fi
+# RTT and Retr as the log has them, to their rounding: a round trip to 5%,
+# a share to 0.05 points (under 10%) or 0.5 (above)
+rows | awk 'NF >= 10 { print $1, $(NF - 1), $NF }' | sort | join - "$TMP/health" | awk '
+	function us(t) {
+		if (t ~ /us$/) return t + 0
+		if (t ~ /ms$/) return t * 1000
+		return t * 1000000
+	}
+	{
+		if ($2 == "-" || $4 == "-") { if ($2 != $4) bad = bad " " $0 }
+		else { d = us($2) - $4; if (d < 0) d = -d; if (d > 0.05 * $4) bad = bad " " $0 }
+		share = $6 ? $5 * 100 / $6 : 0
+		if ($3 == "<.1%") { if (!$5 || share >= 0.1) bad = bad " " $0 }
+		else { d = $3 - share; if (d < 0) d = -d; if (d > (share < 9.95 ? 0.05 : 0.5)) bad = bad " " $0 }
+		n++
+	}
+	END { if (bad != "") print "differ:" bad; exit !(n > 0 && bad == "") }' > "$TMP/hbad" &&
+	pass "RTT and Retr of each connection as the connection log has them" ||
+	fail "RTT or Retr differ from the connection log: $(cat "$TMP/hbad")"
 screen | awk -v w=120 'length($0) > w { bad = 1 } END { exit bad }' && pass "no line wider than the terminal" ||
 	fail "a line is wider than the terminal"
 
@@ -86,8 +112,8 @@ if diff -u "$GOLDEN/many-protocols.120x40.txt" "$TMP/screen"; then
 else
 	fail "120x40 screen differs from $GOLDEN/many-protocols.120x40.txt"
 fi
-head -1 "$TMP/screen" | grep -Eq '^ Client +Server +State +Idle A +Rate +C->S +S->C +Bytes +Packets$' &&
-	pass "header: Client Server State Idle A Rate C->S S->C Bytes Packets" || fail "header: $(head -1 "$TMP/screen")"
+head -1 "$TMP/screen" | grep -Eq '^ Client +Server +State +Idle A +Rate +C->S +S->C +Bytes +Packets +RTT +Retr$' &&
+	pass "header: Client Server State Idle A Rate C->S S->C Bytes Packets RTT Retr" || fail "header: $(head -1 "$TMP/screen")"
 expect "TOTAL with the file's end" "^ TOTAL +many-protocols.pcap: end of file reached +[0-9.]+ [KMG]?B/s"
 expect "footer as tcptrack 1.x" "^ Connections 1-37 of $nwant  Unpaused  Unsorted +h: help$"
 
@@ -101,14 +127,41 @@ rows | head -1 | grep -q "^ $top " && pass "by bytes: the biggest connection fir
 key s; expect "s: by idle" "Sorted by idle"
 rows | awk '{ print $4 }' | grep -q '^0s$' && [ "$(rows | head -1 | awk '{ print $4 }')" = 0s ] &&
 	pass "by idle: the most recent first" || fail "by idle: $(rows | head -1)"
+key s; expect "s: by RTT" "Sorted by RTT"
+slowest=$(awk '$2 != "-"' "$TMP/health" | sort -k2 -n | tail -1 | cut -d' ' -f1)
+rows | head -1 | grep -q "^ $slowest " && pass "by RTT: the slowest first ($slowest)" ||
+	fail "by RTT: first row is not $slowest: $(rows | head -1)"
+if grep -q ' - ' "$TMP/health"; then
+	key End
+	wait_for "^ Connections $((nwant - 36))-$nwant of $nwant " 5
+	rows | tail -1 | awk '{ exit $(NF - 1) != "-" }' && pass "by RTT: a connection without one last" ||
+		fail "by RTT: the last row has a round trip: $(rows | tail -1)"
+	key r; expect "r: RTT reversed" "Sorted by RTT, reversed"
+	key End
+	wait_for "^ Connections $((nwant - 36))-$nwant of $nwant " 5
+	rows | tail -1 | awk '{ exit $(NF - 1) != "-" }' && pass "by RTT reversed: without one still last" ||
+		fail "by RTT reversed: the last row has a round trip: $(rows | tail -1)"
+	key r Home
+else
+	fail "many-protocols.pcap: every connection has a round trip: nothing to sort last"
+fi
+key s; expect "s: by retransmissions" "Sorted by retransmissions"
+most=$(awk '{ print $3 / $4, $1 }' "$TMP/health" | sort -g | tail -1 | cut -d' ' -f2)
+rows | head -1 | grep -q "^ $most " && pass "by retransmissions: the largest share first ($most)" ||
+	fail "by retransmissions: first row is not $most: $(rows | head -1)"
 key s; expect "s: unsorted again" "Unsorted"
-key '<'; expect "<: the sort column moves left (wraps to packets)" "Sorted by packets"
+key '<'; expect "<: the sort column moves left (wraps to retransmissions)" "Sorted by retransmissions"
+key '<'; expect "<: then RTT" "Sorted by RTT"
+key '<'; expect "<: then packets" "Sorted by packets"
 maxp=$(sort -k4 -n "$TMP/want" | tail -1 | cut -d' ' -f4)
-rows | head -1 | grep -q " $maxp\$" && pass "by packets: most packets first ($maxp)" || fail "by packets: $(rows | head -1)"
+rows | head -1 | awk -v p="$maxp" '{ exit $(NF - 2) != p }' && pass "by packets: most packets first ($maxp)" ||
+	fail "by packets: $(rows | head -1)"
 key r; expect "r: reversed" "Sorted by packets, reversed"
 minp=$(sort -k4 -n "$TMP/want" | head -1 | cut -d' ' -f4)
-rows | head -1 | grep -q " $minp\$" && pass "reversed: fewest packets first ($minp)" || fail "reversed: $(rows | head -1)"
-key r '>'; expect ">: the sort column moves right (wraps to unsorted)" "Unsorted"
+rows | head -1 | awk -v p="$minp" '{ exit $(NF - 2) != p }' && pass "reversed: fewest packets first ($minp)" ||
+	fail "reversed: $(rows | head -1)"
+key r '>'; expect ">: the sort column moves right (RTT)" "Sorted by RTT"
+key '>' '>'; expect ">: past retransmissions it wraps to unsorted" "Unsorted"
 
 # ---- scrolling ----
 key Down; expect "Down" "^ Connections 2-38 of $nwant "
@@ -122,6 +175,7 @@ key PPage; expect "PgUp" "^ Connections 1-37 of $nwant "
 # ---- help ----
 key h; expect "h: help" "tcptrack keys"
 expect "help lists the filter key" "filter: address, prefix, port or state"
+expect "help tells the RTT column" "RTT +round trip, client to server and back"
 key x
 gone "tcptrack keys" && pass "any key closes the help" || fail "any key closes the help"
 key '?'; expect "?: help" "tcptrack keys"
@@ -248,4 +302,21 @@ st=$?
 tt -o top:sort=sideways -T "$MP" > "$TMP/out" 2> "$TMP/err"
 st=$?
 [ $st = 78 ] && grep -q "sort" "$TMP/err" && pass "bad sort key: exit 78" || fail "bad sort: exit $st: $(cat "$TMP/err")"
+printf '[core]\ntcp_health = no\n' > "$TMP/nohealth.conf"
+tt -c "$TMP/nohealth.conf" -o top:sort=rtt -T "$MP" > "$TMP/out" 2> "$TMP/err"
+st=$?
+[ $st = 78 ] && grep -q "sort = rtt needs the TCP health measurement" "$TMP/err" &&
+	pass "sort = rtt without tcp_health: exit 78" || fail "sort = rtt without health: exit $st: $(cat "$TMP/err")"
+
+# ---- without TCP health: no RTT and Retr columns, nor their orders ----
+printf '[core]\nreplay_speed = 0\ntcp_health = no\n' > "$TMP/nohealth.conf"
+view 120 40 -c "$TMP/nohealth.conf" -T "$MP"
+wait_for "end of file reached" 20
+expect "tcp_health = no: the columns end with Packets" '^ Client +Server +State +Idle A +Rate +C->S +S->C +Bytes +Packets$'
+key s s s; expect "tcp_health = no: s to idle" "Sorted by idle"
+key s; expect "tcp_health = no: s from idle goes back to unsorted" "Unsorted"
+key '<'; expect "tcp_health = no: < from unsorted goes to packets" "Sorted by packets"
+key h; expect "tcp_health = no: help" "tcptrack keys"
+gone "RTT +round trip" && pass "tcp_health = no: the help leaves RTT out" || fail "tcp_health = no: the help tells RTT"
+key q
 finish
