@@ -41,6 +41,8 @@
 #
 # (a) also runs with TCPTRACK_READER=libpcap (row "tt/libpcap"): libpcap
 # reads the file, as the floor does, instead of tcptrack's block reader;
+# with tcp_health = no (row "tt/nohealth"): the cost of the TCP health
+# measurement, which is on by default;
 # and with read_ahead = no (row "tt/1thread"): no thread reads ahead, all
 # the work is on one core.
 # Figures: wall time (best of --repeat runs, from the clock around each run;
@@ -326,6 +328,12 @@ workload() {
 		best "$repeat" "$TCPTRACK" -c "$W/noahead.conf" -T "$cap" \
 			-o "csv:mode=connections,file=$name.noahead.csv" "$@"
 		add_row "$label|tt/1thread|$pk|$ft|$T|$M|$b0|$peak|-|$fc|$C"
+		# and without the TCP health measurement: what it costs
+		say "$label: tcptrack with tcp_health = no, $repeat runs"
+		printf '[core]\ntcp_health = no\n' > "$W/nohealth.conf"
+		best "$repeat" "$TCPTRACK" -c "$W/nohealth.conf" -T "$cap" \
+			-o "csv:mode=connections,file=$name.nohealth.csv" "$@"
+		add_row "$label|tt/nohealth|$pk|$ft|$T|$M|$b0|$peak|-|$fc|$C"
 	fi
 	# for the summary: wall and CPU time, RSS, ns/packet of tcptrack and floor
 	R_T=$tt R_F=$ft R_C=$tc R_FC=$fc R_M=$tm
