@@ -1,7 +1,7 @@
 /*
  * test_conntab: the connection table driven with struct pkt values: the
- * TCP state machine, roles, counters, events and timeouts (the ticks:
- * test_conntab_tick.c).
+ * TCP state machine, roles, counters, events, timeouts and the health
+ * measurement beside the table (the ticks and the index: test_conntab_tick.c).
  */
 #include "conntab_test.h"
 
@@ -414,6 +414,60 @@ static void test_timeouts(void)
 	conntab_free(t);
 }
 
+/* a segment with sequence numbers, stamped with its own time */
+static struct conn *txs(struct conntab *t, struct pkt p, uint32_t seq, uint32_t ack, int64_t now)
+{
+	p.seq = seq, p.ack = ack, p.win = 65535, p.whole = 1, p.ts = now;
+	return tx(t, p, now);
+}
+
+static void test_health(void)
+{
+	struct conntab_config cfg = defaults();
+	struct tt_conn v;
+	/* off: no values */
+	struct conntab *t = table(&cfg);
+	struct conn *c = txs(t, p4(CLI, 40100, SRV, 80, TCPF_SYN, 0), 1000, 0, 1 * SEC);
+	conntab_view(t, c, &v);
+	CHECK(v.handshake_us == -1 && v.rtt_us == -1 && v.c2s_retrans == 0, "health off: no values");
+	conntab_free(t);
+
+	cfg.health = 1;
+	t = table(&cfg);
+	struct pkt syn = p4(CLI, 40100, SRV, 80, TCPF_SYN, 0);
+	struct pkt synack = p4(SRV, 80, CLI, 40100, TCPF_SYN | TCPF_ACK, 0);
+	struct pkt ack = p4(CLI, 40100, SRV, 80, TCPF_ACK, 0), data = p4(CLI, 40100, SRV, 80, TCPF_ACK, 100);
+	struct pkt fin = p4(CLI, 40100, SRV, 80, TCPF_FIN | TCPF_ACK, 0);
+	struct pkt sfin = p4(SRV, 80, CLI, 40100, TCPF_FIN | TCPF_ACK, 0);
+	txs(t, syn, 1000, 0, 1 * SEC);
+	txs(t, synack, 5000, 1001, 1 * SEC + 20000);
+	txs(t, ack, 1001, 5001, 1 * SEC + 25000);
+	txs(t, data, 1001, 5001, 1 * SEC + 30000);
+	txs(t, data, 1001, 5001, 1 * SEC + 230000); /* sent again */
+	txs(t, fin, 1101, 5001, 1 * SEC + 240000);
+	c = txs(t, sfin, 5001, 1102, 1 * SEC + 260000);
+	conntab_view(t, c, &v);
+	CHECK(v.handshake_us == 25000 && v.rtt_server_us == 20000 && v.rtt_client_us == 5000,
+	      "the handshake and its split (%lld: %lld + %lld)", (long long)v.handshake_us,
+	      (long long)v.rtt_server_us, (long long)v.rtt_client_us);
+	CHECK(v.c2s_retrans == 1 && v.c2s_retrans_bytes == 100 && v.s2c_retrans == 0, "one retransmission");
+	/* a new SYN on the closed tuple: a new connection in the same entry,
+	 * its health fresh */
+	c = txs(t, syn, 90000, 0, 2 * SEC);
+	conntab_view(t, c, &v);
+	CHECK(c->gen == 1 && v.handshake_us == -1 && v.rtt_us == -1 && v.c2s_retrans == 0,
+	      "the tuple reused: health starts afresh (gen %u, %llu retransmissions)", c->gen,
+	      (unsigned long long)v.c2s_retrans);
+	/* the frame's own time counts for round trips, where now is held back */
+	struct pkt sa2 = synack;
+	sa2.seq = 7000, sa2.ack = 90001, sa2.win = 65535, sa2.whole = 1, sa2.ts = 2 * SEC + 40000;
+	c = conntab_packet(t, &sa2, conntab_hash(t, &sa2), 2 * SEC);
+	conntab_view(t, c, &v);
+	CHECK(v.rtt_server_us == 40000, "a round trip from the frames' own times (got %lld)",
+	      (long long)v.rtt_server_us);
+	conntab_free(t);
+}
+
 int main(void)
 {
 	test_handshake();
@@ -424,6 +478,7 @@ int main(void)
 	test_counters();
 	test_event_mask();
 	test_timeouts();
+	test_health();
 	free(evs);
 	DONE();
 }
