@@ -330,12 +330,17 @@ struct tt_ctx;
 /* host->set_interval flags */
 #define TT_INTERVAL_ALIGNED 0x01 /* fire at multiples of the period since the epoch */
 
+/* Whether p, a struct TYPE the core filled (it starts with its size),
+ * covers field, one added after ABI 1.0 (e.g. TT_HAS(tt_conn, conn,
+ * rtt_us), TT_HAS(tt_settings, st, tcp_health)): a plugin built against
+ * this header may be loaded by an older tcptrack of the same major, whose
+ * structs end earlier. */
+#define TT_HAS(type, p, field) \
+	((p)->size >= offsetof(struct type, field) + sizeof((p)->field))
 /* Whether the host table has function fn, one added after ABI 1.0 (e.g.
- * TT_HOST_HAS(host, set_events)): a plugin built against this header may be
- * loaded by an older tcptrack of the same major, whose table ends earlier.
- * Check it once, in create, before calling such a function. */
-#define TT_HOST_HAS(host, fn) \
-	((host)->size >= offsetof(struct tt_host, fn) + sizeof((host)->fn))
+ * TT_HOST_HAS(host, set_events)).  Check it once, in create, before calling
+ * such a function. */
+#define TT_HOST_HAS(host, fn) TT_HAS(tt_host, host, fn)
 
 /*
  * The core's services, a table of function pointers handed to create();

@@ -247,8 +247,7 @@ static int csv_start(void *state)
 {
 	struct csv *c = state;
 	const struct tt_settings *st = c->host->settings(c->ctx);
-	c->health = st->size >= offsetof(struct tt_settings, tcp_health) + sizeof st->tcp_health &&
-	            st->tcp_health;
+	c->health = TT_HAS(tt_settings, st, tcp_health) && st->tcp_health;
 	if (c->mode == MODE_INTERVALS)
 		return c->host->set_interval(c->ctx, c->interval_us, TT_INTERVAL_ALIGNED);
 	return c->host->set_interval(c->ctx, c->flush_us, 0);
@@ -303,7 +302,7 @@ static size_t put_conn_fields(struct csv *c, char *p, const struct tt_conn *v,
 /* Whether view v carries the health fields (a core of ABI 1.1 or later). */
 static int has_health(const struct csv *c, const struct tt_conn *v)
 {
-	return c->health && v->size >= offsetof(struct tt_conn, s2c_retrans_bytes) + sizeof v->s2c_retrans_bytes;
+	return c->health && TT_HAS(tt_conn, v, s2c_retrans_bytes);
 }
 
 /* ",N" for each of the nt values; only "," for a -1 (no value) */

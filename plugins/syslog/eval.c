@@ -104,7 +104,7 @@ int eval_reads_rates(const struct sl *s)
  * check without tcp_health, so they are measured). */
 static int has_health(const struct tt_conn *c)
 {
-	return c->size >= offsetof(struct tt_conn, s2c_retrans) + sizeof c->s2c_retrans;
+	return TT_HAS(tt_conn, c, s2c_retrans);
 }
 
 static uint64_t segs(const struct tt_conn *c)

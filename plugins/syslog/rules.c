@@ -355,8 +355,7 @@ static int level_fits(const struct level *l, enum unit u, const char *key, char 
 static int core_health(const struct sl *s)
 {
 	const struct tt_settings *st = s->host->settings(s->ctx);
-	return st && st->size >= offsetof(struct tt_settings, tcp_health) + sizeof st->tcp_health &&
-	       st->tcp_health;
+	return st && TT_HAS(tt_settings, st, tcp_health) && st->tcp_health;
 }
 
 static void human_level(char *buf, size_t len, enum unit u, double v)

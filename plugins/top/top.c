@@ -48,8 +48,7 @@ static int top_create(const struct tt_host *host, struct tt_ctx *ctx, const char
 	t->input_fd = -1;
 	/* the settings are filled before create; a core of ABI 1.0 has no health */
 	const struct tt_settings *st = host->settings(ctx);
-	t->health = st->size >= offsetof(struct tt_settings, tcp_health) + sizeof st->tcp_health &&
-	            st->tcp_health;
+	t->health = TT_HAS(tt_settings, st, tcp_health) && st->tcp_health;
 	t->input_size = -1;
 	*state = t;
 	return 0;

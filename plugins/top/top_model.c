@@ -38,7 +38,7 @@ int top_rows_add(struct top_rows *r, const struct tt_conn *c)
 	w->s2c_payload = c->s2c.payload;
 	w->packets = c->c2s.packets + c->s2c.packets;
 	/* a view of ABI 1.0 ends before the health fields */
-	if (c->size >= offsetof(struct tt_conn, s2c_retrans) + sizeof c->s2c_retrans) {
+	if (TT_HAS(tt_conn, c, s2c_retrans)) {
 		w->rtt_us = c->rtt_us;
 		w->retrans = c->c2s_retrans + c->s2c_retrans;
 	} else {
