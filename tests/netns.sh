@@ -1,9 +1,11 @@
 # Two hosts for live tests: namespaces $NS_A (10.77.N.1) and $NS_B
 # (10.77.N.2) joined by a veth pair tta$N/ttb$N.  Source it after lib.sh,
-# with NETNS_ID set to a number unique to the test.
+# with NETNS_ID set to a number unique to the test.  TT_NETNS_BASE (default
+# 0) is added to it, so that two suites can run on one machine at once, each
+# with its own base.
 need_root
 need_cmd ip
-N=${NETNS_ID:?}
+N=$((${NETNS_ID:?} + ${TT_NETNS_BASE:-0}))
 NS_A=tt${N}a NS_B=tt${N}b IF_A=tta$N IF_B=ttb$N
 ADDR_A=10.77.$N.1 ADDR_B=10.77.$N.2
 netns_down() {
