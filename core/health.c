@@ -18,33 +18,10 @@
 
 #include <string.h>
 
-#define F_WIN0   0x01 /* << dir: the latest window field of that direction was 0 */
-#define F_TIMING 0x04 /* a segment is being timed */
-#define F_TDIR   0x08 /* it goes server to client */
-#define F_SYN    0x10 /* hs holds the latest SYN's time */
-#define F_HSLEN  0x20 /* hs holds the handshake's length */
-#define F_HS     0x40 /* and it counts (see health_packet) */
-#define F_NXT    0x80 /* << dir: nxt of that direction is set (base + payload) */
-
-/* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
-static inline int seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
-
 void health_init(struct health *h)
 {
 	memset(h, 0, sizeof *h);
 	h->rmin[0] = h->rmin[1] = UINT32_MAX;
-}
-
-/* A round-trip sample r (us) of side s when take is set: RFC 6298's SRTT,
- * alpha 1/8, kept times 8 so that the integer average does not drift.
- * Selects rather than branches: the fast path takes a sample on no pattern
- * a predictor learns. */
-static inline void sample(struct health *h, int s, uint32_t r, int take)
-{
-	uint32_t mn = h->rmin[s], s8 = h->srtt8[s];
-	int use = take && r < HEALTH_RTT_MAX;
-	h->srtt8[s] = !use ? s8 : mn == UINT32_MAX ? r << 3 : s8 - (s8 >> 3) + r;
-	h->rmin[s] = use && r < mn ? r : mn;
 }
 
 static uint32_t add_sat(uint32_t a, uint32_t b) { return b > UINT32_MAX - a ? UINT32_MAX : a + b; }
@@ -52,20 +29,19 @@ static uint32_t add_sat(uint32_t a, uint32_t b) { return b > UINT32_MAX - a ? UI
 /* nxt of direction d when its payload count is pl (0: none) */
 static inline uint32_t nxt_of(const struct health *h, unsigned f, int d, uint32_t pl)
 {
-	return (f & F_NXT << d) ? h->base[d] + pl : 0;
+	return (f & HF_NXT << d) ? h->base[d] + pl : 0;
 }
 
 /* Any segment: every rule below.  Out of line, so that the common segment
- * (health_packet's own path) pays for none of it. */
-static __attribute__((noinline)) int segment(struct health *h, const struct pkt *p, int d,
-                                             uint32_t t, const uint64_t pl[2])
+ * (health_packet's own path, inline in health.h) pays for none of it. */
+int health_segment(struct health *h, const struct pkt *p, int d, uint32_t t, const uint64_t pl[2])
 {
 	uint32_t len = p->payload, pld = (uint32_t)pl[d];
 	unsigned f = h->flags;
 	if (!p->whole) {
 		/* tshark does not analyse a header cut before the window: its
 		 * payload, counted in pl, does not move nxt */
-		if (len && (f & F_NXT << d))
+		if (len && (f & HF_NXT << d))
 			h->base[d] -= len;
 		return 0;
 	}
@@ -81,131 +57,82 @@ static __attribute__((noinline)) int segment(struct health *h, const struct pkt 
 		uint32_t isn = nxt ? nxt - 1 : h->ack[e] - 1;
 		if ((nxt || h->ack[e]) && seq != isn) {
 			h->ack[0] = h->ack[1] = 0;
-			f &= ~(F_NXT | F_NXT << 1 | F_WIN0 | F_WIN0 << 1 | F_TIMING);
+			f &= ~(HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_TIMING);
 			nxt = nxte = 0;
 		}
-		if (!(f & F_HSLEN)) {
+		if (!(f & HF_HSLEN)) {
 			h->hs = t;
-			f |= F_SYN;
+			f |= HF_SYN;
 		}
 	}
 
 	/* an acknowledgment of all the peer sent, or data: what tshark
 	 * shows the handshake's length on (a packet it analyses) */
 	int answers = len || ((fl & TCPF_ACK) && nxte && p->ack == nxte);
-	int zwp = len == 1 && seq == nxt && (f & F_WIN0 << e);
+	int zwp = len == 1 && seq == nxt && (f & HF_WIN0 << e);
 	int ka = len <= 1 && seq == nxt - 1 && !(fl & (TCPF_SYN | TCPF_FIN | TCPF_RST));
 	int re = 0;
 	if ((len || sf) && !ka) {
-		if (nxt && (seq_lt(seq, nxt - 1) || (seq == nxt - 1 && sf)))
+		if (nxt && (health_seq_lt(seq, nxt - 1) || (seq == nxt - 1 && sf)))
 			re = 1;
-		else if (len && h->ack[e] && !seq_lt(h->ack[e], seq + len))
+		else if (len && h->ack[e] && !health_seq_lt(h->ack[e], seq + len))
 			re = 1;
 	}
 	uint32_t end = seq + len + sf;
-	int adv = !zwp && (!nxt || seq_lt(nxt, end));
+	int adv = !zwp && (!nxt || health_seq_lt(nxt, end));
 	/* Most segments leave the line unwritten (it costs a write-back per
 	 * packet otherwise): nxt follows the payload count of the entry, base
 	 * changes only on a gap, a retransmission, a SYN or FIN; */
 	uint32_t base = (adv ? end : nxt) - pld;
 	if (adv || nxt) {
-		if (!(f & F_NXT << d) || h->base[d] != base)
+		if (!(f & HF_NXT << d) || h->base[d] != base)
 			h->base[d] = base;
-		f |= F_NXT << d;
+		f |= HF_NXT << d;
 	}
 	/* and the latest acknowledgment is kept only while it covers data of
 	 * the peer not seen (its one use: a spurious retransmission at or
 	 * beyond nxt); otherwise the one of tshark's rule is at most nxt,
 	 * which flags nothing there (but a RST carrying one byte one below
 	 * nxt). */
-	uint32_t ack = !nxte || seq_lt(nxte, p->ack) ? p->ack : 0;
+	uint32_t ack = !nxte || health_seq_lt(nxte, p->ack) ? p->ack : 0;
 	if (h->ack[d] != ack)
 		h->ack[d] = ack;
-	f = (f & ~(unsigned)(F_WIN0 << d)) | (p->win ? 0u : (unsigned)F_WIN0 << d);
+	f = (f & ~(unsigned)(HF_WIN0 << d)) | (p->win ? 0u : (unsigned)HF_WIN0 << d);
 
 	if (re) {
 		if (h->rsegs[d] != UINT32_MAX)
 			h->rsegs[d]++;
 		h->rbytes[d] = add_sat(h->rbytes[d], len);
 		/* Karn: an acknowledgment after a retransmission times nothing */
-		if ((f & F_TIMING) && !!(f & F_TDIR) == d)
-			f &= ~F_TIMING;
+		if ((f & HF_TIMING) && !!(f & HF_TDIR) == d)
+			f &= ~HF_TIMING;
 	}
 	/* the first acknowledgment that covers the timed segment: a sample of
 	 * the side this packet comes from */
-	if ((f & F_TIMING) && !!(f & F_TDIR) == e && (fl & TCPF_ACK) && !seq_lt(p->ack, h->tend)) {
-		sample(h, d, t - h->tsent, 1);
-		f &= ~F_TIMING;
+	if ((f & HF_TIMING) && !!(f & HF_TDIR) == e && (fl & TCPF_ACK) && !health_seq_lt(p->ack, h->tend)) {
+		health_sample(h, d, t - h->tsent, 1);
+		f &= ~HF_TIMING;
 	}
 	/* one segment timed at a time: new data, or a SYN */
-	if (!(f & F_TIMING) && adv && !re && (len || (fl & TCPF_SYN))) {
+	if (!(f & HF_TIMING) && adv && !re && (len || (fl & TCPF_SYN))) {
 		h->tend = end;
 		h->tsent = t;
-		f = (f & ~F_TDIR) | F_TIMING | (d ? F_TDIR : 0);
+		f = (f & ~HF_TDIR) | HF_TIMING | (d ? HF_TDIR : 0);
 	}
 	/* tshark's initial_rtt: the latest SYN to the first acknowledgment
 	 * without SYN after it (the handshake's last ACK, or a RST|ACK that
 	 * refuses the SYN); a length of 0 waits for the next one.  It counts
 	 * from a packet that answers on: a client's RST that gives up on an
 	 * unanswered SYN is no handshake. */
-	if ((fl & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK && (f & F_SYN) && t != h->hs) {
+	if ((fl & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK && (f & HF_SYN) && t != h->hs) {
 		h->hs = t - h->hs;
-		f = (f & ~F_SYN) | F_HSLEN;
+		f = (f & ~HF_SYN) | HF_HSLEN;
 	}
-	if ((f & F_HSLEN) && answers)
-		f |= F_HS;
+	if ((f & HF_HSLEN) && answers)
+		f |= HF_HS;
 	if (h->flags != f)
 		h->flags = (uint16_t)f;
 	return re;
-}
-
-/*
- * The common segment: an acknowledgment, with or without data or a FIN (no
- * SYN or RST), starting exactly at nxt, both directions' nxt known, no
- * window of 0 on either side and no acknowledgment kept of data not seen.
- * For it segment() would find no retransmission (it starts at nxt, and
- * nothing acknowledged lies beyond it), move base only for a FIN (in order
- * data moves nxt as far as the payload count), and change no window flag:
- * what is left is the acknowledgment, the round trips and the handshake.
- */
-#define FAST_MASK (F_NXT | F_NXT << 1 | F_WIN0 | F_WIN0 << 1)
-#define FAST_WANT (F_NXT | F_NXT << 1)
-
-int health_packet(struct health *h, const struct pkt *p, int d, int64_t now, const uint64_t pl[2])
-{
-	unsigned f = h->flags;
-	int e = !d;
-	uint8_t fl = p->flags;
-	uint32_t t = (uint32_t)now, len = p->payload, seq = p->seq;
-	uint32_t nxt = h->base[d] + (uint32_t)pl[d] - len;
-	if (__builtin_expect((f & FAST_MASK) != FAST_WANT ||
-	                     (fl & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK ||
-	                     !p->whole || !p->win || seq != nxt || !nxt || h->ack[e], 0))
-		return segment(h, p, d, t, pl);
-	/* Which of these happen depends on the packet, in no order a
-	 * predictor learns: the rest is written as selects, and the stores
-	 * are unconditional (the line is about to be written anyway). */
-	uint32_t nxte = h->base[e] + (uint32_t)pl[e], pack = p->ack;
-	h->ack[d] = !nxte || seq_lt(nxte, pack) ? pack : 0;
-	uint32_t fin = fl & TCPF_FIN;
-	h->base[d] += fin; /* nxt counts the FIN, the payload count does not */
-	/* the first acknowledgment that covers the timed segment: a sample */
-	unsigned g = f;
-	int got = (g & F_TIMING) && !!(g & F_TDIR) == e && !seq_lt(pack, h->tend);
-	sample(h, d, t - h->tsent, got);
-	g &= got ? ~(unsigned)F_TIMING : ~0u;
-	/* new data, when nothing is being timed */
-	int start = !(g & F_TIMING) && len;
-	h->tend = start ? seq + len + fin : h->tend;
-	h->tsent = start ? t : h->tsent;
-	g = start ? (g & ~F_TDIR) | F_TIMING | (d ? F_TDIR : 0) : g;
-	/* the handshake's last ACK, and the answer its length shows on */
-	int hs = (g & F_SYN) && t != h->hs;
-	h->hs = hs ? t - h->hs : h->hs;
-	g = hs ? (g & ~F_SYN) | F_HSLEN : g;
-	g |= (g & F_HSLEN) && (len || (nxte && pack == nxte)) ? F_HS : 0;
-	h->flags = (uint16_t)g;
-	return 0;
 }
 
 void health_view(const struct health *h, struct tt_conn *v)
@@ -221,7 +148,7 @@ void health_view(const struct health *h, struct tt_conn *v)
 		srtt[s] = none ? -1 : (int64_t)((h->srtt8[s] + 4) >> 3);
 		mn[s] = none ? -1 : (int64_t)h->rmin[s];
 	}
-	v->handshake_us = (h->flags & F_HS) ? (int64_t)h->hs : -1;
+	v->handshake_us = (h->flags & HF_HS) ? (int64_t)h->hs : -1;
 	v->rtt_client_us = srtt[0];
 	v->rtt_server_us = srtt[1];
 	v->rtt_us = srtt[0] >= 0 && srtt[1] >= 0 ? srtt[0] + srtt[1] : -1;

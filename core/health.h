@@ -49,14 +49,92 @@ _Static_assert(sizeof(struct health) <= 64, "health state: 64 bytes a connection
 /* A fresh state: a connection that nothing was seen of. */
 void health_init(struct health *h);
 
-/* Take segment p going in direction dir (0: client to server) at time now
- * (microseconds); pl: the TCP payload bytes counted in each direction, p's
- * included (the connection's own counters).  Returns 1 when it is a
- * retransmission, else 0. */
-int health_packet(struct health *h, const struct pkt *p, int dir, int64_t now, const uint64_t pl[2]);
+
+/* Any segment, every rule (health.c); health_packet's slow path. */
+int health_segment(struct health *h, const struct pkt *p, int d, uint32_t t, const uint64_t pl[2]);
 
 /* Fill the health fields of view v (handshake_us to s2c_retrans_bytes);
  * h NULL: the measurement is off (no values). */
 void health_view(const struct health *h, struct tt_conn *v);
+
+/* The state's flags, and what the per-packet path needs inline: it runs
+ * for every packet, in the caller's frame, so that the common segment
+ * costs no call and no saved registers. */
+#define HF_WIN0   0x01 /* << dir: the latest window field of that direction was 0 */
+#define HF_TIMING 0x04 /* a segment is being timed */
+#define HF_TDIR   0x08 /* it goes server to client */
+#define HF_SYN    0x10 /* hs holds the latest SYN's time */
+#define HF_HSLEN  0x20 /* hs holds the handshake's length */
+#define HF_HS     0x40 /* and it counts (see health_packet) */
+#define HF_NXT    0x80 /* << dir: nxt of that direction is set (base + payload) */
+
+/* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
+static inline int health_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+
+/* A round-trip sample r (us) of side s when take is set: RFC 6298's SRTT,
+ * alpha 1/8, kept times 8 so that the integer average does not drift.
+ * Selects rather than branches: the fast path takes a sample on no pattern
+ * a predictor learns. */
+static inline void health_sample(struct health *h, int s, uint32_t r, int take)
+{
+	uint32_t mn = h->rmin[s], s8 = h->srtt8[s];
+	int use = take && r < HEALTH_RTT_MAX;
+	h->srtt8[s] = !use ? s8 : mn == UINT32_MAX ? r << 3 : s8 - (s8 >> 3) + r;
+	h->rmin[s] = use && r < mn ? r : mn;
+}
+
+/* Take segment p going in direction d (0: client to server) at time now
+ * (microseconds); pl: the TCP payload bytes counted in each direction, p's
+ * included (the connection's own counters).  Returns 1 when it is a
+ * retransmission, else 0.
+ *
+ * Inline is the common segment: an acknowledgment, with or without data or a FIN (no
+ * SYN or RST), starting exactly at nxt, both directions' nxt known, no
+ * window of 0 on either side and no acknowledgment kept of data not seen.
+ * For it health_segment() would find no retransmission (it starts at nxt, and
+ * nothing acknowledged lies beyond it), move base only for a FIN (in order
+ * data moves nxt as far as the payload count), and change no window flag:
+ * what is left is the acknowledgment, the round trips and the handshake.
+ */
+#define HF_FAST_MASK (HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1)
+#define HF_FAST_WANT (HF_NXT | HF_NXT << 1)
+
+static inline int health_packet(struct health *h, const struct pkt *p, int d, int64_t now,
+                                const uint64_t pl[2])
+{
+	unsigned f = h->flags;
+	int e = !d;
+	uint8_t fl = p->flags;
+	uint32_t t = (uint32_t)now, len = p->payload, seq = p->seq;
+	uint32_t nxt = h->base[d] + (uint32_t)pl[d] - len;
+	if (__builtin_expect((f & HF_FAST_MASK) != HF_FAST_WANT ||
+	                     (fl & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK ||
+	                     !p->whole || !p->win || seq != nxt || !nxt || h->ack[e], 0))
+		return health_segment(h, p, d, t, pl);
+	/* Which of these happen depends on the packet, in no order a
+	 * predictor learns: the rest is written as selects, and the stores
+	 * are unconditional (the line is about to be written anyway). */
+	uint32_t nxte = h->base[e] + (uint32_t)pl[e], pack = p->ack;
+	h->ack[d] = !nxte || health_seq_lt(nxte, pack) ? pack : 0;
+	uint32_t fin = fl & TCPF_FIN;
+	h->base[d] += fin; /* nxt counts the FIN, the payload count does not */
+	/* the first acknowledgment that covers the timed segment: a sample */
+	unsigned g = f;
+	int got = (g & HF_TIMING) && !!(g & HF_TDIR) == e && !health_seq_lt(pack, h->tend);
+	health_sample(h, d, t - h->tsent, got);
+	g &= got ? ~(unsigned)HF_TIMING : ~0u;
+	/* new data, when nothing is being timed */
+	int start = !(g & HF_TIMING) && len;
+	h->tend = start ? seq + len + fin : h->tend;
+	h->tsent = start ? t : h->tsent;
+	g = start ? (g & ~HF_TDIR) | HF_TIMING | (d ? HF_TDIR : 0) : g;
+	/* the handshake's last ACK, and the answer its length shows on */
+	int hs = (g & HF_SYN) && t != h->hs;
+	h->hs = hs ? t - h->hs : h->hs;
+	g = hs ? (g & ~HF_SYN) | HF_HSLEN : g;
+	g |= (g & HF_HSLEN) && (len || (nxte && pack == nxte)) ? HF_HS : 0;
+	h->flags = (uint16_t)g;
+	return 0;
+}
 
 #endif
