@@ -9,6 +9,7 @@
 need_shared
 need_cmd openssl
 need_cmd prometheus
+need_cmd promtool
 CAP=$SHARED_DIR/pcaps/many-protocols.pcap
 
 # the loopback only, unless asked
@@ -67,32 +68,15 @@ wait $pid
 # a real Prometheus scrapes it over TLS with basic authentication
 tport=$(free_port)
 pport=$(free_port)
-mkdir "$TMP/prom"
-cat > "$TMP/prom/prometheus.yml" <<YML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 900ms
-scrape_configs:
-  - job_name: tcptrack
-    scheme: https
+prom_start "" "127.0.0.1:$tport" "127.0.0.1:$pport" "    scheme: https
     tls_config:
       ca_file: $TMP/cert.pem
     basic_auth:
       username: alice
-      password: wonderland
-    static_configs:
-      - targets: ['127.0.0.1:$tport']
-YML
-prometheus --config.file="$TMP/prom/prometheus.yml" --storage.tsdb.path="$TMP/prom/data" \
-	--web.listen-address="127.0.0.1:$pport" 2>"$TMP/prom/log" &
-ppid=$!
-stop_prom() { kill $ppid 2>/dev/null; wait $ppid 2>/dev/null; return 0; }
-add_cleanup stop_prom
+      password: wonderland" || finish
 tt -T "$CAP" -o "prometheus:listen=127.0.0.1:$tport,linger=20s,$opts" -o "csv:file=$TMP/conns.csv" 2>"$TMP/err"
 sleep 1.5  # the last scrape is stored
-got=$(curl -s --data-urlencode 'query=last_over_time(tcptrack_connections_opened_total[5m])' \
-	"http://127.0.0.1:$pport/api/v1/query" |
-	python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")')
+got=$(prom_query 'last_over_time(tcptrack_connections_opened_total[5m])')
 want=$(tail -n +2 "$TMP/conns.csv" | wc -l)
 [ "$got" = "$want" ] && pass "Prometheus scraped over TLS as alice: $got connections, as the CSV log" ||
 	fail "Prometheus holds '$got' connections, the CSV log $want: $(tail -n 3 "$TMP/prom/log")"

@@ -35,3 +35,43 @@ expo_sums() {
 		"$(metric "$1" 'tcptrack_ip_bytes_total{direction="s2c"}')" \
 		"$(metric "$1" 'tcptrack_connections_opened_total')"
 }
+
+# prom_start "RUN" TARGET ADDRESS [SCRAPE_LINES]: a Prometheus of the
+# test's own (configuration and data in $TMP/prom, no system service)
+# listening on ADDRESS, scraping TARGET every second; RUN is a command
+# prefix to start it with (e.g. "ip netns exec NS"), or ""; SCRAPE_LINES
+# are added to the scrape job (scheme, tls_config, basic_auth...).
+# Returns when it is ready; prom_query then asks it.
+prom_start() {
+	PROM_RUN=$1 PROM_ADDR=$3
+	mkdir -p "$TMP/prom"
+	cat > "$TMP/prom/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 900ms
+scrape_configs:
+  - job_name: tcptrack
+${4:-}
+    static_configs:
+      - targets: ['$2']
+YML
+	promtool check config "$TMP/prom/prometheus.yml" > "$TMP/prom/check" 2>&1 ||
+		fail "promtool check config: $(cat "$TMP/prom/check")"
+	$PROM_RUN prometheus --config.file="$TMP/prom/prometheus.yml" --storage.tsdb.path="$TMP/prom/data" \
+		--web.listen-address="$PROM_ADDR" 2>"$TMP/prom/log" &
+	PROM_PID=$!
+	add_cleanup prom_stop
+	local i
+	for i in $(seq 100); do
+		$PROM_RUN curl -sf "http://$PROM_ADDR/-/ready" >/dev/null && return 0
+		sleep 0.2
+	done
+	fail "prometheus not ready: $(tail -n 5 "$TMP/prom/log")"
+	return 1
+}
+prom_stop() { kill "$PROM_PID" 2>/dev/null; wait "$PROM_PID" 2>/dev/null; return 0; }
+# prom_query EXPR: the value of an instant query ("none" without a result)
+prom_query() {
+	$PROM_RUN curl -s --data-urlencode "query=$1" "http://$PROM_ADDR/api/v1/query" |
+		python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")'
+}

@@ -21,36 +21,10 @@ ip netns exec "$NS_B" "$TCPTRACK" -i "$IF_B" -o "prometheus:listen=127.0.0.1:0,l
 tpid=$!
 port=$(prom_port "$TMP/err") || { kill $tpid; fail "tcptrack does not serve: $(cat "$TMP/err")"; finish; }
 
-# Prometheus of its own: config and data in $TMP, on the loopback of the
-# namespace (its port is free there whatever runs on the host)
-mkdir "$TMP/prom"
-cat > "$TMP/prom/prometheus.yml" <<YML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 900ms
-scrape_configs:
-  - job_name: tcptrack
-    static_configs:
-      - targets: ['127.0.0.1:$port']
-YML
-promtool check config "$TMP/prom/prometheus.yml" > "$TMP/prom/check" 2>&1 ||
-	fail "promtool check config: $(cat "$TMP/prom/check")"
-ip netns exec "$NS_B" prometheus --config.file="$TMP/prom/prometheus.yml" --storage.tsdb.path="$TMP/prom/data" \
-	--web.listen-address=127.0.0.1:9090 2>"$TMP/prom/log" &
-ppid=$!
-stop_prom() { kill $ppid 2>/dev/null; wait $ppid 2>/dev/null; return 0; }
-add_cleanup stop_prom
-for i in $(seq 100); do
-	in_b curl -sf http://127.0.0.1:9090/-/ready >/dev/null && break
-	sleep 0.2
-done
-in_b curl -sf http://127.0.0.1:9090/-/ready >/dev/null || { fail "prometheus not ready: $(tail -n 5 "$TMP/prom/log")"; finish; }
-
-# q EXPR: the value of an instant query (none when it has no result)
-q() {
-	in_b curl -s --data-urlencode "query=$1" http://127.0.0.1:9090/api/v1/query |
-		python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")'
-}
+# Prometheus of its own on the loopback of the namespace (its port is free
+# there whatever runs on the host)
+prom_start "ip netns exec $NS_B" "127.0.0.1:$port" 127.0.0.1:9090 || finish
+q() { prom_query "$@"; }
 # wait for the first scrape to be stored
 for i in $(seq 50); do
 	[ "$(q 'up{job="tcptrack"}')" = 1 ] && break
