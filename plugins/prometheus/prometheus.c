@@ -106,14 +106,12 @@ static int parse_listen(struct pm_http_conf *c, const char *v, char *err, size_t
 	return 0;
 }
 
+/* a path; empty: none */
 static int set_string(char **dst, const char *v, char *err, size_t errlen)
 {
-	if (!*v) {
-		snprintf(err, errlen, "empty");
-		return -EINVAL;
-	}
 	free(*dst);
-	if (!(*dst = strdup(v))) {
+	*dst = NULL;
+	if (*v && !(*dst = strdup(v))) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -129,11 +127,13 @@ static int prom_configure(void *state, const char *key, const char *value, char 
 	if (!strcmp(key, "allow_remote")) {
 		if (parse_bool(value, &p->allow_remote, &why) < 0)
 			goto bad;
-	} else if (!strcmp(key, "server_ports"))
-		return filter_set_ports(&p->sel, value, err, errlen);
-	else if (!strcmp(key, "server_prefixes"))
-		return filter_set_servers(&p->sel, value, err, errlen);
-	else if (!strcmp(key, "max_servers")) {
+	} else if (!strcmp(key, "server_ports")) {
+		p->sel.nports = 0; /* empty: no selection by port */
+		return *value ? filter_set_ports(&p->sel, value, err, errlen) : 0;
+	} else if (!strcmp(key, "server_prefixes")) {
+		p->sel.nservers = 0;
+		return *value ? filter_set_servers(&p->sel, value, err, errlen) : 0;
+	} else if (!strcmp(key, "max_servers")) {
 		if (parse_size(value, &p->max_servers, &why) < 0)
 			goto bad;
 		if (p->max_servers > 100000) {
