@@ -5,7 +5,7 @@
 # A benchmark, not a test: it prints figures and exits 0 whatever they are
 # (non-zero only when it cannot run at all).
 #
-# usage: bench/prom.sh [--scrapes N] [--workdir DIR] [--active N]
+# usage: bench/prom.sh [--scrapes N] [--workdir DIR] [--active N] [--no-health]
 # environment: TCPTRACK, TCPTRACK_PLUGIN_DIR, SHARED_DIR, CC (as bench/run.sh)
 #
 # The capture: gen-flows -c 2*N -p 4 -a N -S 96 (N = --active, default
@@ -17,15 +17,17 @@
 # plugin itself (tcptrack_exporter_collect_seconds, and the longest one in
 # tcptrack_exporter_collect_max_seconds); that walk is all the loop does
 # for a scrape (the HTTP side and the text are on the server's thread).
+# --no-health: with [core] tcp_health = no (no health fields to copy).
 set -u
 die() { echo "bench: $*" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
-scrapes=20 workdir=$here/out active=100000
+scrapes=20 workdir=$here/out active=100000 health=yes
 while [ $# -gt 0 ]; do
 	case $1 in
 	--scrapes) scrapes=$2; shift ;;
 	--workdir) workdir=$2; shift ;;
 	--active) active=$2; shift ;;
+	--no-health) health=no ;;
 	*) die "unknown argument $1 (see the top of $0)" ;;
 	esac
 	shift
@@ -53,7 +55,8 @@ pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 mkfifo "$T/feed"
-"$TCPTRACK" -T - -o "prometheus:listen=127.0.0.1:0" 2>"$T/err" < "$T/feed" &
+printf '[core]\ntcp_health = %s\n' "$health" > "$T/conf"
+"$TCPTRACK" -c "$T/conf" -T - -o "prometheus:listen=127.0.0.1:0" 2>"$T/err" < "$T/feed" &
 tt=$!
 pids="$tt"
 exec 3>"$T/feed"
@@ -92,4 +95,4 @@ for i in $(seq "$scrapes"); do
 done
 max=$(awk '$1 == "tcptrack_exporter_collect_max_seconds" { printf "%.3f", $2 * 1000 }' "$T/m")
 med=$(sort -n "$T/cols" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-echo "bench: prometheus scrape at ~$conns connections: the loop spends ${med} ms (median) per scrape, ${max} ms at most (tcptrack_exporter_collect_max_seconds)"
+echo "bench: prometheus scrape at ~$conns connections (tcp_health = $health): the loop spends ${med} ms (median) per scrape, ${max} ms at most (tcptrack_exporter_collect_max_seconds)"
