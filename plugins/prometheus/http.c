@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +365,11 @@ int pm_http_start(struct pm_http *h, char *err, size_t errlen)
 		{MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
+	/* the server's thread takes no signal: SIGTERM and the others must
+	 * wake the loop's poll, on the loop's thread */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
 	                        MHD_OPTION_LISTEN_SOCKET, h->lsock,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
@@ -371,6 +377,7 @@ int pm_http_start(struct pm_http *h, char *err, size_t errlen)
 	                        MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	                        MHD_OPTION_ARRAY, h->cert ? tls : none,
 	                        MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->d) {
 		snprintf(err, errlen, "the HTTP server did not start%s", h->cert ? " (check tls_cert and tls_key)" : "");
 		return -EINVAL;
