@@ -148,8 +148,11 @@ static int authorized(struct pm_http *h, struct MHD_Connection *conn)
 			ok = 1;
 			break;
 		}
-		const char *c = crypt_r(pass, u->hash, h->cd);
-		if (c && *c != '*' && same(c, u->hash)) {
+		/* crypt_rn: libxcrypt's crypt_r that says NULL on failure (and
+		 * that sanitizers do not intercept: their crypt_r, resolved before
+		 * this plugin brought libcrypt in, would have no real one to call) */
+		const char *c = crypt_rn(pass, u->hash, h->cd, (int)sizeof *h->cd);
+		if (c && same(c, u->hash)) {
 			ok = 1;
 			free(u->ok);
 			u->ok = strdup(pass);
@@ -365,11 +368,15 @@ int pm_http_start(struct pm_http *h, char *err, size_t errlen)
 		{MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
-	/* the server's thread takes no signal: SIGTERM and the others must
-	 * wake the loop's poll, on the loop's thread */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* the server's thread takes none of the signals the core acts on:
+	 * they must wake the loop's poll, on the loop's thread (a fault, as
+	 * SIGSEGV, stays the faulting thread's) */
+	sigset_t sigs, old;
+	sigemptyset(&sigs);
+	static const int async[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGCHLD, SIGALRM, SIGUSR1, SIGUSR2};
+	for (size_t i = 0; i < sizeof async / sizeof async[0]; i++)
+		sigaddset(&sigs, async[i]);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
 	                        MHD_OPTION_LISTEN_SOCKET, h->lsock,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
