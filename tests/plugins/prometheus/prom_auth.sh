@@ -1,0 +1,83 @@
+#!/bin/bash
+# The prometheus output's protections: a listen address beyond the loopback
+# is refused unless allow_remote = yes; with tls_cert and tls_key it speaks
+# only HTTPS; with auth_users only a user of the file with the right
+# password gets the metrics (bcrypt hashes as Prometheus' web configuration
+# takes them, and SHA-512 crypt); and a real Prometheus scrapes it so.
+. "$TESTS_SRCDIR/lib.sh"
+. "$TESTS_SRCDIR/plugins/prometheus/prom_lib.sh"
+need_shared
+need_cmd openssl
+need_cmd prometheus
+need_cmd promtool
+CAP=$SHARED_DIR/pcaps/many-protocols.pcap
+
+# the loopback only, unless asked
+for l in 10.1.2.3:9999 0.0.0.0:9999 '[::]:9999' '[2001:db8::1]:9999'; do
+	tt --check-config -T "$CAP" -o "prometheus:listen=$l" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 78 ] && grep -q 'beyond the loopback: say so with allow_remote = yes' "$TMP/err" ||
+		fail "listen = $l: exit $rc: $(cat "$TMP/err")"
+	tt --check-config -T "$CAP" -o "prometheus:listen=$l,allow_remote=yes" >/dev/null 2>"$TMP/err" ||
+		fail "listen = $l, allow_remote = yes refused: $(cat "$TMP/err")"
+done
+for l in 127.0.0.1:9999 127.1.2.3:0 '[::1]:9999'; do
+	tt --check-config -T "$CAP" -o "prometheus:listen=$l" >/dev/null 2>"$TMP/err" || fail "listen = $l refused: $(cat "$TMP/err")"
+done
+tt --check-config -T "$CAP" -o "prometheus:tls_cert=/x" 2>"$TMP/err"
+[ $? -eq 78 ] && grep -q 'tls_cert and tls_key go together' "$TMP/err" || fail "tls_cert alone: $(cat "$TMP/err")"
+pass "listen beyond the loopback only with allow_remote = yes; tls_cert needs tls_key"
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>"$TMP/ssl.err" || fail "openssl: $(cat "$TMP/ssl.err")"
+bc=$(python3 -c 'import crypt; print(crypt.crypt("wonderland", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024)))' 2>/dev/null)
+[ "${bc:0:4}" = '$2b$' ] || skip "no bcrypt in python3's crypt"
+{
+	echo "# who may scrape"
+	echo "alice:$bc"
+	echo "bob:$(openssl passwd -6 builder)"
+} > "$TMP/users"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+opts="tls_cert=$TMP/cert.pem,tls_key=$TMP/key.pem,auth_users=$TMP/users"
+
+# curl: who gets what (the capture through a pipe that stays open: the
+# run goes on while curl asks)
+mkfifo "$TMP/feed"
+tt -T - -o "prometheus:listen=127.0.0.1:0,$opts" 2>"$TMP/err" < "$TMP/feed" &
+pid=$!
+exec 3>"$TMP/feed"
+cat "$CAP" >&3
+port=$(prom_port "$TMP/err") || fail "no port: $(cat "$TMP/err")"
+url=https://127.0.0.1:$port/metrics
+code() { curl -s -o "$TMP/body" -w '%{http_code}' --cacert "$TMP/cert.pem" "$@"; }
+c1=$(code "$url")
+c2=$(code -u alice:rabbit "$url")
+c3=$(code -u carol:wonderland "$url")
+c4=$(code -u alice:wonderland "$url")
+grep -q '^tcptrack_packets_read_total ' "$TMP/body" || c4="$c4 without metrics"
+c5=$(code -u bob:builder "$url")
+c6=$(code -u bob:builder "$url")   # again: the cached password
+curl -sf "http://127.0.0.1:$port/metrics" -o /dev/null && c7=plain-ok || c7=refused
+[ "$c1 $c2 $c3 $c4 $c5 $c6 $c7" = "401 401 401 200 200 200 refused" ] &&
+	pass "HTTPS only; no user, a wrong password or an unknown user 401; alice (bcrypt) and bob (SHA-512) 200" ||
+	fail "answers: $c1 $c2 $c3 $c4 $c5 $c6 $c7 (want 401 401 401 200 200 200 refused)"
+kill -TERM $pid
+exec 3>&-
+wait $pid
+
+# a real Prometheus scrapes it over TLS with basic authentication
+tport=$(free_port)
+pport=$(free_port)
+prom_start "" "127.0.0.1:$tport" "127.0.0.1:$pport" "    scheme: https
+    tls_config:
+      ca_file: $TMP/cert.pem
+    basic_auth:
+      username: alice
+      password: wonderland" || finish
+tt -T "$CAP" -o "prometheus:listen=127.0.0.1:$tport,linger=20s,$opts" -o "csv:file=$TMP/conns.csv" 2>"$TMP/err"
+sleep 1.5  # the last scrape is stored
+got=$(prom_query 'last_over_time(tcptrack_connections_opened_total[5m])')
+want=$(tail -n +2 "$TMP/conns.csv" | wc -l)
+[ "$got" = "$want" ] && pass "Prometheus scraped over TLS as alice: $got connections, as the CSV log" ||
+	fail "Prometheus holds '$got' connections, the CSV log $want: $(tail -n 3 "$TMP/prom/log")"
+finish

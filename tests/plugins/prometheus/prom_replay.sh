@@ -1,0 +1,121 @@
+#!/bin/bash
+# The prometheus plugin on file replays (-T): the final /metrics of every
+# oracle capture equals the sums of the CSV log of the same run (IP bytes
+# and packets by direction, connections opened), every connection is closed
+# by then, the server series sum to the selected servers' rows with the
+# rest in the overflow series, promtool finds the text clean, and no
+# counter goes down between scrapes while connections leave the table.
+. "$TESTS_SRCDIR/lib.sh"
+. "$TESTS_SRCDIR/plugins/prometheus/prom_lib.sh"
+need_shared
+need_cmd promtool
+P=$SHARED_DIR/pcaps
+
+# run CAPTURE OUTFILE: replay it, scraping until tcptrack exits: linger
+# holds the end until a scrape has fetched the final figures, so the last
+# scrape that answered holds them
+run() {
+	rm -f "$TMP/err" "$2"
+	tt -T "$1" -o "prometheus:listen=127.0.0.1:0,linger=20s,server_ports=80 443,max_servers=3" \
+		-o "csv:file=$TMP/conns.csv" 2>"$TMP/err" &
+	local pid=$! port
+	port=$(prom_port "$TMP/err") || { kill $pid; wait $pid; return 1; }
+	while kill -0 $pid 2>/dev/null; do
+		curl -sf "http://127.0.0.1:$port/metrics" -o "$TMP/scrape" && mv "$TMP/scrape" "$2"
+		sleep 0.1
+	done
+	wait $pid
+}
+
+n=0
+while IFS=$'\t' read -r folder file _ _ _ _ _ _ _ _ _ oracle; do
+	[ "$oracle" = yes ] || continue
+	cap=$P/$file
+	[ -f "$cap" ] || continue
+	if ! run "$cap" "$TMP/final"; then
+		fail "$file: tcptrack: $(cat "$TMP/err")"
+		continue
+	fi
+	got=$(expo_sums "$TMP/final")
+	want=$(csv_sums "$TMP/conns.csv")
+	closed=$(awk '$1 ~ /^tcptrack_connections_closed_total/ { s += $2 } END { print s + 0 }' "$TMP/final")
+	open=$(awk '$1 ~ /^tcptrack_connections\{/ { s += $2 } END { print s + 0 }' "$TMP/final")
+	# the selected servers (ports 80, 443) of the CSV log
+	sel=$(awk -F, 'NR > 1 && ($6 == 80 || $6 == 443) { a += $9; b += $12; n++ } END { printf "%d %d %d\n", a, b, n }' "$TMP/conns.csv")
+	ssum=$(awk '$1 ~ /^tcptrack_server_ip_bytes_total/ && /c2s/ { a += $2 } $1 ~ /^tcptrack_server_ip_bytes_total/ && /s2c/ { b += $2 }
+		$1 ~ /^tcptrack_server_connections_opened_total/ { n += $2 } END { printf "%d %d %d\n", a, b, n }' "$TMP/final")
+	series=$(grep -c '^tcptrack_server_connections_opened_total{' "$TMP/final")
+	over=$(metric "$TMP/final" 'tcptrack_server_connections_opened_total{address="other",port="other"}')
+	hits=$(metric "$TMP/final" 'tcptrack_server_overflow_total')
+	if [ "$got" = "$want" ] && [ "$closed" = "${want##* }" ] && [ "$open" = 0 ] && [ "$ssum" = "$sel" ] &&
+		[ "$series" -le 4 ] && [ "$over" = "$hits" ]; then
+		n=$((n + 1))
+	else
+		fail "$file: metrics '$got' (closed $closed, open $open), CSV '$want'; servers '$ssum' in $series series, CSV '$sel'; overflow $over, hits $hits"
+	fi
+	if ! promtool check metrics < "$TMP/final" > "$TMP/lint" 2>&1; then
+		fail "$file: promtool check metrics: $(head -n 5 "$TMP/lint")"
+	fi
+done < "$P/MANIFEST.tsv"
+[ $n -ge 10 ] && pass "$n captures: the final metrics equal the CSV log's sums; promtool clean" ||
+	fail "only $n captures agreed"
+
+# the overflow series has work on the big capture: 3 servers get a series,
+# the other servers' connections are summed and counted
+run "$P/many-protocols.pcap" "$TMP/final" || fail "tcptrack: $(cat "$TMP/err")"
+hits=$(metric "$TMP/final" 'tcptrack_server_overflow_total')
+[ "$hits" -gt 0 ] && [ "$(grep -c '^tcptrack_server_connections{' "$TMP/final")" -eq 4 ] &&
+	pass "max_servers = 3: three series and the overflow, $hits connections in it" ||
+	fail "overflow: $hits connections, series: $(grep '^tcptrack_server_connections{' "$TMP/final")"
+
+# counters never go down: the capture arrives in eight parts through a
+# pipe, with scrapes between them, while its connections leave the table
+rm -f "$TMP/feed"
+mkfifo "$TMP/feed"
+tt -T - -o "prometheus:listen=127.0.0.1:0,linger=20s" 2>"$TMP/err" < "$TMP/feed" &
+pid=$!
+exec 3>"$TMP/feed"
+size=$(stat -c %s "$P/many-protocols.pcap")
+for i in $(seq 0 7); do
+	tail -c +$((i * size / 8 + 1)) "$P/many-protocols.pcap" | head -c $((size / 8 + (i == 7 ? 8 : 0))) >&3
+	# the capture is open once its header came: the output then serves
+	[ $i -eq 0 ] && { port=$(prom_port "$TMP/err") || fail "no port: $(cat "$TMP/err")"; }
+	sleep 0.5
+	curl -sf "http://127.0.0.1:$port/metrics" -o "$TMP/s$i" || fail "scrape $i"
+done
+exec 3>&-
+while kill -0 $pid 2>/dev/null; do
+	curl -sf "http://127.0.0.1:$port/metrics" -o "$TMP/scrape" && mv "$TMP/scrape" "$TMP/s8"
+	sleep 0.1
+done
+wait $pid
+down=$(python3 - "$TMP"/s[0-8] <<'PY'
+import re, sys
+prev, bad, values = {}, [], set()
+for f in sys.argv[1:]:
+    types, cur = {}, {}
+    for line in open(f):
+        m = re.match(r'# TYPE (\S+) (\S+)', line)
+        if m:
+            types[m.group(1)] = m.group(2)
+        elif line[0] != '#':
+            k, v = line.split()
+            base = re.sub(r'\{.*', '', k)
+            fam = re.sub(r'_(bucket|sum|count)$', '', base)
+            if types.get(base) == 'counter' or types.get(fam) == 'histogram':
+                cur[k] = float(v)
+    for k, v in cur.items():
+        if v < prev.get(k, 0):
+            bad.append(f"{k}: {prev[k]} -> {v} in {f}")
+    prev = cur
+    values.add(cur.get('tcptrack_ip_bytes_total{direction="s2c"}'))
+print(len(values), len(prev), "; ".join(bad[:5]))
+PY
+)
+set -- $down
+if [ "$#" -eq 2 ] && [ "$1" -ge 4 ] && [ "$2" -gt 40 ]; then
+	pass "9 scrapes, $1 distinct totals, none of $2 counter samples went down"
+else
+	fail "counters: $down"
+fi
+finish
