@@ -206,6 +206,7 @@ void connlog_conn_cells(const struct connlog *l, const struct tt_conn *v, uint32
 {
 	struct connlog_cell *c = r->cell;
 	r->mode = CONNLOG_CONNECTIONS;
+	r->conn = v;
 	r->n = CONNLOG_CONN_NCOLS;
 	c[0].kind = CONNLOG_TIME;
 	c[0].v.t = v->first_seen_us;
@@ -232,6 +233,7 @@ static void interval_row(struct connlog *l, int64_t start, const struct tt_conn 
 	struct connlog_row r;
 	struct connlog_cell *c = r.cell;
 	r.mode = CONNLOG_INTERVALS;
+	r.conn = v;
 	r.n = CONNLOG_INT_NCOLS;
 	c[0].kind = CONNLOG_TIME;
 	c[0].v.t = start;
@@ -393,9 +395,9 @@ static int open_file(struct connlog *l, const char *name)
 }
 
 /* With strftime patterns, the name follows the capture clock (local time). */
-static void follow_name(struct connlog *l, int64_t now_us)
+void connlog_follow(struct connlog *l, int64_t now_us)
 {
-	if (!l->timed_name)
+	if (!l->file || !l->timed_name)
 		return;
 	int64_t sec = now_us / 1000000;
 	if (sec == l->name_second && l->w.fd >= 0)
@@ -563,7 +565,7 @@ void connlog_snapshot(struct connlog *l, const struct tt_snapshot *s)
 {
 	if (s->flags)
 		return; /* only the periodic ones */
-	follow_name(l, s->time_us - 1);
+	connlog_follow(l, s->time_us - 1);
 	if (l->mode == CONNLOG_INTERVALS) {
 		/* the interval [time - interval, time) has ended */
 		struct walk w = {l, s->time_us - l->interval_us, s->prev_us};
@@ -578,7 +580,7 @@ void connlog_snapshot(struct connlog *l, const struct tt_snapshot *s)
 
 void connlog_removed(struct connlog *l, const struct tt_event *ev)
 {
-	follow_name(l, ev->time_us);
+	connlog_follow(l, ev->time_us);
 	const struct tt_conn *v = ev->conn;
 	if (l->mode == CONNLOG_CONNECTIONS) {
 		struct connlog_row r;

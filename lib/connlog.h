@@ -67,6 +67,7 @@ size_t connlog_put_cell(char *p, const struct connlog_cell *c, int json);
 /* A row: which log (the column names), its cells. */
 struct connlog_row {
 	enum connlog_mode mode;
+	const struct tt_conn *conn; /* the row's connection; NULL for a rollup */
 	size_t n;
 	struct connlog_cell cell[CONNLOG_CONN_NCOLS];
 };
@@ -138,6 +139,9 @@ void connlog_free(struct connlog *l);
  * TT_RM_NONE for one still open: an empty `end`). */
 void connlog_conn_cells(const struct connlog *l, const struct tt_conn *v, uint32_t reason,
                         struct connlog_row *r);
+/* A time-named file follows the capture clock: the file of time now_us
+ * (before a row the output writes of its own). */
+void connlog_follow(struct connlog *l, int64_t now_us);
 /* The file's writer, for the output's row function (NULL when the output
  * writes no file).  A row written while the file cannot be opened is
  * counted lost at the next flush. */
