@@ -38,6 +38,7 @@ struct json {
 	int to_target;
 	struct target target;
 	size_t queue_max;
+	size_t pump_at;        /* lines queued that make a send */
 	int64_t drain_us;
 	char line[LINE_MAX];   /* a line for the target */
 };
@@ -93,6 +94,11 @@ static void line_end(struct json *j, size_t n)
 		/* the target frames it: a LF on a stream, a datagram alone */
 		struct target_msg m = {j->line, n, 0, 0};
 		target_push(&j->target, &m, 0);
+		/* between snapshots (a file is read fast: they may be far
+		 * apart), send in batches, so that a burst larger than the queue
+		 * is not lost while the receiver keeps up */
+		if (j->target.qcount >= j->pump_at)
+			target_pump(&j->target);
 		return;
 	}
 	struct wfile *w = connlog_wfile(&j->log);
@@ -216,6 +222,10 @@ static int json_configure(void *state, const char *key, const char *value, char 
 	if (!strcmp(key, "events"))
 		return set_events(j, value, err, errlen);
 	if (!strcmp(key, "target")) {
+		if (!*value) { /* the default: a file */
+			j->to_target = 0;
+			return 0;
+		}
 		int r = target_parse(&j->target, value, err, errlen);
 		if (r == -EPROTONOSUPPORT)
 			r = -EINVAL;
@@ -266,6 +276,9 @@ static int json_open(void *state, char *err, size_t errlen)
 	if (!j->to_target)
 		return connlog_open(&j->log, err, errlen);
 	target_on_lost(&j->target, on_lost, j);
+	j->pump_at = j->queue_max / 2 < 64 ? j->queue_max / 2 : 64;
+	if (!j->pump_at)
+		j->pump_at = 1;
 	return target_open(&j->target, j->queue_max);
 }
 
