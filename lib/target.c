@@ -320,13 +320,14 @@ static int frame(const struct target *t, const struct target_msg *m, char *pre, 
 {
 	static char lf[] = "\n";
 	size_t pl = 0;
-	if (t->kind == TARGET_TCP) {
+	int counted = t->kind == TARGET_TCP && !t->lf_frames;
+	if (counted) {
 		/* RFC 6587 3.4.1: MSG-LEN SP SYSLOG-MSG */
 		pl = fmt_u64(pre, m->len);
 		pre[pl++] = ' ';
 	}
 	struct { char *p; size_t n; } part[3] = {
-		{pre, pl}, {m->buf, m->len}, {lf, t->kind == TARGET_TCP ? 0 : 1},
+		{pre, pl}, {m->buf, m->len}, {lf, counted ? 0 : 1},
 	};
 	size_t off = t->off;
 	int k = 0;

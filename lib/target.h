@@ -12,7 +12,8 @@
  * closed an idle one).  Outages, losses and recoveries are logged through
  * the host.  On a stream socket each message is framed: RFC 6587 octet
  * counting over TCP (3.4.1), a trailing LF on a unix stream socket (3.4.2),
- * which is what its readers split on.
+ * which is what its readers split on; lf_frames puts the LF on TCP too (the
+ * newline framing of JSON lines).
  *
  * All I/O is non-blocking and happens in target_pump (call it from
  * on_snapshot and on_fd); only target_drain waits, at the end of a run.
@@ -61,6 +62,8 @@ struct target {
 	/* the socket */
 	int fd;
 	int stream;                  /* a stream socket: framed */
+	int lf_frames;               /* frame with LF over TCP too (set it
+	                              * before target_open) */
 	int connecting;
 	short watched;
 	size_t off;                  /* bytes of the head message already sent */

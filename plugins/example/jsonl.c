@@ -20,7 +20,9 @@
  *    "s2c_packets":10,"s2c_bytes":9000,"s2c_payload":8480}
  *
  * The names and values are those of the csv plugin's connection log
- * (tcptrack.conf(5)).  The file is opened for appending; SIGHUP reopens it
+ * (tcptrack.conf(5)).  tcptrack's own json output (plugins/json) is the
+ * supported form of this: both CSV modes, events, sockets; this one stays
+ * small, to teach the ABI.  The file is opened for appending; SIGHUP reopens it
  * by name (log rotation); lines are flushed every second of the capture
  * clock and at the end.  Writing to a regular file is taken not to block;
  * a plugin that writes to a network peer would use host->watch_fd instead.

@@ -159,6 +159,21 @@ static void test_framing(void)
 	CHECK(t.delivered == 2 && t.qcount == 0, "delivered %llu", (unsigned long long)t.delivered);
 	CHECK(watched_fd == t.fd && watched_ev == POLLIN, "an idle stream is watched for its closing");
 	close(cfd);
+	target_stop(&t);
+	target_free(&t);
+
+	/* lf_frames: newline framing on TCP too (JSON lines) */
+	target_init(&t, &host, NULL);
+	t.lf_frames = 1;
+	CHECK(target_parse(&t, spec, err, sizeof err) == 0 && target_open(&t, 10) == 0, "tcp, lf_frames");
+	target_start(&t);
+	push(&t, "{\"a\":1}", 0);
+	push(&t, "{\"b\":2}", 0);
+	cfd = accept_pumping(lfd, &t);
+	target_pump(&t);
+	read_some(cfd, buf, sizeof buf, 0, 1000, 0);
+	CHECK(!strcmp(buf, "{\"a\":1}\n{\"b\":2}\n"), "TCP with lf_frames: LF after each: '%s'", buf);
+	close(cfd);
 	close(lfd);
 	target_stop(&t);
 	target_free(&t);

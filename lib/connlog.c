@@ -1,0 +1,652 @@
+/*
+ * connlog: the rows of the connection and interval logs and their file
+ * (see connlog.h).
+ */
+#include "connlog.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fmt.h"
+#include "parse.h"
+
+const char *const connlog_conn_cols[CONNLOG_CONN_NCOLS + 1] = {
+	"first_seen", "last_seen", "client", "client_port", "server", "server_port", "state",
+	"c2s_packets", "c2s_bytes", "c2s_payload", "s2c_packets", "s2c_bytes", "s2c_payload", "end",
+	"handshake_us", "rtt_us", "rtt_client_us", "rtt_server_us", "rtt_min_us",
+	"c2s_retrans", "c2s_retrans_bytes", "s2c_retrans", "s2c_retrans_bytes", NULL,
+};
+const char *const connlog_int_cols[CONNLOG_INT_NCOLS + 1] = {
+	"interval_start", "interval_s", "client", "client_port", "server", "server_port", "state",
+	"c2s_packets", "c2s_bytes", "c2s_payload", "s2c_packets", "s2c_bytes", "s2c_payload", "connections",
+	"c2s_retrans", "s2c_retrans", "rtt_us", "rtt_max_us", NULL,
+};
+
+static const char *const group_names[] = {"connection", "server", "server_addr", "server_port", "client"};
+
+/* a connection's counters at the end of the last interval it was logged in */
+struct base {
+	struct tt_counts c2s, s2c;
+	uint64_t retrans[2];
+};
+
+/* The health figures of an interval row: of one connection, or summed over
+ * a group (the round trip as mean and max of its connections' smoothed
+ * rtt_us, over those that have one). */
+struct hsum {
+	uint64_t retrans[2]; /* c2s, s2c segments in the interval */
+	int64_t rtt_sum;
+	uint64_t rtt_n;
+	int64_t rtt_max;
+};
+
+struct gkey {
+	uint8_t family;
+	uint8_t pad;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+struct gsum {
+	struct gkey key;       /* the map's key, for the row */
+	uint64_t conns;
+	struct tt_counts c2s, s2c;
+	struct hsum h;
+};
+
+/* ---- cells ---- */
+
+static void set_u64(struct connlog_cell *c, uint64_t u)
+{
+	c->kind = CONNLOG_U64;
+	c->v.u = u;
+}
+
+static void set_str(struct connlog_cell *c, const char *s, size_t len)
+{
+	c->kind = len ? CONNLOG_STR : CONNLOG_NONE;
+	c->len = (uint16_t)(len > 64 ? 64 : len);
+	c->v.s = s;
+}
+
+static void set_addr(struct connlog_cell *c, int family, const uint8_t *a)
+{
+	c->kind = CONNLOG_ADDR;
+	c->family = (uint8_t)family;
+	c->v.addr = a;
+}
+
+/* A value of -1 (no value) as an empty cell. */
+static void set_opt(struct connlog_cell *c, int64_t v)
+{
+	if (v < 0)
+		c->kind = CONNLOG_NONE;
+	else
+		set_u64(c, (uint64_t)v);
+}
+
+/* A JSON string (RFC 8259 section 7) of s: quote, backslash and control
+ * characters escaped; bytes of no valid UTF-8 sequence as U+FFFD (the
+ * texts here are the host's names: ASCII, but nothing must break a line). */
+static size_t put_json_str(char *p, const unsigned char *s, size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t n = 0;
+	p[n++] = '"';
+	for (size_t i = 0; i < len;) {
+		unsigned char ch = s[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
+			p[n++] = (char)ch;
+			i++;
+			continue;
+		}
+		if (ch == '"' || ch == '\\') {
+			p[n++] = '\\';
+			p[n++] = (char)ch;
+			i++;
+			continue;
+		}
+		if (ch < 0x80) { /* a control character, or DEL */
+			memcpy(p + n, "\\u00", 4);
+			p[n + 4] = hx[ch >> 4];
+			p[n + 5] = hx[ch & 15];
+			n += 6;
+			i++;
+			continue;
+		}
+		/* the length of a well-formed UTF-8 sequence (RFC 3629) at s + i */
+		size_t k = ch >= 0xc2 && ch <= 0xdf ? 2 : ch >= 0xe0 && ch <= 0xef ? 3 : ch >= 0xf0 && ch <= 0xf4 ? 4 : 0;
+		if (k && i + k <= len) {
+			unsigned char lo = ch == 0xe0 ? 0xa0 : ch == 0xf0 ? 0x90 : 0x80;
+			unsigned char hi = ch == 0xed ? 0x9f : ch == 0xf4 ? 0x8f : 0xbf;
+			if (s[i + 1] < lo || s[i + 1] > hi)
+				k = 0;
+			for (size_t j = 2; k && j < k; j++)
+				if ((s[i + j] & 0xc0) != 0x80)
+					k = 0;
+		} else {
+			k = 0;
+		}
+		if (k) {
+			memcpy(p + n, s + i, k);
+			n += k;
+			i += k;
+		} else {
+			memcpy(p + n, "\\ufffd", 6);
+			n += 6;
+			i++;
+		}
+	}
+	p[n++] = '"';
+	return n;
+}
+
+size_t connlog_put_cell(char *p, const struct connlog_cell *c, int json)
+{
+	switch (c->kind) {
+	case CONNLOG_U64:
+		return fmt_u64(p, c->v.u);
+	case CONNLOG_TIME:
+		return fmt_time_us(p, c->v.t);
+	case CONNLOG_SECONDS:
+		if (c->v.t % 1000000 == 0)
+			return fmt_u64(p, (uint64_t)(c->v.t / 1000000));
+		return fmt_time_us(p, c->v.t);
+	case CONNLOG_STR:
+		if (json)
+			return put_json_str(p, (const unsigned char *)c->v.s, c->len);
+		memcpy(p, c->v.s, c->len);
+		return c->len;
+	case CONNLOG_ADDR:
+		if (json) {
+			p[0] = '"';
+			size_t n = 1 + fmt_addr(p + 1, c->family, c->v.addr);
+			p[n++] = '"';
+			return n;
+		}
+		return fmt_addr(p, c->family, c->v.addr);
+	default:
+		if (json) {
+			memcpy(p, "null", 4);
+			return 4;
+		}
+		return 0;
+	}
+}
+
+/* Whether view v carries the health fields (a core of ABI 1.1 or later). */
+static int has_health(const struct connlog *l, const struct tt_conn *v)
+{
+	return l->health && TT_HAS(tt_conn, v, s2c_retrans_bytes);
+}
+
+/* client, client_port, server, server_port, state and the six counts (the
+ * cells 2 to 12 of both logs) */
+static void conn_fields(const struct connlog *l, struct connlog_cell *c, const struct tt_conn *v,
+                        const struct tt_counts *c2s, const struct tt_counts *s2c)
+{
+	set_addr(&c[0], v->family, v->client);
+	set_u64(&c[1], v->client_port);
+	set_addr(&c[2], v->family, v->server);
+	set_u64(&c[3], v->server_port);
+	if (v->state < TT_NSTATES)
+		set_str(&c[4], l->state_names[v->state], l->state_len[v->state]);
+	else
+		set_str(&c[4], "?", 1);
+	const uint64_t nums[6] = {c2s->packets, c2s->bytes, c2s->payload, s2c->packets, s2c->bytes, s2c->payload};
+	for (int i = 0; i < 6; i++)
+		set_u64(&c[5 + i], nums[i]);
+}
+
+void connlog_conn_cells(const struct connlog *l, const struct tt_conn *v, uint32_t reason,
+                        struct connlog_row *r)
+{
+	struct connlog_cell *c = r->cell;
+	r->mode = CONNLOG_CONNECTIONS;
+	r->conn = v;
+	r->n = CONNLOG_CONN_NCOLS;
+	c[0].kind = CONNLOG_TIME;
+	c[0].v.t = v->first_seen_us;
+	c[1].kind = CONNLOG_TIME;
+	c[1].v.t = v->last_seen_us;
+	conn_fields(l, c + 2, v, &v->c2s, &v->s2c);
+	const char *rn = l->host->reason_name(reason);
+	set_str(&c[13], rn, strlen(rn));
+	int64_t h[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
+	if (has_health(l, v)) {
+		const int64_t m[9] = {v->handshake_us, v->rtt_us, v->rtt_client_us, v->rtt_server_us,
+		                      v->rtt_min_us, (int64_t)v->c2s_retrans, (int64_t)v->c2s_retrans_bytes,
+		                      (int64_t)v->s2c_retrans, (int64_t)v->s2c_retrans_bytes};
+		memcpy(h, m, sizeof h);
+	}
+	for (int i = 0; i < 9; i++)
+		set_opt(&c[14 + i], h[i]);
+}
+
+/* A row of an interval: of one connection (v), or of a rollup group (g). */
+static void interval_row(struct connlog *l, int64_t start, const struct tt_conn *v, const struct gsum *g,
+                         const struct tt_counts *c2s, const struct tt_counts *s2c, const struct hsum *hs)
+{
+	struct connlog_row r;
+	struct connlog_cell *c = r.cell;
+	r.mode = CONNLOG_INTERVALS;
+	r.conn = v;
+	r.n = CONNLOG_INT_NCOLS;
+	c[0].kind = CONNLOG_TIME;
+	c[0].v.t = start;
+	c[1].kind = CONNLOG_SECONDS;
+	c[1].v.t = l->interval_us;
+	if (v) {
+		conn_fields(l, c + 2, v, c2s, s2c);
+	} else {
+		/* a rollup: only the fields of its key, and no state */
+		for (int i = 2; i <= 6; i++)
+			c[i].kind = CONNLOG_NONE;
+		if (l->group == CONNLOG_G_CLIENT)
+			set_addr(&c[2], g->key.family, g->key.addr);
+		if (l->group == CONNLOG_G_SERVER || l->group == CONNLOG_G_SERVER_ADDR)
+			set_addr(&c[4], g->key.family, g->key.addr);
+		if (l->group == CONNLOG_G_SERVER || l->group == CONNLOG_G_SERVER_PORT)
+			set_u64(&c[5], g->key.port);
+		const uint64_t nums[6] = {c2s->packets, c2s->bytes, c2s->payload,
+		                          s2c->packets, s2c->bytes, s2c->payload};
+		for (int i = 0; i < 6; i++)
+			set_u64(&c[7 + i], nums[i]);
+	}
+	set_u64(&c[13], g ? g->conns : 1);
+	int64_t h[4] = {-1, -1, -1, -1};
+	if (l->health) {
+		h[0] = (int64_t)hs->retrans[0];
+		h[1] = (int64_t)hs->retrans[1];
+		if (hs->rtt_n) {
+			h[2] = (hs->rtt_sum + (int64_t)hs->rtt_n / 2) / (int64_t)hs->rtt_n;
+			h[3] = hs->rtt_max;
+		}
+	}
+	for (int i = 0; i < 4; i++)
+		set_opt(&c[14 + i], h[i]);
+	l->row(l->arg, &r);
+}
+
+/* ---- rollups ---- */
+
+static void add_counts(struct tt_counts *a, const struct tt_counts *b)
+{
+	a->packets += b->packets;
+	a->bytes += b->bytes;
+	a->payload += b->payload;
+}
+
+/* One connection's share of an interval: a row, or into its group. */
+static void account(struct connlog *l, int64_t start, const struct tt_conn *v,
+                    const struct tt_counts *c2s, const struct tt_counts *s2c, const uint64_t retrans[2])
+{
+	struct hsum hs = {{retrans[0], retrans[1]}, 0, 0, -1};
+	if (has_health(l, v) && v->rtt_us >= 0)
+		hs.rtt_sum = hs.rtt_max = v->rtt_us, hs.rtt_n = 1;
+	if (l->group == CONNLOG_G_CONNECTION) {
+		interval_row(l, start, v, NULL, c2s, s2c, &hs);
+		return;
+	}
+	struct gkey k;
+	memset(&k, 0, sizeof k);
+	k.family = v->family;
+	switch (l->group) {
+	case CONNLOG_G_CLIENT: memcpy(k.addr, v->client, 16); break;
+	case CONNLOG_G_SERVER: memcpy(k.addr, v->server, 16); k.port = v->server_port; break;
+	case CONNLOG_G_SERVER_ADDR: memcpy(k.addr, v->server, 16); break;
+	case CONNLOG_G_SERVER_PORT: k.family = 0; k.port = v->server_port; break;
+	default: break;
+	}
+	int added;
+	struct gsum *g = map_put(&l->groups, &k, &added);
+	if (!g)
+		return;
+	if (added)
+		g->key = k;
+	g->conns++;
+	add_counts(&g->c2s, c2s);
+	add_counts(&g->s2c, s2c);
+	g->h.retrans[0] += hs.retrans[0];
+	g->h.retrans[1] += hs.retrans[1];
+	g->h.rtt_sum += hs.rtt_sum;
+	g->h.rtt_n += hs.rtt_n;
+	if (hs.rtt_n && (!g->h.rtt_n || hs.rtt_max > g->h.rtt_max))
+		g->h.rtt_max = hs.rtt_max;
+}
+
+static void emit_groups(struct connlog *l, int64_t start)
+{
+	for (struct gsum *g = map_next(&l->groups, NULL); g; g = map_next(&l->groups, g))
+		interval_row(l, start, NULL, g, &g->c2s, &g->s2c, &g->h);
+	map_clear(&l->groups);
+}
+
+/* The counts of v since it was last logged (retransmissions into re); 0
+ * when there are none. */
+static int delta(const struct connlog *l, const struct tt_conn *v, const struct base *b,
+                 struct tt_counts *c2s, struct tt_counts *s2c, uint64_t re[2])
+{
+	re[0] = re[1] = 0;
+	if (has_health(l, v)) {
+		re[0] = v->c2s_retrans - (b ? b->retrans[0] : 0);
+		re[1] = v->s2c_retrans - (b ? b->retrans[1] : 0);
+	}
+	c2s->packets = v->c2s.packets - (b ? b->c2s.packets : 0);
+	c2s->bytes = v->c2s.bytes - (b ? b->c2s.bytes : 0);
+	c2s->payload = v->c2s.payload - (b ? b->c2s.payload : 0);
+	s2c->packets = v->s2c.packets - (b ? b->s2c.packets : 0);
+	s2c->bytes = v->s2c.bytes - (b ? b->s2c.bytes : 0);
+	s2c->payload = v->s2c.payload - (b ? b->s2c.payload : 0);
+	return c2s->packets || s2c->packets;
+}
+
+struct walk {
+	struct connlog *l;
+	int64_t start;
+	int64_t since;
+};
+
+static int interval_one(void *arg, const struct tt_conn *v)
+{
+	struct walk *w = arg;
+	if (v->last_seen_us < w->since)
+		return 0; /* nothing new since the last interval */
+	struct base *b = map_get_id(&w->l->bases, v->id);
+	struct tt_counts c2s, s2c;
+	uint64_t re[2];
+	if (!delta(w->l, v, b, &c2s, &s2c, re))
+		return 0;
+	account(w->l, w->start, v, &c2s, &s2c, re);
+	if (!b)
+		b = map_put_id(&w->l->bases, v->id);
+	if (b) {
+		b->c2s = v->c2s;
+		b->s2c = v->s2c;
+		b->retrans[0] += re[0];
+		b->retrans[1] += re[1];
+	}
+	return 0;
+}
+
+/* ---- the file ---- */
+
+static int open_file(struct connlog *l, const char *name)
+{
+	int fresh = 0;
+	if (l->w.len)
+		wfile_flush(&l->w);
+	int r = wfile_open(&l->w, name, !l->append && !l->opened_once, &fresh);
+	l->opened_once = 1;
+	if (r < 0)
+		return r;
+	if (fresh && l->header) {
+		size_t n = strlen(l->header);
+		char *p = wfile_reserve(&l->w, n);
+		if (p) {
+			memcpy(p, l->header, n);
+			l->w.len += n; /* not a row */
+		}
+	}
+	return 0;
+}
+
+/* With strftime patterns, the name follows the capture clock (local time). */
+void connlog_follow(struct connlog *l, int64_t now_us)
+{
+	if (!l->file || !l->timed_name)
+		return;
+	int64_t sec = now_us / 1000000;
+	if (sec == l->name_second && l->w.fd >= 0)
+		return;
+	l->name_second = sec;
+	time_t t = (time_t)sec;
+	struct tm tm;
+	char name[4096];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	/* the pattern is the user's file name, as in logrotate's dateformat */
+	if (!localtime_r(&t, &tm) || strftime(name, sizeof name, l->file, &tm) == 0)
+#pragma GCC diagnostic pop
+		return;
+	if (l->w.fd >= 0 && !strcmp(name, l->cur_name))
+		return;
+	snprintf(l->cur_name, sizeof l->cur_name, "%s", name);
+	int r = open_file(l, name);
+	if (r < 0)
+		l->host->log(l->ctx, TT_LOG_ERR, "open %s: %s", name, strerror(-r));
+}
+
+/* Flush, and say so once when rows were lost to a failing disk. */
+static void do_flush(struct connlog *l)
+{
+	if (!l->file)
+		return;
+	int r = wfile_flush(&l->w);
+	const char *name = l->cur_name[0] ? l->cur_name : l->file;
+	if (r < 0 && l->w.rows_lost > l->reported_lost) {
+		if (!l->reported_lost)
+			l->host->log(l->ctx, TT_LOG_ERR, "write %s: %s: rows are being lost (%llu so far); "
+			             "tracking goes on", name, strerror(-r), (unsigned long long)l->w.rows_lost);
+		l->reported_lost = l->w.rows_lost;
+	} else if (r == 0 && l->reported_lost && !l->w.failing) {
+		l->host->log(l->ctx, TT_LOG_WARN, "write %s: writing again; %llu rows were lost", name,
+		             (unsigned long long)l->w.rows_lost);
+		l->reported_lost = 0;
+	}
+}
+
+struct wfile *connlog_wfile(struct connlog *l)
+{
+	return l->file ? &l->w : NULL;
+}
+
+/* ---- the log ---- */
+
+int connlog_init(struct connlog *l, const struct tt_host *host, struct tt_ctx *ctx, connlog_row_fn row,
+                 void *arg)
+{
+	memset(l, 0, sizeof *l);
+	l->w.fd = -1;
+	l->host = host;
+	l->ctx = ctx;
+	l->row = row;
+	l->arg = arg;
+	for (unsigned i = 0; i < TT_NSTATES; i++) {
+		l->state_names[i] = host->state_name(i);
+		l->state_len[i] = strlen(l->state_names[i]);
+	}
+	l->interval_us = 60000000;
+	l->flush_us = 1000000;
+	map_init(&l->bases, 0, sizeof(struct base), 0);
+	map_init(&l->groups, sizeof(struct gkey), sizeof(struct gsum), 0);
+	l->file = strdup("-");
+	if (!l->file || wfile_init(&l->w, 256 * 1024) < 0) {
+		free(l->file);
+		l->file = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int connlog_configure(struct connlog *l, const char *key, const char *value, char *err, size_t errlen)
+{
+	if (!strcmp(key, "mode")) {
+		if (!strcmp(value, "connections"))
+			l->mode = CONNLOG_CONNECTIONS;
+		else if (!strcmp(value, "intervals"))
+			l->mode = CONNLOG_INTERVALS;
+		else {
+			snprintf(err, errlen, "'%s': use connections or intervals", value);
+			return -EINVAL;
+		}
+	} else if (!strcmp(key, "file")) {
+		if (!*value) {
+			snprintf(err, errlen, "empty (use a path, or - for stdout)");
+			return -EINVAL;
+		}
+		char *f = strdup(value);
+		if (!f)
+			return -ENOMEM;
+		free(l->file);
+		l->file = f;
+	} else if (!strcmp(key, "interval") || !strcmp(key, "flush")) {
+		int64_t us;
+		const char *why;
+		if (parse_duration(value, &us, &why) < 0 || us < 1000) {
+			snprintf(err, errlen, "'%s': not a duration of 1ms or more (e.g. 60s, 5m)", value);
+			return -EINVAL;
+		}
+		*(!strcmp(key, "interval") ? &l->interval_us : &l->flush_us) = us;
+	} else if (!strcmp(key, "append")) {
+		const char *why;
+		if (parse_bool(value, &l->append, &why) < 0) {
+			snprintf(err, errlen, "'%s': use yes or no", value);
+			return -EINVAL;
+		}
+	} else if (!strcmp(key, "group_by")) {
+		size_t i;
+		for (i = 0; i < sizeof group_names / sizeof group_names[0]; i++)
+			if (!strcmp(value, group_names[i]))
+				break;
+		if (i == sizeof group_names / sizeof group_names[0]) {
+			snprintf(err, errlen, "'%s': use connection, server, server_addr, server_port or client", value);
+			return -EINVAL;
+		}
+		l->group = (enum connlog_group)i;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+int connlog_check(struct connlog *l, char *err, size_t errlen)
+{
+	if (l->group != CONNLOG_G_CONNECTION && l->mode != CONNLOG_INTERVALS) {
+		snprintf(err, errlen, "group_by needs mode = intervals");
+		return -EINVAL;
+	}
+	l->timed_name = l->file && strchr(l->file, '%') != NULL;
+	return 0;
+}
+
+void connlog_no_file(struct connlog *l)
+{
+	free(l->file);
+	l->file = NULL;
+	l->timed_name = 0;
+}
+
+int connlog_open(struct connlog *l, char *err, size_t errlen)
+{
+	if (!l->file || l->timed_name)
+		return 0; /* no file, or named by the capture clock: opened at the first row */
+	int r = open_file(l, l->file);
+	if (r < 0) {
+		snprintf(err, errlen, "open %s: %s", l->file, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int connlog_start(struct connlog *l)
+{
+	const struct tt_settings *st = l->host->settings(l->ctx);
+	l->health = TT_HAS(tt_settings, st, tcp_health) && st->tcp_health;
+	if (l->mode == CONNLOG_INTERVALS)
+		return l->host->set_interval(l->ctx, l->interval_us, TT_INTERVAL_ALIGNED);
+	return l->host->set_interval(l->ctx, l->flush_us, 0);
+}
+
+void connlog_snapshot(struct connlog *l, const struct tt_snapshot *s)
+{
+	if (s->flags)
+		return; /* only the periodic ones */
+	connlog_follow(l, s->time_us - 1);
+	if (l->mode == CONNLOG_INTERVALS) {
+		/* the interval [time - interval, time) has ended */
+		struct walk w = {l, s->time_us - l->interval_us, s->prev_us};
+		if (w.since > w.start)
+			w.since = w.start;
+		s->foreach(s, interval_one, &w);
+		emit_groups(l, w.start);
+		l->open_interval = s->time_us;
+	}
+	do_flush(l);
+}
+
+void connlog_removed(struct connlog *l, const struct tt_event *ev)
+{
+	connlog_follow(l, ev->time_us);
+	const struct tt_conn *v = ev->conn;
+	if (l->mode == CONNLOG_CONNECTIONS) {
+		struct connlog_row r;
+		connlog_conn_cells(l, v, ev->reason, &r);
+		l->row(l->arg, &r);
+		return;
+	}
+	struct base *b = map_get_id(&l->bases, v->id);
+	struct tt_counts c2s, s2c;
+	uint64_t re[2];
+	if (delta(l, v, b, &c2s, &s2c, re)) {
+		int64_t start = ev->time_us / l->interval_us * l->interval_us;
+		if (l->open_interval && start < l->open_interval)
+			start = l->open_interval;
+		account(l, start, v, &c2s, &s2c, re);
+	}
+	if (b)
+		map_del_id(&l->bases, v->id);
+}
+
+void connlog_flush(struct connlog *l)
+{
+	if (l->mode == CONNLOG_INTERVALS && l->groups.count) {
+		int64_t now = l->host->now(l->ctx);
+		int64_t start = now / l->interval_us * l->interval_us;
+		if (l->open_interval && start < l->open_interval)
+			start = l->open_interval;
+		emit_groups(l, start);
+	}
+	do_flush(l);
+}
+
+int connlog_reopen(struct connlog *l)
+{
+	if (!l->file)
+		return 0;
+	do_flush(l);
+	if (l->timed_name) {
+		wfile_close(&l->w);
+		l->name_second = 0;
+		return 0;
+	}
+	if (!strcmp(l->file, "-"))
+		return 0;
+	int r = open_file(l, l->file);
+	if (r < 0)
+		l->host->log(l->ctx, TT_LOG_ERR, "reopen %s: %s", l->file, strerror(-r));
+	return r;
+}
+
+void connlog_stop(struct connlog *l)
+{
+	if (!l->file)
+		return;
+	do_flush(l);
+	if (l->w.rows_lost)
+		l->host->log(l->ctx, TT_LOG_ERR, "%llu rows could not be written to %s",
+		             (unsigned long long)l->w.rows_lost, l->cur_name[0] ? l->cur_name : l->file);
+	wfile_close(&l->w);
+}
+
+void connlog_free(struct connlog *l)
+{
+	wfile_free(&l->w);
+	map_free(&l->bases);
+	map_free(&l->groups);
+	free(l->file);
+	l->file = NULL;
+}
