@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fmt.h"
 #include "map.h"
@@ -168,6 +170,33 @@ static int csv_configure(void *state, const char *key, const char *value, char *
 	return 0;
 }
 
+/* The directory of a file to be made must exist and be writable, or the
+ * start would fail after the capture opened: looked at, not touched, so
+ * that --check-config finds it.  A directory with strftime patterns is made
+ * only by the clock: not checked. */
+static int check_dir(const char *file, char *err, size_t errlen)
+{
+	struct stat st;
+	if (!strcmp(file, "-") || (stat(file, &st) == 0 && !S_ISDIR(st.st_mode)))
+		return 0; /* there: open says whether it may be written */
+	const char *slash = strrchr(file, '/');
+	char dir[4096];
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	if (strchr(dir, '%'))
+		return 0;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0) {
+		int e = errno;
+		if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+			e = ENOTDIR;
+		snprintf(err, errlen, "file %s: directory %s: %s", file, dir, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
 static int csv_check(void *state, char *err, size_t errlen)
 {
 	struct csv *c = state;
@@ -176,7 +205,7 @@ static int csv_check(void *state, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	c->timed_name = strchr(c->file, '%') != NULL;
-	return 0;
+	return check_dir(c->file, err, errlen);
 }
 
 static void write_header(struct csv *c)
@@ -199,8 +228,12 @@ static int open_file(struct csv *c, const char *name)
 	c->opened_once = 1;
 	if (r < 0)
 		return r;
-	if (fresh)
+	if (fresh) {
+		/* on disk at once: an interval log otherwise shows nothing,
+		 * not even what its columns will be, until an interval closes */
 		write_header(c);
+		wfile_flush(&c->w);
+	}
 	return 0;
 }
 
