@@ -9,6 +9,7 @@
 #include <ini.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "parse.h"
 #include "util.h"
@@ -88,6 +89,11 @@ int config_set_core(struct config *c, const char *key, const char *value, const 
 		void *f = (char *)c + k->off;
 		switch (k->type) {
 		case K_STR:
+			if (!strcmp(key, "plugin_dir") && *value && value[0] != '/') {
+				/* else the working directory's: see host.c */
+				*why = "must be an absolute path";
+				return -1;
+			}
 			free(*(char **)f);
 			*(char **)f = *value ? xstrdup(value) : NULL;
 			return 0;
@@ -137,6 +143,8 @@ struct parse_state {
 	struct output_cfg *cur;   /* the [output] section being read, or NULL in [core] */
 	unsigned char core_seen[sizeof core_keys / sizeof core_keys[0]];
 	char *long_value;         /* see reader() */
+	char *buf;                /* the line being read: CONFIG_LINE_MAX + 1 */
+	size_t size;              /* bytes read so far */
 };
 
 static int fail(struct parse_state *ps, const char *key, const char *why)
@@ -232,17 +240,53 @@ static void section(struct parse_state *ps, const char *line)
  * and the handler takes the real value from here. */
 #define LONG_MARK "\x01"
 
+/* Bounds of what is read: a configuration is a few kilobytes; a device or
+ * a runaway pipe given as one must not grow memory without end. */
+#define CONFIG_LINE_MAX 4096
+#define CONFIG_SIZE_MAX (1 << 20)
+
+/* One line into ps->buf (NUL-terminated, newline kept); its length, 0 at
+ * the end of the file, -1 when it breaks a bound. */
+static ssize_t read_line(struct parse_state *ps)
+{
+	size_t n = 0;
+	int ch = 0;
+	while (n < CONFIG_LINE_MAX && (ch = getc(ps->f)) != EOF) {
+		ps->buf[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	ps->buf[n] = 0;
+	ps->size += n;
+	if (n == CONFIG_LINE_MAX && ch != '\n') {
+		ps->line++;
+		fail(ps, NULL, "line too long (a line has at most 4096 bytes)");
+		return -1;
+	}
+	if (ps->size > CONFIG_SIZE_MAX) {
+		fail(ps, NULL, "file too large (a configuration has at most 1 MiB)");
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_state *ps = stream;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len = getline(&line, &cap, ps->f);
-	if (len < 0) {
-		free(line);
+	ssize_t len = read_line(ps);
+	if (len <= 0)
+		return NULL;
+	char *line = ps->buf;
+	ps->line++;
+	if (memchr(line, 0, (size_t)len)) {
+		fail(ps, NULL, "a NUL byte in the line");
 		return NULL;
 	}
-	ps->line++;
+	/* a byte order mark, as some editors write: not part of the text */
+	if (ps->line == 1 && !strncmp(line, "\xef\xbb\xbf", 3)) {
+		line += 3;
+		len -= 3;
+	}
 	const char *l = line;
 	while (*l == ' ' || *l == '\t')
 		l++;
@@ -252,12 +296,10 @@ static char *reader(char *str, int num, void *stream)
 	ps->long_value = NULL;
 	if (len + 1 < num) {
 		memcpy(str, line, (size_t)len + 1);
-		free(line);
 		return str;
 	}
 	if (*l == ';' || *l == '#') {
 		snprintf(str, (size_t)num, ";\n"); /* a long comment stays one */
-		free(line);
 		return str;
 	}
 	/* key = value, with inih's rules: the key ends at '=' or ':', the
@@ -265,7 +307,6 @@ static char *reader(char *str, int num, void *stream)
 	char *eq = strpbrk(line, "=:");
 	size_t klen = eq ? (size_t)(eq - line) : 0;
 	if (!eq || klen + sizeof LONG_MARK + 4 > (size_t)num) {
-		free(line);
 		fail(ps, NULL, "line too long");
 		return NULL;
 	}
@@ -282,7 +323,6 @@ static char *reader(char *str, int num, void *stream)
 		v[--vl] = 0;
 	ps->long_value = xstrdup(v);
 	snprintf(str, (size_t)num, "%.*s= " LONG_MARK "\n", (int)klen, line);
-	free(line);
 	return str;
 }
 
@@ -324,8 +364,15 @@ static int handler(void *user, const char *section_name, const char *name, const
 	if (k >= 0 && ps->core_seen[k]++)
 		return fail(ps, name, "given twice");
 	const char *why;
-	if (config_set_core(ps->c, name, value, &why) < 0)
+	if (config_set_core(ps->c, name, value, &why) < 0) {
+		const char *near = k < 0 ? util_nearest(name, config_core_keys) : NULL;
+		char hint[128];
+		if (near) {
+			snprintf(hint, sizeof hint, "unknown key (did you mean '%s'?)", near);
+			why = hint;
+		}
 		return fail(ps, name, why);
+	}
 	return 1;
 }
 
@@ -337,10 +384,38 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
+	/* what was opened, not what the name said a moment before: a file,
+	 * or a pipe (-c <(...)); a pipe others may write is refused as a
+	 * file would be */
+	struct stat st;
+	char why[512];
+	const char *bad = NULL;
+	if (fstat(fileno(ps.f), &st) < 0)
+		bad = strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		bad = "is a directory, not a configuration file";
+	else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+		bad = "not a regular file or a pipe";
+	else if (S_ISREG(st.st_mode) && st.st_size > CONFIG_SIZE_MAX)
+		bad = "file too large (a configuration has at most 1 MiB)";
+	else if (util_untrusted(path, &st, why, sizeof why))
+		bad = why;
+	if (bad) {
+		fclose(ps.f);
+		snprintf(err, errlen, "%s: refusing the configuration: %s", path, bad);
+		return -1;
+	}
+	ps.buf = xmalloc(CONFIG_LINE_MAX + 1);
 	size_t before = c->noutputs;
 	int r = ini_parse_stream(reader, &ps, handler, &ps);
+	int rerr = ferror(ps.f) ? errno : 0;
 	fclose(ps.f);
 	free(ps.long_value);
+	free(ps.buf);
+	if (!ps.failed && rerr) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(rerr));
+		return -1;
+	}
 	if (!ps.failed && r > 0) {
 		ps.line = r;
 		fail(&ps, NULL, "syntax error (expected [section] or key = value)");

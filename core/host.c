@@ -252,12 +252,18 @@ static int refuse(char *err, size_t errlen, const struct output_cfg *o, int line
 	return EXIT_CONFIG;
 }
 
-static const char *plugin_dir(const struct config *cfg)
+/* The directory of plugins named without a path, and what named it. */
+static const char *plugin_dir(const struct config *cfg, const char **from)
 {
+	*from = "[core] plugin_dir";
 	if (cfg->plugin_dir)
 		return cfg->plugin_dir;
 	const char *env = getenv("TCPTRACK_PLUGIN_DIR");
-	return env && *env ? env : PLUGINDIR;
+	*from = "TCPTRACK_PLUGIN_DIR";
+	if (env && *env)
+		return env;
+	*from = "the built-in plugin directory";
+	return PLUGINDIR;
 }
 
 static int valid_plugin_name(const char *s)
@@ -281,7 +287,13 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 	} else {
 		if (!valid_plugin_name(o->plugin))
 			return refuse(err, errlen, o, pl, ": key 'plugin': '%s': not a plugin name", o->plugin);
-		int n = snprintf(path, sizeof path, "%s/%s.so", plugin_dir(cfg), o->plugin);
+		const char *from, *dir = plugin_dir(cfg, &from);
+		/* a relative directory would be the working directory's: code
+		 * loaded from wherever tcptrack happened to be started */
+		if (dir[0] != '/')
+			return refuse(err, errlen, o, pl, ": key 'plugin': %s '%s' must be an absolute path",
+			              from, dir);
+		int n = snprintf(path, sizeof path, "%s/%s.so", dir, o->plugin);
 		if (n < 0 || (size_t)n >= sizeof path)
 			return refuse(err, errlen, o, pl, ": key 'plugin': path too long");
 	}
@@ -295,9 +307,9 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 	if (!S_ISREG(st.st_mode))
 		return refuse(err, errlen, o, pl, ": key 'plugin': %s: not a regular file", path);
 	/* as sshd's StrictModes: code others can change is not loaded */
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return refuse(err, errlen, o, pl, ": key 'plugin': %s: refusing a plugin writable by %s",
-		              path, (st.st_mode & S_IWOTH) ? "everyone" : "its group");
+	char why[512];
+	if (util_untrusted(path, &st, why, sizeof why))
+		return refuse(err, errlen, o, pl, ": key 'plugin': %s: refusing a plugin %s", path, why);
 	ctx->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!ctx->dl)
 		return refuse(err, errlen, o, pl, ": key 'plugin': cannot load %s: %s", path, dlerror());
@@ -323,15 +335,16 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 		int known = 0;
 		for (const char *const *k = p->keys; k && *k && !known; k++)
 			known = !strcmp(*k, o->kv[i].key);
+		const char *near = known ? NULL : util_nearest(o->kv[i].key, p->keys);
 		if (!known)
-			return refuse(err, errlen, o, o->kv[i].line, ": key '%s': unknown key for plugin %s",
-			              o->kv[i].key, p->name);
+			return refuse(err, errlen, o, o->kv[i].line, ": key '%s': unknown key for plugin %s%s%s%s",
+			              o->kv[i].key, p->name, near ? " (did you mean '" : "", near ? near : "",
+			              near ? "'?)" : "");
 	}
 	int r = p->create(&host_api, ctx, o->name, &ctx->state);
 	if (r < 0)
 		return refuse(err, errlen, o, o->line, ": output %s: cannot create: %s", o->name, strerror(-r));
 	ctx->created = 1;
-	char why[512];
 	for (size_t i = 0; i < o->nkv; i++) {
 		why[0] = 0;
 		if (p->configure && p->configure(ctx->state, o->kv[i].key, o->kv[i].value, why, sizeof why) < 0)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <net/if.h>
 #include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,20 +21,21 @@ struct cmdline {
 	const char *cfgfile, *file, *iface, *user, *linger;
 	const char **specs;  /* -o, in order */
 	int nspecs;
-	int opt_d, opt_f, opt_p, check_only;
+	int opt_d, opt_f, opt_p, opt_q, check_only;
 	char *filter;        /* the words after the options, joined; NULL: none */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tcptrack [-dfhpv] [-r seconds] [-c config] [-o output] [-Z user]\n"
+	        "usage: tcptrack [-dfhpqv] [-r seconds] [-c config] [-o output] [-Z user]\n"
 	        "                [-T file | -i interface] [filter expression]\n"
 	        "  -i IF      capture live on IF (also 'any'); default: the config's, else the first usable\n"
 	        "  -T FILE    read a pcap or pcapng file ('-' for stdin)\n"
 	        "  -d         track only connections that start (SYN) after tcptrack started\n"
 	        "  -f         fast average recalculation (several times a second)\n"
 	        "  -p         do not put the interface into promiscuous mode\n"
+	        "  -q         quiet: no line on stderr at a headless live start\n"
 	        "  -r SECS    how long a closed connection stays shown (default 2)\n"
 	        "  -c FILE    configuration file (default %s/tcptrack.conf when it exists)\n"
 	        "  -o SPEC    add an output: plugin:key=value,... (e.g. csv:mode=connections,file=out.csv)\n"
@@ -72,11 +74,12 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 	cl->specs = xcalloc((size_t)argc + 1, sizeof *cl->specs);
 	opterr = 0;
 	int o;
-	while ((o = getopt_long(argc, argv, "+:dfhpvr:c:o:Z:T:i:", longopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+:dfhpqvr:c:o:Z:T:i:", longopts, NULL)) != -1) {
 		switch (o) {
 		case 'd': cl->opt_d = 1; break;
 		case 'f': cl->opt_f = 1; break;
 		case 'p': cl->opt_p = 1; break;
+		case 'q': cl->opt_q = 1; break;
 		case 'r': cl->linger = optarg; break;
 		case 'c': cl->cfgfile = optarg; break;
 		case 'o': cl->specs[cl->nspecs++] = optarg; break;
@@ -121,14 +124,8 @@ static int configure(struct cmdline *cl, struct config *cfg)
 			cl->cfgfile = def;
 	}
 	if (cl->cfgfile) {
-		struct stat st;
-		/* as sshd's StrictModes: a file that names the code tcptrack
-		 * loads must not be writable by others */
-		if (stat(cl->cfgfile, &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) && S_ISREG(st.st_mode)) {
-			msg("%s: refusing a configuration file writable by %s", cl->cfgfile,
-			    (st.st_mode & S_IWOTH) ? "everyone" : "its group");
-			return EXIT_CONFIG;
-		}
+		/* config_load refuses, as sshd's StrictModes, a file that others
+		 * may change: it names the code tcptrack loads */
 		if (config_load(cfg, cl->cfgfile, err, sizeof err) < 0) {
 			msg("%s", err);
 			return EXIT_CONFIG;
@@ -165,16 +162,48 @@ static int configure(struct cmdline *cl, struct config *cfg)
 	return 0;
 }
 
-/* What can be checked before any capture starts, is: the filter compiles,
- * the user exists.  Returns 0 or the exit status. */
+/* Where a core key came from, for a message: "-Z: ", or "FILE: key 'K': ". */
+static void origin(char *buf, size_t len, const struct cmdline *cl, int on_cmdline, const char *opt,
+                   const char *key)
+{
+	if (on_cmdline)
+		snprintf(buf, len, "%s%s", opt ? opt : "", opt ? ": " : "");
+	else
+		snprintf(buf, len, "%s: key '%s': ", cl->cfgfile ? cl->cfgfile : "configuration", key);
+}
+
+/* Whether the live interface named exists (or is one of libpcap's own
+ * devices, as "any"); without a name, tcptrack picks one at start. */
+static int interface_exists(const char *name)
+{
+	if (if_nametoindex(name))
+		return 1;
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_if_t *all = NULL;
+	int found = 0;
+	if (pcap_findalldevs(&all, ebuf) < 0)
+		return 1; /* cannot tell: the start will */
+	for (pcap_if_t *d = all; d && !found; d = d->next)
+		found = !strcmp(d->name, name);
+	pcap_freealldevs(all);
+	return found;
+}
+
+/* What can be checked before any capture starts and any output opens, is,
+ * without side effects: the filter compiles, the user exists, the chroot
+ * is a directory and comes with a user, the interface exists.  A mistake
+ * of the command line is a usage error (64), one of the file a
+ * configuration error (78) (tcptrack(8), EXIT STATUS).  Returns 0 or the
+ * exit status. */
 static int check_config(const struct cmdline *cl, const struct config *cfg)
 {
+	char where[512];
 	if (cfg->filter) {
 		pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
 		struct bpf_program prog;
 		if (dead && pcap_compile(dead, &prog, cfg->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			msg("%s%sfilter '%s': %s", cl->filter ? "" : cl->cfgfile,
-			    cl->filter ? "" : ": key 'filter': ", cfg->filter, pcap_geterr(dead));
+			origin(where, sizeof where, cl, cl->filter != NULL, NULL, "filter");
+			msg("%sfilter '%s': %s", where, cfg->filter, pcap_geterr(dead));
 			pcap_close(dead);
 			return cl->filter ? EXIT_USAGE : EXIT_CONFIG;
 		}
@@ -184,9 +213,34 @@ static int check_config(const struct cmdline *cl, const struct config *cfg)
 		}
 	}
 	if (cfg->user && !getpwnam(cfg->user)) {
-		msg("%s%suser '%s': no such user", cl->user ? "-Z: " : cl->cfgfile,
-		    cl->user ? "" : ": key 'user': ", cfg->user);
+		origin(where, sizeof where, cl, cl->user != NULL, "-Z", "user");
+		msg("%suser '%s': no such user", where, cfg->user);
 		return cl->user ? EXIT_USAGE : EXIT_CONFIG;
+	}
+	if (cfg->chroot_dir) {
+		struct stat st;
+		origin(where, sizeof where, cl, 0, NULL, "chroot");
+		if (cfg->chroot_dir[0] != '/') {
+			msg("%s'%s': not an absolute path", where, cfg->chroot_dir);
+			return EXIT_CONFIG;
+		}
+		int sr = stat(cfg->chroot_dir, &st);
+		if (sr < 0 || !S_ISDIR(st.st_mode)) {
+			msg("%s'%s': %s", where, cfg->chroot_dir, sr < 0 ? strerror(errno) : "not a directory");
+			return EXIT_CONFIG;
+		}
+		/* root inside a chroot can leave it: it is only a confinement
+		 * together with a user to become */
+		if (!cfg->user) {
+			msg("%s'%s': a chroot needs a user to drop privileges to (user, or -Z)", where,
+			    cfg->chroot_dir);
+			return EXIT_CONFIG;
+		}
+	}
+	if (!cl->file && cfg->interface && !interface_exists(cfg->interface)) {
+		origin(where, sizeof where, cl, cl->iface != NULL, "-i", "interface");
+		msg("%s'%s': no such interface", where, cfg->interface);
+		return EXIT_UNAVAILABLE;
 	}
 	return 0;
 }
@@ -223,6 +277,30 @@ static int open_input(const struct cmdline *cl, const struct config *cfg, int in
 	else if (reader && !strcmp(reader, "pcapfile"))
 		how = INPUT_BLOCKS_ONLY;
 	return input_open_file(in, cl->file, cfg, how, err, errlen);
+}
+
+/* A headless live start says once what it captures and where the outputs
+ * go, as tcpdump's "listening on": a service otherwise says nothing until
+ * it stops.  -q: not a word. */
+static void say_listening(const struct input *in, const struct config *cfg)
+{
+	char line[1024];
+	size_t n = 0;
+	n += (size_t)snprintf(line, sizeof line, "capturing on %s", in->name);
+	if (cfg->filter && n < sizeof line)
+		n += (size_t)snprintf(line + n, sizeof line - n, ", filter '%s'", cfg->filter);
+	for (size_t i = 0; i < cfg->noutputs && n < sizeof line; i++) {
+		const struct output_cfg *o = &cfg->outputs[i];
+		n += (size_t)snprintf(line + n, sizeof line - n, "%s%s (%s", i ? ", " : "; outputs: ",
+		                      o->name, o->plugin);
+		for (size_t j = 0; j < o->nkv && n < sizeof line; j++)
+			if (!strcmp(o->kv[j].key, "file") || !strcmp(o->kv[j].key, "target"))
+				n += (size_t)snprintf(line + n, sizeof line - n, ", %s %s", o->kv[j].key,
+				                      o->kv[j].value);
+		if (n < sizeof line)
+			n += (size_t)snprintf(line + n, sizeof line - n, ")");
+	}
+	msg("%s", line);
 }
 
 static struct tracker *running; /* whose terminal a fatal error restores */
@@ -265,6 +343,8 @@ static int run(const struct cmdline *cl, const struct config *cfg)
 	}
 	drop_privileges(cfg->user, cfg->chroot_dir);
 	tracker_start(tr);
+	if (!cl->opt_q && !cl->file && !tracker_interactive(tr))
+		say_listening(in, cfg);
 	tracker_run(tr);
 	r = tracker_finish(tr);
 	running = NULL;
@@ -277,6 +357,7 @@ int main(int argc, char **argv)
 	/* static: they live as long as the process, early exits included */
 	static struct cmdline cl;
 	static struct config cfg;
+	tracker_catch_signals();
 	util_atfatal = emergency_stop;
 	int r = parse_cmdline(argc, argv, &cl);
 	if (r >= 0)

@@ -377,7 +377,7 @@ static void on_signal(int sig)
 		got_stop = 1;
 }
 
-static void catch_signals(void)
+void tracker_catch_signals(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -413,7 +413,7 @@ static int check_signals(struct tracker *tr)
 void tracker_start(struct tracker *tr)
 {
 	const struct config *cfg = tr->cfg;
-	catch_signals();
+	tracker_catch_signals();
 	host_start(tr->host);
 	/* the table, now that the outputs have said what they want of it.
 	 * Rates are sampled every tick and averaged over the window: with -f

@@ -47,6 +47,10 @@ void tracker_run(struct tracker *tr);
  * stop the outputs, the summary on stderr.  Returns the exit status. */
 int tracker_finish(struct tracker *tr);
 void tracker_free(struct tracker *tr);
+/* Catch SIGINT, SIGTERM and SIGHUP (flags the loops act on) and ignore
+ * SIGPIPE: first thing in main, so that a signal in the first
+ * milliseconds does not kill tcptrack; tracker_start does it too. */
+void tracker_catch_signals(void);
 /* Restore what a terminal output changed (on a fatal error). */
 void tracker_emergency_stop(struct tracker *tr);
 

@@ -39,6 +39,16 @@ void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 
+/* Of the NULL-terminated known words, the one word is likely a typo of,
+ * or NULL. */
+const char *util_nearest(const char *word, const char *const *known);
+/* Why a file that tcptrack reads code or configuration from must not be
+ * trusted (into buf), or NULL: writable by others; running as root, also
+ * owned by someone else than root, or in a directory others may change
+ * (tcptrack.conf(5), "Trust"). */
+struct stat;
+const char *util_untrusted(const char *path, const struct stat *st, char *buf, size_t len);
+
 /* The system clock, in microseconds (the live capture clock); the
  * monotonic one is lib/mono's. */
 int64_t now_realtime_us(void);

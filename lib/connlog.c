@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fmt.h"
 #include "parse.h"
@@ -390,6 +392,9 @@ static int open_file(struct connlog *l, const char *name)
 			memcpy(p, l->header, n);
 			l->w.len += n; /* not a row */
 		}
+		/* on disk at once: an interval log otherwise shows nothing,
+		 * not even what its columns will be, until an interval closes */
+		wfile_flush(&l->w);
 	}
 	return 0;
 }
@@ -523,6 +528,33 @@ int connlog_configure(struct connlog *l, const char *key, const char *value, cha
 	return 0;
 }
 
+/* The directory of a file to be made must exist and be writable, or the
+ * start would fail after the capture opened: looked at, not touched, so
+ * that --check-config finds it.  A directory with strftime patterns is made
+ * only by the clock: not checked. */
+static int check_dir(const char *file, char *err, size_t errlen)
+{
+	struct stat st;
+	if (!strcmp(file, "-") || (stat(file, &st) == 0 && !S_ISDIR(st.st_mode)))
+		return 0; /* there: open says whether it may be written */
+	const char *slash = strrchr(file, '/');
+	char dir[4096];
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	if (strchr(dir, '%'))
+		return 0;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0) {
+		int e = errno;
+		if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+			e = ENOTDIR;
+		snprintf(err, errlen, "file %s: directory %s: %s", file, dir, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
 int connlog_check(struct connlog *l, char *err, size_t errlen)
 {
 	if (l->group != CONNLOG_G_CONNECTION && l->mode != CONNLOG_INTERVALS) {
@@ -530,7 +562,7 @@ int connlog_check(struct connlog *l, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	l->timed_name = l->file && strchr(l->file, '%') != NULL;
-	return 0;
+	return l->file ? check_dir(l->file, err, errlen) : 0;
 }
 
 void connlog_no_file(struct connlog *l)

@@ -307,6 +307,13 @@ static int top_on_snapshot(void *state, const struct tt_snapshot *s)
 		t->host->log(t->ctx, TT_LOG_ERR, "out of memory: %zu of %llu connections shown",
 		             rows->n, (unsigned long long)s->nconns);
 	}
+	/* at the end of a file the capture clock stops, and with it the
+	 * rates' decay: a closed connection carries nothing more, its rate
+	 * is 0, not the last one before it closed (those still open keep
+	 * theirs: the rate they had when the capture ended) */
+	for (size_t i = 0; t->eof && i < rows->n; i++)
+		if (rows->v[i].state == TT_CLOSED || rows->v[i].state == TT_RESET)
+			rows->v[i].c2s_rate = rows->v[i].s2c_rate = 0;
 	if (t->paused)
 		t->fresh = 1;
 	top_draw(t);

@@ -48,17 +48,19 @@ static size_t scaled(char *buf, size_t len, double v, double base, const char *c
 
 size_t top_fmt_rate(char *buf, size_t len, double bytes_per_s, int bits)
 {
-	static const char *const bu[] = {"B", "KB", "MB", "GB", "TB", "PB"};
-	static const char *const tu[] = {"b", "kb", "Mb", "Gb", "Tb", "Pb"};
+	/* SI, powers of 1000, as the syslog messages and the levels of
+	 * their rules ("10MB/s" is 10,000,000 B/s) */
+	static const char *const bu[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	static const char *const tu[] = {"b", "kb", "Mb", "Gb", "Tb", "Pb", "Eb"};
 	if (bits)
-		return scaled(buf, len, bytes_per_s * 8, 1000, tu, 6, "/s");
-	return scaled(buf, len, bytes_per_s, 1024, bu, 6, "/s");
+		return scaled(buf, len, bytes_per_s * 8, 1000, tu, 7, "/s");
+	return scaled(buf, len, bytes_per_s, 1000, bu, 7, "/s");
 }
 
 size_t top_fmt_size(char *buf, size_t len, uint64_t bytes)
 {
-	static const char *const u[] = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
-	return scaled(buf, len, (double)bytes, 1024, u, 7, "");
+	static const char *const u[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	return scaled(buf, len, (double)bytes, 1000, u, 7, "");
 }
 
 size_t top_fmt_count(char *buf, size_t len, uint64_t n)
@@ -200,7 +202,7 @@ static const struct colspec colspecs[TOP_NCOLS] = {
 	[TOP_COL_RATE] = {"Rate", TOP_RATE_W, 1, 1},
 	[TOP_COL_C2S] = {"C->S", TOP_RATE_W, 1, 5},
 	[TOP_COL_S2C] = {"S->C", TOP_RATE_W, 1, 5},
-	[TOP_COL_BYTES] = {"Bytes", TOP_SIZE_W, 1, 6},
+	[TOP_COL_BYTES] = {"Payload", TOP_SIZE_W, 1, 6},
 	[TOP_COL_PACKETS] = {"Packets", TOP_COUNT_W, 1, 7},
 	[TOP_COL_RTT] = {"RTT", TOP_RTT_W, 1, 8},
 	[TOP_COL_RETR] = {"Retr", TOP_RETR_W, 1, 9},

@@ -151,7 +151,7 @@ struct help_line {
 static const struct help_line help_text[] = {
 	{"Rate", "payload bytes per second over the averaging window"},
 	{"C->S S->C", "the rate from client to server, server to client"},
-	{"Bytes", "payload bytes so far, Packets: both directions"},
+	{"Payload", "payload bytes so far, Packets: both directions"},
 	{"A", "* when a packet came in the last second"},
 	{"Idle", "time since the last packet"},
 	{"RTT", "round trip, client to server and back"},

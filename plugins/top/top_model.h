@@ -146,8 +146,8 @@ void top_select_free(struct top_select *s);
 
 /* Units of rates: bytes (B/s, KB/s... powers of 1024, as tcptrack 1.x) or
  * bits (b/s, kb/s, Mb/s... powers of 1000, as network links are sold). */
-#define TOP_RATE_W 9   /* "1023 KB/s" never: "1.00 MB/s"; "9.99 Mb/s" */
-#define TOP_SIZE_W 7   /* "9.99 GB" */
+#define TOP_RATE_W 9   /* "999 kB/s", then "1.00 MB/s"; "9.99 Mb/s" */
+#define TOP_SIZE_W 7   /* "9.99 GB", powers of 1000 */
 #define TOP_COUNT_W 7
 #define TOP_IDLE_W 4
 #define TOP_STATE_W 11 /* "SYN|ACK-ACK", "ESTABLISHED" */

@@ -175,6 +175,132 @@ EOF
 chmod 666 "$f"
 refused "world-writable config file" "$f" "writable" -c "$f"
 
+# ---- what is not a configuration file ----
+refused "a directory as config" "$TMP: " "directory" -c "$TMP"
+# a pipe without end and without newline: refused at a bound, in bounded
+# memory (the limit would stop a runaway reader: 200 MB)
+for mode in run check; do
+	arg=--check-config; [ $mode = run ] && arg="-T $TMP/empty.pcap"
+	(ulimit -v 200000; timeout 20 "$TCPTRACK" -c /dev/zero $arg) >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc = 78 ] && grep -q "/dev/zero: .*not a regular file" "$TMP/err" && pass "a device as config ($mode): $(cat "$TMP/err")" ||
+		fail "a device as config ($mode): exit $rc: $(head -c 300 "$TMP/err")"
+	(ulimit -v 200000; timeout 20 "$TCPTRACK" -c <(cat /dev/zero) $arg) >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc = 78 ] && grep -q "line too long" "$TMP/err" && pass "endless line ($mode): $(cat "$TMP/err")" ||
+		fail "endless line ($mode): exit $rc: $(head -c 300 "$TMP/err")"
+	(ulimit -v 200000; timeout 20 "$TCPTRACK" -c <(yes '; a comment') $arg) >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc = 78 ] && grep -q "too large" "$TMP/err" && pass "endless file ($mode): $(cat "$TMP/err")" ||
+		fail "endless file ($mode): exit $rc: $(head -c 300 "$TMP/err")"
+done
+printf '[core]\nfilter = port 80\000 or port 443\n' >"$TMP/nul.conf"
+chmod 644 "$TMP/nul.conf"
+refused "a NUL byte in a value" "$TMP/nul.conf:2: " "NUL" -c "$TMP/nul.conf"
+# a FIFO that everyone may write is refused as such a file is
+rm -f "$TMP/ww.fifo"
+mkfifo -m 666 "$TMP/ww.fifo"
+chmod 666 "$TMP/ww.fifo"
+for mode in run check; do
+	arg=--check-config; [ $mode = run ] && arg="-T $TMP/empty.pcap"
+	(printf '[core]\nsnaplen = 128\n' >"$TMP/ww.fifo" &)
+	timeout 10 "$TCPTRACK" -c "$TMP/ww.fifo" $arg >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	exec 9<>"$TMP/ww.fifo"; exec 9>&- # let the writer go, were it left waiting
+	[ $rc = 78 ] && grep -q "writable by everyone" "$TMP/err" && pass "world-writable FIFO ($mode)" ||
+		fail "world-writable FIFO ($mode): exit $rc: $(cat "$TMP/err")"
+done
+# a byte order mark before [core] is not text
+printf '\357\273\277[core]\nsnaplen = 128\n' >"$TMP/bom.conf"
+chmod 644 "$TMP/bom.conf"
+tt -c "$TMP/bom.conf" --check-config >"$TMP/out" 2>"$TMP/err" && [ ! -s "$TMP/err" ] &&
+	pass "a byte order mark before [core] is accepted" || fail "BOM: $(cat "$TMP/err")"
+printf '\357\273\277[core]\ncolour = red\n' >"$TMP/bom2.conf"
+chmod 644 "$TMP/bom2.conf"
+refused "after a byte order mark, the real mistake" "$TMP/bom2.conf:2: key 'colour': " "unknown" -c "$TMP/bom2.conf"
+
+# ---- a mistyped key is told the nearest one ----
+conf <<EOF
+[core]
+syn_timout = 10s
+EOF
+refused "mistyped [core] key" "$f:2: key 'syn_timout': " "did you mean 'syn_timeout'" -c "$f"
+conf <<EOF
+[output log]
+plugin = csv
+fiel = $TMP/a.csv
+EOF
+refused "mistyped plugin key" "$f:3: key 'fiel': " "did you mean 'file'" -c "$f"
+refused "-o mistyped key" "-o csv" "did you mean 'mode'" -o "csv:mdoe=intervals"
+tt -o "csv:colour=red" --check-config 2>"$TMP/err"
+grep -q "did you mean" "$TMP/err" && fail "a far word is given a suggestion: $(cat "$TMP/err")" ||
+	pass "no suggestion for a word far from every key"
+
+# ---- control bytes of the config or argv reach the terminal escaped ----
+printf '[core]\n\033]0;owned\007colour = red\n' >"$TMP/esc.conf"
+chmod 644 "$TMP/esc.conf"
+for args in "-c $TMP/esc.conf" "-o csv:$(printf '\033[2J')=1"; do
+	tt $args --check-config >"$TMP/out" 2>"$TMP/err"
+	if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$TMP/err"; then
+		fail "control bytes echoed raw: $(od -c "$TMP/err" | head -3)"
+	elif grep -q '\\x1b' "$TMP/err"; then
+		pass "control bytes escaped: $(cat "$TMP/err")"
+	else
+		fail "control bytes: $(cat "$TMP/err")"
+	fi
+done
+
+# ---- chroot, plugin_dir ----
+conf <<EOF
+[core]
+chroot = $TMP
+EOF
+refused "chroot without a user" "$f: key 'chroot': " "needs a user" -c "$f"
+conf <<EOF
+[core]
+plugin_dir = plugins/.libs
+EOF
+refused "relative plugin_dir" "$f:2: key 'plugin_dir': " "absolute" -c "$f"
+(cd "$(dirname "$TCPTRACK_PLUGIN_DIR")" && TCPTRACK_PLUGIN_DIR=$(basename "$TCPTRACK_PLUGIN_DIR") \
+	"$TCPTRACK" -o csv --check-config) >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc = 78 ] && grep -q "TCPTRACK_PLUGIN_DIR.*absolute" "$TMP/err" && pass "relative TCPTRACK_PLUGIN_DIR: refused" ||
+	fail "relative TCPTRACK_PLUGIN_DIR: exit $rc: $(cat "$TMP/err")"
+
+# ---- trust, as root (sshd's StrictModes) ----
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir -p "$TMP/trust/open" "$TMP/trust/sticky" "$TMP/trust/theirs"
+	chmod 777 "$TMP/trust/open"
+	chmod 1777 "$TMP/trust/sticky"
+	printf '[core]\nsnaplen = 128\n' >"$TMP/trust/nobody.conf"
+	chown nobody "$TMP/trust/nobody.conf"
+	refused "config owned by another user" "$TMP/trust/nobody.conf: " "owned by uid" -c "$TMP/trust/nobody.conf"
+	printf '[core]\nsnaplen = 128\n' >"$TMP/trust/open/c.conf"
+	refused "config in a directory everyone may write" "$TMP/trust/open/c.conf: " \
+		"in directory $TMP/trust/open, writable by everyone" -c "$TMP/trust/open/c.conf"
+	printf '[core]\nsnaplen = 128\n' >"$TMP/trust/sticky/c.conf"
+	tt -c "$TMP/trust/sticky/c.conf" --check-config >"$TMP/out" 2>"$TMP/err" &&
+		pass "config in a sticky directory (as /tmp): accepted" || fail "sticky directory: $(cat "$TMP/err")"
+	cp "$TCPTRACK_PLUGIN_DIR/csv.so" "$TMP/trust/open/csv.so"
+	cp "$TCPTRACK_PLUGIN_DIR/csv.so" "$TMP/trust/theirs/csv.so"
+	chown nobody "$TMP/trust/theirs/csv.so"
+	conf <<EOF
+[output x]
+plugin = $TMP/trust/theirs/csv.so
+EOF
+	refused "plugin owned by another user" "$f:2: key 'plugin': " "owned by uid" -c "$f"
+	conf <<EOF
+[output x]
+plugin = $TMP/trust/open/csv.so
+EOF
+	refused "plugin in a directory everyone may write" "$f:2: key 'plugin': " "in directory" -c "$f"
+	chown nobody "$TMP/trust/sticky"
+	refused "config below a directory another user owns" "$TMP/trust/sticky/c.conf: " "owned by uid" \
+		-c "$TMP/trust/sticky/c.conf"
+else
+	echo "SKIP: trust as root (not root, or no user nobody)"
+fi
+
 # the same refusals for outputs given with -o (no file, no line)
 refused "-o unknown plugin" "-o nosuchplugin" "nosuchplugin" -o nosuchplugin
 refused "-o unknown key of a plugin" "-o csv" "colour" -o "csv:colour=red"

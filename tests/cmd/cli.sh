@@ -19,7 +19,7 @@ expect_exit() { # status label command...
 }
 
 expect_exit 0 "-h" tt -h
-for f in -d -f -p -r -c -o -Z -T -i -h -v; do
+for f in -d -f -p -q -r -c -o -Z -T -i -h -v; do
 	grep -q -- "^ *$f" "$TMP/out" || fail "-h does not describe $f"
 done
 expect_exit 0 "-v" tt -v

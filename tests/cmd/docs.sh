@@ -140,8 +140,18 @@ for d in sorted(os.listdir(os.path.join(top, "plugins"))):
 # ---- running the program ----
 
 
+# The examples' system paths, made here: --check-config checks that an
+# output's directory and a chroot exist, as a start would need them.
+host_paths = {"/var/log/tcptrack/": os.path.join(tmp, "log") + "/",
+              "/var/empty": os.path.join(tmp, "empty")}
+for d in host_paths.values():
+    os.makedirs(d, exist_ok=True)
+
+
 def run(args, conf=None):
     if conf is not None:
+        for system, here in host_paths.items():
+            conf = conf.replace(system, here)
         path = os.path.join(tmp, "probe.conf")
         with open(path, "w") as f:
             f.write(conf)
@@ -340,6 +350,8 @@ for sect, keys in sorted(documented.items()):
         value = ex.split(" = ", 1)[1]
         if sect == "core":
             conf = "[core]\n%s = %s\n" % (k, value)
+            if k == "chroot":
+                conf += "user = root\n"  # a chroot comes with a user
         elif sect == "output":
             if not built(value):
                 continue

@@ -43,18 +43,19 @@ static void test_units(void)
 {
 	CHECK(!strcmp(rate(0, 0), "0 B/s"), "%s", rate(0, 0));
 	CHECK(!strcmp(rate(999, 0), "999 B/s"), "%s", rate(999, 0));
-	CHECK(!strcmp(rate(1000, 0), "0.98 KB/s"), "%s", rate(1000, 0));
-	CHECK(!strcmp(rate(1024, 0), "1.00 KB/s"), "%s", rate(1024, 0));
-	CHECK(!strcmp(rate(1000000, 0), "977 KB/s"), "%s", rate(1000000, 0));
-	CHECK(!strcmp(rate(1048576, 0), "1.00 MB/s"), "%s", rate(1048576, 0));
-	CHECK(!strcmp(rate(150e6, 0), "143 MB/s"), "%s (tcptrack 1.x said LUDICROUS)", rate(150e6, 0));
+	CHECK(!strcmp(rate(1000, 0), "1.00 kB/s"), "%s", rate(1000, 0));
+	CHECK(!strcmp(rate(1024, 0), "1.02 kB/s"), "%s", rate(1024, 0));
+	CHECK(!strcmp(rate(1000000, 0), "1.00 MB/s"), "%s", rate(1000000, 0));
+	CHECK(!strcmp(rate(1048576, 0), "1.05 MB/s"), "%s", rate(1048576, 0));
+	CHECK(!strcmp(rate(150e6, 0), "150 MB/s"), "%s (tcptrack 1.x said LUDICROUS)", rate(150e6, 0));
 	/* 100 Gbit/s, and far beyond: no overflow, no word instead of a number */
-	CHECK(!strcmp(rate(12.5e9, 0), "11.6 GB/s"), "%s", rate(12.5e9, 0));
+	CHECK(!strcmp(rate(12.5e9, 0), "12.5 GB/s"), "%s", rate(12.5e9, 0));
 	CHECK(!strcmp(rate(12.5e9, 1), "100 Gb/s"), "%s", rate(12.5e9, 1));
-	CHECK(!strcmp(rate(1e18, 0), "888 PB/s"), "%s", rate(1e18, 0));
+	CHECK(!strcmp(rate(1e18, 0), "1.00 EB/s"), "%s", rate(1e18, 0));
+	/* bytes: powers of 1000, as the syslog messages and their rules */
 	CHECK(strlen(rate(1e30, 0)) <= TOP_RATE_W, "%s", rate(1e30, 0));
 	CHECK(!strcmp(rate(-5, 0), "0 B/s"), "negative: %s", rate(-5, 0));
-	/* bits: powers of 1000, as iperf3 reports */
+	/* bits: powers of 1000 too, as iperf3 reports */
 	CHECK(!strcmp(rate(1e6, 1), "8.00 Mb/s"), "%s", rate(1e6, 1));
 	CHECK(!strcmp(rate(100, 1), "800 b/s"), "%s", rate(100, 1));
 	CHECK(!strcmp(rate(125, 1), "1.00 kb/s"), "%s", rate(125, 1));
@@ -69,9 +70,9 @@ static void test_units(void)
 	top_fmt_size(b, sizeof b, 0);
 	CHECK(!strcmp(b, "0 B"), "%s", b);
 	top_fmt_size(b, sizeof b, 123456789);
-	CHECK(!strcmp(b, "118 MB"), "%s", b);
+	CHECK(!strcmp(b, "123 MB"), "%s", b);
 	top_fmt_size(b, sizeof b, UINT64_MAX);
-	CHECK(!strcmp(b, "16.0 EB"), "%s", b);
+	CHECK(!strcmp(b, "18.4 EB"), "%s", b);
 	for (uint64_t v = 1; v < UINT64_MAX / 3; v *= 3) {
 		top_fmt_size(b, sizeof b, v);
 		CHECK(strlen(b) <= TOP_SIZE_W, "%llu: %s", (unsigned long long)v, b);
@@ -330,16 +331,16 @@ static void test_rows_text(void)
 	top_format_header(&l, buf);
 	CHECK(strstr(buf, " Client ") == buf && strstr(buf, "Server") && strstr(buf, "State") &&
 	      strstr(buf, "Idle") && strstr(buf, " A ") && strstr(buf, "Rate") && strstr(buf, "C->S") &&
-	      strstr(buf, "S->C") && strstr(buf, "Bytes") && strstr(buf, "Packets"), "header: %s", buf);
+	      strstr(buf, "S->C") && strstr(buf, "Payload") && strstr(buf, "Packets"), "header: %s", buf);
 	top_format_row(&l, &rows.v[0], &o, buf);
 	CHECK(strstr(buf, " 10.0.0.1:55212 ") == buf, "client first: %s", buf);
 	CHECK(strstr(buf, "173.194.116.30:80 "), "server: %s", buf);
 	CHECK(strstr(buf, "ESTABLISHED"), "state: %s", buf);
 	CHECK(strstr(buf, " 0s *"), "idle and activity: %s", buf);
-	CHECK(strstr(buf, "1.00 MB/s"), "rate: %s", buf);
-	CHECK(strstr(buf, "0.98 KB/s"), "c2s: %s", buf);
-	CHECK(strstr(buf, "0.98 KB/s 1.00 MB/s"), "s2c after c2s: %s", buf);
-	CHECK(strstr(buf, "3.00 MB"), "bytes: %s", buf);
+	CHECK(strstr(buf, "1.05 MB/s"), "rate: %s", buf);
+	CHECK(strstr(buf, "1.00 kB/s"), "c2s: %s", buf);
+	CHECK(strstr(buf, "1.00 kB/s 1.05 MB/s"), "s2c after c2s: %s", buf);
+	CHECK(strstr(buf, "3.15 MB"), "payload: %s", buf);
 	CHECK(strstr(buf, " 30"), "packets: %s", buf);
 	CHECK(strstr(buf, " 30  40ms  10%") && strlen(buf) == 120, "RTT and Retr last: %s", buf);
 	top_format_header(&l, buf);

@@ -112,9 +112,9 @@ if diff -u "$GOLDEN/many-protocols.120x40.txt" "$TMP/screen"; then
 else
 	fail "120x40 screen differs from $GOLDEN/many-protocols.120x40.txt"
 fi
-head -1 "$TMP/screen" | grep -Eq '^ Client +Server +State +Idle A +Rate +C->S +S->C +Bytes +Packets +RTT +Retr$' &&
-	pass "header: Client Server State Idle A Rate C->S S->C Bytes Packets RTT Retr" || fail "header: $(head -1 "$TMP/screen")"
-expect "TOTAL with the file's end" "^ TOTAL +many-protocols.pcap: end of file reached +[0-9.]+ [KMG]?B/s"
+head -1 "$TMP/screen" | grep -Eq '^ Client +Server +State +Idle A +Rate +C->S +S->C +Payload +Packets +RTT +Retr$' &&
+	pass "header: Client Server State Idle A Rate C->S S->C Payload Packets RTT Retr" || fail "header: $(head -1 "$TMP/screen")"
+expect "TOTAL with the file's end" "^ TOTAL +many-protocols.pcap: end of file reached +[0-9.]+ [kMGTPE]?B/s"
 expect "footer as tcptrack 1.x" "^ Connections 1-37 of $nwant  Unpaused  Unsorted +h: help$"
 
 # ---- s cycles the sort orders ----
@@ -219,7 +219,7 @@ expect "60 columns: essentials" '^ Client +Server +State +A +Rate$'
 expect "60x20: the rows follow the height" "^ Connections 1-17 of $nwant "
 screen | awk 'length($0) > 60 { bad = 1 } END { exit bad }' && pass "60: no line wider" || fail "60: a line is wider"
 tm resize-window -x 36 -y 12
-expect "36 columns: addresses shortened visibly, ports whole" '^ [0-9.]+~[0-9.]+:[0-9]+ +[0-9.]+~[0-9.]+:[0-9]+ +[0-9.]+ [KMG]?B/s$'
+expect "36 columns: addresses shortened visibly, ports whole" '^ [0-9.]+~[0-9.]+:[0-9]+ +[0-9.]+~[0-9.]+:[0-9]+ +[0-9.]+ [kMG]?B/s$'
 screen | awk 'length($0) > 36 { bad = 1 } END { exit bad }' && pass "36: no line wider" || fail "36: a line is wider"
 [ "$(rows | grep -Ec '^ [0-9.~]+:[0-9]+ +[0-9.~]+:[0-9]+ ')" = 9 ] && pass "36x12: one line per connection" || fail "36x12: rows: $(rows)"
 tm resize-window -x 120 -y 40
@@ -312,11 +312,30 @@ st=$?
 printf '[core]\nreplay_speed = 0\ntcp_health = no\n' > "$TMP/nohealth.conf"
 view 120 40 -c "$TMP/nohealth.conf" -T "$MP"
 wait_for "end of file reached" 20
-expect "tcp_health = no: the columns end with Packets" '^ Client +Server +State +Idle A +Rate +C->S +S->C +Bytes +Packets$'
+expect "tcp_health = no: the columns end with Packets" '^ Client +Server +State +Idle A +Rate +C->S +S->C +Payload +Packets$'
 key s s s; expect "tcp_health = no: s to idle" "Sorted by idle"
 key s; expect "tcp_health = no: s from idle goes back to unsorted" "Unsorted"
 key '<'; expect "tcp_health = no: < from unsorted goes to packets" "Sorted by packets"
 key h; expect "tcp_health = no: help" "tcptrack keys"
 gone "RTT +round trip" && pass "tcp_health = no: the help leaves RTT out" || fail "tcp_health = no: the help tells RTT"
+key q
+
+# ---- the end of a file: a closed connection's rate goes to 0 ----
+# one connection at 100 kB/s for 3 s, closed by FINs at the end; it stays
+# shown (-r 60) after the file ends, at rate 0, as the TOTAL line
+python3 "$TESTS_SRCDIR/make-rate.py" "$TMP/rate.pcap" 100000 10 3
+view 120 10 -c "$TMP/fast.conf" -r 60 -T "$TMP/rate.pcap"
+if wait_for "end of file reached" 20; then
+	row=$(rows | grep ' CLOSED ')
+	tot=$(screen | grep 'TOTAL')
+	if echo "$row" | grep -Eq ' CLOSED +[0-9]+s [ *] +0 B/s +0 B/s +0 B/s ' &&
+		echo "$tot" | grep -Eq ' 0 B/s +0 B/s +0 B/s '; then
+		pass "at the end of the file, the closed connection's rates are 0"
+	else
+		fail "closed connection at the end of the file keeps a rate: $row / $tot"
+	fi
+else
+	fail "rate.pcap: no end of file"
+fi
 key q
 finish
