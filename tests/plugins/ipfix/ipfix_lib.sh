@@ -1,0 +1,59 @@
+# Helpers of the ipfix plugin's tests: a collector (nfcapd) and a recorder
+# of the messages for tshark, each on a loopback port of its own.
+IPFIX_DIR=$TESTS_SRCDIR/plugins/ipfix
+
+# free_port: a UDP port of 127.0.0.1 the kernel picks (free when asked)
+free_port() {
+	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ready_within_5s CMD...: whether CMD succeeds within 5 seconds
+ready_within_5s() {
+	for _ in $(seq 50); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# nf_start DIR: nfcapd writing into DIR, its port in NF_PORT
+nf_start() {
+	NF_DIR=$1
+	mkdir -p "$NF_DIR"
+	NF_PORT=$(free_port)
+	nfcapd -b 127.0.0.1 -p "$NF_PORT" -w "$NF_DIR" -t 3600 -B 8388608 -v >"$NF_DIR.log" 2>&1 &
+	NF_PID=$!
+	add_cleanup nf_kill
+	ready_within_5s grep -q "Startup" "$NF_DIR.log" || { fail "nfcapd did not start: $(cat "$NF_DIR.log")"; finish; }
+}
+nf_kill() { [ -z "${NF_PID:-}" ] || kill "$NF_PID" 2>/dev/null; }
+# nf_stop OUT.csv: stop nfcapd (it writes its file at SIGTERM), its flows as
+# nfdump's CSV into OUT.csv
+nf_stop() {
+	kill "$NF_PID"
+	wait "$NF_PID"
+	NF_PID=
+	nfdump -R "$NF_DIR" -o csv >"$1"
+}
+
+# rec_start OUT.pcap [tcp]: ipfix_rec.py recording into OUT.pcap, its port
+# in REC_PORT (one recorder at a time)
+rec_start() {
+	REC_OUT=$1
+	REC_PORT=$(free_port)
+	rm -f "$REC_OUT.ready"
+	python3 "$IPFIX_DIR/ipfix_rec.py" "$REC_PORT" "$REC_OUT" "${2:-udp}" >"$REC_OUT.count" &
+	REC_PID=$!
+	add_cleanup rec_kill
+	ready_within_5s test -e "$REC_OUT.ready" || { fail "ipfix_rec.py did not start"; finish; }
+}
+rec_kill() { [ -z "${REC_PID:-}" ] || kill "$REC_PID" 2>/dev/null; }
+# rec_stop OUT.json: stop the recorder, tshark's decoding of what it got
+rec_stop() {
+	kill "$REC_PID"
+	wait "$REC_PID"
+	REC_PID=
+	tshark -r "$REC_OUT" -d udp.port==4739,cflow -T json >"$1" 2>/dev/null
+}
+
+sums() { python3 "$IPFIX_DIR/ipfix_sums.py" "$@"; }
