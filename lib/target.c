@@ -300,7 +300,7 @@ static int connect_socket(struct target *t)
 			return -errno;
 		t->fd = fd;
 		t->stream = type == SOCK_STREAM;
-		t->fresh = t->stream;
+		t->fresh = 1;
 		t->watched = 0;
 		t->off = 0;
 		if (connect(fd, (struct sockaddr *)&t->addr, t->addrlen) == 0) {
@@ -346,6 +346,20 @@ static int send_dgram(struct target *t, const struct target_msg *m)
 		int e = errno;
 		if (e == EINTR)
 			continue;
+		/* an earlier datagram was refused (ICMP port unreachable): it
+		 * is lost (several may have been, told as one); this one can
+		 * go, the error is cleared.  Said at most once a minute: the
+		 * peer may stay away, and each datagram would say it again. */
+		if (e == ECONNREFUSED && t->kind != TARGET_UNIX) {
+			t->lost++;
+			int64_t now = mono_now_us();
+			if (!t->refused_said || now - t->refused_said >= 60000000) {
+				t->refused_said = now;
+				t->host->log(t->ctx, TT_LOG_WARN, "target %s: datagrams refused (nothing listens?): "
+				             "lost, and counted", t->name);
+			}
+			continue;
+		}
 		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
 			return -EAGAIN;
 		return e == EMSGSIZE ? TOO_BIG : -e;

@@ -9,7 +9,8 @@
  * tell the state now), counted, and the loss is said once.  A target that
  * fails is closed and tried again after a delay that doubles from 100ms to
  * 30s, at once when a working connection broke (the peer may just have
- * closed an idle one).  Outages, losses and recoveries are logged through
+ * closed an idle one).  A UDP datagram that the peer refused (nothing
+ * listens) is counted lost, without an outage.  Outages, losses and recoveries are logged through
  * the host.  On a stream socket each message is framed: RFC 6587 octet
  * counting over TCP (3.4.1), a trailing LF on a unix stream socket (3.4.2),
  * which is what its readers split on; a raw target sends messages that
@@ -44,7 +45,7 @@ typedef void (*target_func)(void *arg, const struct target_msg *m);
 /* The queue emptied after `lost` messages were lost since the last call:
  * the sender may push a notice of it. */
 typedef void (*target_lost_fn)(void *arg, uint64_t lost);
-/* A stream connection was made (see target_on_connect). */
+/* A socket was connected (see target_on_connect). */
 typedef void (*target_connect_fn)(void *arg);
 
 struct target {
@@ -67,7 +68,7 @@ struct target {
 	int stream;                  /* a stream socket: framed */
 	int raw;                     /* ...unless raw: no framing at all */
 	int connecting;
-	int fresh;                   /* a stream connection nothing was sent on */
+	int fresh;                   /* a socket nothing was sent on yet */
 	short watched;
 	size_t off;                  /* bytes of the head message already sent */
 	/* outages */
@@ -75,6 +76,7 @@ struct target {
 	int64_t down_since, retry_at, backoff; /* monotonic clock */
 	uint64_t delayed;            /* messages queued during this outage */
 	int full_said;
+	int64_t refused_said;        /* when refused datagrams were said */
 	/* counts */
 	uint64_t lost, lost_reported, delivered;
 };
@@ -92,9 +94,10 @@ int target_set_func(struct target *t, const char *name, target_func fn, void *ar
 void target_set_raw(struct target *t);
 /* Who is told of losses (see target_lost_fn); arg is func's too. */
 void target_on_lost(struct target *t, target_lost_fn fn, void *arg);
-/* A stream connection was made, before anything is sent on it: the sender
- * may put a message first (target_push_front), e.g. the templates a new
- * IPFIX transport session needs.  arg is func's too. */
+/* A socket was connected (the first, a new TCP connection, a UDP socket
+ * again after a failure), before anything is sent on it: the sender may
+ * put a message first (target_push_front), e.g. the templates a new IPFIX
+ * transport session needs.  arg is func's too. */
 void target_on_connect(struct target *t, target_connect_fn fn, void *arg);
 
 /* In the plugin's open (privileges may be needed): the queue, and a first

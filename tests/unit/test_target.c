@@ -176,7 +176,19 @@ static void test_framing(void)
 	target_pump(&t);
 	read_some(ufd, buf, sizeof buf, 0, 1000, '|');
 	CHECK(!strcmp(buf, "|one|two"), "UDP: a datagram each, as it is: '%s'", buf);
+	/* nothing listens any more: the refused datagram is counted lost,
+	 * said once, and the next ones still go */
 	close(ufd);
+	logged[0] = 0;
+	for (int i = 0; i < 3; i++) {
+		push(&t, "into the void", 0);
+		target_pump(&t);
+		usleep(20000);
+	}
+	CHECK(t.lost == 2 && t.delivered == 5 && !t.down && t.qcount == 0,
+	      "UDP refused: %llu lost, %llu delivered", (unsigned long long)t.lost, (unsigned long long)t.delivered);
+	CHECK(strstr(logged, "datagrams refused") && !strstr(strstr(logged, "refused") + 1, "datagrams refused"),
+	      "said once: %s", logged);
 	target_stop(&t);
 	target_free(&t);
 
