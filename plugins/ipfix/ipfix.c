@@ -107,6 +107,7 @@ struct ipfix {
 	uint32_t nrec;        /* data records in the message */
 	uint32_t seq;         /* data records built before it */
 	int64_t next_templates; /* mono clock */
+	int64_t last_connect; /* mono clock: templates sent for a new socket */
 	int64_t next_sweep;   /* capture clock */
 	int64_t sweep_now;    /* the time of the sweep under way */
 
@@ -222,6 +223,12 @@ static void finish(struct ipfix *s)
 static void on_connect(void *arg)
 {
 	struct ipfix *s = arg;
+	/* UDP to a closed port fails at every other send, and each failure
+	 * makes a new socket: templates once a second are enough then */
+	int64_t now = mono_now_us();
+	if (s->udp && s->last_connect && now - s->last_connect < 1000000)
+		return;
+	s->last_connect = now;
 	unsigned char buf[HDR + 512];
 	size_t len = (size_t)(put_templates(s, buf + HDR) - buf);
 	/* the number of the first data message still queued, if any: the
@@ -229,14 +236,19 @@ static void on_connect(void *arg)
 	uint32_t seq = s->seq;
 	const struct target *t = &s->target;
 	if (t->qcount) {
-		const unsigned char *h = (const unsigned char *)t->q[t->qhead].buf + 8;
-		seq = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+		const struct target_msg *head = &t->q[t->qhead];
+		const unsigned char *h = (const unsigned char *)head->buf;
+		/* a socket that failed at once (UDP to a closed port): the
+		 * templates of the previous try are still first */
+		if (head->len == len && h[HDR] == 0 && h[HDR + 1] == 2)
+			return;
+		seq = (uint32_t)h[8] << 24 | (uint32_t)h[9] << 16 | (uint32_t)h[10] << 8 | h[11];
 	}
 	put_header(s, buf, len, seq);
 	struct target_msg m = {.buf = (char *)buf, .len = len};
 	target_push_front(&s->target, &m);
 	s->messages++;
-	s->next_templates = mono_now_us() + s->refresh_us;
+	s->next_templates = now + s->refresh_us;
 }
 
 static void add_record(struct ipfix *s, const struct rec *r)

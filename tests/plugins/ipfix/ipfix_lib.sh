@@ -27,9 +27,21 @@ nf_start() {
 	ready_within_5s grep -q "Startup" "$NF_DIR.log" || { fail "nfcapd did not start: $(cat "$NF_DIR.log")"; finish; }
 }
 nf_kill() { [ -z "${NF_PID:-}" ] || kill "$NF_PID" 2>/dev/null; }
-# nf_stop OUT.csv: stop nfcapd (it writes its file at SIGTERM), its flows as
+# rx_empty PORT [tcp]: whether the UDP socket bound to 127.0.0.1:PORT has
+# read all it received (its Recv-Q is 0); for tcp, whether no connection to
+# the listening socket is left (the receiver read each to its end)
+rx_empty() {
+	if [ "${2:-udp}" = tcp ]; then
+		[ -z "$(ss -Htn "sport = :$1")" ]
+	else
+		[ "$(ss -Hunl "sport = :$1" | awk '{ print $2 }')" = 0 ]
+	fi
+}
+# nf_stop OUT.csv: once nfcapd has read all that came, stop it (it writes
+# its file at SIGTERM, and drops what its socket still holds), its flows as
 # nfdump's CSV into OUT.csv
 nf_stop() {
+	ready_within_5s rx_empty "$NF_PORT" || fail "nfcapd still has datagrams to read after 5s"
 	kill "$NF_PID"
 	wait "$NF_PID"
 	NF_PID=
@@ -41,8 +53,9 @@ nf_stop() {
 rec_start() {
 	REC_OUT=$1
 	REC_PORT=$(free_port)
+	REC_PROTO=${2:-udp}
 	rm -f "$REC_OUT.ready"
-	python3 "$IPFIX_DIR/ipfix_rec.py" "$REC_PORT" "$REC_OUT" "${2:-udp}" >"$REC_OUT.count" &
+	python3 "$IPFIX_DIR/ipfix_rec.py" "$REC_PORT" "$REC_OUT" "$REC_PROTO" >"$REC_OUT.count" &
 	REC_PID=$!
 	add_cleanup rec_kill
 	ready_within_5s test -e "$REC_OUT.ready" || { fail "ipfix_rec.py did not start"; finish; }
@@ -50,6 +63,7 @@ rec_start() {
 rec_kill() { [ -z "${REC_PID:-}" ] || kill "$REC_PID" 2>/dev/null; }
 # rec_stop OUT.json: stop the recorder, tshark's decoding of what it got
 rec_stop() {
+	ready_within_5s rx_empty "$REC_PORT" "$REC_PROTO" || fail "ipfix_rec.py still has datagrams to read after 5s"
 	kill "$REC_PID"
 	wait "$REC_PID"
 	REC_PID=
