@@ -16,6 +16,19 @@ ready_within_5s() {
 	return 1
 }
 
+# rmem_8m: let nfcapd's socket buffer (-B) be 8 MiB, more than Debian's
+# net.core.rmem_max allows: the sysctl is raised (as root) for the test and
+# put back after.  Returns 1 when it is smaller and cannot be raised.
+rmem_8m() {
+	RMEM=/proc/sys/net/core/rmem_max
+	old_rmem=$(cat $RMEM)
+	[ "$old_rmem" -ge 8388608 ] && return 0
+	[ "$(id -u)" = 0 ] || return 1
+	restore_rmem() { echo "$old_rmem" >$RMEM; }
+	add_cleanup restore_rmem
+	echo 8388608 >$RMEM
+}
+
 # nf_start DIR: nfcapd writing into DIR, its port in NF_PORT
 nf_start() {
 	NF_DIR=$1

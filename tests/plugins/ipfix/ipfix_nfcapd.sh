@@ -18,6 +18,8 @@ P=$SHARED_DIR/pcaps
 caps=$(awk -F'\t' 'NR > 1 && $NF == "yes" { print $2 }' "$P/MANIFEST.tsv")
 [ -n "$caps" ] || { fail "no capture marked for the oracle in MANIFEST.tsv"; finish; }
 
+# up to 130 datagrams a run, at once
+rmem_8m || echo "note: net.core.rmem_max is small and only root may raise it: nfcapd may drop datagrams"
 nf_start "$TMP/nf"
 mkdir -p "$TMP/csv"
 # one recorder at a time: the uniflow run first, then the biflow one

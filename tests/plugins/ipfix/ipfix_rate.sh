@@ -14,6 +14,9 @@ GEN_SRC=$SHARED_DIR/bench/gen-flows.c
 ${CC:-cc} -O2 -o "$TMP/gen-flows" "$GEN_SRC" || { fail "gen-flows does not build"; finish; }
 "$TMP/gen-flows" -c 20000 -p 4 -a 2000 -S 96 >"$TMP/flows.pcap"
 
+# the file is read in a fraction of a second: nfcapd's socket must hold the
+# burst (about 1,500 datagrams)
+rmem_8m || need_root
 nf_start "$TMP/nf"
 tt -T "$TMP/flows.pcap" -o "ipfix:target=udp:127.0.0.1:$NF_PORT" \
 	-o "csv:mode=connections,file=$TMP/flows.csv" >/dev/null 2>"$TMP/err" ||
