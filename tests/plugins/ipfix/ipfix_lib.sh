@@ -29,12 +29,14 @@ rmem_8m() {
 	echo 8388608 >$RMEM
 }
 
-# nf_start DIR: nfcapd writing into DIR, its port in NF_PORT
+# nf_start DIR: nfcapd writing into DIR, its port in NF_PORT; NF_EXEC (e.g.
+# "ip netns exec NS") runs it elsewhere
+NF_EXEC=
 nf_start() {
 	NF_DIR=$1
 	mkdir -p "$NF_DIR"
 	NF_PORT=$(free_port)
-	nfcapd -b 127.0.0.1 -p "$NF_PORT" -w "$NF_DIR" -t 3600 -B 8388608 -v >"$NF_DIR.log" 2>&1 &
+	$NF_EXEC nfcapd -b 127.0.0.1 -p "$NF_PORT" -w "$NF_DIR" -t 3600 -B 8388608 -v >"$NF_DIR.log" 2>&1 &
 	NF_PID=$!
 	add_cleanup nf_kill
 	ready_within_5s grep -q "Startup" "$NF_DIR.log" || { fail "nfcapd did not start: $(cat "$NF_DIR.log")"; finish; }
@@ -45,9 +47,9 @@ nf_kill() { [ -z "${NF_PID:-}" ] || kill "$NF_PID" 2>/dev/null; }
 # the listening socket is left (the receiver read each to its end)
 rx_empty() {
 	if [ "${2:-udp}" = tcp ]; then
-		[ -z "$(ss -Htn "sport = :$1")" ]
+		[ -z "$($NF_EXEC ss -Htn "sport = :$1")" ]
 	else
-		[ "$(ss -Hunl "sport = :$1" | awk '{ print $2 }')" = 0 ]
+		[ "$($NF_EXEC ss -Hunl "sport = :$1" | awk '{ print $2 }')" = 0 ]
 	fi
 }
 # nf_stop OUT.csv: once nfcapd has read all that came, stop it (it writes
