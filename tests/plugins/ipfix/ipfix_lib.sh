@@ -86,3 +86,16 @@ rec_stop() {
 }
 
 sums() { python3 "$IPFIX_DIR/ipfix_sums.py" "$@"; }
+# check_sums WHAT ARGS...: ipfix_sums.py ARGS, passed or failed as WHAT;
+# LONGEST: the most records of one direction (0 on a failure)
+check_sums() {
+	local what=$1 out
+	shift
+	LONGEST=0
+	if out=$(sums "$@"); then
+		pass "$what: packets and bytes of every direction equal the log's ($out)"
+		LONGEST=${out##* }
+	else
+		fail "$what: $out"
+	fi
+}

@@ -25,13 +25,8 @@ sleep 2.5   # past the closed linger (2 s): the connections leave the table
 kill -TERM $tpid
 wait $tpid || fail "tcptrack: exit $?: $(cat "$TMP/err")"
 nf_stop "$TMP/nf.csv"
-if out=$(sums --csv "$TMP/live.csv" --nfdump "$TMP/nf.csv"); then
-	pass "live: packets and bytes of every direction equal the log's ($out)"
-	longest=${out##* }
-	[ "$longest" -ge 3 ] && pass "active_timeout = 1s: $longest records for the longest direction" ||
-		fail "active_timeout = 1s: at most $longest records for a direction over 4 seconds"
-else
-	fail "live: nfcapd against the log: $out"
-fi
+check_sums live --csv "$TMP/live.csv" --nfdump "$TMP/nf.csv"
+[ "$LONGEST" -ge 3 ] && pass "active_timeout = 1s: $LONGEST records for the longest direction" ||
+	fail "active_timeout = 1s: at most $LONGEST records for a direction over 4 seconds"
 grep -q "; 0 messages lost" "$TMP/err" && pass "nothing lost" || fail "$(cat "$TMP/err")"
 finish

@@ -57,27 +57,15 @@ for mode in uni bi; do
 done
 nf_stop "$TMP/nf.csv"
 
-if out=$(sums --csv "$TMP"/csv/*.csv --nfdump "$TMP/nf.csv"); then
-	pass "nfcapd: packets and bytes of every direction equal the log's ($out)"
-	longest=${out##* }
-	[ "$longest" -ge 3 ] && pass "active_timeout = 1s: up to $longest records for one direction" ||
-		fail "active_timeout = 1s gave at most $longest records for a direction"
-else
-	fail "nfcapd against the log: $out"
-fi
+check_sums nfcapd --csv "$TMP"/csv/*.csv --nfdump "$TMP/nf.csv"
+[ "$LONGEST" -ge 3 ] && pass "active_timeout = 1s: up to $LONGEST records for one direction" ||
+	fail "active_timeout = 1s gave at most $LONGEST records for a direction"
 grep -q "Sequence Errors: [1-9]" "$TMP/nf.log" && fail "nfcapd saw sequence errors: $(grep Sequence "$TMP/nf.log")"
 grep -q "Sequence Errors: 0" "$TMP/nf.log" && pass "nfcapd: no sequence error"
 
-if out=$(sums --csv "$TMP"/csv/*.csv --tshark "$TMP/uni.json" --flags-pcap "$P/many-protocols.pcap"); then
-	pass "tshark: uniflow records equal the log's, sequence numbers and TCP flags right ($out)"
-else
-	fail "tshark (uniflow) against the log: $out"
-fi
-if out=$(sums --csv "$TMP"/csv/*.csv --tshark "$TMP/bi.json" --biflow --flags-pcap "$P/reddit.pcap"); then
-	pass "tshark: biflow records equal the log's ($out)"
-else
-	fail "tshark (biflow) against the log: $out"
-fi
+check_sums "tshark, uniflow (sequence numbers, TCP flags)" --csv "$TMP"/csv/*.csv --tshark "$TMP/uni.json" \
+	--flags-pcap "$P/many-protocols.pcap"
+check_sums "tshark, biflow" --csv "$TMP"/csv/*.csv --tshark "$TMP/bi.json" --biflow --flags-pcap "$P/reddit.pcap"
 big=$(tshark -r "$TMP/uni.pcap" -d udp.port==4739,cflow -T fields -e cflow.len 2>/dev/null | sort -n | tail -n 1)
 [ -n "$big" ] && [ "$big" -le 528 ] && pass "mtu = 576: the largest message is $big bytes" ||
 	fail "mtu = 576: a message of $big bytes (more than 576 - 48)"

@@ -15,11 +15,7 @@ rec_start "$TMP/tcp.pcap" tcp
 tt -T "$CAP" -o "ipfix:target=tcp:127.0.0.1:$REC_PORT" -o "csv:mode=connections,file=$TMP/log.csv" \
 	>/dev/null 2>"$TMP/err" || fail "tcptrack failed: $(cat "$TMP/err")"
 rec_stop "$TMP/tcp.json"
-if out=$(sums --csv "$TMP/log.csv" --tshark "$TMP/tcp.json"); then
-	pass "TCP: the records tshark reads equal the log's ($out)"
-else
-	fail "TCP: $out"
-fi
+check_sums "TCP, tshark" --csv "$TMP/log.csv" --tshark "$TMP/tcp.json"
 first=$(tshark -r "$TMP/tcp.pcap" -d udp.port==4739,cflow -c 1 -T fields -e cflow.flowset_id 2>/dev/null)
 [ "$first" = 2 ] && pass "TCP: the connection begins with the templates" ||
 	fail "TCP: the first message has sets '$first', not the templates (2)"
