@@ -411,6 +411,7 @@ static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
 	memset(c->pk, 0, sizeof c->pk);
 	memset(c->by, 0, sizeof c->by);
 	memset(c->pl, 0, sizeof c->pl);
+	c->tcpfl[0] = c->tcpfl[1] = 0;
 	c->id = t->next_id++;
 	if (!t->cfg.no_rates) {
 		memset(&t->rates[ei], 0, sizeof t->rates[ei]);
@@ -577,6 +578,7 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	c->pk[dir]++;
 	c->by[dir] += p->ip_bytes;
 	c->pl[dir] += p->payload;
+	c->tcpfl[dir] |= fl;
 	t->st.pk[dir]++;
 	t->st.by[dir] += p->ip_bytes;
 	t->st.pl[dir] += p->payload;
@@ -613,6 +615,8 @@ void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn 
 	v->c2s.packets = c->pk[0], v->c2s.bytes = c->by[0], v->c2s.payload = c->pl[0];
 	v->s2c.packets = c->pk[1], v->s2c.bytes = c->by[1], v->s2c.payload = c->pl[1];
 	health_view(t->health ? &t->health[ent_index(t, c)] : NULL, v);
+	v->c2s_tcp_flags = c->tcpfl[0];
+	v->s2c_tcp_flags = c->tcpfl[1];
 	if (t->cfg.no_rates) {
 		v->c2s_rate = v->s2c_rate = 0;
 		return;

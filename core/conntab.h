@@ -37,8 +37,10 @@ struct conn {
 	uint64_t pl[2];
 	uint64_t id;         /* first seen is 1, the next 2... */
 	uint32_t gen;
-	uint32_t spare;
+	uint8_t tcpfl[2];    /* OR of the TCP flags seen, by direction as pk */
+	uint16_t spare;
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct conn) == 128, "a connection entry: two cache lines");
 
 struct conntab_config {
 	uint64_t max_connections;

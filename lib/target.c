@@ -131,9 +131,20 @@ int target_set_func(struct target *t, const char *name, target_func fn, void *ar
 	return set_name(t, name);
 }
 
+void target_set_raw(struct target *t)
+{
+	t->raw = 1;
+}
+
 void target_on_lost(struct target *t, target_lost_fn fn, void *arg)
 {
 	t->lost_fn = fn;
+	t->arg = arg;
+}
+
+void target_on_connect(struct target *t, target_connect_fn fn, void *arg)
+{
+	t->connect_fn = fn;
 	t->arg = arg;
 }
 
@@ -147,16 +158,42 @@ static void q_pop(struct target *t)
 	t->qcount--;
 }
 
+/* A copy of m in c; 0, or -1 (counted lost) out of memory. */
+static int copy_msg(struct target *t, const struct target_msg *m, struct target_msg *c)
+{
+	*c = *m;
+	c->buf = malloc(m->len + 1);
+	if (!c->buf) {
+		t->lost++;
+		return -1;
+	}
+	memcpy(c->buf, m->buf, m->len);
+	c->buf[m->len] = 0;
+	return 0;
+}
+
+void target_push_front(struct target *t, const struct target_msg *m)
+{
+	struct target_msg c;
+	if (copy_msg(t, m, &c) < 0)
+		return;
+	if (t->qcount >= t->qcap) {
+		size_t tail = (t->qhead + t->qcount - 1) % t->qcap;
+		free(t->q[tail].buf);
+		t->q[tail].buf = NULL;
+		t->qcount--;
+		t->lost++;
+	}
+	t->qhead = (t->qhead + t->qcap - 1) % t->qcap;
+	t->q[t->qhead] = c;
+	t->qcount++;
+}
+
 void target_push(struct target *t, const struct target_msg *m, int notice)
 {
-	struct target_msg c = *m;
-	c.buf = malloc(m->len + 1);
-	if (!c.buf) {
-		t->lost++;
+	struct target_msg c;
+	if (copy_msg(t, m, &c) < 0)
 		return;
-	}
-	memcpy(c.buf, m->buf, m->len);
-	c.buf[m->len] = 0;
 	if (t->qcount >= t->queue_max + (notice ? 1 : 0)) {
 		if (t->off && t->qcount > 1) {
 			/* the head is half sent: keep it, lose the one behind it */
@@ -263,6 +300,7 @@ static int connect_socket(struct target *t)
 			return -errno;
 		t->fd = fd;
 		t->stream = type == SOCK_STREAM;
+		t->fresh = 1;
 		t->watched = 0;
 		t->off = 0;
 		if (connect(fd, (struct sockaddr *)&t->addr, t->addrlen) == 0) {
@@ -308,6 +346,20 @@ static int send_dgram(struct target *t, const struct target_msg *m)
 		int e = errno;
 		if (e == EINTR)
 			continue;
+		/* an earlier datagram was refused (ICMP port unreachable): it
+		 * is lost (several may have been, told as one); this one can
+		 * go, the error is cleared.  Said at most once a minute: the
+		 * peer may stay away, and each datagram would say it again. */
+		if (e == ECONNREFUSED && t->kind != TARGET_UNIX) {
+			t->lost++;
+			int64_t now = mono_now_us();
+			if (!t->refused_said || now - t->refused_said >= 60000000) {
+				t->refused_said = now;
+				t->host->log(t->ctx, TT_LOG_WARN, "target %s: datagrams refused (nothing listens?): "
+				             "lost, and counted", t->name);
+			}
+			continue;
+		}
 		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
 			return -EAGAIN;
 		return e == EMSGSIZE ? TOO_BIG : -e;
@@ -320,14 +372,14 @@ static int frame(const struct target *t, const struct target_msg *m, char *pre, 
 {
 	static char lf[] = "\n";
 	size_t pl = 0;
-	int counted = t->kind == TARGET_TCP && !t->lf_frames;
+	int counted = t->kind == TARGET_TCP && !t->lf_frames && !t->raw;
 	if (counted) {
 		/* RFC 6587 3.4.1: MSG-LEN SP SYSLOG-MSG */
 		pl = fmt_u64(pre, m->len);
 		pre[pl++] = ' ';
 	}
 	struct { char *p; size_t n; } part[3] = {
-		{pre, pl}, {m->buf, m->len}, {lf, counted ? 0 : 1},
+		{pre, pl}, {m->buf, m->len}, {lf, counted || t->raw ? 0 : 1},
 	};
 	size_t off = t->off;
 	int k = 0;
@@ -434,6 +486,11 @@ void target_pump(struct target *t)
 			continue;
 		}
 		target_up(t);
+		if (t->fresh) {
+			t->fresh = 0;
+			if (t->connect_fn)
+				t->connect_fn(t->arg);
+		}
 		int r = send_queue(t);
 		if (r == 0 && report_lost(t))
 			r = send_queue(t);

@@ -9,11 +9,13 @@
  * tell the state now), counted, and the loss is said once.  A target that
  * fails is closed and tried again after a delay that doubles from 100ms to
  * 30s, at once when a working connection broke (the peer may just have
- * closed an idle one).  Outages, losses and recoveries are logged through
+ * closed an idle one).  A UDP datagram that the peer refused (nothing
+ * listens) is counted lost, without an outage.  Outages, losses and recoveries are logged through
  * the host.  On a stream socket each message is framed: RFC 6587 octet
  * counting over TCP (3.4.1), a trailing LF on a unix stream socket (3.4.2),
  * which is what its readers split on; lf_frames puts the LF on TCP too (the
- * newline framing of JSON lines).
+ * newline framing of JSON lines); a raw target sends messages that carry
+ * their own length (IPFIX) as they are.
  *
  * All I/O is non-blocking and happens in target_pump (call it from
  * on_snapshot and on_fd); only target_drain waits, at the end of a run.
@@ -44,6 +46,8 @@ typedef void (*target_func)(void *arg, const struct target_msg *m);
 /* The queue emptied after `lost` messages were lost since the last call:
  * the sender may push a notice of it. */
 typedef void (*target_lost_fn)(void *arg, uint64_t lost);
+/* A socket was connected (see target_on_connect). */
+typedef void (*target_connect_fn)(void *arg);
 
 struct target {
 	const struct tt_host *host;
@@ -54,6 +58,7 @@ struct target {
 	socklen_t addrlen;
 	target_func func;
 	target_lost_fn lost_fn;
+	target_connect_fn connect_fn;
 	void *arg;                   /* of func and lost_fn */
 	/* the queue: a ring of qcap = queue_max + 1 (a notice's spare slot) */
 	size_t queue_max;
@@ -64,7 +69,10 @@ struct target {
 	int stream;                  /* a stream socket: framed */
 	int lf_frames;               /* frame with LF over TCP too (set it
 	                              * before target_open) */
+	int raw;                     /* no framing at all (set it before
+	                              * target_open) */
 	int connecting;
+	int fresh;                   /* a socket nothing was sent on yet */
 	short watched;
 	size_t off;                  /* bytes of the head message already sent */
 	/* outages */
@@ -72,6 +80,7 @@ struct target {
 	int64_t down_since, retry_at, backoff; /* monotonic clock */
 	uint64_t delayed;            /* messages queued during this outage */
 	int full_said;
+	int64_t refused_said;        /* when refused datagrams were said */
 	/* counts */
 	uint64_t lost, lost_reported, delivered;
 };
@@ -84,8 +93,16 @@ void target_init(struct target *t, const struct tt_host *host, struct tt_ctx *ct
 int target_parse(struct target *t, const char *spec, char *err, size_t errlen);
 /* A function target, named name in messages.  0 or -ENOMEM. */
 int target_set_func(struct target *t, const char *name, target_func fn, void *arg);
+/* Send messages unframed on a stream socket too (each tells its own
+ * length, as an IPFIX message does). */
+void target_set_raw(struct target *t);
 /* Who is told of losses (see target_lost_fn); arg is func's too. */
 void target_on_lost(struct target *t, target_lost_fn fn, void *arg);
+/* A socket was connected (the first, a new TCP connection, a UDP socket
+ * again after a failure), before anything is sent on it: the sender may
+ * put a message first (target_push_front), e.g. the templates a new IPFIX
+ * transport session needs.  arg is func's too. */
+void target_on_connect(struct target *t, target_connect_fn fn, void *arg);
 
 /* In the plugin's open (privileges may be needed): the queue, and a first
  * connection (a failure is an outage, not an error).  0 or -ENOMEM. */
@@ -94,6 +111,10 @@ int target_open(struct target *t, size_t queue_max);
 void target_start(struct target *t);
 /* Queue a copy of m (buf, len bytes); a notice may take the spare slot. */
 void target_push(struct target *t, const struct target_msg *m, int notice);
+/* Queue a copy of m before every other message: only from the connect
+ * function (nothing of the head is sent yet).  When the queue is full the
+ * newest message is lost for it. */
+void target_push_front(struct target *t, const struct target_msg *m);
 /* Send what can be sent now, connecting when it is time. */
 void target_pump(struct target *t);
 /* At the end: keep sending for at most max_us (all targets of the plugin

@@ -86,6 +86,9 @@
  * plugin), parse_duration, parse_size, parse_bool and parse_double (the
  * core's own value parsers) and reason_name (the text of enum tt_reason).
  *
+ * ABI 1.2 added, at the end of struct tt_conn: c2s_tcp_flags and
+ * s2c_tcp_flags (the OR of the TCP flags seen in each direction).
+ *
  * Return values: 0 on success, a negative errno value on failure (e.g.
  * -ENOMEM, -EINVAL).  What a failure does is told at each callback.  Every
  * callback but create may be NULL.
@@ -101,7 +104,7 @@ extern "C" {
 #endif
 
 #define TT_ABI_MAJOR 1
-#define TT_ABI_MINOR 1
+#define TT_ABI_MINOR 2
 
 /* Name of the one symbol a plugin exports: a const struct tt_plugin.  Build
  * with -fvisibility=hidden (or an export list) so that it is the only one. */
@@ -193,6 +196,11 @@ struct tt_conn {
 	uint64_t c2s_retrans_bytes; /* their TCP payload bytes */
 	uint64_t s2c_retrans;  /* the same, server to client */
 	uint64_t s2c_retrans_bytes;
+	/* ABI 1.2: the OR of the TCP flags (the 8 bits of the header's byte
+	 * 13: CWR ECE URG ACK PSH RST SYN FIN, as IPFIX tcpControlBits) of
+	 * every segment counted in each direction */
+	uint8_t c2s_tcp_flags;
+	uint8_t s2c_tcp_flags;
 };
 
 /* Event types; also bits of tt_plugin.events and of host->set_events (which

@@ -468,6 +468,28 @@ static void test_health(void)
 	conntab_free(t);
 }
 
+/* ABI 1.2: the OR of the flags per direction, afresh on a reused tuple */
+static void test_tcp_flags(void)
+{
+	struct conntab_config cfg = defaults();
+	struct tt_conn v;
+	struct conntab *t = table(&cfg);
+	struct conn *c = established(t, CLI, 40200, SRV, 80);
+	tx(t, p4(CLI, 40200, SRV, 80, TCPF_ACK | TCPF_PSH, 10), 1);
+	tx(t, p4(SRV, 80, CLI, 40200, TCPF_ACK | 0x40 /* ECE */, 10), 2);
+	c = tx(t, p4(CLI, 40200, SRV, 80, TCPF_FIN | TCPF_ACK, 0), 3);
+	conntab_view(t, c, &v);
+	CHECK(v.c2s_tcp_flags == (TCPF_SYN | TCPF_ACK | TCPF_PSH | TCPF_FIN) &&
+	      v.s2c_tcp_flags == (TCPF_SYN | TCPF_ACK | 0x40),
+	      "flags by direction (c2s 0x%02x, s2c 0x%02x)", v.c2s_tcp_flags, v.s2c_tcp_flags);
+	tx(t, p4(SRV, 80, CLI, 40200, TCPF_FIN | TCPF_ACK, 0), 4);
+	c = tx(t, p4(CLI, 40200, SRV, 80, TCPF_SYN, 0), 5);
+	conntab_view(t, c, &v);
+	CHECK(c->gen == 1 && v.c2s_tcp_flags == TCPF_SYN && v.s2c_tcp_flags == 0,
+	      "the tuple reused: flags afresh (c2s 0x%02x, s2c 0x%02x)", v.c2s_tcp_flags, v.s2c_tcp_flags);
+	conntab_free(t);
+}
+
 int main(void)
 {
 	test_handshake();
@@ -479,6 +501,7 @@ int main(void)
 	test_event_mask();
 	test_timeouts();
 	test_health();
+	test_tcp_flags();
 	free(evs);
 	DONE();
 }

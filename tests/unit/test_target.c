@@ -191,7 +191,19 @@ static void test_framing(void)
 	target_pump(&t);
 	read_some(ufd, buf, sizeof buf, 0, 1000, '|');
 	CHECK(!strcmp(buf, "|one|two"), "UDP: a datagram each, as it is: '%s'", buf);
+	/* nothing listens any more: the refused datagram is counted lost,
+	 * said once, and the next ones still go */
 	close(ufd);
+	logged[0] = 0;
+	for (int i = 0; i < 3; i++) {
+		push(&t, "into the void", 0);
+		target_pump(&t);
+		usleep(20000);
+	}
+	CHECK(t.lost == 2 && t.delivered == 5 && !t.down && t.qcount == 0,
+	      "UDP refused: %llu lost, %llu delivered", (unsigned long long)t.lost, (unsigned long long)t.delivered);
+	CHECK(strstr(logged, "datagrams refused") && !strstr(strstr(logged, "refused") + 1, "datagrams refused"),
+	      "said once: %s", logged);
 	target_stop(&t);
 	target_free(&t);
 
@@ -263,15 +275,23 @@ static void test_queue(void)
 
 /* The peer closes an idle connection: the next messages go through a new
  * one at once. */
-static void test_reconnect(void)
+/* A TCP target to a listening socket of 127.0.0.1; returns the latter. */
+static int tcp_target(struct target *t)
 {
 	uint16_t port;
 	int lfd = listen_tcp(&port);
-	char spec[64], err[256], buf[256];
-	struct target t;
-	target_init(&t, &host, NULL);
+	char spec[64], err[256];
+	target_init(t, &host, NULL);
 	snprintf(spec, sizeof spec, "tcp:127.0.0.1:%u", port);
-	target_parse(&t, spec, err, sizeof err);
+	target_parse(t, spec, err, sizeof err);
+	return lfd;
+}
+
+static void test_reconnect(void)
+{
+	char buf[256];
+	struct target t;
+	int lfd = tcp_target(&t);
 	target_open(&t, 10);
 	push(&t, "before", 0);
 	int cfd = accept_pumping(lfd, &t);
@@ -288,6 +308,46 @@ static void test_reconnect(void)
 	CHECK(strstr(logged, "connection closed by the target") && strstr(logged, "reachable again"),
 	      "the break and the recovery logged: %s", logged);
 	CHECK(t.lost == 0 && t.delivered == 2, "nothing lost");
+	close(c2);
+	close(lfd);
+	target_stop(&t);
+	target_free(&t);
+}
+
+/* Raw: messages as they are on a stream (they tell their own length); the
+ * connect function puts its message first on every new connection. */
+static int connects;
+
+static void on_connect(void *arg)
+{
+	struct target *t = arg;
+	struct target_msg m = {.buf = (char *)"[hello]", .len = 7};
+	connects++;
+	target_push_front(t, &m);
+}
+
+static void test_raw(void)
+{
+	char buf[256];
+	struct target t;
+	int lfd = tcp_target(&t);
+	target_set_raw(&t);
+	target_on_connect(&t, on_connect, &t);
+	target_open(&t, 10);
+	push(&t, "one", 0);
+	push(&t, "two", 0);
+	int cfd = accept_pumping(lfd, &t);
+	target_pump(&t);
+	read_some(cfd, buf, sizeof buf, 0, 1000, 0);
+	CHECK(!strcmp(buf, "[hello]onetwo"), "raw, the connect message first: '%s'", buf);
+	close(cfd);
+	push(&t, "three", 0);
+	int c2 = accept_pumping(lfd, &t);
+	target_pump(&t);
+	read_some(c2, buf, sizeof buf, 0, 1000, 0);
+	CHECK(c2 >= 0 && !strcmp(buf, "[hello]three") && connects == 2,
+	      "again first on a new connection: '%s' (%d connections)", buf, connects);
+	CHECK(t.lost == 0 && t.delivered == 5, "nothing lost (%llu delivered)", (unsigned long long)t.delivered);
 	close(c2);
 	close(lfd);
 	target_stop(&t);
@@ -412,6 +472,7 @@ int main(void)
 	test_framing();
 	test_queue();
 	test_reconnect();
+	test_raw();
 	test_slow_peer();
 	test_func();
 	test_drain();
