@@ -77,6 +77,7 @@ struct csv {
 	                        * order in every run */
 	int64_t open_interval; /* start of the interval being filled */
 	uint64_t reported_lost;
+	int reader_gone;       /* stdout's reader closed it (EPIPE) */
 	const char *state_names[TT_NSTATES];
 	size_t state_len[TT_NSTATES];
 };
@@ -186,7 +187,7 @@ static void write_header(struct csv *c)
 	char *p = wfile_reserve(&c->w, n);
 	if (p) {
 		memcpy(p, h, n);
-		c->w.len += n; /* not a row */
+		wfile_commit_header(&c->w, n);
 	}
 }
 
@@ -253,10 +254,26 @@ static int csv_start(void *state)
 	return c->host->set_interval(c->ctx, c->flush_us, 0);
 }
 
-/* Flush, and say so once when rows were lost to a failing disk. */
+/* Flush, and say so once when rows were lost to a failing disk.  When the
+ * reader of stdout has closed it (tcptrack -T f | head), that is its
+ * choice, not a fault: the run ends, quietly, as other tools' do. */
+static int reader_gone(struct csv *c)
+{
+	if (!c->reader_gone && c->w.failing && c->w.err == EPIPE && !strcmp(c->file, "-")) {
+		c->reader_gone = 1;
+		wfile_close(&c->w);
+		c->host->request_quit(c->ctx);
+	}
+	return c->reader_gone;
+}
+
 static int do_flush(struct csv *c)
 {
+	if (reader_gone(c))
+		return 0;
 	int r = wfile_flush(&c->w);
+	if (reader_gone(c))
+		return 0;
 	if (r < 0 && c->w.rows_lost > c->reported_lost) {
 		if (!c->reported_lost)
 			c->host->log(c->ctx, TT_LOG_ERR, "write %s: %s: rows are being lost (%llu so far); "
@@ -319,6 +336,8 @@ static size_t put_opt(char *p, const int64_t *t, size_t nt)
 
 static void conn_row(struct csv *c, const struct tt_conn *v, uint32_t reason)
 {
+	if (reader_gone(c))
+		return;
 	char *p = wfile_reserve(&c->w, ROW_MAX);
 	if (!p)
 		return;
@@ -348,6 +367,8 @@ static void conn_row(struct csv *c, const struct tt_conn *v, uint32_t reason)
 static void interval_row(struct csv *c, int64_t start, const struct tt_conn *v, const struct gsum *g,
                          const struct tt_counts *c2s, const struct tt_counts *s2c, const struct hsum *hs)
 {
+	if (reader_gone(c))
+		return;
 	char *p = wfile_reserve(&c->w, ROW_MAX);
 	if (!p)
 		return;
@@ -576,10 +597,10 @@ static void csv_stop(void *state)
 {
 	struct csv *c = state;
 	do_flush(c);
-	if (c->w.rows_lost)
+	wfile_close(&c->w); /* what a failed write kept is lost now */
+	if (c->w.rows_lost && !c->reader_gone)
 		c->host->log(c->ctx, TT_LOG_ERR, "%llu rows could not be written to %s",
 		             (unsigned long long)c->w.rows_lost, c->cur_name[0] ? c->cur_name : c->file);
-	wfile_close(&c->w);
 }
 
 static void csv_destroy(void *state)

@@ -1,0 +1,68 @@
+#!/bin/bash
+# Losing data, or saying so wrongly: a disk that fills up under the CSV log
+# (rows whole or not at all, the loss counted exactly), a reader that closes
+# stdout, ...  Each case is scripted with a file system, a syslog daemon or
+# namespaces of the test's own.
+. "$TESTS_SRCDIR/lib.sh"
+need_shared
+P=$SHARED_DIR/pcaps
+CAP=$P/many-protocols.pcap
+rows() { tail -n +2 "$1" | wc -l; }
+# 6000 connections that end one after the other over 30 s of capture
+python3 "$TESTS_SRCDIR/make-churn.py" "$TMP/flows.pcap" 6000 5
+
+# ---- a full disk ----
+# /dev/full: every write fails; "writing again" is never said
+tt -T "$CAP" -o "csv:file=/dev/full,flush=1ms" 2>"$TMP/err"
+if grep -q "rows are being lost" "$TMP/err" && ! grep -q "writing again" "$TMP/err" &&
+   grep -q "^tcptrack: error: csv: 127 rows could not be written to /dev/full" "$TMP/err"; then
+	pass "/dev/full: 127 rows lost, and never 'writing again'"
+else
+	fail "/dev/full: $(cat "$TMP/err")"
+fi
+
+# a small tmpfs with a few pages free: the first write is cut short inside a
+# row, the next ones fail; then space returns.  The file holds whole rows
+# only, and the rows in it and the rows said lost are all the connections.
+if [ "$(id -u)" = 0 ] && mkdir "$TMP/small" && mount -t tmpfs -o size=1m tmpfs "$TMP/small" 2>/dev/null; then
+	umount_small() { umount "$TMP/small"; }
+	add_cleanup umount_small
+	dd if=/dev/zero of="$TMP/small/filler" bs=4k count=1000 2>/dev/null
+	truncate -s -20k "$TMP/small/filler"
+	feed_half "$TMP/flows.pcap" -o "csv:mode=connections,file=$TMP/small/log.csv,flush=1ms"
+	sleep 1.5
+	rm -f "$TMP/small/filler"
+	feed_rest
+	wait $FEED_PID
+	rc=$?
+	log=$TMP/small/log.csv
+	bad=$(awk -F, 'NR > 1 && (NF != 23 || $1 !~ /^[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]$/ || $2 !~ /^[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]$/)' "$log" | wc -l)
+	lost=$(sed -n 's/^tcptrack: error: csv: \([0-9]*\) rows could not be written.*/\1/p' "$TMP/err")
+	conns=$(sed -n 's/.* TCP, \([0-9]*\) connections.*/\1/p' "$TMP/err")
+	n=$(rows "$log")
+	if [ $rc -eq 0 ] && [ "$bad" -eq 0 ] && [ -n "$lost" ] && [ "$lost" -gt 0 ] && [ "$n" -gt 0 ] &&
+	   [ $((n + lost)) -eq "$conns" ] && [ "$(head -1 "$log" | cut -c1-11)" = first_seen, ] &&
+	   [ "$(tail -c 1 "$log" | od -An -c | tr -d ' ')" = '\n' ]; then
+		pass "full tmpfs: only whole rows ($n), $lost said lost, $conns in all"
+	else
+		fail "full tmpfs: exit $rc, $bad cut rows, $n rows + '$lost' lost != '$conns': $(cat "$TMP/err")"
+	fi
+	if grep -q "rows are being lost" "$TMP/err" && grep -q "writing again" "$TMP/err"; then
+		pass "full tmpfs: the loss and the recovery are said"
+	else
+		fail "full tmpfs: $(cat "$TMP/err")"
+	fi
+else
+	echo "SKIP: full tmpfs (needs root to mount)"
+fi
+
+# ---- a reader that closes stdout: not a fault, the run ends quietly ----
+python3 "$TESTS_SRCDIR/make-flood.py" "$TMP/flood.pcap" 100000
+tt -T "$TMP/flood.pcap" 2>"$TMP/err" | head -1 >"$TMP/one"
+rc=${PIPESTATUS[0]}
+if [ "$rc" -eq 0 ] && [ "$(cut -c1-11 "$TMP/one")" = first_seen, ] && ! grep -qv "packets read" "$TMP/err"; then
+	pass "stdout closed by its reader (| head -1): exit 0, nothing but the summary on stderr"
+else
+	fail "stdout closed: exit $rc: $(cat "$TMP/err")"
+fi
+finish
