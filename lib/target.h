@@ -10,7 +10,10 @@
  * fails is closed and tried again after a delay that doubles from 100ms to
  * 30s, at once when a working connection broke (the peer may just have
  * closed an idle one).  Outages, losses and recoveries are logged through
- * the host.  On a stream socket each message is framed: RFC 6587 octet
+ * the host; an outage that begins soon after the last one ended is not
+ * told, only counted in the next that is.  Over UDP, a datagram the
+ * receiving host refused (ICMP port unreachable, reported on the next send)
+ * is counted lost, and the target down until datagrams go unrefused.  On a stream socket each message is framed: RFC 6587 octet
  * counting over TCP (3.4.1), a trailing LF on a unix stream socket (3.4.2),
  * which is what its readers split on.
  *
@@ -68,6 +71,10 @@ struct target {
 	int down;
 	int64_t down_since, retry_at, backoff; /* monotonic clock */
 	uint64_t delayed;            /* messages queued during this outage */
+	int64_t up_since;            /* when the last outage ended */
+	int quiet;                   /* this outage is not told (see FLAP_US) */
+	uint64_t untold;             /* outages not told since the last told */
+	uint64_t sent_unrefused;     /* UDP: datagrams sent since a refusal */
 	int full_said;
 	/* counts */
 	uint64_t lost, lost_reported, delivered;
