@@ -56,6 +56,22 @@ else
 	echo "SKIP: full tmpfs (needs root to mount)"
 fi
 
+# ---- values that would lose packets are refused at check time ----
+cfgcheck() { # LABEL WANT_STATUS WANT_LINE CONFIG_TEXT
+	printf '[core]\n%b' "$4" > "$TMP/v.conf"
+	tt -c "$TMP/v.conf" --check-config >"$TMP/err" 2>&1
+	rc=$?
+	if [ $rc -eq "$2" ] && grep -q -- "$3" "$TMP/err"; then
+		pass "$1"
+	else
+		fail "$1: exit $rc: $(cat "$TMP/err")"
+	fi
+}
+cfgcheck "read_timeout = 1h refused" 78 "key 'read_timeout': more than 1s (at most 1s)" 'read_timeout = 1h\n'
+cfgcheck "read_timeout = 1001ms refused" 78 "key 'read_timeout': more than 1s" 'read_timeout = 1001ms\n'
+cfgcheck "snaplen = 99999999 refused" 78 "key 'snaplen': more than libpcap takes (at most 262144)" 'snaplen = 99999999\n'
+cfgcheck "read_timeout = 1s and snaplen = 262144 taken" 0 "configuration OK" 'read_timeout = 1s\nsnaplen = 262144\n'
+
 # ---- a reader that closes stdout: not a fault, the run ends quietly ----
 python3 "$TESTS_SRCDIR/make-flood.py" "$TMP/flood.pcap" 100000
 tt -T "$TMP/flood.pcap" 2>"$TMP/err" | head -1 >"$TMP/one"
