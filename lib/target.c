@@ -227,6 +227,12 @@ static void mark_down(struct target *t, const char *what, int err, int64_t now)
 		snprintf(more, sizeof more, " (%llu short outage%s before, not told)",
 		         (unsigned long long)t->untold, t->untold == 1 ? "" : "s");
 	t->untold = 0;
+	if (t->kind == TARGET_FUNC || t->kind == TARGET_UDP) {
+		/* nothing waits: what is sent meanwhile is lost */
+		t->host->log(t->ctx, TT_LOG_WARN, "target %s: %s%s%s; messages are lost until it answers%s",
+		             t->name, what, err ? ": " : "", err ? strerror(err) : "", more);
+		return;
+	}
 	t->host->log(t->ctx, TT_LOG_WARN, "target %s: %s%s%s; %zu message%s queued (at most %zu), retrying%s",
 	             t->name, what, err ? ": " : "", err ? strerror(err) : "", t->qcount,
 	             t->qcount == 1 ? "" : "s", t->queue_max, more);
@@ -449,8 +455,14 @@ void target_pump(struct target *t)
 {
 	if (t->kind == TARGET_FUNC) {
 		while (t->qcount) {
-			t->func(t->arg, &t->q[t->qhead]);
+			int r = t->func(t->arg, &t->q[t->qhead]);
 			q_pop(t);
+			if (r < 0) {
+				t->lost++;
+				mark_down(t, "cannot deliver", -r, mono_now_us());
+				continue;
+			}
+			target_up(t);
 			t->delivered++;
 		}
 		return;

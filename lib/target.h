@@ -41,8 +41,10 @@ struct target_msg {
 	int level;
 };
 
-/* Delivers one message (buf is NUL-terminated); cannot fail. */
-typedef void (*target_func)(void *arg, const struct target_msg *m);
+/* Delivers one message (buf is NUL-terminated): 0, or -errno when it
+ * cannot (e.g. no syslog daemon listens): the message is then lost,
+ * counted, and the target down until a delivery succeeds. */
+typedef int (*target_func)(void *arg, const struct target_msg *m);
 /* The queue emptied after `lost` messages were lost since the last call:
  * the sender may push a notice of it. */
 typedef void (*target_lost_fn)(void *arg, uint64_t lost);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -32,13 +34,34 @@ static void on_lost(void *arg, uint64_t lost)
 	target_push(&s->target, &m, 1);
 }
 
+/* Whether a syslog daemon listens on _PATH_LOG: syslog(3) drops a message
+ * silently when none does, and this one would be lost without a word. */
+static int syslog_listens(void)
+{
+	struct sockaddr_un a;
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", _PATH_LOG);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* EPROTOTYPE: a stream socket, which syslog(3) also takes */
+	int r = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 || errno == EPROTOTYPE ? 0 : -errno;
+	close(fd);
+	return r;
+}
+
 /* target = syslog: the MSG part through syslog(3) */
-static void to_syslog(void *arg, const struct target_msg *m)
+static int to_syslog(void *arg, const struct target_msg *m)
 {
 	struct sl *s = arg;
+	int r = syslog_listens();
+	if (r < 0)
+		return r;
 	/* openlog each time: another rule may have set its own ident */
 	openlog(s->ident, LOG_PID, s->facility << 3);
 	syslog((s->facility << 3) | m->level, "%s", m->buf + m->body);
+	return 0;
 }
 
 static int sl_create(const struct tt_host *host, struct tt_ctx *ctx, const char *instance, void **state)
@@ -92,7 +115,7 @@ static int sl_open(void *state, char *err, size_t errlen)
 			break;
 		}
 	s->pid = (int)getpid();
-	if (s->to_syslog && target_set_func(&s->target, "syslog", to_syslog, s) < 0)
+	if (s->to_syslog && target_set_func(&s->target, "syslog (" _PATH_LOG ")", to_syslog, s) < 0)
 		return -ENOMEM;
 	target_on_lost(&s->target, on_lost, s);
 	return target_open(&s->target, s->queue_max);

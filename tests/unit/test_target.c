@@ -338,11 +338,12 @@ static void test_slow_peer(void)
 
 static char delivered[256];
 
-static void deliver(void *arg, const struct target_msg *m)
+static int deliver(void *arg, const struct target_msg *m)
 {
 	(void)arg;
 	size_t n = strlen(delivered);
 	snprintf(delivered + n, sizeof delivered - n, "[%d %s]", m->level, m->buf + m->body);
+	return 0;
 }
 
 /* A function target: the part and the level it is given, in order. */

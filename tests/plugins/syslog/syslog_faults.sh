@@ -17,20 +17,63 @@ rule() { # TARGET
 # ---- UDP: the receiver is there, then it is not ----
 rule @UDP@ | sl_conf "$TMP/udp.conf"
 golden_run udp-up "$CAP" "$TMP/udp.conf" "$TMP/udp-up.out"
-n=$(wc -l < "$TMP/udp-up.out")
-if [ "$n" -gt 50 ] && ! grep -q "lost" "$TMP/udp-up.err"; then
-	pass "UDP, rsyslogd listening: $n messages delivered, none said lost"
+want=$(wc -l < "$TMP/udp-up.out")
+if [ "$want" -gt 50 ] && ! grep -q "lost" "$TMP/udp-up.err"; then
+	pass "UDP, rsyslogd listening: $want messages delivered, none said lost"
 else
-	fail "UDP, rsyslogd listening: $n messages: $(cat "$TMP/udp-up.err")"
+	fail "UDP, rsyslogd listening: $want messages: $(cat "$TMP/udp-up.err")"
 fi
 rs_stop
 tt -c "$TMP/udp.conf" -T "$CAP" 2>"$TMP/udp-down.err"
 lost=$(sed -n 's/^tcptrack: every: \([0-9]*\) messages lost in all (0 delivered)$/\1/p' "$TMP/udp-down.err")
 lines=$(grep -c "target udp:" "$TMP/udp-down.err")
-if [ "$lost" = "$n" ] && [ "$lines" -eq 1 ] &&
+if [ "$lost" = "$want" ] && [ "$lines" -eq 1 ] &&
    grep -q "^tcptrack: every: target udp:127.0.0.1:$RS_UDP: refused" "$TMP/udp-down.err"; then
-	pass "UDP, port unreachable: the $n messages counted lost, one line about the target"
+	pass "UDP, port unreachable: the $want messages counted lost, one line about the target"
 else
-	fail "UDP, port unreachable: '$lost' lost of $n, $lines lines about the target: $(head -5 "$TMP/udp-down.err")"
+	fail "UDP, port unreachable: '$lost' lost of $want, $lines lines about the target: $(head -5 "$TMP/udp-down.err")"
+fi
+
+# ---- target = syslog, in a mount namespace of the test's own whose /dev
+# is a tmpfs: without /dev/log, then with rsyslogd's socket as /dev/log ----
+need_root
+need_cmd unshare
+# devns SOCKET COMMAND...: COMMAND where /dev holds null, zero, urandom and
+# random, and /dev/log is SOCKET (none when SOCKET is empty)
+devns() {
+	unshare -m --propagation private bash -c '
+		set -e
+		mkdir -p "$1/dev.orig"
+		mount --rbind /dev "$1/dev.orig"
+		mount -t tmpfs -o size=64k tmpfs /dev
+		for n in null zero urandom random; do
+			touch "/dev/$want"
+			mount --bind "$1/dev.orig/$want" "/dev/$want"
+		done
+		if [ -n "$2" ]; then touch /dev/log; mount --bind "$2" /dev/log; fi
+		shift 2
+		exec "$@"' devns "$TMP" "$@"
+}
+rule syslog > "$TMP/local.conf"
+devns "" "$TCPTRACK" -c "$TMP/local.conf" -T "$CAP" 2>"$TMP/nolog.err"
+rc=$?
+lost=$(sed -n 's/^tcptrack: every: \([0-9]*\) messages lost in all (0 delivered)$/\1/p' "$TMP/nolog.err")
+lines=$(grep -c "target syslog" "$TMP/nolog.err")
+if [ $rc -eq 0 ] && [ "$lost" = "$want" ] && [ "$lines" -eq 1 ] &&
+   grep -q "^tcptrack: every: target syslog (/dev/log): cannot deliver: No such file or directory" "$TMP/nolog.err"; then
+	pass "no /dev/log: said once, the $want messages counted lost"
+else
+	fail "no /dev/log: exit $rc, '$lost' lost of $want, $lines lines: $(head -5 "$TMP/nolog.err")"
+fi
+rs_start
+rs_mark local-begin
+devns "$RS_SOCK" "$TCPTRACK" -c "$TMP/local.conf" -T "$CAP" 2>"$TMP/log.err"
+rc=$?
+rs_mark local-end
+got=$(awk '/\|mark\|.*local-begin$/ { on = 1 } /\|mark\|.*local-end$/ { on = 0 } on && /^imuxsock\|[0-9]\|daemon\|tcptrack\|/' "$RS_OUT" | wc -l)
+if [ $rc -eq 0 ] && [ "$got" -eq "$want" ] && ! grep -q "lost\|target" "$TMP/log.err"; then
+	pass "/dev/log of rsyslogd: the $want messages delivered through syslog(3), no loss said"
+else
+	fail "/dev/log of rsyslogd: exit $rc, $got of $want delivered: $(head -5 "$TMP/log.err")"
 fi
 finish
