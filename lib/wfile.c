@@ -30,12 +30,17 @@ static void drop_pending(struct wfile *w)
 
 int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh)
 {
+	return wfile_openat(w, AT_FDCWD, path, truncate, fresh);
+}
+
+int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int *fresh)
+{
 	int fd;
 	if (!strcmp(path, "-")) {
 		fd = dup(STDOUT_FILENO);
 		*fresh = 1;
 	} else {
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
+		fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
 		struct stat st;
 		*fresh = fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0;
 	}

@@ -33,6 +33,9 @@ int wfile_init(struct wfile *w, size_t cap);
 /* Open path, emptied first when truncate is set, else appending; *fresh
  * says whether it is new or empty. */
 int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh);
+/* The same, path relative to the directory dirfd (AT_FDCWD: the working
+ * one), which may be outside the root or no longer reachable by name. */
+int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int *fresh);
 void wfile_close(struct wfile *w);
 /* Room for n more bytes (flushes first when needed); returns where to write. */
 char *wfile_reserve(struct wfile *w, size_t n);

@@ -9,11 +9,16 @@
  * Summed over a run, the rows of a connection equal its totals.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fmt.h"
 #include "map.h"
@@ -22,7 +27,7 @@
 #include "wfile.h"
 
 enum mode { MODE_CONNECTIONS, MODE_INTERVALS };
-enum group { G_CONNECTION, G_SERVER, G_SERVER_ADDR, G_SERVER_PORT, G_CLIENT };
+enum rollup { G_CONNECTION, G_SERVER, G_SERVER_ADDR, G_SERVER_PORT, G_CLIENT };
 
 static const char *const group_names[] = {"connection", "server", "server_addr", "server_port", "client"};
 
@@ -60,7 +65,7 @@ struct csv {
 	const struct tt_host *host;
 	struct tt_ctx *ctx;
 	enum mode mode;
-	enum group group;
+	enum rollup group;
 	char *file;
 	int64_t interval_us;
 	int64_t flush_us;
@@ -70,6 +75,9 @@ struct csv {
 	int health;            /* the core measures TCP health (ABI 1.1) */
 	int64_t name_second;   /* capture second the current name was made for */
 	char cur_name[4096];
+	int dirfd;             /* the file's directory, opened before privileges
+	                        * are dropped (-1: names from the working one) */
+	size_t dir_len;        /* the length of file's directory part, with '/' */
 	struct wfile w;
 	struct map bases;      /* intervals: id -> struct base */
 	struct map groups;     /* intervals with group_by: gkey -> gsum; unseeded,
@@ -110,6 +118,7 @@ static int csv_create(const struct tt_host *host, struct tt_ctx *ctx, const char
 	c->flush_us = 1000000;
 	map_init(&c->bases, 0, sizeof(struct base), 0);
 	map_init(&c->groups, sizeof(struct gkey), sizeof(struct gsum), 0);
+	c->dirfd = -1;
 	c->file = strdup("-");
 	if (!c->file || wfile_init(&c->w, 256 * 1024) < 0) {
 		free(c->file);
@@ -164,7 +173,7 @@ static int csv_configure(void *state, const char *key, const char *value, char *
 			snprintf(err, errlen, "'%s': use connection, server, server_addr, server_port or client", value);
 			return -EINVAL;
 		}
-		c->group = (enum group)i;
+		c->group = (enum rollup)i;
 	}
 	return 0;
 }
@@ -196,7 +205,9 @@ static int open_file(struct csv *c, const char *name)
 	int fresh = 0;
 	if (c->w.len)
 		wfile_flush(&c->w);
-	int r = wfile_open(&c->w, name, !c->append && !c->opened_once, &fresh);
+	int truncate = !c->append && !c->opened_once;
+	int r = c->dirfd >= 0 ? wfile_openat(&c->w, c->dirfd, name + c->dir_len, truncate, &fresh)
+	                      : wfile_open(&c->w, name, truncate, &fresh);
 	c->opened_once = 1;
 	if (r < 0)
 		return r;
@@ -231,12 +242,71 @@ static void follow_name(struct csv *c, int64_t now_us)
 		c->host->log(c->ctx, TT_LOG_ERR, "open %s: %s", name, strerror(-r));
 }
 
+/* Whether user may make files in the directory of st (a guess from the
+ * mode bits, ACLs aside). */
+static int user_may_write(const char *user, const struct stat *st)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw || pw->pw_uid == 0)
+		return 1; /* the core refuses an unknown user itself */
+	if (st->st_uid == pw->pw_uid)
+		return (st->st_mode & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR);
+	gid_t groups[256];
+	int n = 256;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		n = 0;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == st->st_gid)
+			return (st->st_mode & (S_IWGRP | S_IXGRP)) == (S_IWGRP | S_IXGRP);
+	return (st->st_mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH);
+}
+
+/* The file's directory, opened now, before privileges are dropped: the
+ * files named by the capture clock, and the file reopened on SIGHUP, are
+ * made in it later, as the user tcptrack becomes and inside its chroot,
+ * where its path may lead nowhere. */
+static int open_dir(struct csv *c, char *err, size_t errlen)
+{
+	if (!strcmp(c->file, "-"))
+		return 0;
+	const struct tt_settings *st = c->host->settings(c->ctx);
+	const char *user = TT_HAS(tt_settings, st, user) ? st->user : NULL;
+	const char *slash = strrchr(c->file, '/');
+	c->dir_len = slash ? (size_t)(slash - c->file) + 1 : 0;
+	if (memchr(c->file, '%', c->dir_len)) {
+		c->dir_len = 0;
+		if (!user)
+			return 0; /* directories named by the clock: by path */
+		snprintf(err, errlen, "file %s: strftime patterns in the directory cannot work once privileges "
+		         "are dropped to %s: put them in the file's name only", c->file, user);
+		return -EINVAL;
+	}
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%.*s", c->dir_len ? (int)c->dir_len : 1, c->dir_len ? c->file : ".");
+	c->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->dirfd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "open %s: %s", dir, strerror(e));
+		return -e;
+	}
+	struct stat sb;
+	if (c->timed_name && user && fstat(c->dirfd, &sb) == 0 && !user_may_write(user, &sb)) {
+		snprintf(err, errlen, "file %s: each new file is made after privileges are dropped to %s, "
+		         "who may not write in %s: make it theirs (chown %s %s)", c->file, user, dir, user, dir);
+		return -EACCES;
+	}
+	return 0;
+}
+
 static int csv_open(void *state, char *err, size_t errlen)
 {
 	struct csv *c = state;
+	int r = open_dir(c, err, errlen);
+	if (r < 0)
+		return r;
 	if (c->timed_name)
 		return 0; /* named by the capture clock, opened at the first row */
-	int r = open_file(c, c->file);
+	r = open_file(c, c->file);
 	if (r < 0) {
 		snprintf(err, errlen, "open %s: %s", c->file, strerror(-r));
 		return r;
@@ -607,6 +677,8 @@ static void csv_destroy(void *state)
 {
 	struct csv *c = state;
 	wfile_free(&c->w);
+	if (c->dirfd >= 0)
+		close(c->dirfd);
 	map_free(&c->bases);
 	map_free(&c->groups);
 	free(c->file);

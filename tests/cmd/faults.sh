@@ -56,6 +56,78 @@ else
 	echo "SKIP: full tmpfs (needs root to mount)"
 fi
 
+# ---- time-named CSV files with privileges dropped (-Z, and chroot) ----
+# A network namespace of the test's own, its loopback captured live; a new
+# file every second, for four seconds of connections, one every 100 ms.
+# Every file after the first is made after the drop: in the directory
+# opened before it, inside the chroot too.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && id nobody >/dev/null 2>&1; then
+	cat > "$TMP/churn.py" <<'PY'
+import socket, sys, threading, time
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(64)
+def serve():
+    while True:
+        c, _ = srv.accept()
+        c.recv(100)
+        c.close()
+threading.Thread(target=serve, daemon=True).start()
+for i in range(40):
+    s = socket.create_connection(srv.getsockname())
+    s.sendall(b"x" * 10)
+    s.close()
+    time.sleep(0.1)
+time.sleep(0.5)
+PY
+	# zlive ARGS...: tcptrack -i lo ARGS in a fresh network namespace while
+	# churn.py runs; stopped by SIGINT; its stderr in $TMP/err
+	zlive() {
+		unshare -n bash -c '
+			ip link set lo up
+			"$@" -i lo 2>"$ERR" &
+			tp=$!
+			sleep 1
+			python3 "$CHURN"
+			kill -INT $tp
+			wait $tp' zlive "$TCPTRACK" "$@"
+	}
+	export ERR=$TMP/err CHURN=$TMP/churn.py
+	# the files' rows, headers apart, of connections to the churn server
+	zrows() { cat "$@" 2>/dev/null | awk -F, '$1 != "first_seen" && $6 != ""' | wc -l; }
+	mkdir "$TMP/z1" && chown nobody "$TMP/z1"
+	zlive -Z nobody -o "csv:file=$TMP/z1/%H%M%S.csv"
+	rc=$?
+	nf=$(ls "$TMP/z1" | wc -l)
+	if [ $rc -eq 0 ] && [ "$nf" -ge 4 ] && [ "$(zrows "$TMP"/z1/*.csv)" -ge 40 ] &&
+	   [ "$(head -qn1 "$TMP"/z1/*.csv | sort -u | cut -c1-11)" = first_seen, ] && ! grep -q "error" "$ERR"; then
+		pass "-Z nobody: $nf time-named files made after the drop, each with its header, $(zrows "$TMP"/z1/*.csv) rows"
+	else
+		fail "-Z nobody: exit $rc, $nf files, $(zrows "$TMP"/z1/*.csv) rows: $(cat "$ERR")"
+	fi
+	mkdir -p "$TMP/jail/logs" && chown nobody "$TMP/jail/logs"
+	printf '[core]\nuser = nobody\nchroot = %s\n' "$TMP/jail" > "$TMP/jail.conf"
+	zlive -c "$TMP/jail.conf" -o "csv:file=$TMP/jail/logs/%H%M%S.csv"
+	rc=$?
+	nf=$(ls "$TMP/jail/logs" | wc -l)
+	if [ $rc -eq 0 ] && [ "$nf" -ge 4 ] && [ "$(zrows "$TMP"/jail/logs/*.csv)" -ge 40 ] && ! grep -q "error" "$ERR"; then
+		pass "chroot and user: $nf time-named files made inside the chroot"
+	else
+		fail "chroot and user: exit $rc, $nf files, $(zrows "$TMP"/jail/logs/*.csv) rows: $(cat "$ERR")"
+	fi
+	# a directory the user may not write in: refused at start, before any capture
+	mkdir "$TMP/z2" && chmod 755 "$TMP/z2"
+	tt -Z nobody -T "$CAP" -o "csv:file=$TMP/z2/%H.csv" 2>"$ERR"
+	rc=$?
+	if [ $rc -eq 73 ] && grep -q "each new file is made after privileges are dropped to nobody, who may not write in $TMP/z2" "$ERR"; then
+		pass "-Z nobody and a directory nobody may not write in: refused at start (73)"
+	else
+		fail "-Z and a closed directory: exit $rc: $(cat "$ERR")"
+	fi
+else
+	echo "SKIP: time-named files with -Z (need root, unshare and user nobody)"
+fi
+
 # ---- values that would lose packets are refused at check time ----
 cfgcheck() { # LABEL WANT_STATUS WANT_LINE CONFIG_TEXT
 	printf '[core]\n%b' "$4" > "$TMP/v.conf"
