@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -64,6 +65,31 @@ static int to_syslog(void *arg, const struct target_msg *m)
 	return 0;
 }
 
+/* With chroot, a unix socket (and syslog(3)'s /dev/log) is reached again,
+ * after its daemon restarts, by its path inside the new root: refuse a
+ * target that could then never come back, rather than lose every message
+ * after the first restart. */
+static int check_chroot(struct sl *s, char *err, size_t errlen)
+{
+	const struct tt_settings *st = s->host->settings(s->ctx);
+	if (!TT_HAS(tt_settings, st, chroot_dir) || !st->chroot_dir)
+		return 0;
+	const char *path = _PATH_LOG;
+	if (s->target.kind == TARGET_UNIX)
+		path = ((const struct sockaddr_un *)&s->target.addr)->sun_path;
+	else if (s->target.kind != TARGET_FUNC)
+		return 0;
+	char inside[4200];
+	snprintf(inside, sizeof inside, "%s%s", st->chroot_dir, path);
+	struct stat sb;
+	if (stat(inside, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		return 0;
+	snprintf(err, errlen, "target %s: with chroot %s, it is reached again after its daemon restarts only "
+	         "through %s, which is no socket: have the daemon listen there too, or use a udp: or tcp: "
+	         "target", s->to_syslog ? "syslog" : s->target.name, st->chroot_dir, inside);
+	return -EINVAL;
+}
+
 static int sl_create(const struct tt_host *host, struct tt_ctx *ctx, const char *instance, void **state)
 {
 	struct sl *s = calloc(1, sizeof *s);
@@ -98,14 +124,13 @@ static int sl_configure(void *state, const char *key, const char *value, char *e
 
 static int sl_check(void *state, char *err, size_t errlen)
 {
-	return rules_check(state, err, errlen);
+	int r = rules_check(state, err, errlen);
+	return r < 0 ? r : check_chroot(state, err, errlen);
 }
 
 static int sl_open(void *state, char *err, size_t errlen)
 {
 	struct sl *s = state;
-	(void)err;
-	(void)errlen;
 	/* RFC 5424 6.2.4: HOSTNAME is printable US-ASCII, at most 255 */
 	if (gethostname(s->hostname, sizeof s->hostname - 1) < 0)
 		s->hostname[0] = 0;

@@ -47,9 +47,12 @@ devns() {
 		mount --rbind /dev "$1/dev.orig"
 		mount -t tmpfs -o size=64k tmpfs /dev
 		for n in null zero urandom random; do
-			touch "/dev/$want"
-			mount --bind "$1/dev.orig/$want" "/dev/$want"
+			touch "/dev/$n"
+			mount --bind "$1/dev.orig/$n" "/dev/$n"
 		done
+		# never make a /dev/log on the machine'"'"'s own /dev
+		[ "$(stat -f -c %T /dev)" = tmpfs ] || exit 1
+		[ ! -e /dev/log ] || exit 1
 		if [ -n "$2" ]; then touch /dev/log; mount --bind "$2" /dev/log; fi
 		shift 2
 		exec "$@"' devns "$TMP" "$@"
@@ -75,5 +78,48 @@ if [ $rc -eq 0 ] && [ "$got" -eq "$want" ] && ! grep -q "lost\|target" "$TMP/log
 	pass "/dev/log of rsyslogd: the $want messages delivered through syslog(3), no loss said"
 else
 	fail "/dev/log of rsyslogd: exit $rc, $got of $want delivered: $(head -5 "$TMP/log.err")"
+fi
+
+# ---- chroot: a unix target is reached again through its path inside ----
+id nobody >/dev/null 2>&1 || skip "no user nobody"
+J=$TMP/jail
+mkdir -p "$J/dev" "$J$RS_DIR"
+rule @UNIX@ | sed 's/^\[output every\]/[output jail]/' | sl_conf "$TMP/jail-rule.conf"
+{ printf '[core]\nuser = nobody\nchroot = %s\n' "$J"; cat "$TMP/jail-rule.conf"; } > "$TMP/jail.conf"
+tt -c "$TMP/jail.conf" --check-config >"$TMP/jail.err" 2>&1
+rc=$?
+if [ $rc -eq 78 ] && grep -q "target unix:$RS_SOCK: with chroot $J, it is reached again after its daemon restarts only through $J$RS_SOCK, which is no socket" "$TMP/jail.err"; then
+	pass "chroot, unix target with no socket inside: refused by --check-config (78)"
+else
+	fail "chroot, unix target with no socket inside: exit $rc: $(cat "$TMP/jail.err")"
+fi
+{ printf '[core]\nuser = nobody\nchroot = %s\n' "$J"; rule syslog; } > "$TMP/jail-local.conf"
+tt -c "$TMP/jail-local.conf" -T "$CAP" >"$TMP/jail.err" 2>&1
+rc=$?
+if [ $rc -eq 78 ] && grep -q "target syslog: with chroot $J, .* only through $J/dev/log, which is no socket" "$TMP/jail.err"; then
+	pass "chroot, target = syslog with no $J/dev/log: refused at start (78)"
+else
+	fail "chroot, target = syslog: exit $rc: $(cat "$TMP/jail.err")"
+fi
+# the daemon listens inside too: it restarts between two halves of the
+# capture, and every message still arrives
+rs_stop
+printf 'input(type="imuxsock" Socket="%s" UseSpecialParser="off" UseSysTimeStamp="off" IgnoreTimestamp="off" RateLimit.Interval="0")\n' \
+	"$J$RS_SOCK" >> "$RS_DIR/rsyslog.conf"
+rs_start
+chmod 755 "$J"
+feed_half "$CAP" -c "$TMP/jail.conf"
+rs_wait jail 1 || fail "chroot: nothing from the first half"
+rs_stop
+rs_start
+feed_rest
+wait $FEED_PID
+rc=$?
+rs_wait jail "$want" 10
+got=$(rs_rule jail | wc -l)
+if [ $rc -eq 0 ] && [ "$got" -eq "$want" ] && ! grep -q "lost in all\|could not" "$TMP/err"; then
+	pass "chroot, the daemon restarted: reconnected inside, all $want messages delivered"
+else
+	fail "chroot, the daemon restarted: exit $rc, $got of $want: $(cat "$TMP/err")"
 fi
 finish
