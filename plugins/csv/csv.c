@@ -283,7 +283,7 @@ static int open_dir(struct csv *c, char *err, size_t errlen)
 	}
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%.*s", c->dir_len ? (int)c->dir_len : 1, c->dir_len ? c->file : ".");
-	c->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	c->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->dirfd < 0) {
 		int e = errno;
 		snprintf(err, errlen, "open %s: %s", dir, strerror(e));
