@@ -34,6 +34,29 @@ else
 	fail "UDP, port unreachable: '$lost' lost of $want, $lines lines about the target: $(head -5 "$TMP/udp-down.err")"
 fi
 
+# the receiver comes back in the middle of a run: what it missed and what
+# it got add up, the gap is told once each way and by a notice
+feed_half "$CAP" -c "$TMP/udp.conf"
+wait_for 20 grep -q "refused" "$TMP/err" || fail "UDP: no refusal seen in the first half"
+rs_start
+rs_mark udp-mid
+feed_rest
+wait $FEED_PID
+rc=$?
+rs_wait every 1 10
+sleep 1
+awk '/\|mark\|.*udp-mid$/ { on = 1 } on' "$RS_OUT" | grep 'rule="every"' > "$TMP/udp-mid.out"
+got=$(grep -vc 'event="lost"' "$TMP/udp-mid.out")
+said=$(sed -n 's/.*NOTICE: \([0-9]*\) messages\{0,1\} lost: udp:127\.0\.0\.1:[0-9]* refused them (nothing listened)$/\1/p' "$TMP/udp-mid.out")
+inall=$(sed -n 's/^tcptrack: every: \([0-9]*\) messages lost in all .*/\1/p' "$TMP/err")
+if [ $rc -eq 0 ] && [ -n "$said" ] && [ "$said" = "$inall" ] && [ $((got + said)) -eq "$want" ] &&
+   [ "$(grep -c "refused" "$TMP/err")" -eq 1 ] && [ "$(grep -c "reachable again" "$TMP/err")" -eq 1 ]; then
+	pass "UDP, receiver back mid-run: $got delivered + $said lost = $want, told once each way"
+else
+	fail "UDP, receiver back mid-run: exit $rc, $got delivered + '$said' lost (in all '$inall') != $want: $(cat "$TMP/err")"
+fi
+rs_stop
+
 # ---- target = syslog, in a mount namespace of the test's own whose /dev
 # is a tmpfs: without /dev/log, then with rsyslogd's socket as /dev/log ----
 need_root
