@@ -51,6 +51,29 @@ static const struct core_key core_keys[] = {
 };
 #undef O
 
+/* The most that works, for the keys that have one: a longer read_timeout
+ * holds a light capture in the kernel that long (the view, the rates and
+ * the alerts lag, a short run sees nothing); libpcap takes no larger
+ * snaplen. */
+static const struct {
+	const char *name;
+	uint64_t max;
+	const char *why;
+} core_max[] = {
+	{"read_timeout", 1000000, "more than 1s (at most 1s)"},
+	{"snaplen", 262144, "more than libpcap takes (at most 262144)"},
+};
+
+static int over_max(const char *key, uint64_t v, const char **why)
+{
+	for (size_t i = 0; i < sizeof core_max / sizeof core_max[0]; i++)
+		if (!strcmp(core_max[i].name, key) && v > core_max[i].max) {
+			*why = core_max[i].why;
+			return 1;
+		}
+	return 0;
+}
+
 const char *const config_core_keys[] = {
 	"interface", "filter", "user", "chroot", "plugin_dir", "promiscuous",
 	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
@@ -107,6 +130,8 @@ int config_set_core(struct config *c, const char *key, const char *value, const 
 				*why = "duration too short";
 				return -1;
 			}
+			if (over_max(key, (uint64_t)v, why))
+				return -1;
 			*(int64_t *)f = v;
 			return 0;
 		}
@@ -118,6 +143,8 @@ int config_set_core(struct config *c, const char *key, const char *value, const 
 				*why = "value too small";
 				return -1;
 			}
+			if (over_max(key, v, why))
+				return -1;
 			*(uint64_t *)f = v;
 			return 0;
 		}

@@ -165,6 +165,8 @@ struct tracker *tracker_new(const struct config *cfg, const char *file)
 	st->input = file ? file : cfg->interface;
 	st->filter = cfg->filter;
 	st->tcp_health = cfg->tcp_health;
+	st->user = cfg->user;
+	st->chroot_dir = cfg->user ? cfg->chroot_dir : NULL;
 	struct host_env env = {
 		.arg = tr,
 		.settings = st,

@@ -5,6 +5,9 @@
 #include "connlog.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,9 +232,13 @@ void connlog_conn_cells(const struct connlog *l, const struct tt_conn *v, uint32
 }
 
 /* A row of an interval: of one connection (v), or of a rollup group (g). */
+static int reader_gone(struct connlog *l);
+
 static void interval_row(struct connlog *l, int64_t start, const struct tt_conn *v, const struct gsum *g,
                          const struct tt_counts *c2s, const struct tt_counts *s2c, const struct hsum *hs)
 {
+	if (reader_gone(l))
+		return;
 	struct connlog_row r;
 	struct connlog_cell *c = r.cell;
 	r.mode = CONNLOG_INTERVALS;
@@ -381,7 +388,9 @@ static int open_file(struct connlog *l, const char *name)
 	int fresh = 0;
 	if (l->w.len)
 		wfile_flush(&l->w);
-	int r = wfile_open(&l->w, name, !l->append && !l->opened_once, &fresh);
+	int truncate = !l->append && !l->opened_once;
+	int r = l->dirfd >= 0 ? wfile_openat(&l->w, l->dirfd, name + l->dir_len, truncate, &fresh)
+	                      : wfile_open(&l->w, name, truncate, &fresh);
 	l->opened_once = 1;
 	if (r < 0)
 		return r;
@@ -390,7 +399,7 @@ static int open_file(struct connlog *l, const char *name)
 		char *p = wfile_reserve(&l->w, n);
 		if (p) {
 			memcpy(p, l->header, n);
-			l->w.len += n; /* not a row */
+			wfile_commit_header(&l->w, n);
 		}
 		/* on disk at once: an interval log otherwise shows nothing,
 		 * not even what its columns will be, until an interval closes */
@@ -425,12 +434,26 @@ void connlog_follow(struct connlog *l, int64_t now_us)
 		l->host->log(l->ctx, TT_LOG_ERR, "open %s: %s", name, strerror(-r));
 }
 
+/* When the reader of stdout has closed it (tcptrack -T f | head), that is
+ * its choice, not a fault: the run ends, quietly, as other tools' do. */
+static int reader_gone(struct connlog *l)
+{
+	if (!l->reader_gone && l->file && l->w.failing && l->w.err == EPIPE && !strcmp(l->file, "-")) {
+		l->reader_gone = 1;
+		wfile_close(&l->w);
+		l->host->request_quit(l->ctx);
+	}
+	return l->reader_gone;
+}
+
 /* Flush, and say so once when rows were lost to a failing disk. */
 static void do_flush(struct connlog *l)
 {
-	if (!l->file)
+	if (!l->file || reader_gone(l))
 		return;
 	int r = wfile_flush(&l->w);
+	if (reader_gone(l))
+		return;
 	const char *name = l->cur_name[0] ? l->cur_name : l->file;
 	if (r < 0 && l->w.rows_lost > l->reported_lost) {
 		if (!l->reported_lost)
@@ -456,6 +479,7 @@ int connlog_init(struct connlog *l, const struct tt_host *host, struct tt_ctx *c
 {
 	memset(l, 0, sizeof *l);
 	l->w.fd = -1;
+	l->dirfd = -1;
 	l->host = host;
 	l->ctx = ctx;
 	l->row = row;
@@ -572,11 +596,72 @@ void connlog_no_file(struct connlog *l)
 	l->timed_name = 0;
 }
 
+/* Whether user may make files in the directory of st (a guess from the
+ * mode bits, ACLs aside). */
+static int user_may_write(const char *user, const struct stat *st)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw || pw->pw_uid == 0)
+		return 1; /* the core refuses an unknown user itself */
+	if (st->st_uid == pw->pw_uid)
+		return (st->st_mode & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR);
+	gid_t groups[256];
+	int n = 256;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		n = 0;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == st->st_gid)
+			return (st->st_mode & (S_IWGRP | S_IXGRP)) == (S_IWGRP | S_IXGRP);
+	return (st->st_mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH);
+}
+
+/* The file's directory, opened now, before privileges are dropped: the
+ * files named by the capture clock, and the file reopened on SIGHUP, are
+ * made in it later, as the user tcptrack becomes and inside its chroot,
+ * where its path may lead nowhere. */
+static int open_dir(struct connlog *l, char *err, size_t errlen)
+{
+	if (!strcmp(l->file, "-"))
+		return 0;
+	const struct tt_settings *st = l->host->settings(l->ctx);
+	const char *user = TT_HAS(tt_settings, st, user) ? st->user : NULL;
+	const char *slash = strrchr(l->file, '/');
+	l->dir_len = slash ? (size_t)(slash - l->file) + 1 : 0;
+	if (memchr(l->file, '%', l->dir_len)) {
+		l->dir_len = 0;
+		if (!user)
+			return 0; /* directories named by the clock: by path */
+		snprintf(err, errlen, "file %s: strftime patterns in the directory cannot work once privileges "
+		         "are dropped to %s: put them in the file's name only", l->file, user);
+		return -EINVAL;
+	}
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%.*s", l->dir_len ? (int)l->dir_len : 1, l->dir_len ? l->file : ".");
+	l->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->dirfd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "open %s: %s", dir, strerror(e));
+		return -e;
+	}
+	struct stat sb;
+	if (l->timed_name && user && fstat(l->dirfd, &sb) == 0 && !user_may_write(user, &sb)) {
+		snprintf(err, errlen, "file %s: each new file is made after privileges are dropped to %s, "
+		         "who may not write in %s: make it theirs (chown %s %s)", l->file, user, dir, user, dir);
+		return -EACCES;
+	}
+	return 0;
+}
+
 int connlog_open(struct connlog *l, char *err, size_t errlen)
 {
-	if (!l->file || l->timed_name)
-		return 0; /* no file, or named by the capture clock: opened at the first row */
-	int r = open_file(l, l->file);
+	if (!l->file)
+		return 0;
+	int r = open_dir(l, err, errlen);
+	if (r < 0)
+		return r;
+	if (l->timed_name)
+		return 0; /* named by the capture clock: opened at the first row */
+	r = open_file(l, l->file);
 	if (r < 0) {
 		snprintf(err, errlen, "open %s: %s", l->file, strerror(-r));
 		return r;
@@ -615,6 +700,8 @@ void connlog_removed(struct connlog *l, const struct tt_event *ev)
 	connlog_follow(l, ev->time_us);
 	const struct tt_conn *v = ev->conn;
 	if (l->mode == CONNLOG_CONNECTIONS) {
+		if (reader_gone(l))
+			return;
 		struct connlog_row r;
 		connlog_conn_cells(l, v, ev->reason, &r);
 		l->row(l->arg, &r);
@@ -668,15 +755,17 @@ void connlog_stop(struct connlog *l)
 	if (!l->file)
 		return;
 	do_flush(l);
-	if (l->w.rows_lost)
+	wfile_close(&l->w); /* what a failed write kept is lost now */
+	if (l->w.rows_lost && !l->reader_gone)
 		l->host->log(l->ctx, TT_LOG_ERR, "%llu rows could not be written to %s",
 		             (unsigned long long)l->w.rows_lost, l->cur_name[0] ? l->cur_name : l->file);
-	wfile_close(&l->w);
 }
 
 void connlog_free(struct connlog *l)
 {
 	wfile_free(&l->w);
+	if (l->dirfd >= 0)
+		close(l->dirfd);
 	map_free(&l->bases);
 	map_free(&l->groups);
 	free(l->file);

@@ -102,8 +102,12 @@ struct connlog {
 	int opened_once;       /* later opens (reopen, new names) always append */
 	int64_t name_second;   /* capture second the current name was made for */
 	char cur_name[4096];
+	int dirfd;             /* the file's directory, opened before privileges
+	                        * are dropped (-1: names from the working one) */
+	size_t dir_len;        /* the length of file's directory part, with '/' */
 	struct wfile w;
 	uint64_t reported_lost;
+	int reader_gone;       /* stdout's reader closed it (EPIPE) */
 };
 
 /* Defaults (connections, interval 60s, flush 1s, file "-"); row(arg, r)

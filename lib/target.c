@@ -22,6 +22,8 @@
 
 #define BACKOFF_MIN_US 100000
 #define BACKOFF_MAX_US 30000000
+/* an outage that begins this soon after the last one ended is not told */
+#define FLAP_US 10000000
 
 void target_init(struct target *t, const struct tt_host *host, struct tt_ctx *ctx)
 {
@@ -243,6 +245,36 @@ static void close_fd(struct target *t)
 	t->off = 0;
 }
 
+/* An outage begins: told, unless one ended less than FLAP_US ago (a target
+ * that comes and goes would fill the log with two lines a message). */
+static void mark_down(struct target *t, const char *what, int err, int64_t now)
+{
+	if (t->down)
+		return;
+	t->down = 1;
+	t->down_since = now;
+	t->delayed = t->qcount;
+	t->quiet = t->up_since && now - t->up_since < FLAP_US;
+	if (t->quiet) {
+		t->untold++;
+		return;
+	}
+	char more[64] = "";
+	if (t->untold)
+		snprintf(more, sizeof more, " (%llu short outage%s before, not told)",
+		         (unsigned long long)t->untold, t->untold == 1 ? "" : "s");
+	t->untold = 0;
+	if (t->kind == TARGET_FUNC || t->kind == TARGET_UDP) {
+		/* nothing waits: what is sent meanwhile is lost */
+		t->host->log(t->ctx, TT_LOG_WARN, "target %s: %s%s%s; messages are lost until it answers%s",
+		             t->name, what, err ? ": " : "", err ? strerror(err) : "", more);
+		return;
+	}
+	t->host->log(t->ctx, TT_LOG_WARN, "target %s: %s%s%s; %zu message%s queued (at most %zu), retrying%s",
+	             t->name, what, err ? ": " : "", err ? strerror(err) : "", t->qcount,
+	             t->qcount == 1 ? "" : "s", t->queue_max, more);
+}
+
 /* The target failed: close, and retry later; at once when a working
  * connection broke. */
 static void target_down(struct target *t, const char *what, int err, int was_up)
@@ -250,14 +282,7 @@ static void target_down(struct target *t, const char *what, int err, int was_up)
 	was_up = was_up && !t->down;
 	close_fd(t);
 	int64_t now = mono_now_us();
-	if (!t->down) {
-		t->down = 1;
-		t->down_since = now;
-		t->delayed = t->qcount;
-		t->host->log(t->ctx, TT_LOG_WARN, "target %s: %s%s%s; %zu message%s queued (at most %zu), retrying",
-		             t->name, what, err ? ": " : "", err ? strerror(err) : "", t->qcount,
-		             t->qcount == 1 ? "" : "s", t->queue_max);
-	}
+	mark_down(t, what, err, now);
 	if (was_up) {
 		t->retry_at = now;
 		return;
@@ -273,6 +298,9 @@ static void target_up(struct target *t)
 	if (!t->down)
 		return;
 	t->down = 0;
+	t->up_since = mono_now_us();
+	if (t->quiet)
+		return;
 	t->host->log(t->ctx, TT_LOG_INFO, "target %s: reachable again after %.1fs; %llu message%s delayed, %llu lost",
 	             t->name, (double)(mono_now_us() - t->down_since) / 1e6, (unsigned long long)t->delayed,
 	             t->delayed == 1 ? "" : "s", (unsigned long long)(t->lost - t->lost_reported));
@@ -334,6 +362,31 @@ static int peer_closed(struct target *t)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
+/* UDP: the receiving host refused a datagram sent before (ICMP port
+ * unreachable, reported by the kernel on the next send or in SO_ERROR): it
+ * was counted delivered, it is lost, and the target is down; the socket
+ * stays, as the next datagram may find a receiver. */
+static void udp_refused(struct target *t)
+{
+	if (t->delivered)
+		t->delivered--;
+	t->lost++;
+	t->sent_unrefused = 0;
+	mark_down(t, "refused (nothing listens)", ECONNREFUSED, mono_now_us());
+}
+
+/* UDP: a refusal of what was sent before; or, after an outage, datagrams
+ * that went out unrefused: the target is back. */
+static void udp_check(struct target *t)
+{
+	int err = 0;
+	socklen_t l = sizeof err;
+	if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &l) == 0 && err == ECONNREFUSED)
+		udp_refused(t);
+	else if (t->sent_unrefused)
+		target_up(t);
+}
+
 /* What became of the head message */
 enum { SENT, PARTLY_SENT, TOO_BIG };
 
@@ -346,20 +399,6 @@ static int send_dgram(struct target *t, const struct target_msg *m)
 		int e = errno;
 		if (e == EINTR)
 			continue;
-		/* an earlier datagram was refused (ICMP port unreachable): it
-		 * is lost (several may have been, told as one); this one can
-		 * go, the error is cleared.  Said at most once a minute: the
-		 * peer may stay away, and each datagram would say it again. */
-		if (e == ECONNREFUSED && t->kind != TARGET_UNIX) {
-			t->lost++;
-			int64_t now = mono_now_us();
-			if (!t->refused_said || now - t->refused_said >= 60000000) {
-				t->refused_said = now;
-				t->host->log(t->ctx, TT_LOG_WARN, "target %s: datagrams refused (nothing listens?): "
-				             "lost, and counted", t->name);
-			}
-			continue;
-		}
 		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
 			return -EAGAIN;
 		return e == EMSGSIZE ? TOO_BIG : -e;
@@ -426,10 +465,17 @@ static int send_stream(struct target *t, const struct target_msg *m)
  * is full, another -errno when the target failed. */
 static int send_queue(struct target *t)
 {
+	int refusals = 0;
 	while (t->qcount) {
 		int r = t->stream ? send_stream(t, &t->q[t->qhead]) : send_dgram(t, &t->q[t->qhead]);
+		if (r == -ECONNREFUSED && t->kind == TARGET_UDP && refusals++ < 2) {
+			/* the refusal of an earlier datagram; this one was not sent */
+			udp_refused(t);
+			continue;
+		}
 		if (r < 0)
 			return r;
+		refusals = 0;
 		if (r == PARTLY_SENT)
 			continue;
 		q_pop(t);
@@ -438,6 +484,7 @@ static int send_queue(struct target *t)
 			continue;
 		}
 		t->delivered++;
+		t->sent_unrefused++;
 		t->backoff = 0;
 	}
 	return 0;
@@ -447,8 +494,14 @@ void target_pump(struct target *t)
 {
 	if (t->kind == TARGET_FUNC) {
 		while (t->qcount) {
-			t->func(t->arg, &t->q[t->qhead]);
+			int r = t->func(t->arg, &t->q[t->qhead]);
 			q_pop(t);
+			if (r < 0) {
+				t->lost++;
+				mark_down(t, "cannot deliver", -r, mono_now_us());
+				continue;
+			}
+			target_up(t);
 			t->delivered++;
 		}
 		return;
@@ -485,14 +538,17 @@ void target_pump(struct target *t)
 			target_down(t, "connection closed by the target", 0, 1);
 			continue;
 		}
-		target_up(t);
+		if (t->kind == TARGET_UDP)
+			udp_check(t);
+		else
+			target_up(t);
 		if (t->fresh) {
 			t->fresh = 0;
 			if (t->connect_fn)
 				t->connect_fn(t->arg);
 		}
 		int r = send_queue(t);
-		if (r == 0 && report_lost(t))
+		if (r == 0 && !t->down && report_lost(t))
 			r = send_queue(t);
 		if (r == 0) {
 			set_watch(t, t->stream ? POLLIN : 0);
@@ -568,6 +624,8 @@ void target_reopen(struct target *t)
 
 void target_stop(struct target *t)
 {
+	if (t->kind == TARGET_UDP && t->fd >= 0)
+		udp_check(t);
 	if (t->qcount) {
 		t->lost += t->qcount;
 		t->host->log(t->ctx, TT_LOG_ERR, "target %s: %zu message%s could not be delivered before exit",

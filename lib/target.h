@@ -9,9 +9,11 @@
  * tell the state now), counted, and the loss is said once.  A target that
  * fails is closed and tried again after a delay that doubles from 100ms to
  * 30s, at once when a working connection broke (the peer may just have
- * closed an idle one).  A UDP datagram that the peer refused (nothing
- * listens) is counted lost, without an outage.  Outages, losses and recoveries are logged through
- * the host.  On a stream socket each message is framed: RFC 6587 octet
+ * closed an idle one).  Outages, losses and recoveries are logged through
+ * the host; an outage that begins soon after the last one ended is not
+ * told, only counted in the next that is.  Over UDP, a datagram the
+ * receiving host refused (ICMP port unreachable, reported on the next send)
+ * is counted lost, and the target down until datagrams go unrefused.  On a stream socket each message is framed: RFC 6587 octet
  * counting over TCP (3.4.1), a trailing LF on a unix stream socket (3.4.2),
  * which is what its readers split on; lf_frames puts the LF on TCP too (the
  * newline framing of JSON lines); a raw target sends messages that carry
@@ -41,8 +43,10 @@ struct target_msg {
 	int level;
 };
 
-/* Delivers one message (buf is NUL-terminated); cannot fail. */
-typedef void (*target_func)(void *arg, const struct target_msg *m);
+/* Delivers one message (buf is NUL-terminated): 0, or -errno when it
+ * cannot (e.g. no syslog daemon listens): the message is then lost,
+ * counted, and the target down until a delivery succeeds. */
+typedef int (*target_func)(void *arg, const struct target_msg *m);
 /* The queue emptied after `lost` messages were lost since the last call:
  * the sender may push a notice of it. */
 typedef void (*target_lost_fn)(void *arg, uint64_t lost);
@@ -79,8 +83,11 @@ struct target {
 	int down;
 	int64_t down_since, retry_at, backoff; /* monotonic clock */
 	uint64_t delayed;            /* messages queued during this outage */
+	int64_t up_since;            /* when the last outage ended */
+	int quiet;                   /* this outage is not told (see FLAP_US) */
+	uint64_t untold;             /* outages not told since the last told */
+	uint64_t sent_unrefused;     /* UDP: datagrams sent since a refusal */
 	int full_said;
-	int64_t refused_said;        /* when refused datagrams were said */
 	/* counts */
 	uint64_t lost, lost_reported, delivered;
 };

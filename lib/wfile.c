@@ -1,5 +1,6 @@
 /*
- * wfile: a file written in large blocks that survives a full disk.
+ * wfile: a file written in large blocks of whole rows that survives a full
+ * disk.
  */
 #include "wfile.h"
 
@@ -19,14 +20,27 @@ int wfile_init(struct wfile *w, size_t cap)
 	return w->buf ? 0 : -ENOMEM;
 }
 
+/* Rows left in the buffer belong to the file they were meant for: lost. */
+static void drop_pending(struct wfile *w)
+{
+	w->rows_lost += w->rows_buffered;
+	w->rows_buffered = 0;
+	w->len = w->hdr = w->carry = 0;
+}
+
 int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh)
+{
+	return wfile_openat(w, AT_FDCWD, path, truncate, fresh);
+}
+
+int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int *fresh)
 {
 	int fd;
 	if (!strcmp(path, "-")) {
 		fd = dup(STDOUT_FILENO);
 		*fresh = 1;
 	} else {
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
+		fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
 		struct stat st;
 		*fresh = fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0;
 	}
@@ -35,6 +49,7 @@ int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh)
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = fd;
+	drop_pending(w);
 	if (w->path != path) {
 		free(w->path);
 		w->path = strdup(path);
@@ -47,12 +62,67 @@ void wfile_close(struct wfile *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
+	drop_pending(w);
+}
+
+static uint64_t count_lines(const char *p, size_t n)
+{
+	uint64_t k = 0;
+	for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+		k++;
+	return k;
+}
+
+/* The end of the line that holds buf[at] (len when it has none). */
+static size_t line_end(const struct wfile *w, size_t at)
+{
+	const char *nl = memchr(w->buf + at, '\n', w->len - at);
+	return nl ? (size_t)(nl - w->buf) + 1 : w->len;
+}
+
+/* A write failed after off bytes of buf reached the file: count what was
+ * written, cut a line the file holds in part off again (or keep its rest
+ * to go first), keep a header not yet written, lose the other rows. */
+static void after_failure(struct wfile *w, size_t off)
+{
+	size_t cut = off; /* the end of the last whole line written */
+	while (cut > 0 && w->buf[cut - 1] != '\n')
+		cut--;
+	uint64_t done = cut > w->hdr ? count_lines(w->buf + w->hdr, cut - w->hdr) : 0;
+	w->rows_written += done;
+	w->rows_buffered -= done;
+	size_t from = off;         /* where the unwritten part begins */
+	int partial = off > cut || w->carry > off;
+	if (off > cut && (cut > 0 || !w->carry)) {
+		/* the line began in this write: take its head back off */
+		struct stat st;
+		if (fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    ftruncate(w->fd, st.st_size - (off_t)(off - cut)) == 0) {
+			from = cut;
+			partial = 0;
+		}
+	}
+	size_t keep = from;
+	if (partial)
+		keep = line_end(w, off);
+	if (keep < w->hdr)
+		keep = w->hdr;
+	uint64_t kept = keep > w->hdr && keep > from ? count_lines(w->buf + (from > w->hdr ? from : w->hdr),
+	                                                           keep - (from > w->hdr ? from : w->hdr)) : 0;
+	w->rows_lost += w->rows_buffered - kept;
+	w->rows_buffered = kept;
+	w->carry = partial ? line_end(w, off) - off : 0;
+	w->hdr = w->hdr > from ? w->hdr - from : 0;
+	memmove(w->buf, w->buf + from, keep - from);
+	w->len = keep - from;
 }
 
 int wfile_flush(struct wfile *w)
 {
 	size_t off = 0;
 	int r = 0;
+	if (!w->len)
+		return 0;
 	while (off < w->len) {
 		if (w->fd < 0) {
 			r = -EBADF;
@@ -68,33 +138,32 @@ int wfile_flush(struct wfile *w)
 		off += (size_t)n;
 	}
 	if (r < 0) {
-		/* a cut row would corrupt the file: end it, if the disk lets us */
-		if (off > 0 && w->buf[off - 1] != '\n' && w->fd >= 0)
-			if (write(w->fd, "\n", 1) < 0) {
-				/* nothing more can be done now */
-			}
-		w->rows_lost += w->rows_buffered;
+		if (w->fd >= 0)
+			after_failure(w, off);
+		else
+			drop_pending(w);
 		w->failing = 1;
 		w->err = -r;
-	} else {
-		w->rows_written += w->rows_buffered;
-		w->failing = 0;
+		return r;
 	}
-	w->len = 0;
+	w->rows_written += w->rows_buffered;
+	w->failing = 0;
+	w->len = w->hdr = w->carry = 0;
 	w->rows_buffered = 0;
-	return r;
+	return 0;
 }
 
 char *wfile_reserve(struct wfile *w, size_t n)
 {
 	if (w->len + n > w->cap) {
 		wfile_flush(w);
-		if (n > w->cap) {
-			char *nb = realloc(w->buf, n);
+		/* what a failed write kept (a header, a row's rest) stays first */
+		if (w->len + n > w->cap) {
+			char *nb = realloc(w->buf, w->len + n);
 			if (!nb)
 				return NULL;
 			w->buf = nb;
-			w->cap = n;
+			w->cap = w->len + n;
 		}
 	}
 	return w->buf + w->len;
@@ -104,6 +173,12 @@ void wfile_commit(struct wfile *w, size_t n)
 {
 	w->len += n;
 	w->rows_buffered++;
+}
+
+void wfile_commit_header(struct wfile *w, size_t n)
+{
+	w->len += n;
+	w->hdr = w->len;
 }
 
 void wfile_free(struct wfile *w)

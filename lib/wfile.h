@@ -7,13 +7,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A file written in large blocks.  A failed write (a full disk) loses the
- * buffered rows, counts them, and writing resumes when space returns. */
+/* A file written in large blocks of whole rows (lines).  A failed write (a
+ * full disk) loses the rows that did not reach the file, counts them
+ * exactly, and writing resumes when space returns.  The file never holds a
+ * cut row: a row the disk took only in part is cut off again (ftruncate),
+ * or, where the file cannot be truncated (a pipe), its rest is kept and
+ * written first when writing resumes.  A header (wfile_commit_header) is
+ * not a row: it is kept until written. */
 struct wfile {
 	char *path;          /* as given; "-" = stdout */
 	int fd;
 	char *buf;
 	size_t len, cap;
+	size_t hdr;          /* bytes at the start of buf that are not rows */
+	size_t carry;        /* bytes at the start of buf that end a line the
+	                      * file holds the head of: they go first */
 	uint64_t rows_buffered;
 	uint64_t rows_lost;
 	uint64_t rows_written;
@@ -25,12 +33,21 @@ int wfile_init(struct wfile *w, size_t cap);
 /* Open path, emptied first when truncate is set, else appending; *fresh
  * says whether it is new or empty. */
 int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh);
+/* The same, path relative to the directory dirfd (AT_FDCWD: the working
+ * one), which may be outside the root or no longer reachable by name. */
+int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int *fresh);
 void wfile_close(struct wfile *w);
 /* Room for n more bytes (flushes first when needed); returns where to write. */
 char *wfile_reserve(struct wfile *w, size_t n);
 /* n bytes written at the reserved place make one row. */
 void wfile_commit(struct wfile *w, size_t n);
-/* Write what is buffered. Returns 0, or -errno (the rows are then lost). */
+/* n bytes written at the reserved place, just after wfile_open, are the
+ * file's header: whole lines, not counted as rows. */
+void wfile_commit_header(struct wfile *w, size_t n);
+/* Write what is buffered. Returns 0, or -errno: the rows that did not reach
+ * the file are then lost (counted in rows_lost), but for the rest of a row
+ * the file holds the head of.  failing is set by a failed write and cleared
+ * by one that succeeds; a flush with nothing to write changes nothing. */
 int wfile_flush(struct wfile *w);
 void wfile_free(struct wfile *w);
 

@@ -323,6 +323,10 @@ struct tt_settings {
 	const char *filter;      /* the filter expression, or NULL */
 	int tcp_health;          /* ABI 1.1: the tt_conn health fields are
 	                          * measured ([core] tcp_health) */
+	/* ABI 1.1, later (TT_HAS): once the outputs are open, privileges are
+	 * dropped to user, and the root changed to chroot_dir (NULL: not) */
+	const char *user;
+	const char *chroot_dir;
 };
 
 /* Opaque: identifies one output instance to the host.  Given to create(),

@@ -361,6 +361,13 @@ static void say_lost(struct strbuf *b, const struct sl *s, uint64_t lost)
 {
 	strbuf_str(b, "NOTICE: ");
 	count(b, lost, " message", " messages");
+	if (s->target.kind == TARGET_UDP) {
+		/* nothing waits for a UDP target: its host refused them */
+		strbuf_str(b, " lost: ");
+		strbuf_str(b, s->target.name);
+		strbuf_str(b, " refused them (nothing listened)");
+		return;
+	}
 	strbuf_str(b, " lost: the queue (");
 	strbuf_u64(b, s->queue_max);
 	strbuf_str(b, ") was full while ");

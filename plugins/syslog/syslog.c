@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -32,13 +35,59 @@ static void on_lost(void *arg, uint64_t lost)
 	target_push(&s->target, &m, 1);
 }
 
+/* Whether a syslog daemon listens on _PATH_LOG: syslog(3) drops a message
+ * silently when none does, and this one would be lost without a word. */
+static int syslog_listens(void)
+{
+	struct sockaddr_un a;
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", _PATH_LOG);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* EPROTOTYPE: a stream socket, which syslog(3) also takes */
+	int r = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 || errno == EPROTOTYPE ? 0 : -errno;
+	close(fd);
+	return r;
+}
+
 /* target = syslog: the MSG part through syslog(3) */
-static void to_syslog(void *arg, const struct target_msg *m)
+static int to_syslog(void *arg, const struct target_msg *m)
 {
 	struct sl *s = arg;
+	int r = syslog_listens();
+	if (r < 0)
+		return r;
 	/* openlog each time: another rule may have set its own ident */
 	openlog(s->ident, LOG_PID, s->facility << 3);
 	syslog((s->facility << 3) | m->level, "%s", m->buf + m->body);
+	return 0;
+}
+
+/* With chroot, a unix socket (and syslog(3)'s /dev/log) is reached again,
+ * after its daemon restarts, by its path inside the new root: refuse a
+ * target that could then never come back, rather than lose every message
+ * after the first restart. */
+static int check_chroot(struct sl *s, char *err, size_t errlen)
+{
+	const struct tt_settings *st = s->host->settings(s->ctx);
+	if (!TT_HAS(tt_settings, st, chroot_dir) || !st->chroot_dir)
+		return 0;
+	const char *path = _PATH_LOG;
+	if (s->target.kind == TARGET_UNIX)
+		path = ((const struct sockaddr_un *)&s->target.addr)->sun_path;
+	else if (s->target.kind != TARGET_FUNC)
+		return 0;
+	char inside[4200];
+	snprintf(inside, sizeof inside, "%s%s", st->chroot_dir, path);
+	struct stat sb;
+	if (stat(inside, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		return 0;
+	snprintf(err, errlen, "target %s: with chroot %s, it is reached again after its daemon restarts only "
+	         "through %s, which is no socket: have the daemon listen there too, or use a udp: or tcp: "
+	         "target", s->to_syslog ? "syslog" : s->target.name, st->chroot_dir, inside);
+	return -EINVAL;
 }
 
 static int sl_create(const struct tt_host *host, struct tt_ctx *ctx, const char *instance, void **state)
@@ -75,14 +124,13 @@ static int sl_configure(void *state, const char *key, const char *value, char *e
 
 static int sl_check(void *state, char *err, size_t errlen)
 {
-	return rules_check(state, err, errlen);
+	int r = rules_check(state, err, errlen);
+	return r < 0 ? r : check_chroot(state, err, errlen);
 }
 
 static int sl_open(void *state, char *err, size_t errlen)
 {
 	struct sl *s = state;
-	(void)err;
-	(void)errlen;
 	/* RFC 5424 6.2.4: HOSTNAME is printable US-ASCII, at most 255 */
 	if (gethostname(s->hostname, sizeof s->hostname - 1) < 0)
 		s->hostname[0] = 0;
@@ -92,7 +140,7 @@ static int sl_open(void *state, char *err, size_t errlen)
 			break;
 		}
 	s->pid = (int)getpid();
-	if (s->to_syslog && target_set_func(&s->target, "syslog", to_syslog, s) < 0)
+	if (s->to_syslog && target_set_func(&s->target, "syslog (" _PATH_LOG ")", to_syslog, s) < 0)
 		return -ENOMEM;
 	target_on_lost(&s->target, on_lost, s);
 	return target_open(&s->target, s->queue_max);
