@@ -68,6 +68,7 @@ struct pcapfile {
 	uint64_t nblk;                /* blocks read so far */
 
 	int dlt;                      /* for decode() */
+	const struct decode_tunnels *tun;
 	int ahead;                    /* decoded ahead: pcapfile_dispatch_decoded */
 	struct chunk chunks[NCHUNK];
 	uint64_t filled, freed;       /* chunks decoded so far; given back so far */
@@ -87,7 +88,8 @@ static uint32_t get32(const struct pcapfile *f, const uint8_t *p)
 	return f->swapped ? __builtin_bswap32(v) : v;
 }
 
-struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead)
+struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead,
+                              const struct decode_tunnels *tun)
 {
 	errno = 0;
 	if (!strcmp(path, "-") || !decode_dlt_supported(pcap_datalink(pc)))
@@ -127,6 +129,7 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead)
 	*f = tmp;
 	f->snapshot = (uint32_t)snap;
 	f->dlt = pcap_datalink(pc);
+	f->tun = tun;
 	f->ahead = ahead;
 	for (int i = 0; i < NBLK; i++) {
 		f->blks[i].mem = malloc(HEAD + BLOCK);
@@ -280,7 +283,7 @@ static void into_chunk(u_char *user, const struct pcap_pkthdr *h, const u_char *
 	struct chunk *c = &f->chunks[f->filled % NCHUNK];
 	struct pcapfile_pkt *d = &c->p[c->n++];
 	d->ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-	d->result = decode(f->dlt, data, h->caplen, h->len, &d->p);
+	d->result = decode(f->tun, f->dlt, data, h->caplen, h->len, &d->p);
 }
 
 /* Read and decode the next chunk into chunk number f->filled. */

@@ -25,9 +25,11 @@ struct pcapfile;
 
 /* Open path for fast reading if it is a file this reader takes; pc is
  * libpcap's handle on the same file (link type, snapshot length); ahead:
- * read and decode ahead in a thread of the reader's own.
+ * read and decode ahead in a thread of the reader's own; tun: the UDP
+ * tunnels decode() looks into.
  * Returns NULL (errno 0) when libpcap should read it, or on an error. */
-struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead);
+struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead,
+                              const struct decode_tunnels *tun);
 /* Match packets against expr (NULL: all), compiled on pc. */
 int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *err, size_t errlen);
 /* A packet decoded ahead: its time (us), decode()'s result and its facts. */

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t *frame = malloc(len ? len : 1);
 		memcpy(frame, data, len);
 		struct pkt p;
-		if (decode(dlt, frame, (uint32_t)len, (uint32_t)len + (step & 7), &p) == DECODE_TCP) {
+		if (decode(NULL, dlt, frame, (uint32_t)len, (uint32_t)len + (step & 7), &p) == DECODE_TCP) {
 			uint64_t h = conntab_hash(tab, &p);
 			conntab_prefetch_slot(tab, h);
 			conntab_prefetch_entry(tab, h);
