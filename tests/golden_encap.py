@@ -6,7 +6,7 @@ from golden_build import *  # noqa: F401,F403
 from golden_build import AH, IP, TCP, UDP, Ether, IPv6, Raw, macs, pad60, eth, struct
 
 # link types (pcap LINKTYPE_ values) of these cases
-LT_FDDI, LT_ATM_RFC1483, LT_PPP, LT_C_HDLC, LT_IEEE802_11, LT_PFLOG, LT_RADIOTAP = 10, 11, 9, 104, 105, 117, 127
+LT_FDDI, LT_ATM_RFC1483, LT_PPP, LT_C_HDLC, LT_IEEE802_11, LT_PFLOG, LT_RADIOTAP = 10, 100, 9, 104, 105, 117, 127
 LT_ARCNET_LINUX, LT_JUNIPER_ETHER, LT_PPI, LT_PPP_WITH_DIR, LT_C_HDLC_WITH_DIR = 129, 178, 192, 204, 205
 LT_NFLOG, LT_IPOIB = 239, 242
 
@@ -322,7 +322,7 @@ def _(k):
 
 
 @case("atm_rfc1483", LT_ATM_RFC1483, lambda ip, frm: snap(ip),
-      "ATM RFC 1483 (link type 11): LLC/SNAP")
+      "ATM RFC 1483 (link type 100, DLT_ATM_RFC1483 11): LLC/SNAP")
 def _(k):
     basic(k, 44310)
 

@@ -14,7 +14,8 @@
 #include "conntab.h"
 #include "decode.h"
 
-static const int dlts[] = {1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 51};
+static const int dlts[] = {1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 51, 10, 11, 104, 105, 117, 127,
+                           129, 178, 192, 204, 205, 239, 240, 241, 242};
 
 static uint64_t sink;
 
