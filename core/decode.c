@@ -33,8 +33,6 @@
 #define LT_IPV4        228
 #define LT_IPV6        229
 #define LT_NFLOG       239
-#define LT_NETANALYZER 240
-#define LT_NETANALYZER_TRANSPARENT 241
 #define LT_IPOIB       242
 #define LT_LINUX_SLL2  276
 
@@ -901,12 +899,6 @@ static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
 		return ip_any(p + n, caplen - n, wirelen - n, 0, d);
 	case LT_NFLOG:
 		return nflog(p, caplen, d);
-	case LT_NETANALYZER:             /* a 4-byte status header */
-	case LT_NETANALYZER_TRANSPARENT: /* and the preamble and delimiter */
-		n = dlt == LT_NETANALYZER ? 4 : 12;
-		if (caplen < n)
-			return DECODE_TRUNCATED;
-		return ethernet(p + n, caplen - n, wirelen - n, 0, d);
 	case LT_IPOIB:
 		/* as tcpdump reads it: 40 bytes of addresses, the Ethernet
 		 * type, 2 reserved */
@@ -988,6 +980,16 @@ static inline int fast_ethernet(const uint8_t *p, uint32_t caplen, uint32_t wire
 	return -1;
 }
 
+/* Everything but the common case: out of line, so that the fast path
+ * neither saves registers nor makes a frame for it. */
+static __attribute__((noinline)) enum decode_result
+general(const struct decode_tunnels *tun, int dlt, const uint8_t *p, uint32_t caplen,
+        uint32_t wirelen, struct pkt *out)
+{
+	struct dc d = {.tun = tun, .out = out};
+	return link_layer(dlt, p, caplen, wirelen, 0, &d);
+}
+
 enum decode_result decode(const struct decode_tunnels *tun, int dlt, const uint8_t *p,
                           uint32_t caplen, uint32_t wirelen, struct pkt *out)
 {
@@ -998,8 +1000,7 @@ enum decode_result decode(const struct decode_tunnels *tun, int dlt, const uint8
 		if (r >= 0)
 			return (enum decode_result)r;
 	}
-	struct dc d = {.tun = tun, .out = out};
-	return link_layer(dlt, p, caplen, wirelen, 0, &d);
+	return general(tun, dlt, p, caplen, wirelen, out);
 }
 
 int decode_dlt_supported(int dlt)
@@ -1010,8 +1011,7 @@ int decode_dlt_supported(int dlt)
 	case LT_LOOP: case LT_PPP: case LT_PPP_SERIAL: case LT_PPP_ETHER:
 	case LT_PPP_WITH_DIR: case LT_C_HDLC_WITH_DIR: case LT_C_HDLC: case LT_FDDI:
 	case LT_ATM_RFC1483: case LT_IEEE802_11: case LT_RADIOTAP: case LT_PPI:
-	case LT_PFLOG: case LT_NFLOG: case LT_NETANALYZER: case LT_NETANALYZER_TRANSPARENT:
-	case LT_IPOIB: case LT_JUNIPER_ETHER: case LT_ARCNET_LINUX:
+	case LT_PFLOG: case LT_NFLOG: case LT_IPOIB: case LT_JUNIPER_ETHER: case LT_ARCNET_LINUX:
 		return 1;
 	default:
 		return 0;
