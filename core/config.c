@@ -14,7 +14,7 @@
 #include "parse.h"
 #include "util.h"
 
-enum ktype { K_STR, K_BOOL, K_DUR, K_SIZE, K_DOUBLE };
+enum ktype { K_STR, K_BOOL, K_DUR, K_SIZE, K_DOUBLE, K_TUNNELS };
 
 struct core_key {
 	const char *name;
@@ -48,6 +48,7 @@ static const struct core_key core_keys[] = {
 	{"replay_speed", K_DOUBLE, O(replay_speed), 0},
 	{"read_ahead", K_BOOL, O(read_ahead), 0},
 	{"tcp_health", K_BOOL, O(tcp_health), 0},
+	{"udp_tunnels", K_TUNNELS, O(udp_tunnels), 0},
 };
 #undef O
 
@@ -79,7 +80,7 @@ const char *const config_core_keys[] = {
 	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
 	"average_window", "closed_linger", "syn_timeout", "fin_timeout",
 	"idle_timeout", "read_timeout", "max_connections", "snaplen", "buffer_size",
-	"replay_speed", "read_ahead", "tcp_health", NULL,
+	"replay_speed", "read_ahead", "tcp_health", "udp_tunnels", NULL,
 };
 
 void config_defaults(struct config *c)
@@ -101,6 +102,8 @@ void config_defaults(struct config *c)
 	c->replay_speed = 1.0;
 	c->read_ahead = 1;
 	c->tcp_health = 1;
+	const char *why;
+	decode_tunnels_parse(&c->udp_tunnels, "", &why);
 }
 
 int config_set_core(struct config *c, const char *key, const char *value, const char **why)
@@ -150,6 +153,8 @@ int config_set_core(struct config *c, const char *key, const char *value, const 
 		}
 		case K_DOUBLE:
 			return parse_double(value, f, why);
+		case K_TUNNELS:
+			return decode_tunnels_parse(f, value, why);
 		}
 	}
 	*why = "unknown key";

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decode.h"
+
 struct output_kv {
 	char *key;
 	char *value;
@@ -48,6 +50,7 @@ struct config {
 	uint64_t snaplen;
 	uint64_t buffer_size;
 	double replay_speed;
+	struct decode_tunnels udp_tunnels; /* the UDP tunnels decoded, by port */
 	struct output_cfg *outputs;
 	size_t noutputs;
 	const char *path; /* the file read, or NULL */

@@ -1,6 +1,8 @@
 /*
  * decode: bytes of one captured frame in, the TCP facts tcptrack needs out.
  * Pure: no allocation, no globals, no logging; every read is bounds-checked.
+ * The UDP ports of the tunnels looked into are the caller's (the [core]
+ * key udp_tunnels), handed in with each frame.
  */
 #ifndef TT_DECODE_H
 #define TT_DECODE_H
@@ -43,13 +45,36 @@ struct pkt {
 	                      * decode() leaves it alone */
 };
 
+/* The UDP tunnels decode() looks into, by port: up to DECODE_TUNNEL_PORTS
+ * (port, kind) pairs. */
+#define DECODE_TUNNEL_PORTS 32
+enum decode_tunnel {
+	DECODE_TUN_NONE, DECODE_TUN_VXLAN, DECODE_TUN_GENEVE, DECODE_TUN_GTPU,
+	DECODE_TUN_GRE, DECODE_TUN_TEREDO, DECODE_TUN_AYIYA, DECODE_TUN_CAPWAP,
+	DECODE_TUN_KINDS
+};
+struct decode_tunnels {
+	uint8_t n;
+	uint8_t kind[DECODE_TUNNEL_PORTS];
+	uint16_t port[DECODE_TUNNEL_PORTS];
+};
+
+/*
+ * Set t from spec, words "KIND:PORT,PORT..." (KIND one of vxlan, geneve,
+ * gtpu, gre, teredo, ayiya, capwap): a kind named takes exactly the ports
+ * given (none: "KIND:"), the others keep their registered port.  "" gives
+ * the registered ports.  Returns 0, or -1 with *why set (t unchanged).
+ */
+int decode_tunnels_parse(struct decode_tunnels *t, const char *spec, const char **why);
+
 /*
  * Decode a frame of link type dlt (a DLT_ value as pcap_datalink() gives
  * it).  caplen bytes are at p; wirelen is the frame's length on the wire
- * (used when an IPv4 total length of 0 says segmentation offload).
+ * (used when an IPv4 total length of 0 says segmentation offload).  tun:
+ * the UDP tunnels to look into (NULL: those on their registered ports).
  */
-enum decode_result decode(int dlt, const uint8_t *p, uint32_t caplen,
-                          uint32_t wirelen, struct pkt *out);
+enum decode_result decode(const struct decode_tunnels *tun, int dlt, const uint8_t *p,
+                          uint32_t caplen, uint32_t wirelen, struct pkt *out);
 
 /* Whether decode() knows link type dlt. */
 int decode_dlt_supported(int dlt);

@@ -132,6 +132,7 @@ int input_open_file(struct input **in, const char *path, const struct config *cf
 	if (!pc)
 		return EXIT_NOINPUT;
 	struct source *s = source_new(pc, path, 0);
+	s->in.tun = &cfg->udp_tunnels;
 	s->in.ops = &pcap_file_ops;
 	struct stat sb;
 	s->in.size = -1;
@@ -144,7 +145,7 @@ int input_open_file(struct input **in, const char *path, const struct config *cf
 		return 0;
 	/* read as fast as it goes: by blocks, unless the file is not one for
 	 * pcapfile */
-	s->pf = pcapfile_open(path, pc, cfg->read_ahead);
+	s->pf = pcapfile_open(path, pc, cfg->read_ahead, &cfg->udp_tunnels);
 	if (s->pf) {
 		s->in.ops = pcapfile_ahead(s->pf) ? &ahead_ops : &blocks_ops;
 		if (pcapfile_set_filter(s->pf, pc, cfg->filter, err, errlen) < 0)
@@ -169,6 +170,7 @@ int input_open_live(struct input **in, const char *ifname, const struct config *
 		return code;
 	}
 	struct source *s = source_new(pc, name, 1);
+	s->in.tun = &cfg->udp_tunnels;
 	free(name);
 	s->in.ops = &live_ops;
 	s->in.fd = pcap_get_selectable_fd(pc);

@@ -47,6 +47,7 @@ struct input {
 	int live;
 	int fd;                /* to poll for packets; -1: a file, always ready */
 	int dlt;               /* the link type, for decode() */
+	const struct decode_tunnels *tun; /* the UDP tunnels, for decode() */
 	int64_t size;          /* the file's size; -1 unknown (a pipe), 0 live */
 	uint64_t kernel_drops; /* pcap_stats ps_drop, ps_ifdrop (live) */
 	uint64_t if_drops;

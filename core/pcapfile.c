@@ -1,6 +1,6 @@
 /*
- * pcapfile: classic pcap files read in blocks and decoded, ahead, by a
- * thread.
+ * pcapfile: classic pcap and pcapng files read in blocks and decoded, ahead,
+ * by a thread.
  */
 #include "pcapfile.h"
 
@@ -20,7 +20,8 @@
 #define MAX_CAPLEN 262144u        /* libpcap's largest for the link types decoded */
 #define FILE_HDR 24
 #define REC_HDR 16
-#define HEAD (MAX_CAPLEN + REC_HDR) /* room before a block for a record it ends */
+#define NG_HDR 28                 /* the longest fixed part of a pcapng packet block */
+#define HEAD (MAX_CAPLEN + NG_HDR + 4) /* room before a block for a record it ends */
 #define NBLK 2                    /* blocks in turn */
 #define NCHUNK 4                  /* decoded chunks in the ring */
 #define CHUNK 4096                /* packets in a chunk */
@@ -67,7 +68,13 @@ struct pcapfile {
 	struct blk blks[NBLK];
 	uint64_t nblk;                /* blocks read so far */
 
+	int ng;                       /* pcapng */
+	struct ngif *ifs;             /* pcapng: the section's interfaces */
+	uint32_t nifs;
+	const char *filter;           /* pcapng: compiled for each interface's link type */
+	int use_thread;               /* decode ahead in a thread (else in the loop) */
 	int dlt;                      /* for decode() */
+	const struct decode_tunnels *tun;
 	int ahead;                    /* decoded ahead: pcapfile_dispatch_decoded */
 	struct chunk chunks[NCHUNK];
 	uint64_t filled, freed;       /* chunks decoded so far; given back so far */
@@ -80,6 +87,17 @@ struct pcapfile {
 	char err[PCAP_ERRBUF_SIZE];
 };
 
+/* A pcapng interface (Interface Description Block). */
+struct ngif {
+	int dlt;
+	uint32_t snap;                /* captured bytes kept, as libpcap adjusts it */
+	uint64_t res;                 /* timestamp units a second (if_tsresol) */
+	int bin;                      /* res is a power of 2 */
+	int64_t offset;               /* seconds added (if_tsoffset) */
+	int filtered;
+	struct bpf_program prog;
+};
+
 static uint32_t get32(const struct pcapfile *f, const uint8_t *p)
 {
 	uint32_t v;
@@ -87,10 +105,18 @@ static uint32_t get32(const struct pcapfile *f, const uint8_t *p)
 	return f->swapped ? __builtin_bswap32(v) : v;
 }
 
-struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead)
+static uint16_t get16(const struct pcapfile *f, const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return f->swapped ? __builtin_bswap16(v) : v;
+}
+
+struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead,
+                              const struct decode_tunnels *tun)
 {
 	errno = 0;
-	if (!strcmp(path, "-") || !decode_dlt_supported(pcap_datalink(pc)))
+	if (!strcmp(path, "-"))
 		return NULL;
 	/* the file libpcap opened (not the path again, which may name
 	 * another file by now), read with pread(2) so that its offset is
@@ -106,28 +132,40 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead)
 	uint32_t magic;
 	memcpy(&magic, h, 4);
 	struct pcapfile tmp = {.fd = fd};
+	int snap = pcap_snapshot(pc);
+	if (magic == 0x0a0d0d0a) {
+		/* pcapng: every interface has its link type and snapshot
+		 * length; decoded ahead always (by the loop without
+		 * read_ahead), so that each packet is decoded as its own */
+		tmp.ng = 1;
+		goto take;
+	}
+	if (!decode_dlt_supported(pcap_datalink(pc)))
+		goto libpcap;
 	switch (magic) {
 	case 0xa1b2c3d4: break;
 	case 0xd4c3b2a1: tmp.swapped = 1; break;
 	case 0xa1b23c4d: tmp.nsec = 1; break;
 	case 0x4d3cb2a1: tmp.swapped = tmp.nsec = 1; break;
-	default: goto libpcap; /* pcapng, or a variant libpcap knows better */
+	default: goto libpcap; /* a variant libpcap knows better */
 	}
 	uint16_t major, minor;
 	memcpy(&major, h + 4, 2);
 	memcpy(&minor, h + 6, 2);
 	if (tmp.swapped)
 		major = __builtin_bswap16(major), minor = __builtin_bswap16(minor);
-	int snap = pcap_snapshot(pc);
 	if (major != 2 || minor != 4 || snap <= 0 || (uint32_t)snap > MAX_CAPLEN)
 		goto libpcap; /* old versions swapped caplen and len: libpcap knows */
+take:;
 	struct pcapfile *f = calloc(1, sizeof *f);
 	if (!f)
 		goto libpcap;
 	*f = tmp;
 	f->snapshot = (uint32_t)snap;
 	f->dlt = pcap_datalink(pc);
-	f->ahead = ahead;
+	f->tun = tun;
+	f->ahead = ahead || f->ng;
+	f->use_thread = ahead;
 	for (int i = 0; i < NBLK; i++) {
 		f->blks[i].mem = malloc(HEAD + BLOCK);
 		if (!f->blks[i].mem) {
@@ -136,7 +174,7 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead)
 			return NULL;
 		}
 	}
-	for (int i = 0; ahead && i < NCHUNK; i++) {
+	for (int i = 0; f->ahead && i < NCHUNK; i++) {
 		f->chunks[i].p = malloc(CHUNK * sizeof *f->chunks[i].p);
 		if (!f->chunks[i].p) {
 			pcapfile_close(f);
@@ -148,7 +186,7 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead)
 	pthread_cond_init(&f->more, NULL);
 	pthread_cond_init(&f->room, NULL);
 	f->synced = 1;
-	f->pos = f->rpos = f->cpos = FILE_HDR;
+	f->pos = f->rpos = f->cpos = f->ng ? 0 : FILE_HDR;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return f;
 libpcap:
@@ -161,6 +199,20 @@ int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *
 {
 	if (!expr || !*expr)
 		return 0;
+	if (f->ng) {
+		/* compiled for each interface as it is described; here for
+		 * the first, so that a bad filter is said at once */
+		f->filter = expr;
+		pcap_t *dead = pcap_open_dead(pcap_datalink(pc), MAX_CAPLEN);
+		int bad = !dead || pcap_compile(dead, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0;
+		if (bad)
+			snprintf(err, errlen, "filter '%s': %s", expr, dead ? pcap_geterr(dead) : "no memory");
+		else
+			pcap_freecode(&f->prog);
+		if (dead)
+			pcap_close(dead);
+		return bad ? -1 : 0;
+	}
 	if (pcap_compile(pc, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		snprintf(err, errlen, "filter '%s': %s", expr, pcap_geterr(pc));
 		return -1;
@@ -210,8 +262,214 @@ static int read_failed(struct pcapfile *f)
 	return -1;
 }
 
+/* ---- pcapng ---- */
+
+/* Skip n bytes of the file from buf + off, across blocks; 0, or -1 when
+ * the file ends first. */
+static int skip(struct pcapfile *f, uint64_t n)
+{
+	while (n) {
+		size_t have = f->len - f->off;
+		if (!have && !(have = fill(f, 1)))
+			return -1;
+		size_t k = have < n ? have : (size_t)n;
+		f->off += k;
+		f->pos += (int64_t)k;
+		n -= k;
+	}
+	return 0;
+}
+
+static void ng_forget(struct pcapfile *f)
+{
+	for (uint32_t i = 0; i < f->nifs; i++)
+		if (f->ifs[i].filtered)
+			pcap_freecode(&f->ifs[i].prog);
+	free(f->ifs);
+	f->ifs = NULL;
+	f->nifs = 0;
+}
+
+static int ng_fail(struct pcapfile *f, const char *what)
+{
+	snprintf(f->err, sizeof f->err, "%s", what);
+	return -1;
+}
+
+static uint64_t get64(const struct pcapfile *f, const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return f->swapped ? __builtin_bswap64(v) : v;
+}
+
+/* The DLT_ value libpcap gives for a LINKTYPE_ value of a file, where
+ * they differ for a link type decode() knows. */
+static int ng_dlt(int linktype)
+{
+	switch (linktype) {
+	case 100:
+		return DLT_ATM_RFC1483;
+	case 101:
+		return DLT_RAW;
+	default:
+		return linktype;
+	}
+}
+
+/* An Interface Description Block (b, len bytes whole): link type,
+ * snapshot length, options if_tsresol (9) and if_tsoffset (14). */
+static int ng_interface(struct pcapfile *f, const uint8_t *b, uint32_t len)
+{
+	if (len < 20)
+		return ng_fail(f, "pcapng: an Interface Description Block is too short");
+	struct ngif ifc = {.dlt = ng_dlt(get16(f, b + 8)), .snap = get32(f, b + 12), .res = 1000000};
+	if (ifc.snap == 0 || ifc.snap > MAX_CAPLEN)
+		ifc.snap = MAX_CAPLEN; /* as libpcap adjusts it */
+	for (uint32_t o = 16; o + 4 <= len - 4;) {
+		uint16_t code = get16(f, b + o), olen = get16(f, b + o + 2);
+		if (code == 0 || o + 4 + olen > len - 4)
+			break;
+		const uint8_t *v = b + o + 4;
+		if (code == 9 && olen >= 1) {
+			int e = v[0] & 0x7f;
+			ifc.bin = v[0] >> 7;
+			if ((ifc.bin && e > 63) || (!ifc.bin && e > 19))
+				return ng_fail(f, "pcapng: an interface's time resolution is out of range");
+			ifc.res = 1;
+			for (int i = 0; i < e; i++)
+				ifc.res *= ifc.bin ? 2 : 10;
+		} else if (code == 14 && olen >= 8) {
+			ifc.offset = (int64_t)get64(f, v);
+		}
+		o += 4 + ((olen + 3u) & ~3u);
+	}
+	if (f->filter) {
+		pcap_t *dead = pcap_open_dead(ifc.dlt, (int)ifc.snap);
+		if (!dead || pcap_compile(dead, &ifc.prog, f->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(f->err, sizeof f->err, "filter '%s' on link type %d: %s", f->filter, ifc.dlt,
+			         dead ? pcap_geterr(dead) : "no memory");
+			if (dead)
+				pcap_close(dead);
+			return -1;
+		}
+		pcap_close(dead);
+		ifc.filtered = 1;
+	}
+	struct ngif *n = realloc(f->ifs, (f->nifs + 1) * sizeof *n);
+	if (!n) {
+		if (ifc.filtered)
+			pcap_freecode(&ifc.prog);
+		return ng_fail(f, "pcapng: no memory for an interface");
+	}
+	f->ifs = n;
+	f->ifs[f->nifs++] = ifc;
+	return 0;
+}
+
+/* A packet's time as libpcap gives it, in microseconds. */
+static void ng_time(const struct ngif *ifc, uint32_t hi, uint32_t lo, struct timeval *tv)
+{
+	uint64_t t = (uint64_t)hi << 32 | lo;
+	uint64_t sec = t / ifc->res, frac = t % ifc->res;
+	if (ifc->bin)
+		frac = frac * 1000000 / ifc->res;
+	else if (ifc->res > 1000000)
+		frac /= ifc->res / 1000000;
+	else
+		frac *= 1000000 / ifc->res;
+	tv->tv_sec = (time_t)(sec + (uint64_t)ifc->offset);
+	tv->tv_usec = (suseconds_t)frac;
+}
+
+/* pcapfile_dispatch for pcapng: blocks of a type and a total length, the
+ * sections' byte order from their Section Header Blocks. */
+static int ng_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user)
+{
+	int n = 0;
+	while (n < cnt) {
+		size_t got = fill(f, 12);
+		if (got < 12 && f->ioerr)
+			return read_failed(f);
+		if (got == 0)
+			return n;
+		if (got < 12)
+			return ng_fail(f, "pcapng: the file ends inside a block header");
+		const uint8_t *b = f->buf + f->off;
+		uint32_t type;
+		memcpy(&type, b, 4);
+		if (type == 0x0a0d0d0a) {
+			/* a section: its byte order, and no interfaces yet */
+			uint32_t bom;
+			memcpy(&bom, b + 8, 4);
+			if (bom != 0x1a2b3c4d && bom != 0x4d3c2b1a)
+				return ng_fail(f, "pcapng: a Section Header Block with an unknown byte order");
+			f->swapped = bom == 0x4d3c2b1a;
+			ng_forget(f);
+		}
+		type = get32(f, b);
+		uint32_t tlen = get32(f, b + 4);
+		if (tlen < 12 || tlen % 4)
+			return ng_fail(f, "pcapng: a block with an impossible length");
+		/* the part read here: a packet block's fixed fields, an
+		 * interface's whole block */
+		uint32_t want = type == 1 ? tlen : (type == 6 || type == 2) && tlen >= NG_HDR ? NG_HDR : 12;
+		if (want > HEAD)
+			return ng_fail(f, "pcapng: an Interface Description Block too long");
+		if (fill(f, want) < want)
+			return f->ioerr ? read_failed(f) : ng_fail(f, "pcapng: the file ends inside a block");
+		b = f->buf + f->off;
+		struct pcap_pkthdr hdr = {0};
+		const struct ngif *ifc = NULL;
+		uint32_t at = 0, caplen = 0;
+		if (type == 1) {
+			if (ng_interface(f, b, tlen) < 0)
+				return -1;
+		} else if (type == 6 || type == 2) { /* enhanced, obsolete packet */
+			if (tlen < 32)
+				return ng_fail(f, "pcapng: a packet block too short");
+			uint32_t id = type == 6 ? get32(f, b + 8) : get16(f, b + 8);
+			if (id >= f->nifs)
+				return ng_fail(f, "pcapng: a packet on an interface not described");
+			ifc = &f->ifs[id];
+			ng_time(ifc, get32(f, b + 12), get32(f, b + 16), &hdr.ts);
+			caplen = get32(f, b + 20);
+			hdr.len = get32(f, b + 24);
+			at = 28;
+		} else if (type == 3) { /* simple packet: interface 0, no time */
+			if (tlen < 16)
+				return ng_fail(f, "pcapng: a packet block too short");
+			if (f->nifs == 0)
+				return ng_fail(f, "pcapng: a Simple Packet Block before any interface");
+			ifc = &f->ifs[0];
+			hdr.len = get32(f, b + 8);
+			caplen = hdr.len < tlen - 16 ? hdr.len : tlen - 16;
+			at = 12;
+		}
+		if (ifc) {
+			if (caplen > MAX_CAPLEN || at + caplen > tlen - 4)
+				return ng_fail(f, "pcapng: a packet longer than its block");
+			if (fill(f, at + caplen) < at + caplen)
+				return f->ioerr ? read_failed(f) : ng_fail(f, "pcapng: the file ends inside a packet");
+			b = f->buf + f->off;
+			hdr.caplen = caplen > ifc->snap ? ifc->snap : caplen;
+			const u_char *data = b + at;
+			if (!ifc->filtered || pcap_offline_filter(&ifc->prog, &hdr, data)) {
+				f->dlt = ifc->dlt;
+				cb(user, &hdr, data);
+				n++;
+			}
+		}
+		if (skip(f, tlen) < 0)
+			return f->ioerr ? read_failed(f) : ng_fail(f, "pcapng: the file ends inside a block");
+	}
+	return n;
+}
+
 int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user)
 {
+	if (f->ng)
+		return ng_dispatch(f, cnt, cb, user);
 	int n = 0;
 	while (n < cnt) {
 		size_t got = f->len - f->off >= REC_HDR ? REC_HDR : fill(f, REC_HDR);
@@ -280,7 +538,7 @@ static void into_chunk(u_char *user, const struct pcap_pkthdr *h, const u_char *
 	struct chunk *c = &f->chunks[f->filled % NCHUNK];
 	struct pcapfile_pkt *d = &c->p[c->n++];
 	d->ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-	d->result = decode(f->dlt, data, h->caplen, h->len, &d->p);
+	d->result = decode(f->tun, f->dlt, data, h->caplen, h->len, &d->p);
 }
 
 /* Read and decode the next chunk into chunk number f->filled. */
@@ -323,7 +581,7 @@ int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void 
 		sigset_t all, old;
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
-		f->threaded = pthread_create(&f->th, NULL, decode_ahead, f) == 0;
+		f->threaded = f->use_thread && pthread_create(&f->th, NULL, decode_ahead, f) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	int n = 0;
@@ -359,6 +617,11 @@ int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void 
 	return n;
 }
 
+int pcapfile_dlt(const struct pcapfile *f)
+{
+	return f->dlt;
+}
+
 int pcapfile_ahead(const struct pcapfile *f)
 {
 	return f->ahead;
@@ -380,6 +643,7 @@ void pcapfile_close(struct pcapfile *f)
 		return;
 	if (f->filtered)
 		pcap_freecode(&f->prog);
+	ng_forget(f);
 	if (f->threaded) {
 		pthread_mutex_lock(&f->mu);
 		f->stop = 1;

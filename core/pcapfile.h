@@ -1,14 +1,17 @@
 /*
- * pcapfile: a reader for classic pcap files (the format libpcap writes),
- * for reading big files fast.
+ * pcapfile: a reader for classic pcap and pcapng files, for reading big
+ * files fast, and pcapng files whose interfaces differ in link type or
+ * snapshot length (which libpcap 1.10 stops at).
  *
  * libpcap reads a file with two stdio reads and a copy per packet, which
  * costs as much as tcptrack's own work on a packet.  This reader takes the
  * file in 256 KiB blocks with pread(2) and hands out packets where they lie in
  * the block.  It is used for regular files in the classic format, version
  * 2.4, microsecond or nanosecond, either byte order, of a link type that
- * tcptrack decodes; anything else (pcapng, a pipe, an old version) is left
- * to libpcap.  Where the two could differ, it does what libpcap does: the
+ * tcptrack decodes, and for pcapng (every interface's link type, snapshot
+ * length, time resolution and offset; enhanced, simple and obsolete packet
+ * blocks; sections of either byte order); anything else (a pipe, an old
+ * version) is left to libpcap.  Where the two could differ, it does what libpcap does: the
  * same filter (compiled by libpcap), the same packet lengths, the same
  * damage stops the read with the same words.
  */
@@ -25,9 +28,11 @@ struct pcapfile;
 
 /* Open path for fast reading if it is a file this reader takes; pc is
  * libpcap's handle on the same file (link type, snapshot length); ahead:
- * read and decode ahead in a thread of the reader's own.
+ * read and decode ahead in a thread of the reader's own; tun: the UDP
+ * tunnels decode() looks into.
  * Returns NULL (errno 0) when libpcap should read it, or on an error. */
-struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead);
+struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead,
+                              const struct decode_tunnels *tun);
 /* Match packets against expr (NULL: all), compiled on pc. */
 int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *err, size_t errlen);
 /* A packet decoded ahead: its time (us), decode()'s result and its facts. */
@@ -48,6 +53,8 @@ int pcapfile_ahead(const struct pcapfile *f);
  * on past those filtered out).  Returns how many went to cb, 0 at the end
  * of the file, -1 on damage (pcapfile_error). */
 int pcapfile_dispatch(struct pcapfile *f, int cnt, pcap_handler cb, u_char *user);
+/* The link type of the packet last handed to cb (pcapng: its interface's). */
+int pcapfile_dlt(const struct pcapfile *f);
 /* Bytes of the file consumed so far. */
 int64_t pcapfile_pos(const struct pcapfile *f);
 const char *pcapfile_error(const struct pcapfile *f);

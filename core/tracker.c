@@ -59,6 +59,7 @@ struct batch {
 	struct tracker *tr;
 	struct conntab *tab;
 	int dlt;             /* of the input being read */
+	const struct decode_tunnels *tun; /* its UDP tunnels */
 	int n;
 	int64_t ts[BATCH];
 	uint64_t h[BATCH];
@@ -301,7 +302,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char 
 {
 	struct batch *b = (struct batch *)user;
 	int i = b->n++;
-	enum decode_result r = decode(b->dlt, data, hdr->caplen, hdr->len, &b->p[i]);
+	enum decode_result r = decode(b->tun, b->dlt, data, hdr->caplen, hdr->len, &b->p[i]);
 	add_packet(b, i, (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec, r);
 }
 
@@ -319,6 +320,7 @@ static void batch_init(struct batch *b, struct tracker *tr, struct input_sink *s
 	b->tr = tr;
 	b->tab = tr->tab;
 	b->dlt = tr->ninputs ? tr->inputs[0]->dlt : 0;
+	b->tun = tr->ninputs ? tr->inputs[0]->tun : NULL;
 	b->n = 0;
 	sink->raw = on_packet;
 	sink->decoded = on_decoded;
@@ -329,6 +331,7 @@ static void batch_init(struct batch *b, struct tracker *tr, struct input_sink *s
 static int dispatch(struct input *in, int max, struct batch *b, const struct input_sink *sink)
 {
 	b->dlt = in->dlt;
+	b->tun = in->tun;
 	return in->ops->dispatch(in, max, sink);
 }
 
@@ -540,6 +543,7 @@ static void loop_file_paced(struct tracker *tr, struct input *in, double speed)
 	struct input_sink sink;
 	batch_init(&b, tr, &sink);
 	b.dlt = in->dlt;
+	b.tun = in->tun;
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	int64_t wall0 = 0, cap0 = 0;

@@ -465,4 +465,6 @@ Where ../shared/checks/tshark-oracle disagrees, by design:
   ip6in4                  the oracle takes the outer IPv4 header when an IPv6 one is inside it
   tcp_options_bad_offset  tshark still counts segments with a bogus data offset as TCP
   truncated               tshark gives no tcp.len when the capture ends inside the TCP header
+  pppoe_short_len         tshark cuts the TCP payload at the PPPoE session length; the IP header counts here
+  chdlc_dir               tshark does not read link type 205 (tcpdump does)
 """

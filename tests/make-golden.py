@@ -556,6 +556,7 @@ def _(k):
 
 
 import golden_health  # noqa: E402,F401 (its cases, after these)
+import golden_encap  # noqa: E402,F401
 
 
 if __name__ == "__main__":

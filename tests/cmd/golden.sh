@@ -54,6 +54,41 @@ health_keepalive          health_keepalive
 health_seq_wrap           health_seq_wrap
 health_midstream          health_midstream
 health_reorder            health_reorder
+vxlan                     vxlan
+vxlan_8472                vxlan_8472          -c @TESTS@/vxlan8472.conf
+geneve                    geneve
+gtpu                      gtpu
+gre_udp                   gre_udp
+teredo                    teredo
+ayiya                     ayiya
+capwap                    capwap
+gre_teb                   gre_teb
+erspan1                   erspan1
+erspan2                   erspan2
+erspan3                   erspan3
+wccp                      wccp
+chdlc                     chdlc
+ppp_chdlc                 ppp_chdlc
+nflog                     nflog
+ipoib                     ipoib
+fddi                      fddi
+ppi                       ppi
+juniper_ether             juniper_ether
+arcnet                    arcnet
+ppp_dir                   ppp_dir
+chdlc_dir                 chdlc_dir
+pflog                     pflog
+atm_rfc1483               atm_rfc1483
+ieee80211                 ieee80211
+radiotap                  radiotap
+pbb                       pbb
+fabricpath                fabricpath
+etag                      etag
+vntag                     vntag
+mpls_ppp                  mpls_ppp
+ah4                       ah4
+frag_syn                  frag_syn
+pppoe_short_len           pppoe_short_len
 '
 
 # summary_counters STDERR_FILE: the counters of tcptrack's last stderr line, as key=value
@@ -99,6 +134,7 @@ echo "$CASES" | while read -r name capture args; do
 	err=$TMP/$name.err
 	detail=$TMP/$name.detail
 	: >"$detail"
+	args=$(echo "$args" | sed "s|@TESTS@|$TESTS_SRCDIR|g") # a file of tests/ in the arguments
 	# shellcheck disable=SC2086 # args are words
 	tt $args -T "$pcap" -o "csv:mode=connections,file=$log" </dev/null >/dev/null 2>"$err"
 	rc=$?

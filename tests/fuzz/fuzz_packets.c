@@ -14,7 +14,8 @@
 #include "conntab.h"
 #include "decode.h"
 
-static const int dlts[] = {1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 51};
+static const int dlts[] = {1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 50, 51, 10, 11, 104, 105, 117, 127,
+                           129, 178, 192, 204, 205, 239, 242};
 
 static uint64_t sink;
 
@@ -61,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t *frame = malloc(len ? len : 1);
 		memcpy(frame, data, len);
 		struct pkt p;
-		if (decode(dlt, frame, (uint32_t)len, (uint32_t)len + (step & 7), &p) == DECODE_TCP) {
+		if (decode(NULL, dlt, frame, (uint32_t)len, (uint32_t)len + (step & 7), &p) == DECODE_TCP) {
 			uint64_t h = conntab_hash(tab, &p);
 			conntab_prefetch_slot(tab, h);
 			conntab_prefetch_entry(tab, h);

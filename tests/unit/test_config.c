@@ -165,8 +165,36 @@ static void test_core_keys(void)
 		int ok = config_set_core(&c, *k, "1", &why) == 0 || (why && strcmp(why, "unknown key"));
 		CHECK(ok, "config_core_keys[%zu] '%s' is a known key", n, *k);
 	}
-	CHECK(n == 23, "23 [core] keys (got %zu)", n);
+	CHECK(n == 24, "24 [core] keys (got %zu)", n);
+	config_free(&c);
+
+	/* udp_tunnels: a kind named takes the ports given, the others keep
+	 * their registered one */
+	config_defaults(&c);
+	CHECK(c.udp_tunnels.n == 7, "7 tunnel ports by default (got %u)", c.udp_tunnels.n);
 	const char *why = NULL;
+	CHECK(config_set_core(&c, "udp_tunnels", "vxlan:4789,8472 teredo:", &why) == 0, "udp_tunnels set: %s",
+	      why ? why : "");
+	int vx = 0, other = 0, teredo = 0;
+	for (int i = 0; i < c.udp_tunnels.n; i++) {
+		if (c.udp_tunnels.kind[i] == DECODE_TUN_VXLAN)
+			vx += c.udp_tunnels.port[i] == 4789 || c.udp_tunnels.port[i] == 8472;
+		else if (c.udp_tunnels.kind[i] == DECODE_TUN_TEREDO)
+			teredo++;
+		else
+			other++;
+	}
+	CHECK(vx == 2 && teredo == 0 && other == 5 && c.udp_tunnels.n == 7,
+	      "vxlan on 4789 and 8472, teredo off, the five others kept");
+	static const char *const bad[] = {"vxlan", "vxlan:0", "vxlan:65536", "vxlan:x", "ipsec:500",
+	                                  "vxlan:1 vxlan:2", "vxlan:6081", "vxlan:4789;"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why = NULL;
+		CHECK(config_set_core(&c, "udp_tunnels", bad[i], &why) < 0 && why, "udp_tunnels '%s' refused: %s",
+		      bad[i], why ? why : "");
+	}
+	CHECK(c.udp_tunnels.n == 7, "a refused value leaves the ports as they were");
+	why = NULL;
 	CHECK(config_set_core(&c, "colour", "red", &why) < 0 && why && !strcmp(why, "unknown key"),
 	      "config_set_core refuses an unknown key");
 	config_free(&c);

@@ -204,7 +204,7 @@ static enum decode_result dec(int dlt, const struct buf *b, size_t caplen, size_
 	if (caplen)
 		memcpy(p, b->b, caplen);
 	memset(out, 0xa5, sizeof *out);
-	enum decode_result r = decode(dlt, p, (uint32_t)caplen, (uint32_t)wirelen, out);
+	enum decode_result r = decode(NULL, dlt, p, (uint32_t)caplen, (uint32_t)wirelen, out);
 	free(p);
 	return r;
 }
@@ -718,7 +718,7 @@ static void test_tunnels(void)
 	/* GRE carrying something else */
 	b.n = 0;
 	put16(&b, 0x0000);
-	put16(&b, 0x6558); /* transparent Ethernet bridging */
+	put16(&b, 0x0806); /* ARP */
 	fill(&b, 0, 40);
 	ip4_wrap(&b, 47, OUT_A4, OUT_B4, 0, 0, -1);
 	expect_result("GRE carrying no IP", DLT_RAW_, &b, b.n, DECODE_NON_TCP);

@@ -1,0 +1,71 @@
+#!/bin/sh
+# The encapsulations' golden captures (tests/golden_encap.py) against tshark: per connection,
+# packets, IP bytes and payload equal ../shared/checks/tshark-oracle's; where tcptrack and
+# tshark differ by design (tcptrack(8), ENCAPSULATIONS), the difference itself is pinned.
+# And the [core] key udp_tunnels: VXLAN on a port of its own only when the key names it.
+. "$TESTS_SRCDIR/lib.sh"
+need_cmd tshark
+need_cmd python3
+GOLDEN=$TESTS_SRCDIR/golden
+ORACLE=$SHARED_DIR/checks/tshark-oracle
+[ -f "$ORACLE" ] || skip "no tshark-oracle in $SHARED_DIR/checks"
+
+SAME='vxlan geneve gtpu gre_udp teredo ayiya capwap gre_teb erspan1 erspan2 erspan3 wccp
+chdlc ppp_chdlc nflog ipoib fddi ppi juniper_ether arcnet ppp_dir pflog atm_rfc1483
+ieee80211 radiotap pbb fabricpath etag vntag mpls_ppp ah4 frag_syn'
+
+for n in $SAME; do
+	log=$TMP/$n.csv
+	if ! tt -T "$GOLDEN/$n.pcap" -o "csv:mode=connections,file=$log" </dev/null >/dev/null 2>"$TMP/err"; then
+		fail "$n: tcptrack exited $?: $(tail -n 1 "$TMP/err")"
+		continue
+	fi
+	if out=$(python3 "$ORACLE" "$GOLDEN/$n.pcap" "$log" 2>&1); then
+		pass "$n: $(echo "$out" | tail -n 1)"
+	else
+		fail "$n: $(echo "$out" | tail -n 5)"
+	fi
+done
+
+# differs BY_DESIGN CAPTURE WORDS: the oracle must disagree, in the way the words say
+# (the golden case in tests/cmd/golden.sh pins what tcptrack gives)
+differs() {
+	n=$1
+	shift
+	tt -T "$GOLDEN/$n.pcap" -o "csv:mode=connections,file=$TMP/$n.csv" </dev/null >/dev/null 2>&1
+	# (the oracle shows one endpoint of a pair, picked by Python's set order)
+	out=$(PYTHONHASHSEED=0 python3 "$ORACLE" "$GOLDEN/$n.pcap" "$TMP/$n.csv" 2>&1)
+	if echo "$out" | grep -qF -- "$1"; then
+		pass "$n: tshark differs as documented: $(echo "$out" | grep -F -- "$1" | head -n 1)"
+	else
+		fail "$n: expected tshark to differ ($1): $(echo "$out" | tail -n 3)"
+	fi
+}
+# PPPoE: tshark cuts the TCP payload at the session length, tcptrack keeps the IP header's length
+differs pppoe_short_len 'mismatch 198.51.100.20:80 -> peer: tshark packets/bytes/payload (3, 1120, 990), log (3, 1120, 1000)'
+# Cisco HDLC with a direction byte: tcpdump reads it, tshark does not know the link type
+differs chdlc_dir 'mismatch 198.51.100.20:80 -> peer: tshark packets/bytes/payload (0, 0, 0), log (3, 1120, 1000)'
+
+# VXLAN on 8472: UDP by default, the inner connections with udp_tunnels naming the port
+tt -T "$GOLDEN/vxlan_8472.pcap" -o "csv:mode=connections,file=$TMP/def.csv" </dev/null >/dev/null 2>"$TMP/def.err"
+if [ "$(wc -l < "$TMP/def.csv")" -eq 1 ] && grep -q ' 0 TCP, 0 connections; not counted: 13 non-TCP' "$TMP/def.err"; then
+	pass "vxlan_8472: UDP only without the key"
+else
+	fail "vxlan_8472 without the key: $(tail -n 1 "$TMP/def.err")"
+fi
+printf '[core]\nudp_tunnels = vxlan:4789,8472\n' > "$TMP/vx.conf"
+tt -c "$TMP/vx.conf" -T "$GOLDEN/vxlan_8472.pcap" -o "csv:mode=connections,file=$TMP/vx.csv" </dev/null >/dev/null 2>&1
+if [ "$(csv_sorted "$TMP/vx.csv")" = "$(csv_sorted "$GOLDEN/vxlan_8472.expected")" ]; then
+	pass "vxlan_8472: with udp_tunnels = vxlan:4789,8472, the rows of vxlan_8472.expected"
+else
+	fail "vxlan_8472 with the key: $(cat "$TMP/vx.csv")"
+fi
+# and a kind turned off: vxlan: (no port) leaves 4789 to UDP
+printf '[core]\nudp_tunnels = vxlan:\n' > "$TMP/off.conf"
+tt -c "$TMP/off.conf" -T "$GOLDEN/vxlan.pcap" -o "csv:mode=connections,file=$TMP/off.csv" </dev/null >/dev/null 2>&1
+if [ "$(wc -l < "$TMP/off.csv")" -eq 1 ]; then
+	pass "vxlan: udp_tunnels = vxlan: turns VXLAN off"
+else
+	fail "vxlan with vxlan: still decoded: $(cat "$TMP/off.csv")"
+fi
+finish

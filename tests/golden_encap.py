@@ -1,0 +1,433 @@
+# The golden captures of the encapsulations (made with the others by tests/make-golden.py): UDP
+# tunnels, GRE payloads other than IP, link types, layer-2 shims, AH in IPv4 and a first fragment
+# cut inside the TCP header.  tests/cmd/encap.sh compares each with tshark too.
+
+from golden_build import *  # noqa: F401,F403
+from golden_build import AH, IP, TCP, UDP, Ether, IPv6, Raw, macs, pad60, eth, struct
+
+# link types (pcap LINKTYPE_ values) of these cases
+LT_FDDI, LT_ATM_RFC1483, LT_PPP, LT_C_HDLC, LT_IEEE802_11, LT_PFLOG, LT_RADIOTAP = 10, 100, 9, 104, 105, 117, 127
+LT_ARCNET_LINUX, LT_JUNIPER_ETHER, LT_PPI, LT_PPP_WITH_DIR, LT_C_HDLC_WITH_DIR = 129, 178, 192, 204, 205
+LT_NFLOG, LT_IPOIB = 239, 242
+
+# the outer addresses of the tunnels
+OC, OS = "203.0.113.1", "203.0.113.2"
+
+
+def v6(ip):
+    return ip[0] >> 4 == 6
+
+
+def basic(k, port, v4=True, v6_too=True, close=True):
+    """An IPv4 connection (handshake, data both ways, FIN close) and an IPv6 one (handshake and
+    data), interleaved: every encapsulation carries both families."""
+    c = k.conn(A, port, B, 80, "CLOSED" if close else "ESTABLISHED") if v4 else None
+    d = k.conn(A6, port + 1, B6, 443, "ESTABLISHED") if v6_too else None
+    for x in (c, d):
+        if x:
+            k.handshake(x)
+    for x in (c, d):
+        if x:
+            k.tcp(x, "c", "PA", 100 + port % 7)
+            k.tcp(x, "s", "PA", 1000 + port % 5)
+    if c and close:
+        k.close(c, "c")
+
+
+def outer_udp(sport, dport, payload, frm):
+    """Ethernet / outer IPv4 / UDP carrying payload (bytes), from the tunnel's end frm."""
+    src, dst = (OC, OS) if frm == "c" else (OS, OC)
+    return pad60(bytes(Ether(src=macs(frm)[0], dst=macs(frm)[1]) /
+                       IP(src=src, dst=dst, ttl=64, id=0x3000, flags="DF") /
+                       UDP(sport=sport, dport=dport) / Raw(payload)))
+
+
+def outer_gre(flags_ver, proto, opt, payload, frm):
+    """Ethernet / outer IPv4 / GRE (RFC 2784, 2890) with the optional fields opt."""
+    src, dst = (OC, OS) if frm == "c" else (OS, OC)
+    return pad60(bytes(Ether(src=macs(frm)[0], dst=macs(frm)[1]) /
+                       IP(src=src, dst=dst, ttl=64, id=0x3000, proto=47) /
+                       Raw(struct.pack(">HH", flags_ver, proto) + opt + payload)))
+
+
+def inner_eth(ip, frm):
+    src, dst = macs(frm)
+    return bytes(Ether(src=src, dst=dst, type=0x86dd if v6(ip) else 0x0800) / Raw(ip))
+
+
+def et_of(ip):
+    return 0x86dd if v6(ip) else 0x0800
+
+
+def snap(ip):
+    """LLC/SNAP (RFC 1042) before ip"""
+    return b"\xaa\xaa\x03\x00\x00\x00" + struct.pack(">H", et_of(ip)) + ip
+
+
+def mac(m):
+    return bytes.fromhex(m.replace(":", ""))
+
+
+# ---- UDP tunnels on their registered ports ----
+
+def vxlan(port=4789):
+    def f(ip, frm):
+        hdr = struct.pack(">BBHI", 0x08, 0, 0, 4242 << 8)  # I flag, VNI 4242
+        return outer_udp(49152 + (frm == "s"), port, hdr + inner_eth(ip, frm), frm)
+    return f
+
+
+@case("vxlan", LT_EN10MB, vxlan(), "VXLAN (UDP 4789, RFC 7348): the inner Ethernet frame's connections")
+def _(k):
+    basic(k, 44000)
+
+
+@case("vxlan_8472", LT_EN10MB, vxlan(8472),
+      "VXLAN on UDP 8472 (Linux's default): with udp_tunnels = vxlan:4789,8472 as vxlan "
+      "(tests/cmd/encap.sh: by default, UDP only)")
+def _(k):
+    basic(k, 44010)
+
+
+def geneve(ip, frm):
+    # version 0, one 8-byte option (2 words), protocol: Ethernet (IPv4) or IPv6 directly
+    opt = struct.pack(">HBB", 0x0102, 0x03, 1) + b"\xaa\xbb\xcc\xdd"
+    if v6(ip):
+        hdr = struct.pack(">BBHI", 2, 0, 0x86dd, 77 << 8)
+        return outer_udp(49152, 6081, hdr + opt + ip, frm)
+    hdr = struct.pack(">BBHI", 2, 0, 0x6558, 77 << 8)
+    return outer_udp(49152, 6081, hdr + opt + inner_eth(ip, frm), frm)
+
+
+@case("geneve", LT_EN10MB, geneve,
+      "Geneve (UDP 6081, RFC 8926) with an option: Ethernet inside (IPv4), and IPv6 directly")
+def _(k):
+    basic(k, 44020)
+
+
+def gtpu(ip, frm):
+    if frm == "c":
+        # with a sequence number and a PDU session container extension (3GPP TS 38.415)
+        ext = struct.pack(">BBBB", 1, 0x10, 9, 0)
+        rest = struct.pack(">HBB", 7, 0, 0x85) + ext + ip
+        hdr = struct.pack(">BBHI", 0x36, 0xff, len(rest), 0x1234)
+    else:
+        rest = ip
+        hdr = struct.pack(">BBHI", 0x30, 0xff, len(rest), 0x5678)
+    return outer_udp(2152, 2152, hdr + rest, frm)
+
+
+@case("gtpu", LT_EN10MB, gtpu,
+      "GTP-U (UDP 2152) T-PDUs: uplink with a sequence number and an extension header, downlink plain")
+def _(k):
+    basic(k, 44030)
+
+
+def gre_udp(ip, frm):
+    return outer_udp(50000, 4754, struct.pack(">HH", 0, et_of(ip)) + ip, frm)
+
+
+@case("gre_udp", LT_EN10MB, gre_udp, "GRE in UDP (UDP 4754, RFC 8086) carrying IPv4 and IPv6")
+def _(k):
+    basic(k, 44040)
+
+
+def teredo(ip, frm):
+    # the server's packets carry an origin indication (RFC 4380 5.1.1)
+    origin = struct.pack(">HH4s", 0, 0xffff ^ 40000, bytes(b ^ 0xff for b in bytes([192, 0, 2, 77])))
+    return outer_udp(3544, 40000, (origin if frm == "s" else b"") + ip, frm)
+
+
+@case("teredo", LT_EN10MB, teredo, "Teredo (UDP 3544, RFC 4380): IPv6, with and without an origin indication")
+def _(k):
+    basic(k, 44050, v4=False)
+
+
+def ayiya(ip, frm):
+    # identity length 2^4 = 16 (an IPv6 address), signature 5 words (SHA-1), forward
+    ident = bytes(16)
+    sig = bytes(20)
+    hdr = struct.pack(">BBBBI", 0x41, 0x52, 0x11, 41 if v6(ip) else 4, 1700000000)
+    return outer_udp(5072, 5072, hdr + ident + sig + ip, frm)
+
+
+@case("ayiya", LT_EN10MB, ayiya, "AYIYA (UDP 5072): IPv6 and IPv4 forwarded behind identity and signature")
+def _(k):
+    basic(k, 44060)
+
+
+def capwap(ip, frm):
+    if frm == "c":
+        # wireless binding (T = 1, WBID 1): an 802.11 data frame to the DS, its frame control
+        # bytes swapped as Cisco's access points send them (and tshark reads them by default)
+        hlen, wbid, t = 2, 1, 1
+        src, dst = macs(frm)
+        frame = struct.pack("<BBH", 0x01, 0x08, 0) + mac(dst) + mac(src) + mac(dst) + struct.pack("<H", 0x10) + snap(ip)
+    else:
+        # native 802.3 frame (T = 0)
+        hlen, wbid, t = 2, 1, 0
+        frame = inner_eth(ip, frm)
+    v = hlen << 19 | wbid << 9 | t << 8
+    hdr = struct.pack(">BBH", 0, v >> 16, v & 0xffff) + struct.pack(">HH", 0, 0)
+    return outer_udp(5247 if frm == "c" else 12223, 12223 if frm == "c" else 5247, hdr + frame, frm)
+
+
+@case("capwap", LT_EN10MB, capwap,
+      "CAPWAP data (UDP 5247, RFC 5415): 802.11 frames (wireless binding, Cisco's byte order) one way, "
+      "802.3 the other")
+def _(k):
+    basic(k, 44070)
+
+
+# ---- GRE payloads other than IP ----
+
+@case("gre_teb", LT_EN10MB, lambda ip, frm: outer_gre(0x2000, 0x6558, struct.pack(">I", 9), inner_eth(ip, frm), frm),
+      "GRE with a key carrying Ethernet (transparent Ethernet bridging, 0x6558)")
+def _(k):
+    basic(k, 44100)
+
+
+@case("erspan1", LT_EN10MB, lambda ip, frm: outer_gre(0x0000, 0x88be, b"", inner_eth(ip, frm), frm),
+      "ERSPAN type I: GRE 0x88be without a sequence number, the mirrored frame right after")
+def _(k):
+    basic(k, 44110)
+
+
+def erspan2(ip, frm):
+    hdr = struct.pack(">HHI", 0x1000 | 10, 0x0000 | 5, 0)   # version 1, VLAN 10, session 5
+    return outer_gre(0x1000, 0x88be, struct.pack(">I", 1), hdr + inner_eth(ip, frm), frm)
+
+
+@case("erspan2", LT_EN10MB, erspan2, "ERSPAN type II: GRE 0x88be with a sequence number and an 8-byte header")
+def _(k):
+    basic(k, 44120)
+
+
+def erspan3(ip, frm):
+    # version 2, VLAN 10, session 5, timestamp, SGT; frame type 0; the client's with the O bit
+    # and an 8-byte platform subheader
+    o = frm == "c"
+    hdr = struct.pack(">HHIHH", 0x2000 | 10, 5, 1234, 0, 1 if o else 0)
+    if o:
+        hdr += struct.pack(">II", 3 << 26, 0)
+    return outer_gre(0x1000, 0x22eb, struct.pack(">I", 1), hdr + inner_eth(ip, frm), frm)
+
+
+@case("erspan3", LT_EN10MB, erspan3, "ERSPAN type III (GRE 0x22eb), with and without the platform subheader")
+def _(k):
+    basic(k, 44130)
+
+
+@case("wccp", LT_EN10MB, lambda ip, frm: outer_gre(0, 0x883e, b"", struct.pack(">I", 0x00010000) + ip, frm),
+      "WCCP v2 redirect (GRE 0x883e): a 4-byte redirect header, then IPv4")
+def _(k):
+    basic(k, 44140, v6_too=False)
+
+
+# ---- link types ----
+
+def chdlc(ip, frm):
+    return struct.pack(">BBH", 0x0f, 0, et_of(ip)) + ip
+
+
+@case("chdlc", LT_C_HDLC, chdlc, "Cisco HDLC (link type 104): IPv4 and IPv6")
+def _(k):
+    basic(k, 44200)
+
+
+@case("ppp_chdlc", LT_PPP, chdlc, "Cisco HDLC framing in a PPP capture (link type 9), told by its address byte")
+def _(k):
+    basic(k, 44210)
+
+
+def nflog(ip, frm):
+    def tlv(t, v):
+        b = struct.pack("<HH", 4 + len(v), t) + v
+        return b + b"\0" * (-len(b) % 4)
+    hdr = struct.pack(">BBH", 10 if v6(ip) else 2, 0, 1)
+    return hdr + tlv(1, struct.pack(">HBB", et_of(ip), 3, 0)) + tlv(10, b"tt\0") + tlv(9, ip)
+
+
+@case("nflog", LT_NFLOG, nflog, "NFLOG (link type 239): the payload attribute after the others")
+def _(k):
+    basic(k, 44220)
+
+
+@case("ipoib", LT_IPOIB, lambda ip, frm: bytes(range(40)) + struct.pack(">HH", et_of(ip), 0) + ip,
+      "IP over InfiniBand (link type 242), 44-byte header")
+def _(k):
+    basic(k, 44230)
+
+
+def fddi(ip, frm):
+    src, dst = macs(frm)
+    return b"\x50" + mac(dst) + mac(src) + snap(ip)
+
+
+@case("fddi", LT_FDDI, fddi, "FDDI (link type 10): LLC/SNAP after the 13-byte header")
+def _(k):
+    basic(k, 44240)
+
+
+def ppi(ip, frm):
+    return struct.pack("<BBHI", 0, 0, 8, 1) + eth(ip, frm)
+
+
+@case("ppi", LT_PPI, ppi, "PPI (link type 192) wrapping Ethernet")
+def _(k):
+    basic(k, 44250)
+
+
+def juniper(ip, frm):
+    if frm == "c":   # with an extension (an interface index)
+        return b"MGC" + bytes([0x81]) + struct.pack(">HBBI", 6, 1, 4, 7) + eth(ip, frm)
+    return b"MGC" + bytes([0x00]) + eth(ip, frm)
+
+
+@case("juniper_ether", LT_JUNIPER_ETHER, juniper, "Juniper Ethernet (link type 178), with and without extensions")
+def _(k):
+    basic(k, 44260)
+
+
+def arcnet(ip, frm):
+    return struct.pack(">BBHBBH", 1 if frm == "c" else 2, 2 if frm == "c" else 1, 0,
+                       0xc4 if v6(ip) else 0xd4, 0, 0) + ip
+
+
+@case("arcnet", LT_ARCNET_LINUX, arcnet, "Linux ARCNET (link type 129): RFC 1201 IP and IPv6")
+def _(k):
+    basic(k, 44270)
+
+
+@case("ppp_dir", LT_PPP_WITH_DIR, lambda ip, frm: bytes([frm == "c"]) + b"\xff\x03" +
+      struct.pack(">H", 0x57 if v6(ip) else 0x21) + ip, "PPP with a direction byte (link type 204)")
+def _(k):
+    basic(k, 44280)
+
+
+@case("chdlc_dir", LT_C_HDLC_WITH_DIR, lambda ip, frm: bytes([frm == "c"]) + chdlc(ip, frm),
+      "Cisco HDLC with a direction byte (link type 205)")
+def _(k):
+    basic(k, 44290)
+
+
+def pflog(ip, frm):
+    hdr = struct.pack(">BBBB16s16sIIIIIIB3s", 61, 24 if v6(ip) else 2, 0, 1, b"em0", b"", 0, 0, 0, 0, 0, 0, 1, b"")
+    return hdr + ip
+
+
+@case("pflog", LT_PFLOG, pflog, "OpenBSD pflog (link type 117): header length, address family, then IP")
+def _(k):
+    basic(k, 44300)
+
+
+@case("atm_rfc1483", LT_ATM_RFC1483, lambda ip, frm: snap(ip),
+      "ATM RFC 1483 (link type 100, DLT_ATM_RFC1483 11): LLC/SNAP")
+def _(k):
+    basic(k, 44310)
+
+
+def wlan(ip, frm):
+    src, dst = macs(frm)
+    if frm == "c":   # QoS data to the DS
+        hdr = struct.pack("<BBH", 0x88, 0x01, 0) + mac(dst) + mac(src) + mac(dst) + struct.pack("<HH", 0x20, 0)
+    else:            # data from the DS
+        hdr = struct.pack("<BBH", 0x08, 0x02, 0) + mac(dst) + mac(dst) + mac(src) + struct.pack("<H", 0x30)
+    return hdr + snap(ip)
+
+
+@case("ieee80211", LT_IEEE802_11, wlan, "IEEE 802.11 data frames (link type 105), QoS and not")
+def _(k):
+    basic(k, 44320)
+
+
+@case("radiotap", LT_RADIOTAP, lambda ip, frm: struct.pack("<BBHI", 0, 0, 8, 0) + wlan(ip, frm),
+      "radiotap (link type 127) before 802.11 data frames")
+def _(k):
+    basic(k, 44330)
+
+
+# ---- layer-2 shims ----
+
+def shim(et, tag):
+    """Ethernet, a shim of type et (tag: its bytes after the type), then the frame's type."""
+    def f(ip, frm):
+        src, dst = macs(frm)
+        return pad60(bytes(Ether(src=src, dst=dst, type=et) / Raw(tag(ip, frm))))
+    return f
+
+
+@case("pbb", LT_EN10MB, shim(0x88e7, lambda ip, frm: struct.pack(">I", 0x00012345) + inner_eth(ip, frm)),
+      "802.1ah provider backbone bridging (0x88e7): I-TAG, then the customer's frame")
+def _(k):
+    basic(k, 44400)
+
+
+@case("fabricpath", LT_EN10MB, shim(0x8903, lambda ip, frm: struct.pack(">H", 0x0410) + inner_eth(ip, frm) +
+                                    b"\x0f\xcb\x5a\x01"),
+      "Cisco FabricPath (0x8903): FTag and TTL, then the original frame with its frame check sequence")
+def _(k):
+    basic(k, 44410)
+
+
+@case("etag", LT_EN10MB, shim(0x893f, lambda ip, frm: struct.pack(">HHH", 0, 0x0123, 0) + struct.pack(">H", et_of(ip)) + ip),
+      "802.1BR E-Tag (0x893f)")
+def _(k):
+    basic(k, 44420)
+
+
+@case("vntag", LT_EN10MB, shim(0x8926, lambda ip, frm: struct.pack(">I", 0x00050000) + struct.pack(">H", et_of(ip)) + ip),
+      "VN-Tag (0x8926)")
+def _(k):
+    basic(k, 44430)
+
+
+@case("mpls_ppp", LT_PPP, lambda ip, frm: b"\xff\x03\x02\x81" + struct.pack(">I", (3000 << 12) | (1 << 8) | 64) + ip,
+      "MPLS over PPP (protocol 0x0281), one label")
+def _(k):
+    basic(k, 44440)
+
+
+# ---- IPv4 AH, fragments, lengths ----
+
+@case("ah4", LT_EN10MB, eth, "IPsec AH in IPv4 (protocol 51): the TCP behind it is cleartext")
+def _(k):
+    c = k.conn(A, 44500, B, 80, "CLOSED")
+    ah = lambda i: AH(nh=6, payloadlen=4, spi=0x100, seq=i, icv=b"\x5a" * 12)  # noqa: E731
+    k.tcp(c, "c", "S", ext=ah(1))
+    k.tcp(c, "s", "SA", ext=ah(1))
+    k.tcp(c, "c", "A", ext=ah(2))
+    k.tcp(c, "c", "PA", 300, ext=ah(3))
+    k.tcp(c, "s", "PA", 700, ext=ah(2))
+    k.close(c, "s")
+
+
+@case("frag_syn", LT_EN10MB, eth,
+      "a SYN cut into IPv4 fragments, the first holding 16 bytes of its header (ports, flags, window): "
+      "the first opens the connection with no payload, the second is a fragment")
+def _(k):
+    c = k.conn(A, 44510, B, 80, "ESTABLISHED")
+    opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1, 0)), ("NOP", None), ("WScale", 7)]
+    seg = bytes(c.segment("c", "S", options=opts))
+    assert len(seg) == 60
+    first = IP(src=A, dst=B, id=0x4500, proto=6, flags="MF", frag=0, ttl=64) / Raw(seg[20:36])
+    last = IP(src=A, dst=B, id=0x4500, proto=6, flags=0, frag=2, ttl=64) / Raw(seg[36:])
+    k.raw_tcp(c, "c", first, 36, 0)
+    k.other(last, "fragments")
+    k.tcp(c, "s", "SA")
+    k.tcp(c, "c", "A")
+    k.tcp(c, "c", "PA", 50)
+    k.tcp(c, "s", "PA", 60)
+
+
+def pppoe_short(ip, frm):
+    # the session header's length 10 bytes short of the PPP frame it carries
+    src, dst = macs(frm)
+    ses = struct.pack(">BBHHH", 0x11, 0, 0x2a, 2 + len(ip) - 10, 0x0057 if v6(ip) else 0x0021)
+    return pad60(bytes(Ether(src=src, dst=dst, type=0x8864) / Raw(ses + ip)))
+
+
+@case("pppoe_short_len", LT_EN10MB, pppoe_short,
+      "PPPoE session lengths 10 bytes shorter than the IP datagram: the IP header's length counts")
+def _(k):
+    basic(k, 44520)
