@@ -62,6 +62,26 @@ static inline void set_v4(struct pkt *out, const uint8_t *ip)
 static enum decode_result ip_any(const uint8_t *p, uint32_t len, uint32_t wirelen,
                                  int depth, struct pkt *out);
 
+/* A datagram that is not TCP: a UDP one's ports (for decode_is_dns); the
+ * general path zeroed them. */
+static void udp_ports(struct pkt *out, uint8_t proto, const uint8_t *p, uint32_t len)
+{
+	if (proto == 17 && len >= 4) {
+		out->sport = get16(p);
+		out->dport = get16(p + 2);
+	}
+}
+
+/* For decode_l4: the transport header of this datagram (an inner one,
+ * tunnelled, overwrites it). */
+static void note_l4(struct pkt *out, uint8_t proto, const uint8_t *p, uint32_t len)
+{
+	struct l4 *x = (struct l4 *)out; /* want_l4 is set only in a struct l4 */
+	x->proto = proto;
+	x->data = p;
+	x->len = len;
+}
+
 /* TCP header at p; len captured bytes of it; seglen its length by the IP
  * header (header + payload). */
 static enum decode_result tcp(const uint8_t *p, uint32_t len, uint32_t seglen,
@@ -119,6 +139,8 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		return DECODE_FRAGMENT; /* non-first fragment: no transport header */
 	uint8_t proto = p[9];
 	uint32_t avail = len < tot ? len : tot;
+	if (out->want_l4)
+		note_l4(out, proto, p + ihl, avail - ihl);
 	/* A total length beyond what the frame carried on the wire: the
 	 * datagram was cut short; its payload is what arrived (the IP bytes
 	 * stay what the header claims, as tshark counts them). */
@@ -144,6 +166,7 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 			return DECODE_FRAGMENT; /* the inner datagram is incomplete */
 		return ip_any(p + ihl, avail - ihl, tot - ihl, depth + 1, out);
 	default:
+		udp_ports(out, proto, p + ihl, avail - ihl);
 		return DECODE_NON_TCP;
 	}
 	/* GRE (RFC 2784, 2890): flags and version, protocol, optional fields */
@@ -218,6 +241,8 @@ static enum decode_result ipv6(const uint8_t *p, uint32_t len, uint32_t wirelen,
 			return DECODE_INVALID;
 	}
 	uint32_t rest = off < avail ? avail - off : 0; /* captured after the headers */
+	if (out->want_l4)
+		note_l4(out, nh, p + off, rest);
 	uint32_t seg = (wirelen >= off && wirelen < tot ? wirelen : tot) - off; /* as IPv4 */
 	switch (nh) {
 	case 6: {
@@ -238,6 +263,7 @@ static enum decode_result ipv6(const uint8_t *p, uint32_t len, uint32_t wirelen,
 	case 50: /* ESP: encrypted */
 		return DECODE_UNSUPPORTED;
 	default:
+		udp_ports(out, nh, p + off, rest);
 		return DECODE_NON_TCP;
 	}
 }
@@ -438,16 +464,42 @@ static inline int fast_ethernet(const uint8_t *p, uint32_t caplen, uint32_t wire
 	return -1;
 }
 
+static enum decode_result walk(int dlt, const uint8_t *p, uint32_t caplen,
+                               uint32_t wirelen, struct pkt *out);
+
 enum decode_result decode(int dlt, const uint8_t *p, uint32_t caplen,
                           uint32_t wirelen, struct pkt *out)
 {
 	if (wirelen < caplen)
 		wirelen = caplen;
+	out->want_l4 = 0;
 	if (dlt == LT_EN10MB && caplen >= 18) {
 		int r = fast_ethernet(p, caplen, wirelen, out);
 		if (r >= 0)
 			return (enum decode_result)r;
 	}
+	return walk(dlt, p, caplen, wirelen, out);
+}
+
+enum decode_result decode_l4(int dlt, const uint8_t *p, uint32_t caplen,
+                             uint32_t wirelen, struct l4 *out)
+{
+	if (wirelen < caplen)
+		wirelen = caplen;
+	out->data = NULL;
+	out->len = 0;
+	out->proto = 0;
+	out->p.want_l4 = 1;
+	enum decode_result r = walk(dlt, p, caplen, wirelen, &out->p);
+	out->p.want_l4 = 0;
+	return r;
+}
+
+/* The general path, by link type. */
+static enum decode_result walk(int dlt, const uint8_t *p, uint32_t caplen,
+                               uint32_t wirelen, struct pkt *out)
+{
+	out->sport = out->dport = 0; /* a result other than TCP leaves the rest */
 	switch (dlt) {
 	case LT_EN10MB:
 		return ethernet(p, caplen, wirelen, out);
