@@ -13,7 +13,7 @@
 #include "parse.h"
 #include "util.h"
 
-enum ktype { K_STR, K_BOOL, K_DUR, K_SIZE, K_DOUBLE };
+enum ktype { K_STR, K_BOOL, K_DUR, K_SIZE, K_DOUBLE, K_AUTO };
 
 struct core_key {
 	const char *name;
@@ -47,6 +47,16 @@ static const struct core_key core_keys[] = {
 	{"replay_speed", K_DOUBLE, O(replay_speed), 0},
 	{"read_ahead", K_BOOL, O(read_ahead), 0},
 	{"tcp_health", K_BOOL, O(tcp_health), 0},
+	{"names_dns", K_BOOL, O(names_dns), 0},
+	{"names_sni", K_BOOL, O(names_sni), 0},
+	{"names_ptr", K_AUTO, O(names_ptr), 0},
+	{"names_cache", K_SIZE, O(names_cache), 16},
+	{"names_ptr_rate", K_SIZE, O(names_ptr_rate), 1},
+	{"names_ptr_inflight", K_SIZE, O(names_ptr_inflight), 1},
+	{"names_ptr_timeout", K_DUR, O(names_ptr_timeout_us), 100000},
+	{"names_negative_ttl", K_DUR, O(names_negative_ttl_us), 1000000},
+	{"resolver", K_STR, O(resolver), 0},
+	{"processes", K_AUTO, O(processes), 0},
 };
 #undef O
 
@@ -55,7 +65,9 @@ const char *const config_core_keys[] = {
 	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
 	"average_window", "closed_linger", "syn_timeout", "fin_timeout",
 	"idle_timeout", "read_timeout", "max_connections", "snaplen", "buffer_size",
-	"replay_speed", "read_ahead", "tcp_health", NULL,
+	"replay_speed", "read_ahead", "tcp_health", "names_dns", "names_sni",
+	"names_ptr", "names_cache", "names_ptr_rate", "names_ptr_inflight",
+	"names_ptr_timeout", "names_negative_ttl", "resolver", "processes", NULL,
 };
 
 void config_defaults(struct config *c)
@@ -77,6 +89,15 @@ void config_defaults(struct config *c)
 	c->replay_speed = 1.0;
 	c->read_ahead = 1;
 	c->tcp_health = 1;
+	c->names_dns = 1;
+	c->names_sni = 1;
+	c->names_ptr = -1;              /* live only: a replay asks nothing about old traffic */
+	c->names_cache = 10000;
+	c->names_ptr_rate = 20;
+	c->names_ptr_inflight = 16;
+	c->names_ptr_timeout_us = 2000000;
+	c->names_negative_ttl_us = 300000000;
+	c->processes = -1;              /* live only */
 }
 
 int config_set_core(struct config *c, const char *key, const char *value, const char **why)
@@ -117,6 +138,12 @@ int config_set_core(struct config *c, const char *key, const char *value, const 
 		}
 		case K_DOUBLE:
 			return parse_double(value, f, why);
+		case K_AUTO:
+			if (!strcmp(value, "auto")) {
+				*(int *)f = -1;
+				return 0;
+			}
+			return parse_bool(value, f, why);
 		}
 	}
 	*why = "unknown key";
@@ -420,6 +447,7 @@ void config_free(struct config *c)
 	free(c->user);
 	free(c->chroot_dir);
 	free(c->plugin_dir);
+	free(c->resolver);
 	for (size_t i = 0; i < c->noutputs; i++) {
 		struct output_cfg *o = &c->outputs[i];
 		free(o->name);

@@ -86,6 +86,10 @@
  * plugin), parse_duration, parse_size, parse_bool and parse_double (the
  * core's own value parsers) and reason_name (the text of enum tt_reason).
  *
+ * ABI 1.2 added, at the end of struct tt_host: name_of, service_of and
+ * process_of (who a connection's ends are: names and the owning process,
+ * asked for when shown rather than copied into every connection view).
+ *
  * Return values: 0 on success, a negative errno value on failure (e.g.
  * -ENOMEM, -EINVAL).  What a failure does is told at each callback.  Every
  * callback but create may be NULL.
@@ -101,7 +105,7 @@ extern "C" {
 #endif
 
 #define TT_ABI_MAJOR 1
-#define TT_ABI_MINOR 1
+#define TT_ABI_MINOR 2
 
 /* Name of the one symbol a plugin exports: a const struct tt_plugin.  Build
  * with -fvisibility=hidden (or an export list) so that it is the only one. */
@@ -317,6 +321,16 @@ struct tt_settings {
 	                          * measured ([core] tcp_health) */
 };
 
+/* host->process_of's answer (ABI 1.2).  The plugin sets size; the core
+ * fills the fields that size covers. */
+struct tt_process {
+	uint32_t size;   /* sizeof(struct tt_process), set by the plugin */
+	int32_t pid;
+	uint32_t uid;
+	char comm[16];   /* the command name (/proc/PID/comm), NUL-terminated */
+	char user[33];   /* the user name of uid, or uid in decimal */
+};
+
 /* Opaque: identifies one output instance to the host.  Given to create(),
  * valid until destroy() returns; pass it to every host function. */
 struct tt_ctx;
@@ -451,6 +465,32 @@ struct tt_host {
 	 * reason the core does not know.  A static string of the core, valid
 	 * while the plugin is loaded.  Callable any time. */
 	const char *(*reason_name)(unsigned reason);
+
+	/* ---- ABI 1.2: check TT_HOST_HAS(host, fn) before calling these ---- */
+
+	/* The host name of an address (family 4 or 6, as tt_conn), copied into
+	 * buf (len bytes; 254 are always enough) with its length returned, or
+	 * 0 with buf untouched when no name is known (yet): show the address
+	 * then.  Names come from DNS answers seen on the wire (the name the
+	 * client looked up), TLS ClientHellos, and reverse lookups that the core
+	 * sends on a miss, never waiting for them ([core] names_*): a later
+	 * call may have a name where this one had none.  Lower case, printable
+	 * ASCII, no final dot.  Call it for what is shown, not at packet rate. */
+	size_t (*name_of)(struct tt_ctx *ctx, int family, const uint8_t *addr,
+	                  char *buf, size_t len);
+	/* The service name of a TCP port from the system's services(5)
+	 * ("https" for 443), or NULL.  A string of the core, valid while the
+	 * plugin is loaded. */
+	const char *(*service_of)(struct tt_ctx *ctx, uint16_t port);
+	/* The process that owns the local end of conn (its client's end when
+	 * both are local), as it was when the connection was first seen: out
+	 * (whose size the plugin sets to sizeof *out first) is filled and 1
+	 * returned; 0 when there is none (the connection neither begins nor
+	 * ends on this host, another network namespace's, not found yet, or
+	 * no privilege to see it: [core] processes).  The process may have
+	 * exited since. */
+	int (*process_of)(struct tt_ctx *ctx, const struct tt_conn *conn,
+	                  struct tt_process *out);
 };
 
 /* tt_plugin.caps */
