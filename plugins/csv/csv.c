@@ -26,6 +26,12 @@ enum group { G_CONNECTION, G_SERVER, G_SERVER_ADDR, G_SERVER_PORT, G_CLIENT };
 
 static const char *const group_names[] = {"connection", "server", "server_addr", "server_port", "client"};
 
+/* The optional columns (`columns`), written after the others in the order
+ * given: who the ends are, asked of the host when the row is written. */
+enum extra { X_CLIENT_NAME, X_SERVER_NAME, X_PID, X_PROCESS, X_USER, X_N };
+static const char *const extra_names[X_N] = {"client_name", "server_name", "pid", "process", "user"};
+#define MAX_EXTRA 8
+
 /* a connection's counters at the end of the last interval it was logged in */
 struct base {
 	struct tt_counts c2s, s2c;
@@ -79,9 +85,12 @@ struct csv {
 	uint64_t reported_lost;
 	const char *state_names[TT_NSTATES];
 	size_t state_len[TT_NSTATES];
+	uint8_t extra[MAX_EXTRA]; /* enum extra */
+	int nextra;
 };
 
-static const char *const keys[] = {"mode", "file", "interval", "group_by", "flush", "append", NULL};
+static const char *const keys[] = {"mode", "file", "interval", "group_by", "flush", "append", "columns", NULL};
+
 
 static const char conn_header[] =
 	"first_seen,last_seen,client,client_port,server,server_port,state,"
@@ -116,6 +125,41 @@ static int csv_create(const struct tt_host *host, struct tt_ctx *ctx, const char
 		return -ENOMEM;
 	}
 	*state = c;
+	return 0;
+}
+
+/* columns = NAME[ NAME...]: separated by blanks, commas or '+' (an -o
+ * option's value cannot hold a comma) */
+static int set_columns(struct csv *c, const char *value, char *err, size_t errlen)
+{
+	if (!TT_HOST_HAS(c->host, process_of)) {
+		snprintf(err, errlen, "this tcptrack has no names or processes for plugins (ABI 1.2)");
+		return -EINVAL;
+	}
+	c->nextra = 0;
+	const char *p = value;
+	while (*p) {
+		size_t n = strcspn(p, " \t,+");
+		if (n) {
+			int k;
+			for (k = 0; k < X_N; k++)
+				if (strlen(extra_names[k]) == n && !strncmp(p, extra_names[k], n))
+					break;
+			if (k == X_N) {
+				snprintf(err, errlen, "'%.*s': use client_name, server_name, pid, process or user",
+				         (int)n, p);
+				return -EINVAL;
+			}
+			if (c->nextra == MAX_EXTRA) {
+				snprintf(err, errlen, "at most %d columns", MAX_EXTRA);
+				return -EINVAL;
+			}
+			c->extra[c->nextra++] = (uint8_t)k;
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
 	return 0;
 }
 
@@ -164,6 +208,8 @@ static int csv_configure(void *state, const char *key, const char *value, char *
 			return -EINVAL;
 		}
 		c->group = (enum group)i;
+	} else if (!strcmp(key, "columns")) {
+		return set_columns(c, value, err, errlen);
 	}
 	return 0;
 }
@@ -183,9 +229,17 @@ static void write_header(struct csv *c)
 {
 	const char *h = c->mode == MODE_CONNECTIONS ? conn_header : int_header;
 	size_t n = strlen(h);
-	char *p = wfile_reserve(&c->w, n);
+	char *p = wfile_reserve(&c->w, n + (size_t)c->nextra * 16);
 	if (p) {
-		memcpy(p, h, n);
+		memcpy(p, h, n - 1); /* without its newline */
+		n--;
+		for (int i = 0; i < c->nextra; i++) {
+			p[n++] = ',';
+			size_t l = strlen(extra_names[c->extra[i]]);
+			memcpy(p + n, extra_names[c->extra[i]], l);
+			n += l;
+		}
+		p[n++] = '\n';
 		c->w.len += n; /* not a row */
 	}
 }
@@ -297,7 +351,51 @@ static size_t put_conn_fields(struct csv *c, char *p, const struct tt_conn *v,
 	return n;
 }
 
-#define ROW_MAX 768
+#define ROW_MAX (768 + MAX_EXTRA * 256)
+
+/* text for a field: a comma, quote or blank would break the row (command
+ * names may hold them) */
+static size_t put_text(char *p, const char *s, size_t max)
+{
+	size_t n = 0;
+	for (; s[n] && n < max; n++)
+		p[n] = s[n] == ',' || s[n] == '"' || (unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7e
+		       ? '_' : s[n];
+	return n;
+}
+
+/* The optional columns of a connection's row (v NULL: a rollup, empty). */
+static size_t put_extra(struct csv *c, char *p, const struct tt_conn *v)
+{
+	size_t n = 0;
+	struct tt_process pr = {.size = sizeof pr};
+	int have_pr = -1;
+	for (int i = 0; i < c->nextra; i++) {
+		p[n++] = ',';
+		if (!v)
+			continue;
+		enum extra x = (enum extra)c->extra[i];
+		if (x == X_CLIENT_NAME || x == X_SERVER_NAME) {
+			char name[256];
+			size_t l = c->host->name_of(c->ctx, v->family, x == X_CLIENT_NAME ? v->client : v->server,
+			                            name, sizeof name);
+			if (l)
+				n += put_text(p + n, name, 253);
+			continue;
+		}
+		if (have_pr < 0)
+			have_pr = c->host->process_of(c->ctx, v, &pr);
+		if (!have_pr)
+			continue;
+		if (x == X_PID)
+			n += fmt_u64(p + n, (uint64_t)pr.pid);
+		else if (x == X_PROCESS)
+			n += put_text(p + n, pr.comm, sizeof pr.comm - 1);
+		else
+			n += put_text(p + n, pr.user, sizeof pr.user - 1);
+	}
+	return n;
+}
 
 /* Whether view v carries the health fields (a core of ABI 1.1 or later). */
 static int has_health(const struct csv *c, const struct tt_conn *v)
@@ -340,6 +438,7 @@ static void conn_row(struct csv *c, const struct tt_conn *v, uint32_t reason)
 		memcpy(h, m, sizeof h);
 	}
 	n += put_opt(p + n, h, 9);
+	n += put_extra(c, p + n, v);
 	p[n++] = '\n';
 	wfile_commit(&c->w, n);
 }
@@ -394,6 +493,7 @@ static void interval_row(struct csv *c, int64_t start, const struct tt_conn *v, 
 		}
 	}
 	n += put_opt(p + n, h, 4);
+	n += put_extra(c, p + n, v);
 	p[n++] = '\n';
 	wfile_commit(&c->w, n);
 }
