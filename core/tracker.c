@@ -239,6 +239,7 @@ static int open_sources(struct tracker *tr, char *err, size_t errlen)
 			msg("%s: shown without processes", why);
 	}
 	host_set_sources(tr->host, tr->names, ptr, tr->procs);
+	tr->settings.processes = tr->procs != NULL;
 	return 0;
 }
 

@@ -319,6 +319,9 @@ struct tt_settings {
 	const char *filter;      /* the filter expression, or NULL */
 	int tcp_health;          /* ABI 1.1: the tt_conn health fields are
 	                          * measured ([core] tcp_health) */
+	int processes;           /* ABI 1.2: host->process_of can find the
+	                          * processes of connections ([core] processes,
+	                          * live); final from open() on */
 };
 
 /* host->process_of's answer (ABI 1.2).  The plugin sets size; the core
