@@ -48,7 +48,6 @@ static const struct core_key core_keys[] = {
 	{"read_ahead", K_BOOL, O(read_ahead), 0},
 	{"tcp_health", K_BOOL, O(tcp_health), 0},
 	{"names_dns", K_BOOL, O(names_dns), 0},
-	{"names_sni", K_BOOL, O(names_sni), 0},
 	{"names_ptr", K_AUTO, O(names_ptr), 0},
 	{"names_cache", K_SIZE, O(names_cache), 16},
 	{"names_ptr_rate", K_SIZE, O(names_ptr_rate), 1},
@@ -65,8 +64,8 @@ const char *const config_core_keys[] = {
 	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
 	"average_window", "closed_linger", "syn_timeout", "fin_timeout",
 	"idle_timeout", "read_timeout", "max_connections", "snaplen", "buffer_size",
-	"replay_speed", "read_ahead", "tcp_health", "names_dns", "names_sni",
-	"names_ptr", "names_cache", "names_ptr_rate", "names_ptr_inflight",
+	"replay_speed", "read_ahead", "tcp_health", "names_dns", "names_ptr",
+	 "names_cache", "names_ptr_rate", "names_ptr_inflight",
 	"names_ptr_timeout", "names_negative_ttl", "resolver", "processes", NULL,
 };
 
@@ -90,7 +89,6 @@ void config_defaults(struct config *c)
 	c->read_ahead = 1;
 	c->tcp_health = 1;
 	c->names_dns = 1;
-	c->names_sni = 1;
 	c->names_ptr = -1;              /* live only: a replay asks nothing about old traffic */
 	c->names_cache = 10000;
 	c->names_ptr_rate = 20;

@@ -35,7 +35,6 @@ struct config {
 	int read_ahead;         /* a file: read ahead by a thread of the reader's own */
 	int tcp_health;         /* measure round trips and retransmissions */
 	int names_dns;          /* names from DNS answers on the wire */
-	int names_sni;          /* names from TLS ClientHellos */
 	int names_ptr;          /* reverse lookups: 1, 0, -1 auto (live only) */
 	int processes;          /* owning processes: 1, 0, -1 auto (live only) */
 	char *resolver;         /* servers for the reverse lookups; NULL: resolv.conf */

@@ -1,6 +1,5 @@
 /*
- * dns: what a DNS response (RFC 1035) or a TLS ClientHello (RFC 8446,
- * RFC 6066) says about names.  Pure, like decode: bytes in, calls out; no
+ * dns: what a DNS response (RFC 1035) says about names.  Pure, like decode: bytes in, calls out; no
  * allocation, no globals, no logging; every read is bounds-checked.
  */
 #ifndef TT_DNS_H
@@ -42,14 +41,5 @@ int dns_response(const uint8_t *m, size_t len, dns_bind_fn fn, void *arg,
 /* The reverse name of an address: "4.3.2.1.in-addr.arpa" or the 32
  * nibbles of ip6.arpa.  out needs 74 bytes. */
 void dns_reverse_name(int family, const uint8_t *addr, char *out, size_t outlen);
-
-/*
- * The server name (SNI, RFC 6066 section 3) of a TLS ClientHello that
- * begins at p (a TCP payload: the record header first) with len bytes
- * captured.  Copies the host name, in lower case, into out (cap bytes) and
- * returns its length; -1 when p is not a ClientHello, is cut short before
- * the name, or has none.
- */
-int dns_tls_sni(const uint8_t *p, size_t len, char *out, size_t cap);
 
 #endif

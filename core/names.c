@@ -18,7 +18,8 @@
 
 #define QUEUE 256           /* addresses waiting for a lookup to be sent */
 #define FAIL_RETRY_US 30000000 /* a lookup that got no answer is tried again after */
-#define MIN_TTL 1           /* seconds: an answer of TTL 0 is still shown once */
+#define MIN_TTL 60          /* seconds: a name is shown for this long at least (dnsmasq
+                             * answers its own records with TTL 0) */
 
 struct key {
 	uint8_t family;
@@ -147,30 +148,6 @@ void names_dns_message(struct names *n, const uint8_t *m, size_t len)
 {
 	struct dns_result r;
 	dns_response(m, len, on_passive, n, &r);
-}
-
-void names_tls_hello(struct names *n, int family, const uint8_t *addr, const uint8_t *p, size_t len)
-{
-	char name[DNS_NAME_MAX];
-	if (dns_tls_sni(p, len, name, sizeof name) > 0) {
-		n->st.learned++;
-		learn(n, family, addr, name, NAMES_SNI, INT64_MAX);
-	}
-}
-
-int names_passive(const struct names *n)
-{
-	return n && (n->c.dns || n->c.sni);
-}
-
-int names_wants_dns(const struct names *n)
-{
-	return n && n->c.dns;
-}
-
-int names_wants_sni(const struct names *n)
-{
-	return n && n->c.sni;
 }
 
 /* ---- reverse lookups ---- */

@@ -1,10 +1,10 @@
 /*
  * names: host names for addresses, and service names for ports.
  *
- * Names come from three sources, in this order of trust: DNS answers seen
- * on the wire (the name the client looked up), the server name of a TLS
- * ClientHello, and reverse lookups (PTR) that names sends itself, through
- * c-ares, for addresses no other source named.  Every name is kept in one
+ * Names come from two sources, in this order of trust: DNS answers seen
+ * on the wire (the name the client looked up), and reverse lookups (PTR)
+ * that names sends itself, through c-ares, for addresses the wire did not
+ * name.  Every name is kept in one
  * bounded cache; reverse answers (and their absence) for their TTL.
  * Nothing here ever waits: lookups are sent and their answers read when
  * the loop's poll says so.
@@ -18,7 +18,6 @@
 
 struct names_config {
 	int dns;                 /* learn from DNS answers on the wire */
-	int sni;                 /* learn from TLS ClientHellos */
 	int ptr;                 /* send reverse lookups */
 	const char *server;      /* "ADDR[:PORT],..." for the lookups; NULL:
 	                          * the system's (resolv.conf) */
@@ -31,7 +30,7 @@ struct names_config {
 };
 
 /* Where a name came from */
-enum names_src { NAMES_NONE = 0, NAMES_PTR, NAMES_SNI, NAMES_DNS };
+enum names_src { NAMES_NONE = 0, NAMES_PTR, NAMES_DNS };
 
 struct names_stats {
 	uint64_t learned;        /* names learned from the wire */
@@ -56,13 +55,6 @@ void names_free(struct names *n);
 /* A DNS message seen on the wire (UDP payload, or TCP without the length
  * bytes). */
 void names_dns_message(struct names *n, const uint8_t *m, size_t len);
-/* A TLS ClientHello's first bytes, sent to the server at addr. */
-void names_tls_hello(struct names *n, int family, const uint8_t *addr,
-                     const uint8_t *p, size_t len);
-/* Whether names reads anything off the wire (DNS or SNI). */
-int names_passive(const struct names *n);
-int names_wants_dns(const struct names *n);
-int names_wants_sni(const struct names *n);
 
 /* The name of addr (family 4 or 6) copied into buf, and its length;
  * 0 when none is known yet.  A miss asks for a reverse lookup (when on),

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conntab.h"
@@ -42,6 +43,8 @@ struct tracker {
 	int tap_dns;                 /* read the DNS answers of the capture */
 	int64_t longest_turn;        /* live: the most time a turn of the loop
 	                              * worked between two polls (us) */
+	int64_t longest_turn_cpu;    /* of it, on the CPU (a loaded machine's
+	                              * preemption left out) */
 	volatile int quit;
 	int exit_code;               /* the status after a clean stop (0, or why it stopped) */
 
@@ -213,7 +216,6 @@ static int open_sources(struct tracker *tr, char *err, size_t errlen)
 	int ptr = cfg->names_ptr < 0 ? tr->live : cfg->names_ptr;
 	struct names_config nc = {
 		.dns = cfg->names_dns,
-		.sni = cfg->names_sni,
 		.ptr = ptr,
 		.server = cfg->resolver,
 		.cache_max = cfg->names_cache,
@@ -708,6 +710,13 @@ static void input_gone(struct tracker *tr, struct input *in, struct batch *b,
 	tr->quit = 1;
 }
 
+static int64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Live capture: poll the inputs and the plugins' descriptors. */
 static void loop_live(struct tracker *tr)
 {
@@ -715,7 +724,7 @@ static void loop_live(struct tracker *tr)
 	struct input_sink sink;
 	batch_init(&b, tr, &sink);
 	int ni = tr->ninputs;
-	int64_t turn_at = 0; /* when the current turn began working */
+	int64_t turn_at = 0, turn_cpu = 0; /* when the current turn began working */
 	while (!check_signals(tr)) {
 		struct pollfd fds[TRACKER_MAX_INPUTS + 32 + 16];
 		for (int k = 0; k < ni; k++) {
@@ -737,12 +746,15 @@ static void loop_live(struct tracker *tr)
 		if (ms > 1000)
 			ms = 1000;
 		if (turn_at) {
-			int64_t worked = mono_now_us() - turn_at;
+			int64_t worked = mono_now_us() - turn_at, cpu = thread_cpu_us() - turn_cpu;
 			if (worked > tr->longest_turn)
 				tr->longest_turn = worked;
+			if (cpu > tr->longest_turn_cpu)
+				tr->longest_turn_cpu = cpu;
 		}
 		int r = poll(fds, (nfds_t)(n + nn), ms);
 		turn_at = mono_now_us();
+		turn_cpu = thread_cpu_us();
 		if (r < 0 && errno != EINTR)
 			fatal(EXIT_OSERR, "poll: %s", strerror(errno));
 		for (int k = 0; r > 0 && k < ni && !tr->quit; k++)
@@ -845,14 +857,14 @@ static void summary(struct tracker *tr)
 	        "tcptrack: names: %llu learned from the wire, %llu looked up (%llu named, %llu "
 	        "no name, %llu no answer), %llu cached of %llu (at most %llu), %llu evicted; "
 	        "processes: %llu found, %llu queries, %llu walks of /proc; longest turn of the "
-	        "loop %.3f ms\n",
+	        "loop %.3f ms (%.3f ms on the CPU)\n",
 	        (unsigned long long)ns.learned, (unsigned long long)ns.lookups,
 	        (unsigned long long)ns.answered, (unsigned long long)ns.negative,
 	        (unsigned long long)ns.failed, (unsigned long long)ns.cached,
 	        (unsigned long long)ns.cache_max, (unsigned long long)ns.cache_peak,
 	        (unsigned long long)ns.evicted, (unsigned long long)ps.found,
 	        (unsigned long long)ps.queries, (unsigned long long)ps.scans,
-	        (double)tr->longest_turn / 1000.0);
+	        (double)tr->longest_turn / 1000.0, (double)tr->longest_turn_cpu / 1000.0);
 }
 
 int tracker_finish(struct tracker *tr)
