@@ -332,8 +332,8 @@ int rules_configure(struct sl *s, const char *key, const char *value, char *err,
 			snprintf(err, errlen, "this tcptrack finds no processes for plugins (ABI 1.2)");
 			return -EINVAL;
 		}
-		if (!*value || strlen(value) >= sizeof s->process) {
-			snprintf(err, errlen, "'%s': a command name of 1 to 15 characters", value);
+		if (strlen(value) >= sizeof s->process) {
+			snprintf(err, errlen, "'%s': a command name of at most 15 characters", value);
 			return -EINVAL;
 		}
 		snprintf(s->process, sizeof s->process, "%s", value);
