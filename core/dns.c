@@ -101,7 +101,7 @@ static int reverse_addr(const char *name, uint8_t *addr)
 		}
 		return p == name + n - (sizeof v4 - 1) + 1 ? 4 : 0;
 	}
-	if (n == 64 + sizeof v6 - 1 && !strcmp(name + 64, v6)) {
+	if (n == 63 + sizeof v6 - 1 && !strcmp(name + 63, v6)) {
 		for (int i = 0; i < 32; i++) {
 			int v = hexval(name[2 * i]);
 			if (v < 0 || name[2 * i + 1] != '.')

@@ -75,7 +75,7 @@ static int top_create(const struct tt_host *host, struct tt_ctx *ctx, const char
 	const struct tt_settings *st = host->settings(ctx);
 	t->health = TT_HAS(tt_settings, st, tcp_health) && st->tcp_health;
 	t->input_size = -1;
-	t->names = 1;
+	t->names = -1;
 	if (TT_HOST_HAS(host, process_of)) {
 		t->lk = (struct top_lookup){
 			.arg = t, .name_of = lk_name, .service_of = lk_service, .process_of = lk_process,
@@ -107,6 +107,8 @@ static int top_configure(void *state, const char *key, const char *value, char *
 			snprintf(err, errlen, "'%s': use bytes or bits", value);
 			return -EINVAL;
 		}
+	} else if (!strcmp(key, "names") && !strcmp(value, "auto")) {
+		t->names = -1;
 	} else if (!strcmp(key, "reverse") || !strcmp(key, "show_closed") || !strcmp(key, "names")) {
 		int b;
 		const char *why;
@@ -254,6 +256,8 @@ static int top_start(void *state)
 	t->live = s->live;
 	t->procs = TT_HAS(tt_settings, s, processes) && s->processes && TT_HOST_HAS(t->host, process_of);
 	t->lk.procs = t->procs;
+	if (t->names < 0)
+		t->names = t->live;
 	t->period_us = s->refresh_us > 0 ? s->refresh_us : 1000000;
 	if (s->fast_average && s->fast_interval_us > 0 && s->fast_interval_us < t->period_us)
 		t->period_us = s->fast_interval_us;

@@ -151,7 +151,7 @@ static const struct action actions[] = {
 	{{KEY_NPAGE, ' ', KCTRL('f')}, NULL, NULL, act_pgdn},
 	{{KEY_HOME, 'g'}, "Home End", "first / last page (also g G)", act_home},
 	{{KEY_END, 'G'}, NULL, NULL, act_end},
-	{{'/', 'l', '\\'}, "/", "filter: address, prefix, port, state, name or process", act_filter},
+	{{'/', 'l', '\\'}, "/", "filter: address, prefix, port or state", act_filter},
 	{{'b', 'B'}, "b", "rates in bytes or bits per second", act_units},
 	{{'c', 'C'}, "c", "show or hide closed and reset connections", act_closed},
 	{{'n', 'N'}, "n", "host and service names, or numbers", act_names},

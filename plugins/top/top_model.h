@@ -210,11 +210,10 @@ size_t top_shorten(char *dst, const char *src, size_t width);
 
 /* Columns, in the order they appear. */
 enum top_col {
-	TOP_COL_CLIENT, TOP_COL_SERVER, TOP_COL_STATE,
-	TOP_COL_PROC,  /* the owning process: only when the core finds them */
-	TOP_COL_IDLE, TOP_COL_ACT,
+	TOP_COL_CLIENT, TOP_COL_SERVER, TOP_COL_STATE, TOP_COL_IDLE, TOP_COL_ACT,
 	TOP_COL_RATE, TOP_COL_C2S, TOP_COL_S2C, TOP_COL_BYTES, TOP_COL_PACKETS,
 	TOP_COL_RTT, TOP_COL_RETR, /* TCP health: only when the core measures it */
+	TOP_COL_PROC,  /* the owning process: only when the core finds them */
 	TOP_NCOLS
 };
 

@@ -219,9 +219,9 @@ static void test_layout(void)
 	top_layout_make(&l, 120, 21, 21, 1);
 	CHECK(l.ncols == TOP_NCOLS - 1 && !l.shortened && !top_layout_has(&l, TOP_COL_PROC),
 	      "120: all %d columns but Process (no processes)", l.ncols);
-	/* with processes, Process after State; the layout still fits */
+	/* with processes, Process last; the layout still fits */
 	top_layout_make(&l, 160, 21, 21, TOP_SHOW_HEALTH | TOP_SHOW_PROCS);
-	CHECK(l.ncols == TOP_NCOLS && l.cols[3].id == TOP_COL_PROC &&
+	CHECK(l.ncols == TOP_NCOLS && l.cols[l.ncols - 1].id == TOP_COL_PROC &&
 	      l.cols[l.ncols - 1].x + l.cols[l.ncols - 1].w <= 160, "160 with processes: all %d columns", l.ncols);
 	top_layout_make(&l, 80, 21, 21, TOP_SHOW_HEALTH | TOP_SHOW_PROCS);
 	CHECK(!top_layout_has(&l, TOP_COL_PROC) && top_layout_has(&l, TOP_COL_RATE),
