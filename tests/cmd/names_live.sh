@@ -87,7 +87,7 @@ sleep 1
 ip netns exec "$NS_A" $PY -c "
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$ADDR_A', 7001)); s.listen(8)
+s.bind(('$ADDR_A', 7001)); s.listen(8); s.settimeout(20)
 c, _ = s.accept(); c.recv(100); time.sleep(1); c.close()
 " &
 SRV_PID=$!
@@ -98,7 +98,15 @@ SOCAT_PID=$!
 # in A (the local end: client) that exits after 2 s
 ip netns exec "$NS_B" socat TCP-LISTEN:7003,bind=$ADDR_C,reuseaddr SYSTEM:"cat >/dev/null" &
 pids="$pids $!"
-sleep 0.5
+# (python3 starts slowly on a loaded machine: the clients wait for the servers)
+wait_listen() { # NS PORT...
+	local ns=$1; shift
+	for p in "$@"; do
+		for _ in $(seq 50); do ip netns exec "$ns" ss -ltn | grep -q ":$p " && break; sleep 0.2; done
+	done
+}
+wait_listen "$NS_A" 7001 7002
+wait_listen "$NS_B" 7003
 echo hello | in_b socat -t 2 - TCP:$ADDR_A:7001 &
 in_b socat -u OPEN:/dev/null TCP:$ADDR_A:7002 &
 ip netns exec "$NS_A" $PY -c "
@@ -142,14 +150,14 @@ grep -q "PTR" "$TMP/dnsmasq.log" && pass "dnsmasq was asked PTR questions" || fa
 ip netns exec "$NS_A" $PY -c "
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('$ADDR_A', 7004)); s.listen(8)
+s.bind(('$ADDR_A', 7004)); s.listen(8); s.settimeout(20)
 c, _ = s.accept(); time.sleep(30)
 " &
 VSRV=$!
 pids="$pids $VSRV"
 tm -f /dev/null new-session -d -x 160 -y 20 \
 	"ip netns exec $NS_A env TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' -c '$TMP/ptr.conf' -i $IF_A; sleep 600"
-sleep 1
+wait_listen "$NS_A" 7004
 ip netns exec "$NS_B" $PY -c "
 import socket, time
 s = socket.create_connection(('$ADDR_A', 7004)); s.send(b'x'); time.sleep(30)
@@ -201,7 +209,7 @@ run_many() { # CONF LABEL
 	sleep 1
 	ip netns exec "$NS_B" socat TCP-LISTEN:7010,reuseaddr,fork SYSTEM:true &
 	local srv=$!
-	sleep 0.3
+	wait_listen "$NS_B" 7010
 	for i in $(seq 10 209); do
 		in_a socat -u OPEN:/dev/null TCP:10.77.$N.$i:7010,bind=$ADDR_A 2>/dev/null
 	done
