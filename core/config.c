@@ -14,7 +14,7 @@
 #include "parse.h"
 #include "util.h"
 
-enum ktype { K_STR, K_BOOL, K_DUR, K_SIZE, K_DOUBLE, K_TUNNELS };
+enum ktype { K_STR, K_BOOL, K_DUR, K_SIZE, K_DOUBLE, K_TUNNELS, K_AUTO };
 
 struct core_key {
 	const char *name;
@@ -49,6 +49,15 @@ static const struct core_key core_keys[] = {
 	{"read_ahead", K_BOOL, O(read_ahead), 0},
 	{"tcp_health", K_BOOL, O(tcp_health), 0},
 	{"udp_tunnels", K_TUNNELS, O(udp_tunnels), 0},
+	{"names_dns", K_BOOL, O(names_dns), 0},
+	{"names_ptr", K_AUTO, O(names_ptr), 0},
+	{"names_cache", K_SIZE, O(names_cache), 16},
+	{"names_ptr_rate", K_SIZE, O(names_ptr_rate), 1},
+	{"names_ptr_inflight", K_SIZE, O(names_ptr_inflight), 1},
+	{"names_ptr_timeout", K_DUR, O(names_ptr_timeout_us), 100000},
+	{"names_negative_ttl", K_DUR, O(names_negative_ttl_us), 1000000},
+	{"resolver", K_STR, O(resolver), 0},
+	{"processes", K_AUTO, O(processes), 0},
 };
 #undef O
 
@@ -80,7 +89,9 @@ const char *const config_core_keys[] = {
 	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
 	"average_window", "closed_linger", "syn_timeout", "fin_timeout",
 	"idle_timeout", "read_timeout", "max_connections", "snaplen", "buffer_size",
-	"replay_speed", "read_ahead", "tcp_health", "udp_tunnels", NULL,
+	"replay_speed", "read_ahead", "tcp_health", "udp_tunnels", "names_dns", "names_ptr",
+	"names_cache", "names_ptr_rate", "names_ptr_inflight",
+	"names_ptr_timeout", "names_negative_ttl", "resolver", "processes", NULL,
 };
 
 void config_defaults(struct config *c)
@@ -104,6 +115,14 @@ void config_defaults(struct config *c)
 	c->tcp_health = 1;
 	const char *why;
 	decode_tunnels_parse(&c->udp_tunnels, "", &why);
+	c->names_dns = 1;
+	c->names_ptr = -1;              /* live only: a replay asks nothing about old traffic */
+	c->names_cache = 10000;
+	c->names_ptr_rate = 20;
+	c->names_ptr_inflight = 16;
+	c->names_ptr_timeout_us = 2000000;
+	c->names_negative_ttl_us = 300000000;
+	c->processes = -1;              /* live only */
 }
 
 int config_set_core(struct config *c, const char *key, const char *value, const char **why)
@@ -155,6 +174,12 @@ int config_set_core(struct config *c, const char *key, const char *value, const 
 			return parse_double(value, f, why);
 		case K_TUNNELS:
 			return decode_tunnels_parse(f, value, why);
+		case K_AUTO:
+			if (!strcmp(value, "auto")) {
+				*(int *)f = -1;
+				return 0;
+			}
+			return parse_bool(value, f, why);
 		}
 	}
 	*why = "unknown key";
@@ -527,6 +552,7 @@ void config_free(struct config *c)
 	free(c->user);
 	free(c->chroot_dir);
 	free(c->plugin_dir);
+	free(c->resolver);
 	for (size_t i = 0; i < c->noutputs; i++) {
 		struct output_cfg *o = &c->outputs[i];
 		free(o->name);

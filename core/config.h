@@ -36,6 +36,15 @@ struct config {
 	int detect_existing;
 	int read_ahead;         /* a file: read ahead by a thread of the reader's own */
 	int tcp_health;         /* measure round trips and retransmissions */
+	int names_dns;          /* names from DNS answers on the wire */
+	int names_ptr;          /* reverse lookups: 1, 0, -1 auto (live only) */
+	int processes;          /* owning processes: 1, 0, -1 auto (live only) */
+	char *resolver;         /* servers for the reverse lookups; NULL: resolv.conf */
+	uint64_t names_cache;
+	uint64_t names_ptr_rate;
+	uint64_t names_ptr_inflight;
+	int64_t names_ptr_timeout_us;
+	int64_t names_negative_ttl_us;
 	int fast_average;
 	int immediate;
 	int64_t refresh_us;

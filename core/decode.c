@@ -105,6 +105,16 @@ static enum decode_result ethertype(uint16_t et, const uint8_t *p, uint32_t len,
 static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
                                uint32_t wirelen, int depth, struct dc *d);
 
+/* For decode_l4: the transport header of this datagram (an inner one,
+ * tunnelled, overwrites it). */
+static void note_l4(struct pkt *out, uint8_t proto, const uint8_t *p, uint32_t len)
+{
+	struct l4 *x = (struct l4 *)out; /* want_l4 is set only in a struct l4 */
+	x->proto = proto;
+	x->data = p;
+	x->len = len;
+}
+
 /* TCP header at p; len captured bytes of it; seglen its length by the IP
  * header (header + payload); frag: the datagram is a first fragment, whose
  * data may end inside the TCP header. */
@@ -366,6 +376,11 @@ static enum decode_result udp_tunnel(int k, const uint8_t *p, uint32_t len, uint
 static enum decode_result udp(const uint8_t *p, uint32_t len, uint32_t seglen, int frag,
                               int depth, struct dc *d)
 {
+	if (len >= 4) {
+		/* its ports, for decode_is_dns (an inner datagram's replace them) */
+		d->out->sport = get16(p);
+		d->out->dport = get16(p + 2);
+	}
 	if (len < 8 || seglen < 8)
 		return DECODE_NON_TCP;
 	const struct decode_tunnels *t = d->tun ? d->tun : &registered;
@@ -425,6 +440,8 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 	int more = (frag & 0x2000) != 0;
 	uint8_t proto = p[9];
 	uint32_t avail = len < tot ? len : tot;
+	if (out->want_l4)
+		note_l4(out, proto, p + ihl, avail - ihl);
 	/* A total length beyond what the frame carried on the wire: the
 	 * datagram was cut short; its payload is what arrived (the IP bytes
 	 * stay what the header claims, as tshark counts them). */
@@ -526,6 +543,8 @@ static enum decode_result ipv6(const uint8_t *p, uint32_t len, uint32_t wirelen,
 			return DECODE_INVALID;
 	}
 	uint32_t rest = off < avail ? avail - off : 0; /* captured after the headers */
+	if (out->want_l4)
+		note_l4(out, nh, p + off, rest);
 	uint32_t seg = (wirelen >= off && wirelen < tot ? wirelen : tot) - off; /* as IPv4 */
 	switch (nh) {
 	case 6: {
@@ -987,6 +1006,7 @@ general(const struct decode_tunnels *tun, int dlt, const uint8_t *p, uint32_t ca
         uint32_t wirelen, struct pkt *out)
 {
 	struct dc d = {.tun = tun, .out = out};
+	out->sport = out->dport = 0; /* a result other than TCP leaves the rest */
 	return link_layer(dlt, p, caplen, wirelen, 0, &d);
 }
 
@@ -995,12 +1015,27 @@ enum decode_result decode(const struct decode_tunnels *tun, int dlt, const uint8
 {
 	if (wirelen < caplen)
 		wirelen = caplen;
+	out->want_l4 = 0;
 	if (dlt == LT_EN10MB && caplen >= 18) {
 		int r = fast_ethernet(p, caplen, wirelen, out);
 		if (r >= 0)
 			return (enum decode_result)r;
 	}
 	return general(tun, dlt, p, caplen, wirelen, out);
+}
+
+enum decode_result decode_l4(const struct decode_tunnels *tun, int dlt, const uint8_t *p,
+                             uint32_t caplen, uint32_t wirelen, struct l4 *out)
+{
+	if (wirelen < caplen)
+		wirelen = caplen;
+	out->data = NULL;
+	out->len = 0;
+	out->proto = 0;
+	out->p.want_l4 = 1;
+	enum decode_result r = general(tun, dlt, p, caplen, wirelen, &out->p);
+	out->p.want_l4 = 0;
+	return r;
 }
 
 int decode_dlt_supported(int dlt)

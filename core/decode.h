@@ -41,6 +41,7 @@ struct pkt {
 	uint8_t daddr[16];
 	uint8_t whole;       /* the header was captured up to the window
 	                      * (else win is 0) */
+	uint8_t want_l4;     /* decode_l4's, in what was padding: decode() clears it */
 	int64_t ts;          /* the frame's capture time (us): set by the caller,
 	                      * decode() leaves it alone */
 };
@@ -75,6 +76,27 @@ int decode_tunnels_parse(struct decode_tunnels *t, const char *spec, const char 
  */
 enum decode_result decode(const struct decode_tunnels *tun, int dlt, const uint8_t *p,
                           uint32_t caplen, uint32_t wirelen, struct pkt *out);
+
+/* Where a frame's transport header lies (decode_l4): the rest of the
+ * frame from it, and what decode() said of the frame. */
+struct l4 {
+	struct pkt p;        /* first: the walk fills it as decode() does */
+	const uint8_t *data; /* the transport header (NULL: none found) */
+	uint32_t len;        /* bytes captured from it, within the IP datagram */
+	uint8_t proto;       /* IP protocol number (6 TCP, 17 UDP) */
+};
+
+/* decode() without its fast path, also telling where the innermost
+ * transport header is (for the few frames whose payload is read: DNS). */
+enum decode_result decode_l4(const struct decode_tunnels *tun, int dlt, const uint8_t *p,
+                             uint32_t caplen, uint32_t wirelen, struct l4 *out);
+
+/* Whether what decode() said of a frame is TCP or UDP on port 53 (for UDP,
+ * decode() fills only the ports of pkt). */
+static inline int decode_is_dns(enum decode_result r, const struct pkt *p)
+{
+	return (r == DECODE_TCP || r == DECODE_NON_TCP) && (p->sport == 53 || p->dport == 53);
+}
 
 /* Whether decode() knows link type dlt. */
 int decode_dlt_supported(int dlt);

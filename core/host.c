@@ -13,7 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "names.h"
 #include "parse.h"
+#include "procs.h"
 #include "util.h"
 
 #define MAX_FAILURES 10 /* consecutive failed calls before an output is disabled */
@@ -44,6 +46,9 @@ struct tt_ctx {
 struct host {
 	struct host_env env;
 	const struct conntab *tab;
+	struct names *names;  /* NULL: no names */
+	int names_on_open;    /* ask for a connection's names when it opens */
+	struct procs *procs;  /* NULL: no processes */
 	struct tt_ctx *insts;
 	size_t ninsts;
 };
@@ -186,6 +191,34 @@ static const char *api_reason_name(unsigned reason)
 	return reason < sizeof names / sizeof names[0] ? names[reason] : "";
 }
 
+/* ---- ABI 1.2 ---- */
+
+static size_t api_name_of(struct tt_ctx *ctx, int family, const uint8_t *addr, char *buf, size_t len)
+{
+	if (family != 4 && family != 6)
+		return 0;
+	return names_get(ctx->host->names, family, addr, buf, len);
+}
+
+static const char *api_service_of(struct tt_ctx *ctx, uint16_t port)
+{
+	return names_service(ctx->host->names, port);
+}
+
+static int api_process_of(struct tt_ctx *ctx, const struct tt_conn *conn, struct tt_process *out)
+{
+	struct procs_info pi;
+	if (!out || out->size < offsetof(struct tt_process, comm) ||
+	    !procs_get(ctx->host->procs, conn->id, &pi))
+		return 0;
+	struct tt_process full = {.size = out->size, .pid = pi.pid, .uid = pi.uid};
+	memcpy(full.comm, pi.comm, sizeof full.comm);
+	memcpy(full.user, pi.user, sizeof full.user);
+	size_t n = out->size < sizeof full ? out->size : sizeof full;
+	memcpy(out, &full, n);
+	return 1;
+}
+
 static const struct tt_host host_api = {
 	.size = sizeof(struct tt_host),
 	.abi_major = TT_ABI_MAJOR,
@@ -207,6 +240,9 @@ static const struct tt_host host_api = {
 	.parse_bool = parse_bool,
 	.parse_double = parse_double,
 	.reason_name = api_reason_name,
+	.name_of = api_name_of,
+	.service_of = api_service_of,
+	.process_of = api_process_of,
 };
 
 /* ---- calling plugins ---- */
@@ -440,6 +476,18 @@ void host_set_table(struct host *h, const struct conntab *tab)
 	h->tab = tab;
 }
 
+void host_set_sources(struct host *h, struct names *names, int names_on_open, struct procs *procs)
+{
+	h->names = names;
+	h->names_on_open = names_on_open;
+	h->procs = procs;
+}
+
+uint32_t host_source_events(const struct host *h)
+{
+	return (h->procs || h->names_on_open) ? TT_EV_OPENED | TT_EV_REMOVED : 0;
+}
+
 /* ---- events and snapshots ---- */
 
 void host_conn_event(void *arg, uint32_t type, const struct conn *c,
@@ -452,12 +500,24 @@ void host_conn_event(void *arg, uint32_t type, const struct conn *c,
 		.size = sizeof ev, .type = type, .time_us = now, .conn = &view,
 		.old_state = old_state, .reason = reason,
 	};
+	if (type == TT_EV_OPENED) {
+		/* before the outputs see it: a lookup sent now has the most time */
+		if (h->procs)
+			procs_opened(h->procs, view.id, view.family, view.client, view.client_port,
+			             view.server, view.server_port);
+		if (h->names_on_open) {
+			names_want(h->names, view.family, view.client);
+			names_want(h->names, view.family, view.server);
+		}
+	}
 	for (size_t i = 0; i < h->ninsts; i++) {
 		struct tt_ctx *x = &h->insts[i];
 		if (!(x->events & type) || !x->started)
 			continue;
 		result(x, CALL(x, on_event, &ev), "on_event");
 	}
+	if (type == TT_EV_REMOVED && h->procs)
+		procs_removed(h->procs, view.id);
 }
 
 struct iter {

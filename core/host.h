@@ -52,6 +52,14 @@ int host_needs_rates(const struct host *h);
 int host_interactive(const struct host *h);
 /* The table whose connections events and snapshots show. */
 void host_set_table(struct host *h, const struct conntab *tab);
+struct names;
+struct procs;
+/* Where host->name_of, service_of and process_of look (NULL: none); with
+ * names_on_open, a connection's names are asked for when it opens. */
+void host_set_sources(struct host *h, struct names *names, int names_on_open, struct procs *procs);
+/* The TT_EV_* events the sources need from the table, whatever the outputs
+ * want. */
+uint32_t host_source_events(const struct host *h);
 /* conntab's event callback; arg is the host. */
 void host_conn_event(void *arg, uint32_t type, const struct conn *c,
                      uint32_t old_state, uint32_t reason, int64_t now);

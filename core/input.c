@@ -14,6 +14,9 @@ struct source {
 	struct input in;       /* first: a struct input * is a struct source * */
 	pcap_t *pc;
 	struct pcapfile *pf;   /* the block reader, when it reads the file */
+	struct bpf_program user; /* in.user_filter's program */
+	char *expr;            /* the filter with port 53 added: the block reader
+	                        * compiles it again for each interface it meets */
 };
 
 static struct source *src(struct input *in) { return (struct source *)in; }
@@ -49,9 +52,12 @@ static const char *pcap_in_error(struct input *in)
 static void source_close(struct input *in)
 {
 	struct source *s = src(in);
+	if (in->user_filter)
+		pcap_freecode(&s->user);
 	pcapfile_close(s->pf);
 	pcap_close(s->pc);
 	free(in->name);
+	free(s->expr);
 	free(s);
 }
 
@@ -110,6 +116,39 @@ static const struct input_ops ahead_ops = {
 
 /* ---- opening ---- */
 
+/*
+ * The filter compiled for the capture: the user's, and port 53 too when
+ * names are learned from DNS answers (whatever the user tracks, the
+ * answers that name it pass).  The user's own program is then kept, for
+ * the tracker to count only what it takes.  Returns 0, or -1 with err.
+ */
+static int set_filter(struct source *s, const struct config *cfg, char *err, size_t errlen)
+{
+	const char *expr = cfg->filter;
+	char *both = NULL;
+	if (expr && cfg->names_dns) {
+		size_t n = strlen(expr) + 32;
+		both = xcalloc(1, n);
+		snprintf(both, n, "(%s) or port 53", expr);
+		if (pcap_compile(s->pc, &s->user, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(err, errlen, "filter '%s': %s", expr, pcap_geterr(s->pc));
+			free(both);
+			return -1;
+		}
+		s->in.user_filter = &s->user;
+		expr = both;
+	}
+	int r = capture_set_filter(s->pc, expr, err, errlen);
+	if (r == 0 && s->pf)
+		r = pcapfile_set_filter(s->pf, s->pc, expr, err, errlen);
+	if (r == 0 && s->pf && cfg->names_dns && pcapfile_tap_dns(s->pf) < 0) {
+		snprintf(err, errlen, "%s: out of memory", s->in.name);
+		r = -1;
+	}
+	s->expr = both;
+	return r;
+}
+
 static struct source *source_new(pcap_t *pc, const char *name, int live)
 {
 	struct source *s = xcalloc(1, sizeof *s);
@@ -139,18 +178,15 @@ int input_open_file(struct input **in, const char *path, const struct config *cf
 	if (strcmp(path, "-") && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
 		s->in.size = sb.st_size;
 	*in = &s->in;
-	if (capture_set_filter(pc, cfg->filter, err, errlen) < 0)
-		return EXIT_USAGE;
-	if (reader == INPUT_LIBPCAP)
-		return 0;
 	/* read as fast as it goes: by blocks, unless the file is not one for
 	 * pcapfile */
-	s->pf = pcapfile_open(path, pc, cfg->read_ahead, &cfg->udp_tunnels);
-	if (s->pf) {
+	if (reader != INPUT_LIBPCAP)
+		s->pf = pcapfile_open(path, pc, cfg->read_ahead, &cfg->udp_tunnels);
+	if (s->pf)
 		s->in.ops = pcapfile_ahead(s->pf) ? &ahead_ops : &blocks_ops;
-		if (pcapfile_set_filter(s->pf, pc, cfg->filter, err, errlen) < 0)
-			return EXIT_USAGE;
-	} else if (reader == INPUT_BLOCKS_ONLY) {
+	if (set_filter(s, cfg, err, errlen) < 0)
+		return EXIT_USAGE;
+	if (!s->pf && reader == INPUT_BLOCKS_ONLY) {
 		snprintf(err, errlen, "%s: not a file for the block reader (TCPTRACK_READER=pcapfile)", path);
 		return EXIT_NOINPUT;
 	}
@@ -175,7 +211,7 @@ int input_open_live(struct input **in, const char *ifname, const struct config *
 	s->in.ops = &live_ops;
 	s->in.fd = pcap_get_selectable_fd(pc);
 	*in = &s->in;
-	if (capture_set_filter(pc, cfg->filter, err, errlen) < 0)
+	if (set_filter(s, cfg, err, errlen) < 0)
 		return EXIT_USAGE;
 	return 0;
 }

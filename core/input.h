@@ -49,6 +49,9 @@ struct input {
 	int dlt;               /* the link type, for decode() */
 	const struct decode_tunnels *tun; /* the UDP tunnels, for decode() */
 	int64_t size;          /* the file's size; -1 unknown (a pipe), 0 live */
+	const struct bpf_program *user_filter; /* the user's filter, when the
+	                       * capture's takes port 53 too (names): a DNS
+	                       * frame it refuses is read, never counted */
 	uint64_t kernel_drops; /* pcap_stats ps_drop, ps_ifdrop (live) */
 	uint64_t if_drops;
 };

@@ -25,6 +25,7 @@
 #define NBLK 2                    /* blocks in turn */
 #define NCHUNK 4                  /* decoded chunks in the ring */
 #define CHUNK 4096                /* packets in a chunk */
+#define RAW (256u << 10)          /* bytes of frames kept whole per chunk */
 
 /*
  * Blocks: the file is read BLOCK bytes at a time into one of NBLK blocks,
@@ -41,6 +42,8 @@
 struct chunk {
 	struct pcapfile_pkt *p;       /* CHUNK decoded packets */
 	int n;                        /* of them filled */
+	uint8_t *raw;                 /* frames kept whole for the tap (RAW bytes) */
+	size_t rawlen;
 	int end;                      /* after these: 0 more, 1 the end, -1 damage */
 	int64_t pos;                  /* file offset after them */
 };
@@ -80,6 +83,7 @@ struct pcapfile {
 	uint64_t filled, freed;       /* chunks decoded so far; given back so far */
 	int holding, at;              /* the loop works on chunk number freed, at packet at */
 	int64_t cpos;                 /* file offset after the chunks the loop took */
+	int tap_dns;                  /* keep DNS frames whole */
 	int synced, started, threaded, stop;
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -539,6 +543,14 @@ static void into_chunk(u_char *user, const struct pcap_pkthdr *h, const u_char *
 	struct pcapfile_pkt *d = &c->p[c->n++];
 	d->ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 	d->result = decode(f->tun, f->dlt, data, h->caplen, h->len, &d->p);
+	d->raw = 0;
+	if (f->tap_dns && decode_is_dns(d->result, &d->p) && c->rawlen + 8 + h->caplen <= RAW) {
+		uint32_t lens[2] = {h->caplen, h->len};
+		memcpy(c->raw + c->rawlen, lens, 8);
+		memcpy(c->raw + c->rawlen + 8, data, h->caplen);
+		d->raw = (uint32_t)c->rawlen + 1;
+		c->rawlen += 8 + ((h->caplen + 7u) & ~7u);
+	}
 }
 
 /* Read and decode the next chunk into chunk number f->filled. */
@@ -546,6 +558,7 @@ static void decode_chunk(struct pcapfile *f)
 {
 	struct chunk *c = &f->chunks[f->filled % NCHUNK];
 	c->n = 0;
+	c->rawlen = 0;
 	int r = pcapfile_dispatch(f, CHUNK, into_chunk, (u_char *)f);
 	c->end = r < 0 ? -1 : r == 0;
 	c->pos = f->pos;
@@ -588,7 +601,8 @@ int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void 
 	while (n < cnt) {
 		struct chunk *c = f->holding ? &f->chunks[f->freed % NCHUNK] : NULL;
 		if (c && f->at < c->n) {
-			cb(user, &c->p[f->at++]);
+			const struct pcapfile_pkt *d = &c->p[f->at++];
+			cb(user, d, d->raw ? c->raw + d->raw - 1 : NULL);
 			n++;
 			continue;
 		}
@@ -620,6 +634,17 @@ int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void 
 int pcapfile_dlt(const struct pcapfile *f)
 {
 	return f->dlt;
+}
+
+int pcapfile_tap_dns(struct pcapfile *f)
+{
+	if (!f->ahead)
+		return 0;
+	for (int i = 0; i < NCHUNK; i++)
+		if (!f->chunks[i].raw && !(f->chunks[i].raw = malloc(RAW)))
+			return -1;
+	f->tap_dns = 1;
+	return 0;
 }
 
 int pcapfile_ahead(const struct pcapfile *f)
@@ -659,7 +684,9 @@ void pcapfile_close(struct pcapfile *f)
 	close(f->fd);
 	for (int i = 0; i < NBLK; i++)
 		free(f->blks[i].mem);
-	for (int i = 0; i < NCHUNK; i++)
+	for (int i = 0; i < NCHUNK; i++) {
 		free(f->chunks[i].p);
+		free(f->chunks[i].raw);
+	}
 	free(f);
 }

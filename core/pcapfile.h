@@ -39,9 +39,16 @@ int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *
 struct pcapfile_pkt {
 	int64_t ts;
 	enum decode_result result;
+	uint32_t raw;      /* the chunk's copy of the frame + 1 (0: none) */
 	struct pkt p;
 };
-typedef void (*pcapfile_cb)(void *user, const struct pcapfile_pkt *d);
+/* raw: for a frame kept whole (pcapfile_tap_dns), its captured and wire
+ * lengths (two uint32_t) then its bytes; else NULL. */
+typedef void (*pcapfile_cb)(void *user, const struct pcapfile_pkt *d, const uint8_t *raw);
+/* Opened with ahead: keep the frames of DNS (decode_is_dns) whole too, for
+ * the loop to read their answers.  Before the first dispatch.  Returns 0,
+ * or -1 out of memory. */
+int pcapfile_tap_dns(struct pcapfile *f);
 
 /* Opened with ahead: as pcapfile_dispatch, with packets read, filtered and
  * decoded by a thread of the reader's own (started at the first call). */

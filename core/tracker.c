@@ -13,12 +13,16 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conntab.h"
 #include "decode.h"
+#include "dns.h"
 #include "host.h"
 #include "mono.h"
+#include "names.h"
+#include "procs.h"
 #include "util.h"
 
 #define BATCH 64
@@ -34,6 +38,13 @@ struct tracker {
 	int ninputs;
 	int live;
 	int rates;                   /* the table samples each connection's rate */
+	struct names *names;         /* NULL: no names (made by tracker_open) */
+	struct procs *procs;         /* NULL: no processes */
+	int tap_dns;                 /* read the DNS answers of the capture */
+	int64_t longest_turn;        /* live: the most time a turn of the loop
+	                              * worked between two polls (us) */
+	int64_t longest_turn_cpu;    /* of it, on the CPU (a loaded machine's
+	                              * preemption left out) */
 	volatile int quit;
 	int exit_code;               /* the status after a clean stop (0, or why it stopped) */
 
@@ -60,6 +71,7 @@ struct batch {
 	struct conntab *tab;
 	int dlt;             /* of the input being read */
 	const struct decode_tunnels *tun; /* its UDP tunnels */
+	const struct input *in; /* that input */
 	int n;
 	int64_t ts[BATCH];
 	uint64_t h[BATCH];
@@ -198,6 +210,44 @@ void tracker_add_input(struct tracker *tr, struct input *in)
 	tr->input_size = tr->ninputs == 1 ? in->size : -1;
 }
 
+/* Names and processes, as the configuration and the input allow: before
+ * privileges are dropped (the resolver reads resolv.conf, the services
+ * file stays open through a chroot). */
+static int open_sources(struct tracker *tr, char *err, size_t errlen)
+{
+	const struct config *cfg = tr->cfg;
+	int ptr = cfg->names_ptr < 0 ? tr->live : cfg->names_ptr;
+	struct names_config nc = {
+		.dns = cfg->names_dns,
+		.ptr = ptr,
+		.server = cfg->resolver,
+		.cache_max = cfg->names_cache,
+		.ptr_rate = cfg->names_ptr_rate,
+		.ptr_inflight = cfg->names_ptr_inflight,
+		.ptr_timeout_us = cfg->names_ptr_timeout_us,
+		.neg_ttl_us = cfg->names_negative_ttl_us,
+	};
+	/* the services database serves the view's names of ports in any case */
+	tr->names = names_new(&nc, err, errlen);
+	if (!tr->names)
+		return -1;
+	tr->tap_dns = cfg->names_dns;
+	int procs = cfg->processes < 0 ? tr->live : cfg->processes;
+	if (procs && !tr->live) {
+		msg("processes: reading a file: the processes that owned its connections are not known");
+		procs = 0;
+	}
+	if (procs) {
+		char why[256];
+		tr->procs = procs_new(cfg->max_connections, why, sizeof why);
+		if (!tr->procs)
+			msg("%s: shown without processes", why);
+	}
+	host_set_sources(tr->host, tr->names, ptr, tr->procs);
+	tr->settings.processes = tr->procs != NULL;
+	return 0;
+}
+
 int tracker_open(struct tracker *tr, char *err, size_t errlen)
 {
 	struct tt_settings *st = &tr->settings;
@@ -205,6 +255,8 @@ int tracker_open(struct tracker *tr, char *err, size_t errlen)
 	st->interactive = host_interactive(tr->host);
 	if (tr->ninputs)
 		st->input = tr->inputs[0]->name;
+	if (open_sources(tr, err, errlen) < 0)
+		return -1;
 	return host_open(tr->host, err, errlen);
 }
 
@@ -219,6 +271,8 @@ void tracker_free(struct tracker *tr)
 	if (!tr)
 		return;
 	host_free(tr->host);
+	names_free(tr->names);
+	procs_free(tr->procs);
 	conntab_free(tr->tab);
 	for (int i = 0; i < tr->ninputs; i++)
 		tr->inputs[i]->ops->close(tr->inputs[i]);
@@ -298,18 +352,66 @@ static void add_packet(struct batch *b, int i, int64_t ts, enum decode_result r)
 	conntab_prefetch_slot(b->tab, b->h[i]);
 }
 
+/*
+ * A frame to or from port 53: its DNS answer names addresses.  Returns 1
+ * when the frame is to be left uncounted: the capture's filter took port 53
+ * only for the names, and the user's own filter refuses the frame.
+ */
+static int tap_dns(struct batch *b, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	struct l4 l;
+	enum decode_result r = decode_l4(b->tun, b->dlt, data, caplen, wirelen, &l);
+	if ((r == DECODE_TCP || r == DECODE_NON_TCP) && l.data) {
+		const uint8_t *m = NULL;
+		uint32_t len = 0;
+		if (l.proto == 17 && l.len >= 8) {
+			m = l.data + 8;
+			len = l.len - 8;
+		} else if (l.proto == 6 && l.len >= 20) {
+			/* one whole message after its two length bytes (RFC 7766);
+			 * a message split over segments is not put together */
+			uint32_t doff = (uint32_t)(l.data[12] >> 4) * 4;
+			if (doff >= 20 && l.len >= doff + 2) {
+				uint32_t mlen = (uint32_t)l.data[doff] << 8 | l.data[doff + 1];
+				if (mlen && mlen <= l.len - doff - 2) {
+					m = l.data + doff + 2;
+					len = mlen;
+				}
+			}
+		}
+		if (m)
+			names_dns_message(b->tr->names, m, len);
+	}
+	const struct bpf_program *user = b->in ? b->in->user_filter : NULL;
+	if (!user)
+		return 0;
+	struct pcap_pkthdr h = {.caplen = caplen, .len = wirelen};
+	return !pcap_offline_filter(user, &h, data);
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	struct batch *b = (struct batch *)user;
 	int i = b->n++;
 	enum decode_result r = decode(b->tun, b->dlt, data, hdr->caplen, hdr->len, &b->p[i]);
+	if (b->tr->tap_dns && decode_is_dns(r, &b->p[i]) &&
+	    tap_dns(b, data, hdr->caplen, hdr->len)) {
+		b->n--; /* read for its names only */
+		return;
+	}
 	add_packet(b, i, (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec, r);
 }
 
 /* The same for a packet the file reader decoded ahead. */
-static void on_decoded(void *user, const struct pcapfile_pkt *d)
+static void on_decoded(void *user, const struct pcapfile_pkt *d, const uint8_t *raw)
 {
 	struct batch *b = user;
+	if (raw && b->tr->tap_dns) {
+		uint32_t lens[2];
+		memcpy(lens, raw, sizeof lens);
+		if (tap_dns(b, raw + 8, lens[0], lens[1]))
+			return;
+	}
 	int i = b->n++;
 	b->p[i] = d->p;
 	add_packet(b, i, d->ts, d->result);
@@ -321,6 +423,7 @@ static void batch_init(struct batch *b, struct tracker *tr, struct input_sink *s
 	b->tab = tr->tab;
 	b->dlt = tr->ninputs ? tr->inputs[0]->dlt : 0;
 	b->tun = tr->ninputs ? tr->inputs[0]->tun : NULL;
+	b->in = tr->ninputs ? tr->inputs[0] : NULL;
 	b->n = 0;
 	sink->raw = on_packet;
 	sink->decoded = on_decoded;
@@ -332,6 +435,7 @@ static int dispatch(struct input *in, int max, struct batch *b, const struct inp
 {
 	b->dlt = in->dlt;
 	b->tun = in->tun;
+	b->in = in;
 	return in->ops->dispatch(in, max, sink);
 }
 
@@ -443,7 +547,8 @@ void tracker_start(struct tracker *tr)
 	uint64_t key[4];
 	if (getrandom(key, sizeof key, 0) != sizeof key)
 		fatal(EXIT_OSERR, "getrandom: %s", strerror(errno));
-	tr->tab = conntab_new(&tc, key, host_conn_event, tr->host, host_event_mask(tr->host));
+	tr->tab = conntab_new(&tc, key, host_conn_event, tr->host,
+	                      host_event_mask(tr->host) | host_source_events(tr->host));
 	if (!tr->tab)
 		fatal(EXIT_OSERR, "connection table: out of memory (max_connections = %llu)",
 		      (unsigned long long)cfg->max_connections);
@@ -482,14 +587,18 @@ static void progress(struct tracker *tr, int done)
 
 static void poll_plugins(struct tracker *tr, int timeout_ms)
 {
-	struct pollfd fds[32];
+	struct pollfd fds[48];
 	int n = host_pollfds(tr->host, fds, 32);
-	if (!n) {
-		if (timeout_ms > 0)
-			poll(NULL, 0, timeout_ms);
-		return;
-	}
-	if (poll(fds, (nfds_t)n, timeout_ms) > 0) {
+	int nn = names_pollfds(tr->names, fds + n, 16);
+	int64_t nw = names_wait_us(tr->names);
+	if (nw >= 0 && nw / 1000 < timeout_ms)
+		timeout_ms = (int)(nw / 1000);
+	if (procs_busy(tr->procs) && timeout_ms > 10)
+		timeout_ms = 10;
+	int r = n + nn ? poll(fds, (nfds_t)(n + nn), timeout_ms) : (timeout_ms > 0 ? poll(NULL, 0, timeout_ms) : 0);
+	names_run(tr->names, r > 0 ? fds + n : NULL, r > 0 ? nn : 0);
+	procs_run(tr->procs);
+	if (r > 0 && n) {
 		host_fd_ready(tr->host, fds, n);
 		update_deadline(tr); /* a plugin may have asked for a snapshot */
 	}
@@ -544,6 +653,7 @@ static void loop_file_paced(struct tracker *tr, struct input *in, double speed)
 	batch_init(&b, tr, &sink);
 	b.dlt = in->dlt;
 	b.tun = in->tun;
+	b.in = in;
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	int64_t wall0 = 0, cap0 = 0;
@@ -606,6 +716,13 @@ static void input_gone(struct tracker *tr, struct input *in, struct batch *b,
 	tr->quit = 1;
 }
 
+static int64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Live capture: poll the inputs and the plugins' descriptors. */
 static void loop_live(struct tracker *tr)
 {
@@ -613,20 +730,37 @@ static void loop_live(struct tracker *tr)
 	struct input_sink sink;
 	batch_init(&b, tr, &sink);
 	int ni = tr->ninputs;
+	int64_t turn_at = 0, turn_cpu = 0; /* when the current turn began working */
 	while (!check_signals(tr)) {
-		struct pollfd fds[TRACKER_MAX_INPUTS + 32];
+		struct pollfd fds[TRACKER_MAX_INPUTS + 32 + 16];
 		for (int k = 0; k < ni; k++) {
 			fds[k].fd = tr->inputs[k]->fd;
 			fds[k].events = POLLIN;
 			fds[k].revents = 0;
 		}
 		int n = ni + host_pollfds(tr->host, fds + ni, 32);
+		/* the resolver's sockets after the outputs' */
+		int nn = names_pollfds(tr->names, fds + n, 16);
 		int64_t now = now_realtime_us();
 		int64_t wait = tr->deadline > now ? tr->deadline - now : 0; /* DUE_NOW: at once */
+		int64_t nw = names_wait_us(tr->names);
+		if (nw >= 0 && nw < wait)
+			wait = nw;
+		if (procs_busy(tr->procs) && wait > 10000)
+			wait = 10000;
 		int ms = (int)((wait + 999) / 1000);
 		if (ms > 1000)
 			ms = 1000;
-		int r = poll(fds, (nfds_t)n, ms);
+		if (turn_at) {
+			int64_t worked = mono_now_us() - turn_at, cpu = thread_cpu_us() - turn_cpu;
+			if (worked > tr->longest_turn)
+				tr->longest_turn = worked;
+			if (cpu > tr->longest_turn_cpu)
+				tr->longest_turn_cpu = cpu;
+		}
+		int r = poll(fds, (nfds_t)(n + nn), ms);
+		turn_at = mono_now_us();
+		turn_cpu = thread_cpu_us();
 		if (r < 0 && errno != EINTR)
 			fatal(EXIT_OSERR, "poll: %s", strerror(errno));
 		for (int k = 0; r > 0 && k < ni && !tr->quit; k++)
@@ -657,6 +791,8 @@ static void loop_live(struct tracker *tr)
 			start_clock(tr, now);
 		if (now >= tr->deadline)
 			run_timers(tr, now);
+		names_run(tr->names, r > 0 ? fds + n : NULL, r > 0 ? nn : 0);
+		procs_run(tr->procs);
 		if (r > 0 && n > ni) {
 			host_fd_ready(tr->host, fds + ni, n - ni);
 			update_deadline(tr); /* a plugin may have asked for a snapshot */
@@ -715,6 +851,26 @@ static void summary(struct tracker *tr)
 	        (unsigned long long)s->non_tcp, (unsigned long long)s->fragments,
 	        (unsigned long long)s->truncated, (unsigned long long)s->invalid,
 	        (unsigned long long)s->unsupported, (unsigned long long)s->untracked);
+	if (!tr->live)
+		return;
+	/* what names and processes did, and what they cost the loop */
+	struct names_stats ns;
+	names_stats(tr->names, &ns);
+	struct procs_stats ps = {0};
+	if (tr->procs)
+		procs_stats(tr->procs, &ps);
+	fprintf(stderr,
+	        "tcptrack: names: %llu learned from the wire, %llu looked up (%llu named, %llu "
+	        "no name, %llu no answer), %llu cached of %llu (at most %llu), %llu evicted; "
+	        "processes: %llu found, %llu queries, %llu walks of /proc; longest turn of the "
+	        "loop %.3f ms (%.3f ms on the CPU)\n",
+	        (unsigned long long)ns.learned, (unsigned long long)ns.lookups,
+	        (unsigned long long)ns.answered, (unsigned long long)ns.negative,
+	        (unsigned long long)ns.failed, (unsigned long long)ns.cached,
+	        (unsigned long long)ns.cache_max, (unsigned long long)ns.cache_peak,
+	        (unsigned long long)ns.evicted, (unsigned long long)ps.found,
+	        (unsigned long long)ps.queries, (unsigned long long)ps.scans,
+	        (double)tr->longest_turn / 1000.0, (double)tr->longest_turn_cpu / 1000.0);
 }
 
 int tracker_finish(struct tracker *tr)

@@ -30,6 +30,99 @@ const char *const connlog_int_cols[CONNLOG_INT_NCOLS + 1] = {
 	"c2s_retrans", "s2c_retrans", "rtt_us", "rtt_max_us", NULL,
 };
 
+static const char *const extra_names[CONNLOG_X_N] = {"client_name", "server_name", "pid", "process", "user"};
+
+/* each log's column names: the fixed ones, then the optional ones */
+static void make_cols(struct connlog *l)
+{
+	size_t n = 0;
+	for (; connlog_conn_cols[n]; n++)
+		l->conn_cols[n] = connlog_conn_cols[n];
+	for (int i = 0; i < l->nextra; i++)
+		l->conn_cols[n++] = extra_names[l->extra[i]];
+	l->conn_cols[n] = NULL;
+	n = 0;
+	for (; connlog_int_cols[n]; n++)
+		l->int_cols[n] = connlog_int_cols[n];
+	for (int i = 0; i < l->nextra; i++)
+		l->int_cols[n++] = extra_names[l->extra[i]];
+	l->int_cols[n] = NULL;
+}
+
+/* columns = NAME[ NAME...]: separated by blanks, commas or '+' (an -o
+ * option's value cannot hold a comma) */
+static int set_columns(struct connlog *l, const char *value, char *err, size_t errlen)
+{
+	if (!TT_HOST_HAS(l->host, process_of)) {
+		snprintf(err, errlen, "this tcptrack has no names or processes for plugins (ABI 1.2)");
+		return -EINVAL;
+	}
+	l->nextra = 0;
+	const char *p = value;
+	while (*p) {
+		size_t n = strcspn(p, " \t,+");
+		if (n) {
+			int k;
+			for (k = 0; k < CONNLOG_X_N; k++)
+				if (strlen(extra_names[k]) == n && !strncmp(p, extra_names[k], n))
+					break;
+			if (k == CONNLOG_X_N) {
+				snprintf(err, errlen, "'%.*s': use client_name, server_name, pid, process or user",
+				         (int)n, p);
+				return -EINVAL;
+			}
+			if (l->nextra == CONNLOG_MAX_EXTRA) {
+				snprintf(err, errlen, "at most %d columns", CONNLOG_MAX_EXTRA);
+				return -EINVAL;
+			}
+			l->extra[l->nextra++] = (uint8_t)k;
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	make_cols(l);
+	return 0;
+}
+
+/* The optional cells of a row from r->n on (v NULL: a rollup, empty). */
+static void extra_cells(const struct connlog *l, struct connlog_row *r, const struct tt_conn *v)
+{
+	struct tt_process pr = {.size = sizeof pr};
+	int have_pr = -1;
+	for (int i = 0; i < l->nextra; i++) {
+		struct connlog_cell *c = &r->cell[r->n++];
+		char *t = r->text[i];
+		c->kind = CONNLOG_NONE;
+		if (!v)
+			continue;
+		enum connlog_extra x = (enum connlog_extra)l->extra[i];
+		size_t len = 0;
+		if (x == CONNLOG_X_CLIENT_NAME || x == CONNLOG_X_SERVER_NAME) {
+			len = l->host->name_of(l->ctx, v->family, x == CONNLOG_X_CLIENT_NAME ? v->client : v->server,
+			                       t, sizeof r->text[i]);
+		} else {
+			if (have_pr < 0)
+				have_pr = l->host->process_of(l->ctx, v, &pr);
+			if (!have_pr)
+				continue;
+			if (x == CONNLOG_X_PID) {
+				c->kind = CONNLOG_U64;
+				c->v.u = (uint64_t)pr.pid;
+				continue;
+			}
+			len = (size_t)snprintf(t, sizeof r->text[i], "%s", x == CONNLOG_X_PROCESS ? pr.comm : pr.user);
+		}
+		if (len >= sizeof r->text[i])
+			len = sizeof r->text[i] - 1;
+		if (len) {
+			c->kind = CONNLOG_TEXT;
+			c->v.s = t;
+			c->len = (uint16_t)len;
+		}
+	}
+}
+
 static const char *const group_names[] = {"connection", "server", "server_addr", "server_port", "client"};
 
 /* a connection's counters at the end of the last interval it was logged in */
@@ -165,6 +258,16 @@ size_t connlog_put_cell(char *p, const struct connlog_cell *c, int json)
 			return put_json_str(p, (const unsigned char *)c->v.s, c->len);
 		memcpy(p, c->v.s, c->len);
 		return c->len;
+	case CONNLOG_TEXT: {
+		if (json)
+			return put_json_str(p, (const unsigned char *)c->v.s, c->len);
+		size_t n = c->len < 255 ? c->len : 255;
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = (unsigned char)c->v.s[i];
+			p[i] = ch == ',' || ch == '"' || ch < 0x21 || ch > 0x7e ? '_' : (char)ch;
+		}
+		return n;
+	}
 	case CONNLOG_ADDR:
 		if (json) {
 			p[0] = '"';
@@ -212,6 +315,7 @@ void connlog_conn_cells(const struct connlog *l, const struct tt_conn *v, uint32
 	struct connlog_cell *c = r->cell;
 	r->mode = CONNLOG_CONNECTIONS;
 	r->conn = v;
+	r->cols = l->conn_cols;
 	r->n = CONNLOG_CONN_NCOLS;
 	c[0].kind = CONNLOG_TIME;
 	c[0].v.t = v->first_seen_us;
@@ -229,6 +333,7 @@ void connlog_conn_cells(const struct connlog *l, const struct tt_conn *v, uint32
 	}
 	for (int i = 0; i < 9; i++)
 		set_opt(&c[14 + i], h[i]);
+	extra_cells(l, r, v);
 }
 
 /* A row of an interval: of one connection (v), or of a rollup group (g). */
@@ -244,6 +349,7 @@ static void interval_row(struct connlog *l, int64_t start, const struct tt_conn 
 	r.mode = CONNLOG_INTERVALS;
 	r.conn = v;
 	r.n = CONNLOG_INT_NCOLS;
+	r.cols = l->int_cols;
 	c[0].kind = CONNLOG_TIME;
 	c[0].v.t = start;
 	c[1].kind = CONNLOG_SECONDS;
@@ -480,6 +586,7 @@ int connlog_init(struct connlog *l, const struct tt_host *host, struct tt_ctx *c
 	memset(l, 0, sizeof *l);
 	l->w.fd = -1;
 	l->dirfd = -1;
+	make_cols(l);
 	l->host = host;
 	l->ctx = ctx;
 	l->row = row;
@@ -512,6 +619,8 @@ int connlog_configure(struct connlog *l, const char *key, const char *value, cha
 			snprintf(err, errlen, "'%s': use connections or intervals", value);
 			return -EINVAL;
 		}
+	} else if (!strcmp(key, "columns")) {
+		return set_columns(l, value, err, errlen);
 	} else if (!strcmp(key, "file")) {
 		if (!*value) {
 			snprintf(err, errlen, "empty (use a path, or - for stdout)");

@@ -45,7 +45,17 @@ enum connlog_kind {
 	CONNLOG_SECONDS, /* t: a duration in microseconds, as whole seconds when it is */
 	CONNLOG_STR,     /* s, len bytes */
 	CONNLOG_ADDR,    /* addr of family */
+	CONNLOG_TEXT,    /* s, len bytes of outside text (a name, a command):
+	                  * in CSV a comma, quote, blank or non-ASCII byte is
+	                  * written as '_' */
 };
+
+/* The optional columns (key `columns`), after the others in the order
+ * given: who a connection's ends are, asked of the host (ABI 1.2) as the
+ * row is made. */
+#define CONNLOG_MAX_EXTRA 8
+enum connlog_extra { CONNLOG_X_CLIENT_NAME, CONNLOG_X_SERVER_NAME, CONNLOG_X_PID, CONNLOG_X_PROCESS,
+	CONNLOG_X_USER, CONNLOG_X_N };
 
 struct connlog_cell {
 	uint8_t kind;
@@ -64,12 +74,14 @@ struct connlog_cell {
 #define CONNLOG_CELL_MAX 400
 size_t connlog_put_cell(char *p, const struct connlog_cell *c, int json);
 
-/* A row: which log (the column names), its cells. */
+/* A row: which log, its cells and their column names. */
 struct connlog_row {
 	enum connlog_mode mode;
 	const struct tt_conn *conn; /* the row's connection; NULL for a rollup */
+	const char *const *cols;    /* the name of each cell */
 	size_t n;
-	struct connlog_cell cell[CONNLOG_CONN_NCOLS];
+	struct connlog_cell cell[CONNLOG_CONN_NCOLS + CONNLOG_MAX_EXTRA];
+	char text[CONNLOG_MAX_EXTRA][256]; /* the optional columns' text */
 };
 
 /* What an output does with a row (during the call the cells' pointers are
@@ -108,6 +120,11 @@ struct connlog {
 	struct wfile w;
 	uint64_t reported_lost;
 	int reader_gone;       /* stdout's reader closed it (EPIPE) */
+	/* optional columns (enum connlog_extra), and each log's names with them */
+	uint8_t extra[CONNLOG_MAX_EXTRA];
+	int nextra;
+	const char *conn_cols[CONNLOG_CONN_NCOLS + CONNLOG_MAX_EXTRA + 1];
+	const char *int_cols[CONNLOG_INT_NCOLS + CONNLOG_MAX_EXTRA + 1];
 };
 
 /* Defaults (connections, interval 60s, flush 1s, file "-"); row(arg, r)
@@ -115,7 +132,7 @@ struct connlog {
 int connlog_init(struct connlog *l, const struct tt_host *host, struct tt_ctx *ctx, connlog_row_fn row,
                  void *arg);
 /* The keys of the model and of the file: mode, file, interval, group_by,
- * flush, append.  0, -EINVAL (reason in err), -ENOMEM, or 1 for a key that
+ * flush, append, columns.  0, -EINVAL (reason in err), -ENOMEM, or 1 for a key that
  * is not one of them. */
 int connlog_configure(struct connlog *l, const char *key, const char *value, char *err, size_t errlen);
 /* After the keys: 0 or -EINVAL (reason in err). */

@@ -87,7 +87,11 @@
  * core's own value parsers) and reason_name (the text of enum tt_reason).
  *
  * ABI 1.2 added, at the end of struct tt_conn: c2s_tcp_flags and
- * s2c_tcp_flags (the OR of the TCP flags seen in each direction).
+ * s2c_tcp_flags (the OR of the TCP flags seen in each direction); at the
+ * end of struct tt_host: name_of, service_of and process_of (who a
+ * connection's ends are: names and the owning process, asked for when
+ * shown rather than copied into every connection view); at the end of
+ * struct tt_settings: user, chroot_dir and processes.
  *
  * Return values: 0 on success, a negative errno value on failure (e.g.
  * -ENOMEM, -EINVAL).  What a failure does is told at each callback.  Every
@@ -323,10 +327,23 @@ struct tt_settings {
 	const char *filter;      /* the filter expression, or NULL */
 	int tcp_health;          /* ABI 1.1: the tt_conn health fields are
 	                          * measured ([core] tcp_health) */
-	/* ABI 1.1, later (TT_HAS): once the outputs are open, privileges are
+	/* ABI 1.2 (TT_HAS): once the outputs are open, privileges are
 	 * dropped to user, and the root changed to chroot_dir (NULL: not) */
 	const char *user;
 	const char *chroot_dir;
+	int processes;           /* ABI 1.2: host->process_of can find the
+	                          * processes of connections ([core] processes,
+	                          * live); final from open() on */
+};
+
+/* host->process_of's answer (ABI 1.2).  The plugin sets size; the core
+ * fills the fields that size covers. */
+struct tt_process {
+	uint32_t size;   /* sizeof(struct tt_process), set by the plugin */
+	int32_t pid;
+	uint32_t uid;
+	char comm[16];   /* the command name (/proc/PID/comm), NUL-terminated */
+	char user[33];   /* the user name of uid, or uid in decimal */
 };
 
 /* Opaque: identifies one output instance to the host.  Given to create(),
@@ -463,6 +480,32 @@ struct tt_host {
 	 * reason the core does not know.  A static string of the core, valid
 	 * while the plugin is loaded.  Callable any time. */
 	const char *(*reason_name)(unsigned reason);
+
+	/* ---- ABI 1.2: check TT_HOST_HAS(host, fn) before calling these ---- */
+
+	/* The host name of an address (family 4 or 6, as tt_conn), copied into
+	 * buf (len bytes; 254 are always enough) with its length returned, or
+	 * 0 with buf untouched when no name is known (yet): show the address
+	 * then.  Names come from DNS answers seen on the wire (the name the
+	 * client looked up), TLS ClientHellos, and reverse lookups that the core
+	 * sends on a miss, never waiting for them ([core] names_*): a later
+	 * call may have a name where this one had none.  Lower case, printable
+	 * ASCII, no final dot.  Call it for what is shown, not at packet rate. */
+	size_t (*name_of)(struct tt_ctx *ctx, int family, const uint8_t *addr,
+	                  char *buf, size_t len);
+	/* The service name of a TCP port from the system's services(5)
+	 * ("https" for 443), or NULL.  A string of the core, valid while the
+	 * plugin is loaded. */
+	const char *(*service_of)(struct tt_ctx *ctx, uint16_t port);
+	/* The process that owns the local end of conn (its client's end when
+	 * both are local), as it was when the connection was first seen: out
+	 * (whose size the plugin sets to sizeof *out first) is filled and 1
+	 * returned; 0 when there is none (the connection neither begins nor
+	 * ends on this host, another network namespace's, not found yet, or
+	 * no privilege to see it: [core] processes).  The process may have
+	 * exited since. */
+	int (*process_of)(struct tt_ctx *ctx, const struct tt_conn *conn,
+	                  struct tt_process *out);
 };
 
 /* tt_plugin.caps */

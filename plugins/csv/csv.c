@@ -16,11 +16,11 @@
 
 struct csv {
 	struct connlog log;
-	char conn_header[512];
-	char int_header[512];
+	char conn_header[1024];
+	char int_header[1024];
 };
 
-static const char *const keys[] = {"mode", "file", "interval", "group_by", "flush", "append", NULL};
+static const char *const keys[] = {"mode", "file", "interval", "group_by", "flush", "append", "columns", NULL};
 
 /* "a,b,c\n" of the column names */
 static void make_header(char *h, size_t cap, const char *const *cols)
@@ -39,7 +39,7 @@ static void make_header(char *h, size_t cap, const char *const *cols)
 	h[n] = 0;
 }
 
-#define ROW_MAX 768
+#define ROW_MAX (768 + CONNLOG_MAX_EXTRA * 256)
 
 static void csv_row(void *arg, const struct connlog_row *r)
 {
@@ -70,8 +70,6 @@ static int csv_create(const struct tt_host *host, struct tt_ctx *ctx, const char
 		free(c);
 		return -ENOMEM;
 	}
-	make_header(c->conn_header, sizeof c->conn_header, connlog_conn_cols);
-	make_header(c->int_header, sizeof c->int_header, connlog_int_cols);
 	*state = c;
 	return 0;
 }
@@ -86,6 +84,9 @@ static int csv_configure(void *state, const char *key, const char *value, char *
 static int csv_check(void *state, char *err, size_t errlen)
 {
 	struct csv *c = state;
+	/* the optional columns are known now */
+	make_header(c->conn_header, sizeof c->conn_header, c->log.conn_cols);
+	make_header(c->int_header, sizeof c->int_header, c->log.int_cols);
 	c->log.header = c->log.mode == CONNLOG_CONNECTIONS ? c->conn_header : c->int_header;
 	return connlog_check(&c->log, err, errlen);
 }

@@ -28,7 +28,7 @@
 #include "wfile.h"
 
 /* a line: 26 names, 3 strings of at most 64 bytes escaped, numbers */
-#define LINE_MAX 4096
+#define LINE_MAX 16384 /* the optional columns: 8 texts of 255 bytes, escaped */
 
 struct json {
 	struct connlog log;
@@ -44,7 +44,7 @@ struct json {
 	char line[LINE_MAX];   /* a line for the target */
 };
 
-static const char *const keys[] = {"mode", "file", "interval", "group_by", "flush", "append", "events", "target",
+static const char *const keys[] = {"mode", "file", "interval", "group_by", "flush", "append", "columns", "events", "target",
 	"queue", "drain", NULL};
 
 static const char *const ev_names[] = {"opened", "state", "removed"};
@@ -61,7 +61,7 @@ static size_t put_lit(char *p, const char *s)
  * "name":value for each cell of r, each after a comma */
 static size_t put_cells(char *p, const struct connlog_row *r)
 {
-	const char *const *cols = r->mode == CONNLOG_CONNECTIONS ? connlog_conn_cols : connlog_int_cols;
+	const char *const *cols = r->cols;
 	size_t n = 0;
 	if (r->conn) {
 		struct connlog_cell c = {.kind = CONNLOG_U64, .v.u = r->conn->id};

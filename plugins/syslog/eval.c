@@ -59,15 +59,23 @@ static int bpf_match(const struct sl *s, const struct tt_conn *c)
 	return pcap_offline_filter(&s->bpf, &h, pkt) != 0;
 }
 
+/* Whether the process owning the connection has the rule's command name. */
+static int process_match(const struct sl *s, const struct tt_conn *c)
+{
+	struct tt_process p = {.size = sizeof p};
+	return s->host->process_of(s->ctx, c, &p) && !strcmp(p.comm, s->process);
+}
+
 /* Whether the rule looks at a connection. */
 static int match(const struct sl *s, const struct tt_conn *c)
 {
-	return filter_match(&s->filter, c) && (!s->has_bpf || bpf_match(s, c));
+	return filter_match(&s->filter, c) && (!s->has_bpf || bpf_match(s, c)) &&
+	       (!s->process[0] || process_match(s, c));
 }
 
 static int filtered(const struct sl *s)
 {
-	return filter_active(&s->filter) || s->has_bpf;
+	return filter_active(&s->filter) || s->has_bpf || s->process[0];
 }
 
 /* The rates over a period: they count the segments of each connection

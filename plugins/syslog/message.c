@@ -189,6 +189,15 @@ static void header(struct strbuf *b, const struct sl *s, int sev, const char *id
 	strbuf_str(b, id);
 }
 
+/* An address's host name, when the core knows one (ABI 1.2). */
+static void sd_name(struct strbuf *b, const struct sl *s, const char *what, int family,
+                    const uint8_t *addr)
+{
+	char name[256];
+	if (s->names && s->host->name_of(s->ctx, family, addr, name, sizeof name))
+		param(b, what, name);
+}
+
 /* The facts of an event about a key, in the metric's base unit; addresses
  * and ports apart, so that no bracket needs escaping (6.3.3). */
 static void sd_event(struct strbuf *b, const struct sl *s, enum sl_kind kind, const struct alert_event *ev,
@@ -206,11 +215,13 @@ static void sd_event(struct strbuf *b, const struct sl *s, enum sl_kind kind, co
 		fmt_addr(a, key->family, key->client);
 		param(b, "client", a);
 		param_num(b, "client_port", U_COUNT, key->client_port);
+		sd_name(b, s, "client_name", key->family, key->client);
 	}
 	if (w->srv[0]) {
 		fmt_addr(a, key->family, key->server);
 		param(b, "server", a);
 		param_num(b, "server_port", U_COUNT, key->server_port);
+		sd_name(b, s, "server_name", key->family, key->server);
 	}
 	if (kind == SL_RECOVER || kind == SL_GONE) {
 		param(b, "was", level_word(ev->prev));

@@ -31,6 +31,10 @@
  *   burst       messages at once under max_rate (default 2 x max_rate)
  *   server_port ports and ranges: 80,443,8000-8100 (lists: commas or spaces)
  *   server, client  addresses or prefixes: 10.0.0.0/8,2001:db8::/32
+ *   process     the command name of the process owning the connection's
+ *               local end (live, [core] processes): nginx
+ *   names       yes: the structured data names the ends (client_name,
+ *               server_name) where the core knows their names (default no)
  *   filter      pcap expression, matched against a packet from the client
  *               to the server of each connection (dst port 80 = server port)
  *   target      syslog (default, syslog(3)), unix:/PATH, udp:HOST:PORT or
@@ -46,8 +50,8 @@
  * Messages (RFC 5424): MSGID warning, critical, recovery, repeats, ratelimit
  * or lost; severity critical 2, warning 4, recovery and repeats 5, reports
  * of rate-limited or lost messages 4; STRUCTURED-DATA [tcptrack@32473 rule
- * event metric level value threshold client client_port server server_port
- * was duration suppressed ...] with values in the metric's base unit; MSG
+ * event metric level value threshold client client_port client_name server
+ * server_port server_name was duration suppressed ...] with values in the metric's base unit; MSG
  * the same facts in words.  A storm under max_rate is reported when a round
  * passes without drops, and at least every minute while it lasts.
  */
@@ -63,7 +67,7 @@
 const char *const rules_keys[] = {
 	"metric", "direction", "warning", "critical", "clear", "for", "every", "repeat",
 	"max_rate", "burst", "server_port", "server", "client", "filter", "target",
-	"facility", "ident", "queue", "max_keys", "drain", NULL,
+	"facility", "ident", "queue", "max_keys", "drain", "process", "names", NULL,
 };
 
 const struct metric_def rules_metrics[] = {
@@ -311,6 +315,30 @@ int rules_configure(struct sl *s, const char *key, const char *value, char *err,
 		return filter_set_clients(&s->filter, value, err, errlen);
 	if (!strcmp(key, "filter"))
 		return set_filter(s, value, err, errlen);
+	if (!strcmp(key, "names")) {
+		const char *why;
+		if (parse_bool(value, &s->names, &why) < 0) {
+			snprintf(err, errlen, "'%s': use yes or no", value);
+			return -EINVAL;
+		}
+		if (s->names && !TT_HOST_HAS(s->host, name_of)) {
+			snprintf(err, errlen, "this tcptrack has no names for plugins (ABI 1.2)");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "process")) {
+		if (!TT_HOST_HAS(s->host, process_of)) {
+			snprintf(err, errlen, "this tcptrack finds no processes for plugins (ABI 1.2)");
+			return -EINVAL;
+		}
+		if (strlen(value) >= sizeof s->process) {
+			snprintf(err, errlen, "'%s': a command name of at most 15 characters", value);
+			return -EINVAL;
+		}
+		snprintf(s->process, sizeof s->process, "%s", value);
+		return 0;
+	}
 	if (!strcmp(key, "target"))
 		return set_target(s, value, err, errlen);
 	if (!strcmp(key, "facility"))

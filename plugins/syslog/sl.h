@@ -86,6 +86,8 @@ struct sl {
 	size_t max_keys;
 	struct filter filter;       /* server_port, server, client */
 	struct bpf_program bpf;     /* filter */
+	char process[16];           /* process: the owner's command name, or "" */
+	int names;                  /* names: host names in the structured data */
 	int has_bpf;
 	/* the messages (message.c) and their delivery (syslog.c) */
 	int facility;

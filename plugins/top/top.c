@@ -31,7 +31,32 @@
 /* for the SIGWINCH handler: there is one terminal output at most */
 static int winch_fd = -1;
 
-static const char *const keys[] = {"sort", "reverse", "units", "show_closed", "filter", NULL};
+static const char *const keys[] = {"sort", "reverse", "units", "show_closed", "filter", "names", NULL};
+
+/* ---- names and processes, through the host (ABI 1.2) ---- */
+
+static size_t lk_name(void *arg, int family, const uint8_t *addr, char *buf, size_t len)
+{
+	struct top *t = arg;
+	return t->host->name_of(t->ctx, family, addr, buf, len);
+}
+
+static const char *lk_service(void *arg, uint16_t port)
+{
+	struct top *t = arg;
+	return t->host->service_of(t->ctx, port);
+}
+
+static int lk_process(void *arg, const struct tt_conn *c, int32_t *pid, char *comm, size_t len)
+{
+	struct top *t = arg;
+	struct tt_process p = {.size = sizeof p};
+	if (!t->host->process_of(t->ctx, c, &p))
+		return 0;
+	*pid = p.pid;
+	snprintf(comm, len, "%s", p.comm);
+	return 1;
+}
 
 /* ---- lifecycle: configuration ---- */
 
@@ -50,6 +75,14 @@ static int top_create(const struct tt_host *host, struct tt_ctx *ctx, const char
 	const struct tt_settings *st = host->settings(ctx);
 	t->health = TT_HAS(tt_settings, st, tcp_health) && st->tcp_health;
 	t->input_size = -1;
+	t->names = -1;
+	if (TT_HOST_HAS(host, process_of)) {
+		t->lk = (struct top_lookup){
+			.arg = t, .name_of = lk_name, .service_of = lk_service, .process_of = lk_process,
+			.names = 1,
+		};
+		t->rows[0].lk = t->rows[1].lk = &t->lk;
+	}
 	*state = t;
 	return 0;
 }
@@ -74,7 +107,9 @@ static int top_configure(void *state, const char *key, const char *value, char *
 			snprintf(err, errlen, "'%s': use bytes or bits", value);
 			return -EINVAL;
 		}
-	} else if (!strcmp(key, "reverse") || !strcmp(key, "show_closed")) {
+	} else if (!strcmp(key, "names") && !strcmp(value, "auto")) {
+		t->names = -1;
+	} else if (!strcmp(key, "reverse") || !strcmp(key, "show_closed") || !strcmp(key, "names")) {
 		int b;
 		const char *why;
 		if (parse_bool(value, &b, &why) < 0) {
@@ -83,6 +118,8 @@ static int top_configure(void *state, const char *key, const char *value, char *
 		}
 		if (!strcmp(key, "reverse"))
 			t->reverse = b;
+		else if (!strcmp(key, "names"))
+			t->names = b;
 		else
 			t->hide_closed = !b;
 	} else if (!strcmp(key, "filter")) {
@@ -217,6 +254,10 @@ static int top_start(void *state)
 	struct top *t = state;
 	const struct tt_settings *s = t->host->settings(t->ctx);
 	t->live = s->live;
+	t->procs = TT_HAS(tt_settings, s, processes) && s->processes && TT_HOST_HAS(t->host, process_of);
+	t->lk.procs = t->procs;
+	if (t->names < 0)
+		t->names = t->live;
 	t->period_us = s->refresh_us > 0 ? s->refresh_us : 1000000;
 	if (s->fast_average && s->fast_interval_us > 0 && s->fast_interval_us < t->period_us)
 		t->period_us = s->fast_interval_us;

@@ -24,6 +24,10 @@ struct top {
 	int hide_closed;
 	struct top_filter filter;
 	int health;            /* the core measures TCP health: RTT and Retr shown */
+	int names;             /* endpoints shown as names (key n); -1: auto,
+	                        * names live, numbers for a file (until n) */
+	int procs;             /* the core finds processes: the Process column */
+	struct top_lookup lk;  /* names and processes for the rows */
 
 	/* the terminal */
 	SCREEN *scr;

@@ -92,14 +92,15 @@ void top_draw(struct top *t)
 	char ep[TOP_ENDPOINT_MAX];
 	for (size_t i = 0; i < t->sel.shown; i++) {
 		const struct top_row *r = t->vis[i];
-		int a = (int)top_fmt_endpoint(ep, r->family, r->client, r->cport);
-		int b = (int)top_fmt_endpoint(ep, r->family, r->server, r->sport);
+		int a = (int)top_fmt_row_endpoint(ep, r, 0, t->names);
+		int b = (int)top_fmt_row_endpoint(ep, r, 1, t->names);
 		nc = a > nc ? a : nc;
 		ns = b > ns ? b : ns;
 	}
 	struct top_layout lay;
-	top_layout_make(&lay, W, nc, ns, t->health);
-	struct top_fmt_opts fo = {.bits = t->bits, .now_us = rows->time_us, .active_us = t->active_us};
+	top_layout_make(&lay, W, nc, ns, t->health | (t->procs ? TOP_SHOW_PROCS : 0));
+	struct top_fmt_opts fo = {.bits = t->bits, .names = t->names, .now_us = rows->time_us,
+	                          .active_us = t->active_us};
 
 	erase();
 	if (has_header) {

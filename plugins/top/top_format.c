@@ -184,6 +184,39 @@ size_t top_shorten(char *dst, const char *src, size_t width)
 	return out;
 }
 
+size_t top_fmt_row_endpoint(char *buf, const struct top_row *r, int server, int names)
+{
+	const uint8_t *addr = server ? r->server : r->client;
+	uint16_t port = server ? r->sport : r->cport;
+	const char *name = names ? top_row_text(r, server ? r->sname : r->cname) : NULL;
+	const char *svc = names ? top_row_text(r, server ? r->ssvc : r->csvc) : NULL;
+	if (!name && !svc)
+		return top_fmt_endpoint(buf, r->family, addr, port);
+	char a[TOP_ENDPOINT_MAX], p[8];
+	if (!name) {
+		/* the address as without names, then the service */
+		size_t n = top_fmt_endpoint(a, r->family, addr, port);
+		while (n && a[n - 1] != ':')
+			n--;
+		a[n ? n - 1 : 0] = 0;
+		name = a;
+	}
+	if (!svc) {
+		p[fmt_u64(p, port)] = 0;
+		svc = p;
+	}
+	size_t sl = strlen(svc), nl = strlen(name);
+	if (sl > 15)
+		sl = 15;
+	if (nl + 1 + sl > TOP_ENDPOINT_MAX - 1)
+		nl = TOP_ENDPOINT_MAX - 2 - sl; /* the name's beginning: its host */
+	memcpy(buf, name, nl);
+	buf[nl] = ':';
+	memcpy(buf + nl + 1, svc, sl);
+	buf[nl + 1 + sl] = 0;
+	return nl + 1 + sl;
+}
+
 /* ---- layout ---- */
 
 struct colspec {
@@ -197,6 +230,7 @@ static const struct colspec colspecs[TOP_NCOLS] = {
 	[TOP_COL_CLIENT] = {"Client", 0, 0, 0},
 	[TOP_COL_SERVER] = {"Server", 0, 0, 0},
 	[TOP_COL_STATE] = {"State", TOP_STATE_W, 0, 2},
+	[TOP_COL_PROC] = {"Process", TOP_PROC_W, 0, 4},
 	[TOP_COL_IDLE] = {"Idle", TOP_IDLE_W, 1, 4},
 	[TOP_COL_ACT] = {"A", 1, 0, 3},
 	[TOP_COL_RATE] = {"Rate", TOP_RATE_W, 1, 1},
@@ -217,7 +251,9 @@ static const struct colspec colspecs[TOP_NCOLS] = {
 /* Whether column c is shown at priority level prio. */
 static int col_on(int c, int prio, int health)
 {
-	if (!health && (c == TOP_COL_RTT || c == TOP_COL_RETR))
+	if (!(health & TOP_SHOW_HEALTH) && (c == TOP_COL_RTT || c == TOP_COL_RETR))
+		return 0;
+	if (!(health & TOP_SHOW_PROCS) && c == TOP_COL_PROC)
 		return 0;
 	return colspecs[c].prio <= prio;
 }
@@ -355,14 +391,15 @@ void top_format_row(const struct top_layout *l, const struct top_row *r,
 		switch (id) {
 		case TOP_COL_CLIENT:
 		case TOP_COL_SERVER:
-			if (id == TOP_COL_CLIENT)
-				top_fmt_endpoint(ep, r->family, r->client, r->cport);
-			else
-				top_fmt_endpoint(ep, r->family, r->server, r->sport);
+			top_fmt_row_endpoint(ep, r, id == TOP_COL_SERVER, o->names);
 			top_shorten(t, ep, w > 0 ? (size_t)w : 0);
 			break;
 		case TOP_COL_STATE:
 			snprintf(t, sizeof t, "%s", r->state_text ? r->state_text : "?");
+			break;
+		case TOP_COL_PROC:
+			if (r->proc)
+				snprintf(t, sizeof t, "%d %.15s", (int)r->pid, top_row_text(r, r->proc));
 			break;
 		case TOP_COL_IDLE:
 			top_fmt_idle(t, sizeof t, o->now_us - r->last_us);

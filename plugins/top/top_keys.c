@@ -42,13 +42,13 @@ static void act_sort_cycle(struct top *t)
 /* < and >: the sort column moves left or right, as in htop */
 static void act_sort_prev(struct top *t)
 {
-	t->sort = top_sort_step(t->sort, -1, t->health);
+	t->sort = top_sort_step(t->sort, -1, t->health | (t->procs ? TOP_SHOW_PROCS : 0));
 	t->offset = 0;
 }
 
 static void act_sort_next(struct top *t)
 {
-	t->sort = top_sort_step(t->sort, 1, t->health);
+	t->sort = top_sort_step(t->sort, 1, t->health | (t->procs ? TOP_SHOW_PROCS : 0));
 	t->offset = 0;
 }
 
@@ -110,6 +110,20 @@ static void act_closed(struct top *t)
 	t->hide_closed = !t->hide_closed;
 }
 
+/* n: names or numbers, as iftop's n; shown at the next snapshot for rows
+ * not yet named */
+static void act_names(struct top *t)
+{
+	t->names = !t->names;
+}
+
+/* o: sort by the owning process (p pauses) */
+static void act_sort_process(struct top *t)
+{
+	if (t->procs)
+		t->sort = t->sort == TOP_SORT_PROCESS ? TOP_SORT_NONE : TOP_SORT_PROCESS;
+}
+
 static void act_redraw(struct top *t)
 {
 	(void)t;
@@ -140,6 +154,8 @@ static const struct action actions[] = {
 	{{'/', 'l', '\\'}, "/", "filter: address, prefix, port or state", act_filter},
 	{{'b', 'B'}, "b", "rates in bytes or bits per second", act_units},
 	{{'c', 'C'}, "c", "show or hide closed and reset connections", act_closed},
+	{{'n', 'N'}, "n", "host and service names, or numbers", act_names},
+	{{'o', 'O'}, "o", "sort by process (live, local connections)", act_sort_process},
 	{{KCTRL('l')}, "^L", "redraw the screen", act_redraw},
 	{{'h', '?', KEY_F(1)}, "h ?", "this help", act_help},
 };

@@ -16,8 +16,57 @@
 void top_rows_clear(struct top_rows *r, int64_t time_us)
 {
 	r->n = 0;
+	r->pool_len = 1;
 	r->time_us = time_us;
 	r->valid = 1;
+}
+
+/* s into the pool; its offset, or 0 when out of memory */
+static uint32_t pool_add(struct top_rows *r, const char *s, size_t n)
+{
+	if (!r->pool_len)
+		r->pool_len = 1; /* offset 0 is none */
+	if (r->pool_len + n + 1 > r->pool_cap || !r->pool) {
+		size_t nc = r->pool_cap ? r->pool_cap * 2 : 65536;
+		while (nc < r->pool_len + n + 1)
+			nc *= 2;
+		char *np = realloc(r->pool, nc);
+		if (!np)
+			return 0;
+		r->pool = np;
+		r->pool_cap = nc;
+	}
+	uint32_t off = (uint32_t)r->pool_len;
+	memcpy(r->pool + off, s, n);
+	r->pool[off + n] = 0;
+	r->pool_len += n + 1;
+	return off;
+}
+
+/* The names and the process of a row, as the host has them now. */
+static void lookup(struct top_rows *r, struct top_row *w, const struct tt_conn *c)
+{
+	const struct top_lookup *lk = r->lk;
+	w->pool = (const char *const *)&r->pool;
+	w->cname = w->sname = w->csvc = w->ssvc = w->proc = 0;
+	w->pid = 0;
+	if (!lk)
+		return;
+	char buf[256];
+	if (lk->names && lk->name_of) {
+		size_t n = lk->name_of(lk->arg, c->family, c->client, buf, sizeof buf);
+		w->cname = n ? pool_add(r, buf, n) : 0;
+		n = lk->name_of(lk->arg, c->family, c->server, buf, sizeof buf);
+		w->sname = n ? pool_add(r, buf, n) : 0;
+	}
+	if (lk->names && lk->service_of) {
+		const char *sv = lk->service_of(lk->arg, c->client_port);
+		w->csvc = sv ? pool_add(r, sv, strlen(sv)) : 0;
+		sv = lk->service_of(lk->arg, c->server_port);
+		w->ssvc = sv ? pool_add(r, sv, strlen(sv)) : 0;
+	}
+	if (lk->procs && lk->process_of && lk->process_of(lk->arg, c, &w->pid, buf, sizeof buf))
+		w->proc = pool_add(r, buf, strlen(buf));
 }
 
 int top_rows_add(struct top_rows *r, const struct tt_conn *c)
@@ -45,6 +94,7 @@ int top_rows_add(struct top_rows *r, const struct tt_conn *c)
 		w->rtt_us = -1;
 		w->retrans = 0;
 	}
+	lookup(r, w, c);
 	w->c2s_rate = c->c2s_rate;
 	w->s2c_rate = c->s2c_rate;
 	w->cport = c->client_port;
@@ -61,6 +111,7 @@ int top_rows_add(struct top_rows *r, const struct tt_conn *c)
 void top_rows_free(struct top_rows *r)
 {
 	free(r->v);
+	free(r->pool);
 	memset(r, 0, sizeof *r);
 }
 
@@ -68,12 +119,12 @@ void top_rows_free(struct top_rows *r)
 
 static const char *const sort_keys[TOP_NSORTS] = {
 	"none", "client", "server", "state", "idle", "rate", "c2s", "s2c", "bytes", "packets",
-	"rtt", "retrans",
+	"rtt", "retrans", "process",
 };
 static const char *const sort_labels[TOP_NSORTS] = {
 	"Unsorted", "Sorted by client", "Sorted by server", "Sorted by state", "Sorted by idle",
 	"Sorted by rate", "Sorted by C->S rate", "Sorted by S->C rate", "Sorted by bytes",
-	"Sorted by packets", "Sorted by RTT", "Sorted by retransmissions",
+	"Sorted by packets", "Sorted by RTT", "Sorted by retransmissions", "Sorted by process",
 };
 
 const char *top_sort_key(enum top_sort s)
@@ -120,7 +171,8 @@ enum top_sort top_sort_step(enum top_sort s, int dir, int health)
 	int n = TOP_NSORTS, i = (int)s;
 	do
 		i = ((i + (dir < 0 ? -1 : 1)) % n + n) % n;
-	while (!health && top_sort_is_health((enum top_sort)i));
+	while ((!(health & TOP_SHOW_HEALTH) && top_sort_is_health((enum top_sort)i)) ||
+	       (!(health & TOP_SHOW_PROCS) && i == TOP_SORT_PROCESS));
 	return (enum top_sort)i;
 }
 
@@ -187,6 +239,11 @@ static int term_match(const struct top_term *t, const struct top_row *r, char (*
 		}
 		if (strstr(ep[0], t->text) || strstr(ep[1], t->text))
 			return 1;
+		/* names (in lower case) and the process, shown or not */
+		const uint32_t texts[3] = {r->cname, r->sname, r->proc};
+		for (int k = 0; k < 3; k++)
+			if (texts[k] && strcasestr(top_row_text(r, texts[k]), t->text))
+				return 1;
 		/* the text is in lower case, the state as the host names it */
 		return r->state_text && strcasestr(r->state_text, t->text) != NULL;
 	}
@@ -236,7 +293,8 @@ static double retrans_share(const struct top_row *r)
  * not.  Their key is the largest; no other row's is. */
 static int no_value(enum top_sort s, const struct top_row *r)
 {
-	return (s == TOP_SORT_RTT && r->rtt_us < 0) || (s == TOP_SORT_RETRANS && !r->packets);
+	return (s == TOP_SORT_RTT && r->rtt_us < 0) || (s == TOP_SORT_RETRANS && !r->packets) ||
+	       (s == TOP_SORT_PROCESS && !r->proc);
 }
 
 static uint64_t sort_key(enum top_sort s, const struct top_row *r)
@@ -256,6 +314,14 @@ static uint64_t sort_key(enum top_sort s, const struct top_row *r)
 	case TOP_SORT_PACKETS: return ~r->packets;
 	case TOP_SORT_RTT: return UINT64_MAX - 1 - (uint64_t)r->rtt_us;
 	case TOP_SORT_RETRANS: return UINT64_MAX - 1 - dbl_key(retrans_share(r));
+	case TOP_SORT_PROCESS: {
+		/* the command name's first 6 bytes, then the pid's low 16 bits */
+		const char *p = top_row_text(r, r->proc);
+		uint64_t k = 0;
+		for (int i = 0; i < 6; i++)
+			k = k << 8 | (uint8_t)(*p ? *p++ : 0);
+		return (k << 16 | ((uint64_t)r->pid & 0xffff)) >> 1;
+	}
 	default: return 0;
 	}
 }

@@ -17,6 +17,18 @@
 #include "filter.h"
 #include "tcptrack/plugin.h"
 
+/* The host's names and processes, asked when a row is copied (the view's
+ * owner sets them; NULL functions: none). */
+struct top_lookup {
+	void *arg;
+	size_t (*name_of)(void *arg, int family, const uint8_t *addr, char *buf, size_t len);
+	const char *(*service_of)(void *arg, uint16_t port);
+	/* the owner's command name into comm, its pid; 0 when none */
+	int (*process_of)(void *arg, const struct tt_conn *c, int32_t *pid, char *comm, size_t len);
+	int names;             /* ask for names (the view shows them or filters) */
+	int procs;             /* ask for processes */
+};
+
 /* One connection as the view keeps it between snapshots. */
 struct top_row {
 	uint64_t id;
@@ -31,7 +43,17 @@ struct top_row {
 	uint8_t flags;
 	uint8_t client[16], server[16];
 	const char *state_text; /* as the host names it */
+	/* names and the process: offsets into *pool (0: none) */
+	const char *const *pool;
+	uint32_t cname, sname, csvc, ssvc, proc;
+	int32_t pid;
 };
+
+/* A text of a row (cname, sname, csvc, ssvc, proc), or NULL. */
+static inline const char *top_row_text(const struct top_row *r, uint32_t off)
+{
+	return off ? *r->pool + off : NULL;
+}
 
 /* The rows of one snapshot. */
 struct top_rows {
@@ -42,6 +64,9 @@ struct top_rows {
 	/* the names of the states (tt_host.state_name), set by the owner;
 	 * NULL: "?" for all */
 	const char *(*state_name)(unsigned state);
+	const struct top_lookup *lk; /* NULL: no names, no processes */
+	char *pool;            /* the rows' texts, NUL-separated */
+	size_t pool_len, pool_cap;
 };
 
 void top_rows_clear(struct top_rows *r, int64_t time_us);
@@ -64,6 +89,7 @@ enum top_sort {
 	TOP_SORT_RTT,          /* slowest first; rows without a round trip last,
 	                        * reversed or not */
 	TOP_SORT_RETRANS,      /* the largest share of retransmissions first */
+	TOP_SORT_PROCESS,      /* by command name; rows without a process last */
 	TOP_NSORTS
 };
 
@@ -153,6 +179,12 @@ void top_select_free(struct top_select *s);
 #define TOP_STATE_W 11 /* "SYN|ACK-ACK", "ESTABLISHED" */
 #define TOP_RTT_W 5    /* "812us", "1.2ms", "40ms", "1.20s" */
 #define TOP_RETR_W 4   /* "0.4%", "12%", "100%" */
+#define TOP_PROC_W 21  /* "4194304 " and a command name of 15 */
+
+/* The `health` argument of the layout and the sort steps is these flags
+ * (1, the health columns, as before) */
+#define TOP_SHOW_HEALTH 1
+#define TOP_SHOW_PROCS 2
 #define TOP_ENDPOINT_MAX 48 /* "[" 39 "]:" 5 digits, and a NUL */
 
 size_t top_fmt_rate(char *buf, size_t len, double bytes_per_s, int bits);
@@ -167,6 +199,10 @@ size_t top_fmt_rtt(char *buf, size_t len, int64_t us);
 size_t top_fmt_retrans(char *buf, size_t len, uint64_t retrans, uint64_t packets);
 /* "10.0.0.1:80", "[2001:db8::1]:443" (compressed, RFC 5952). */
 size_t top_fmt_endpoint(char *buf, int family, const uint8_t *addr, uint16_t port);
+/* A row's client (server 0) or server endpoint; with names, as
+ * "name:service" where they are known (the name cut to fit
+ * TOP_ENDPOINT_MAX). */
+size_t top_fmt_row_endpoint(char *buf, const struct top_row *r, int server, int names);
 /* Copy src into dst in at most width columns; when it is longer, the middle
  * of the address gives way to a '~' and the port stays whole.  Returns the
  * length written (NUL-terminated). */
@@ -177,6 +213,7 @@ enum top_col {
 	TOP_COL_CLIENT, TOP_COL_SERVER, TOP_COL_STATE, TOP_COL_IDLE, TOP_COL_ACT,
 	TOP_COL_RATE, TOP_COL_C2S, TOP_COL_S2C, TOP_COL_BYTES, TOP_COL_PACKETS,
 	TOP_COL_RTT, TOP_COL_RETR, /* TCP health: only when the core measures it */
+	TOP_COL_PROC,  /* the owning process: only when the core finds them */
 	TOP_NCOLS
 };
 
@@ -201,6 +238,7 @@ int top_layout_has(const struct top_layout *l, enum top_col c);
 void top_format_header(const struct top_layout *l, char *buf);
 struct top_fmt_opts {
 	int bits;
+	int names;             /* endpoints as names where known */
 	int64_t now_us;
 	int64_t active_us;     /* a packet this recent shows the activity mark */
 };

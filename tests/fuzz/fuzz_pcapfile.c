@@ -29,9 +29,10 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	sink += h->ts.tv_sec + h->ts.tv_usec + h->caplen;
 }
 
-static void on_decoded(void *user, const struct pcapfile_pkt *d)
+static void on_decoded(void *user, const struct pcapfile_pkt *d, const uint8_t *raw)
 {
 	(void)user;
+	(void)raw;
 	sink += (uint64_t)d->ts + d->result + (d->result == DECODE_TCP ? d->p.payload : 0);
 }
 

@@ -117,12 +117,12 @@ static int connection(struct pcapfile_pkt *out, int n)
 		{0, TCPF_SYN}, {1, TCPF_SYN | TCPF_ACK}, {0, TCPF_ACK},
 	};
 	for (int i = 0; i < 3; i++, t += 1000)
-		out[k++] = (struct pcapfile_pkt){t, DECODE_TCP, packet(hs[i].dir, hs[i].fl, 0)};
+		out[k++] = (struct pcapfile_pkt){t, DECODE_TCP, 0, packet(hs[i].dir, hs[i].fl, 0)};
 	for (int i = 0; i < n; i++, t += SEC / 10)
-		out[k++] = (struct pcapfile_pkt){t, DECODE_TCP, packet(0, TCPF_ACK, 1000)};
-	out[k++] = (struct pcapfile_pkt){t, DECODE_TCP, packet(0, TCPF_FIN | TCPF_ACK, 0)};
-	out[k++] = (struct pcapfile_pkt){t + 1000, DECODE_TCP, packet(1, TCPF_FIN | TCPF_ACK, 0)};
-	out[k++] = (struct pcapfile_pkt){t + 2000, DECODE_TCP, packet(0, TCPF_ACK, 0)};
+		out[k++] = (struct pcapfile_pkt){t, DECODE_TCP, 0, packet(0, TCPF_ACK, 1000)};
+	out[k++] = (struct pcapfile_pkt){t, DECODE_TCP, 0, packet(0, TCPF_FIN | TCPF_ACK, 0)};
+	out[k++] = (struct pcapfile_pkt){t + 1000, DECODE_TCP, 0, packet(1, TCPF_FIN | TCPF_ACK, 0)};
+	out[k++] = (struct pcapfile_pkt){t + 2000, DECODE_TCP, 0, packet(0, TCPF_ACK, 0)};
 	return k;
 }
 
@@ -298,7 +298,7 @@ static int mem_dispatch(struct input *in, int max, const struct input_sink *sink
 	struct mem_input *m = (struct mem_input *)in;
 	int k = 0;
 	for (; k < max && m->i < m->n; k++)
-		sink->decoded(sink->user, &m->p[m->i++]);
+		sink->decoded(sink->user, &m->p[m->i++], NULL);
 	return k;
 }
 

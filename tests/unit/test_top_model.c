@@ -218,7 +218,15 @@ static void test_layout(void)
 	CHECK(!l.shortened, "80: IPv4 whole");
 	/* 120: everything */
 	top_layout_make(&l, 120, 21, 21, 1);
-	CHECK(l.ncols == TOP_NCOLS && !l.shortened, "120: all %d columns", l.ncols);
+	CHECK(l.ncols == TOP_NCOLS - 1 && !l.shortened && !top_layout_has(&l, TOP_COL_PROC),
+	      "120: all %d columns but Process (no processes)", l.ncols);
+	/* with processes, Process last; the layout still fits */
+	top_layout_make(&l, 160, 21, 21, TOP_SHOW_HEALTH | TOP_SHOW_PROCS);
+	CHECK(l.ncols == TOP_NCOLS && l.cols[l.ncols - 1].id == TOP_COL_PROC &&
+	      l.cols[l.ncols - 1].x + l.cols[l.ncols - 1].w <= 160, "160 with processes: all %d columns", l.ncols);
+	top_layout_make(&l, 80, 21, 21, TOP_SHOW_HEALTH | TOP_SHOW_PROCS);
+	CHECK(!top_layout_has(&l, TOP_COL_PROC) && top_layout_has(&l, TOP_COL_RATE),
+	      "80 with processes: Process goes before Rate");
 	/* packets go before bytes, bytes before the directions */
 	top_layout_make(&l, 104, 21, 21, 1);
 	CHECK(!top_layout_has(&l, TOP_COL_PACKETS) && top_layout_has(&l, TOP_COL_BYTES), "104: bytes stay");
@@ -273,11 +281,11 @@ static void test_health_layout(void)
 	};
 	struct top_layout l;
 	top_layout_make(&l, 120, 21, 21, 1);
-	CHECK(l.ncols == TOP_NCOLS && l.cols[l.ncols - 2].id == TOP_COL_RTT && l.cols[l.ncols - 1].id == TOP_COL_RETR,
+	CHECK(l.ncols == TOP_NCOLS - 1 && l.cols[l.ncols - 2].id == TOP_COL_RTT && l.cols[l.ncols - 1].id == TOP_COL_RETR,
 	      "120 with health: RTT and Retr last");
 	CHECK(l.cols[l.ncols - 1].x + l.cols[l.ncols - 1].w == 120, "120: the line is full");
 	top_layout_make(&l, 120, 21, 21, 0);
-	CHECK(l.ncols == TOP_NCOLS - 2 && !top_layout_has(&l, TOP_COL_RTT) && !top_layout_has(&l, TOP_COL_RETR) &&
+	CHECK(l.ncols == TOP_NCOLS - 3 && !top_layout_has(&l, TOP_COL_RTT) && !top_layout_has(&l, TOP_COL_RETR) &&
 	      top_layout_has(&l, TOP_COL_PACKETS), "120 without health: the columns before them, all");
 	/* Retr goes first, then RTT, and only then Packets */
 	top_layout_make(&l, 119, 21, 21, 1);

@@ -1,0 +1,62 @@
+#!/bin/bash
+# Names learned from the DNS answers of a capture (tests/make-dns.py): each
+# connection shows the name its client looked up (through CNAMEs, A and
+# AAAA, over UDP and TCP, the newest answer, a PTR answer seen on the wire),
+# and nothing else; every reader gives the same; with a filter, port 53
+# still reaches the names but is not counted; names_dns = no learns none.
+. "$TESTS_SRCDIR/lib.sh"
+need_cmd /usr/bin/python3
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || skip "python3-scapy is not installed"
+(cd "$TMP" && /usr/bin/python3 "$TESTS_SRCDIR/make-dns.py" "$TMP/dns.pcap") || { fail "make-dns.py"; finish; }
+
+rows() { # CSV: client,client_port,server,server_port,client_name,server_name
+	sed 1d "$1" | cut -d, -f3-6,24- | LC_ALL=C sort
+}
+tt -T "$TMP/dns.pcap" -o "csv:mode=connections,file=$TMP/all.csv,columns=client_name+server_name" 2>"$TMP/err"
+rows "$TMP/all.csv" > "$TMP/got"
+cat > "$TMP/want" <<'W'
+10.0.0.1,40001,192.0.2.10,443,,www.example.com
+10.0.0.1,40003,10.0.0.53,53,,
+10.0.0.1,40004,192.0.2.20,80,,tcp.example.com
+10.0.0.1,40005,192.0.2.30,80,,
+10.0.0.1,40006,192.0.2.99,22,,
+10.0.0.1,40007,192.0.2.40,80,,
+10.0.0.1,40008,192.0.2.50,443,,second.example.com
+10.0.0.1,40009,192.0.2.60,443,,ptr.example.net
+2001:db8::1,40002,2001:db8::10,443,,six.example.com
+W
+if diff "$TMP/want" "$TMP/got" > "$TMP/diff"; then
+	pass "each connection has the name its client looked up, and no other"
+else
+	fail "names of the capture's connections:"; cat "$TMP/diff"
+fi
+
+# the libpcap reader, the block reader without and with its thread
+for r in "libpcap:read_ahead = yes" "pcapfile:read_ahead = no" "pcapfile:read_ahead = yes"; do
+	printf '[core]\n%s\n' "${r#*:}" > "$TMP/r.conf"
+	TCPTRACK_READER=${r%%:*} tt -c "$TMP/r.conf" -T "$TMP/dns.pcap" \
+		-o "csv:mode=connections,file=$TMP/r.csv,columns=client_name+server_name" 2>/dev/null
+	rows "$TMP/r.csv" | cmp -s - "$TMP/want" && pass "reader ${r%%:*}, ${r#*:}: the same names" ||
+		fail "reader ${r%%:*}, ${r#*:}: other names"
+done
+
+# a filter: port 53 still names the connections; the counts are the filter's
+summary() { grep 'packets read' "$1" | sed 's/^tcptrack: //'; }
+tt -T "$TMP/dns.pcap" -o "csv:mode=connections,file=$TMP/f.csv,columns=server_name" port 443 2>"$TMP/f.err"
+printf '[core]\nnames_dns = no\n' > "$TMP/off.conf"
+tt -c "$TMP/off.conf" -T "$TMP/dns.pcap" -o "csv:mode=connections,file=$TMP/off.csv,columns=server_name" \
+	port 443 2>"$TMP/off.err"
+named=$(sed 1d "$TMP/f.csv" | cut -d, -f5,24 | tr '\n' ' ')
+[ "$named" = "192.0.2.10,www.example.com 2001:db8::10,six.example.com 192.0.2.50,second.example.com 192.0.2.60,ptr.example.net " ] &&
+	pass "filter port 443: the answers on port 53 still name: $named" || fail "filter port 443: $named"
+[ "$(summary "$TMP/f.err")" = "$(summary "$TMP/off.err")" ] &&
+	pass "filter port 443: the same counts as without names: $(summary "$TMP/f.err")" ||
+	fail "filter port 443: counts $(summary "$TMP/f.err") without names $(summary "$TMP/off.err")"
+[ "$(sed 1d "$TMP/off.csv" | cut -d, -f24 | tr -d '\n')" = "" ] && pass "names_dns = no: no names" ||
+	fail "names_dns = no: names learned"
+# without a filter, the counts do not change either
+tt -T "$TMP/dns.pcap" -o "csv:file=/dev/null" 2>"$TMP/a.err"
+tt -c "$TMP/off.conf" -T "$TMP/dns.pcap" -o "csv:file=/dev/null" 2>"$TMP/b.err"
+[ "$(summary "$TMP/a.err")" = "$(summary "$TMP/b.err")" ] && pass "no filter: the same counts with names" ||
+	fail "no filter: $(summary "$TMP/a.err") / $(summary "$TMP/b.err")"
+finish

@@ -1,0 +1,240 @@
+#!/bin/bash
+# Names and processes, live, between two network namespaces of our own:
+#  - reverse lookups: a dnsmasq of the test's own (in B, its own config, in the
+#    foreground) answers PTR queries; the CSV columns and the view (tmux) show
+#    its names, and an address it does not know stays a number;
+#  - processes: python3 and socat servers and clients with known PIDs in the
+#    capture's namespace (A); the CSV and the view show their PIDs and
+#    command names, and a connection whose process exited keeps its name;
+#  - a resolver that answers after 5 s (a delaying proxy) or not at all: the
+#    capture goes on, every connection is counted, the loop's longest turn
+#    stays short (the figure is printed), and the cache keeps its bound.
+. "$TESTS_SRCDIR/lib.sh"
+need_root
+need_cmd python3
+need_cmd socat
+need_cmd tmux
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+[ -x "$DNSMASQ" ] || skip "dnsmasq is not installed"
+
+NETNS_ID=46
+. "$TESTS_SRCDIR/netns.sh"
+SOCK=ttnames$$
+. "$TESTS_SRCDIR/plugins/top/tmux_lib.sh"
+PY=/usr/bin/python3
+pids=""
+teardown() {
+	stop_tmux
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	true
+}
+add_cleanup teardown
+
+# a second address on B, that dnsmasq does not know
+ip -n "$NS_B" addr add "10.77.$N.3/24" dev "$IF_B"
+ADDR_C=10.77.$N.3
+
+# dnsmasq on B, port 5353: forward and PTR records for A and B, nothing else
+cat > "$TMP/dnsmasq.conf" <<CONF
+port=5353
+listen-address=$ADDR_B
+bind-interfaces
+no-resolv
+no-hosts
+local-ttl=300
+log-queries
+log-facility=$TMP/dnsmasq.log
+address=/alpha.tt.test/$ADDR_A
+address=/beta.tt.test/$ADDR_B
+ptr-record=$(echo $ADDR_A | awk -F. '{print $4"."$3"."$2"."$1}').in-addr.arpa,alpha.tt.test
+ptr-record=$(echo $ADDR_B | awk -F. '{print $4"."$3"."$2"."$1}').in-addr.arpa,beta.tt.test
+CONF
+ip netns exec "$NS_B" "$DNSMASQ" --keep-in-foreground --conf-file="$TMP/dnsmasq.conf" --pid-file= &
+DNS_PID=$!
+pids="$pids $DNS_PID"
+sleep 0.5
+kill -0 "$DNS_PID" 2>/dev/null || { fail "dnsmasq did not start"; finish; }
+
+# forward and reverse answers of the server itself, as a client sees them
+fwd=$(in_a $PY - "$ADDR_B" <<'PY'
+import socket, struct, sys
+q = struct.pack(">HHHHHH", 1, 0x100, 1, 0, 0, 0) + b"\x05alpha\x02tt\x04test\x00" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(q, (sys.argv[1], 5353)); r = s.recv(512)
+print(socket.inet_ntoa(r[-4:]))
+PY
+)
+[ "$fwd" = "$ADDR_A" ] && pass "dnsmasq answers alpha.tt.test = $fwd" || fail "dnsmasq forward answer: '$fwd'"
+
+conf() { # FILE RESOLVER [more core lines]
+	{
+		echo "[core]"
+		echo "resolver = $2"
+		echo "names_ptr = yes"
+		shift 2
+		for l in "$@"; do echo "$l"; done
+	} > "$TMP/$1"
+}
+
+# ---- reverse names and processes: CSV ----
+conf ptr.conf "$ADDR_B:5353"
+ip netns exec "$NS_A" "$TCPTRACK" -c "$TMP/ptr.conf" -i "$IF_A" \
+	-o "csv:mode=connections,file=$TMP/ptr.csv,columns=client_name+server_name+pid+process+user" \
+	2> "$TMP/ptr.err" &
+TT=$!
+sleep 1
+# a python3 server in A (the local end: server), a socat client in B
+ip netns exec "$NS_A" $PY -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$ADDR_A', 7001)); s.listen(8); s.settimeout(20)
+c, _ = s.accept(); c.recv(100); time.sleep(1); c.close()
+" &
+SRV_PID=$!
+# a socat server in A (one connection, in its own process)
+ip netns exec "$NS_A" socat TCP-LISTEN:7002,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 1" &
+SOCAT_PID=$!
+# a server in B on an address dnsmasq does not know, and a python3 client
+# in A (the local end: client) that exits after 2 s
+ip netns exec "$NS_B" socat TCP-LISTEN:7003,bind=$ADDR_C,reuseaddr SYSTEM:"cat >/dev/null" &
+pids="$pids $!"
+# (python3 starts slowly on a loaded machine: the clients wait for the servers)
+wait_listen() { # NS PORT...
+	local ns=$1; shift
+	for p in "$@"; do
+		for _ in $(seq 50); do ip netns exec "$ns" ss -ltn | grep -q ":$p " && break; sleep 0.2; done
+	done
+}
+wait_listen "$NS_A" 7001 7002
+wait_listen "$NS_B" 7003
+echo hello | in_b socat -t 2 - TCP:$ADDR_A:7001 &
+in_b socat -u OPEN:/dev/null TCP:$ADDR_A:7002 &
+ip netns exec "$NS_A" $PY -c "
+import socket, time
+s = socket.create_connection(('$ADDR_C', 7003)); s.send(b'x' * 10); time.sleep(2)
+" &
+CLI_PID=$!
+sleep 1
+kill -0 $CLI_PID 2>/dev/null && in_a ss -tnp | grep -q "pid=$CLI_PID," &&
+	pass "the python3 client $CLI_PID holds its connection (ss -tp)" || fail "ss -tp does not see the client"
+wait $CLI_PID
+sleep 1
+wait $SRV_PID $SOCAT_PID 2>/dev/null
+sleep 3 # the closed connections linger
+kill -TERM $TT; wait $TT
+sed 1d "$TMP/ptr.csv" | cut -d, -f3-6,24- > "$TMP/ptr.rows"
+cat "$TMP/ptr.rows"
+row7001=$(grep ",7001," "$TMP/ptr.rows")
+row7002=$(grep ",7002," "$TMP/ptr.rows")
+row7003=$(grep ",7003," "$TMP/ptr.rows")
+IFS=, read -r _ _ _ _ cn sn pid proc user <<< "$row7001"
+[ "$cn" = beta.tt.test ] && [ "$sn" = alpha.tt.test ] && pass "PTR names of both ends: $cn -> $sn" ||
+	fail "PTR names of the 7001 connection: '$cn' '$sn'"
+[ "$pid" = "$SRV_PID" ] && [ "$proc" = python3 ] && [ "$user" = root ] &&
+	pass "the python3 server's pid $pid, process $proc, user $user" ||
+	fail "the 7001 server's process: '$pid' '$proc' '$user', want $SRV_PID python3 root"
+IFS=, read -r _ _ _ _ cn sn pid proc user <<< "$row7002"
+[ "$pid" = "$SOCAT_PID" ] && [ "$proc" = socat ] &&
+	pass "the socat server's pid $pid, process $proc" ||
+	fail "the 7002 server's process: '$pid' '$proc', want $SOCAT_PID socat"
+IFS=, read -r _ _ _ _ cn sn pid proc user <<< "$row7003"
+[ "$pid" = "$CLI_PID" ] && [ "$proc" = python3 ] &&
+	pass "the python3 client's pid $pid, process $proc, kept after it exited" ||
+	fail "the 7003 client's process: '$pid' '$proc', want $CLI_PID python3"
+[ "$sn" = "" ] && [ "$cn" = alpha.tt.test ] && pass "an address dnsmasq does not know stays a number" ||
+	fail "the 7003 connection's names: '$cn' '$sn'"
+grep "names:" "$TMP/ptr.err"
+grep -q "PTR" "$TMP/dnsmasq.log" && pass "dnsmasq was asked PTR questions" || fail "dnsmasq saw no PTR query"
+
+# ---- the view: names, processes, n toggles ----
+ip netns exec "$NS_A" $PY -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$ADDR_A', 7004)); s.listen(8); s.settimeout(20)
+c, _ = s.accept(); time.sleep(30)
+" &
+VSRV=$!
+pids="$pids $VSRV"
+tm -f /dev/null new-session -d -x 160 -y 20 \
+	"ip netns exec $NS_A env TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' -c '$TMP/ptr.conf' -i $IF_A; sleep 600"
+wait_listen "$NS_A" 7004
+ip netns exec "$NS_B" $PY -c "
+import socket, time
+s = socket.create_connection(('$ADDR_A', 7004)); s.send(b'x'); time.sleep(30)
+" &
+pids="$pids $!"
+if wait_for "beta\.tt\.test:[0-9]+ +alpha\.tt\.test:7004 .*$VSRV python3" 10; then
+	pass "the view shows the names and the process: $(screen | grep -E 'alpha.tt.test:7004' | head -1 | tr -s ' ')"
+else
+	fail "the view: no named row with the process"; screen
+fi
+tm send-keys n
+if wait_for "$ADDR_A:7004" 5; then pass "n shows numbers"; else fail "n: no numbers"; screen; fi
+tm send-keys n
+wait_for "alpha\.tt\.test:7004" 5 && pass "n again: names" || fail "n again: no names"
+tm send-keys / python3 Enter
+sleep 1.5
+if screen | grep -q "alpha.tt.test:7004" && ! screen | grep -q ":7001 "; then
+	pass "the filter / matches a process name"
+else
+	fail "the filter on python3"; screen
+fi
+stop_tmux
+
+# ---- a resolver that answers after 5 s, or not at all ----
+cat > "$TMP/delay.py" <<'PY'
+import socket, sys, threading, time
+listen, upstream = (sys.argv[1], int(sys.argv[2])), (sys.argv[3], int(sys.argv[4]))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(listen)
+def later(q, peer):
+    time.sleep(5)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(2)
+    u.sendto(q, upstream)
+    try:
+        s.sendto(u.recv(4096), peer)
+    except OSError:
+        pass
+while True:
+    q, peer = s.recvfrom(4096)
+    threading.Thread(target=later, args=(q, peer), daemon=True).start()
+PY
+ip netns exec "$NS_A" $PY "$TMP/delay.py" 127.0.0.1 19453 "$ADDR_B" 5353 &
+pids="$pids $!"
+# many addresses to name: 300 of them on B; a cache of 64 names
+for i in $(seq 10 209); do ip -n "$NS_B" addr add "10.77.$N.$i/24" dev "$IF_B" 2>/dev/null; done
+run_many() { # CONF LABEL
+	ip netns exec "$NS_A" "$TCPTRACK" -c "$TMP/$1" -i "$IF_A" -o "csv:mode=connections,file=$TMP/$2.csv,columns=server_name" \
+		2> "$TMP/$2.err" &
+	local tt=$!
+	sleep 1
+	ip netns exec "$NS_B" socat TCP-LISTEN:7010,reuseaddr,fork SYSTEM:true &
+	local srv=$!
+	wait_listen "$NS_B" 7010
+	for i in $(seq 10 209); do
+		in_a socat -u OPEN:/dev/null TCP:10.77.$N.$i:7010,bind=$ADDR_A 2>/dev/null
+	done
+	sleep 1
+	kill $srv 2>/dev/null
+	kill -TERM $tt; wait $tt
+	local rows
+	rows=$(sed 1d "$TMP/$2.csv" | grep -c ",7010,")
+	local line
+	line=$(grep "names:" "$TMP/$2.err")
+	echo "$2: $line"
+	local longest peak max
+	longest=$(echo "$line" | sed -n 's/.*longest turn of the loop [0-9.]* ms (\([0-9.]*\) ms on the CPU).*/\1/p')
+	peak=$(echo "$line" | sed -n 's/.* (at most \([0-9]*\)).*/\1/p')
+	max=$(echo "$line" | sed -n 's/.* cached of \([0-9]*\) .*/\1/p')
+	[ "$rows" = 200 ] && pass "$2: all 200 connections counted" || fail "$2: $rows connections of 200"
+	[ -n "$peak" ] && [ "$peak" -le "$max" ] && pass "$2: the cache held at most $peak of $max" ||
+		fail "$2: cache $peak of $max"
+	# a generous bound (the machine is shared): the figure is what matters
+	awk -v l="$longest" 'BEGIN { exit !(l != "" && l < 100) }' &&
+		pass "$2: longest turn of the loop $longest ms on the CPU" || fail "$2: longest turn '$longest' ms"
+}
+conf slow.conf "127.0.0.1:19453" "names_cache = 64" "names_ptr_rate = 1000"
+run_many slow.conf slow
+kill "$DNS_PID"; wait "$DNS_PID" 2>/dev/null
+conf dead.conf "$ADDR_B:5353" "names_cache = 64" "names_ptr_rate = 1000"
+run_many dead.conf dead
+finish
