@@ -465,7 +465,9 @@ static int snap_foreach(const struct tt_snapshot *s, tt_conn_cb cb, void *arg)
 {
 	const struct host *h = s->priv;
 	struct iter it = {h->tab, cb, arg};
-	return conntab_foreach(h->tab, iter_one, &it);
+	/* a connection the view let go since this output's previous periodic
+	 * snapshot still has counts it has not seen */
+	return conntab_foreach(h->tab, s->prev_us, iter_one, &it);
 }
 
 static void send_snapshot(struct host *h, struct tt_ctx *x, int64_t t, uint32_t flags)

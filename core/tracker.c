@@ -135,7 +135,7 @@ static void env_fill_snapshot(void *arg, struct tt_snapshot *s)
 	if (!tr->tab)
 		return;
 	const struct conntab_stats *ts = conntab_stats(tr->tab);
-	s->nconns = ts->active;
+	s->nconns = ts->active - ts->held;
 	s->half_open = ts->per_state[TT_SYN_SENT] + ts->per_state[TT_SYN_ACK_ACK];
 	s->c2s_rate = ts->rate[0];
 	s->s2c_rate = ts->rate[1];
@@ -429,6 +429,7 @@ void tracker_start(struct tracker *tr)
 		.syn_timeout_us = cfg->syn_timeout_us,
 		.fin_timeout_us = cfg->fin_timeout_us,
 		.linger_us = cfg->closed_linger_us,
+		.time_wait_us = cfg->time_wait_us,
 		.idle_timeout_us = cfg->idle_timeout_us,
 		.detect_existing = cfg->detect_existing,
 		.no_rates = !host_needs_rates(tr->host),
