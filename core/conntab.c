@@ -681,7 +681,7 @@ static __attribute__((noinline)) struct conn *open_conn(struct conntab *t, struc
 struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
 {
 	uint32_t tag = tag_of(h);
-	int dir = 0;
+	int dir = 0, mid = 0;
 	uint8_t fl = p->flags;
 	struct conn *c = lookup(t, p, tag, &dir);
 	if (__builtin_expect(!c || (c->flags & (CONN_HIDDEN | TT_CONN_MIDSTREAM)) ||
@@ -690,6 +690,7 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 		c = open_conn(t, c, p, tag, now, &dir);
 		if (!c)
 			return NULL;
+		mid = c->flags & TT_CONN_MIDSTREAM;
 	}
 	c->pk[dir]++;
 	c->by[dir] += p->ip_bytes;
@@ -703,7 +704,7 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 		health_packet(&t->health[ent_index(t, c)], p, dir, p->ts, c->pl);
 	/* picked up mid-stream, the first word from this side: heard both
 	 * ways now, its timeout may have become shorter */
-	if (__builtin_expect(c->flags & TT_CONN_MIDSTREAM, 0) && c->pk[dir] == 1)
+	if (__builtin_expect(mid, 0) && c->pk[dir] == 1)
 		schedule(t, c, 1);
 	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
 		advance(t, c, fl, dir, now);

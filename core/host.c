@@ -33,6 +33,7 @@ struct tt_ctx {
 	unsigned pflags;
 	int64_t next;         /* next snapshot deadline */
 	int64_t prev;         /* time of the previous snapshot */
+	uint64_t prev_drops[2]; /* kernel and interface drops at that snapshot */
 	int asked;            /* host->snapshot was called */
 	struct { int fd; short events; } fds[MAX_FDS];
 	int nfds;
@@ -481,8 +482,17 @@ static void send_snapshot(struct host *h, struct tt_ctx *x, int64_t t, uint32_t 
 	};
 	h->env.fill_snapshot(h->env.arg, &s);
 	s.prev_us = x->prev ? x->prev : s.start_us;
-	if (!flags)
+	if (s.stats) {
+		s.kernel_drops = s.stats->kernel_drops - x->prev_drops[0];
+		s.if_drops = s.stats->if_drops - x->prev_drops[1];
+	}
+	if (!flags) {
 		x->prev = t;
+		if (s.stats) {
+			x->prev_drops[0] = s.stats->kernel_drops;
+			x->prev_drops[1] = s.stats->if_drops;
+		}
+	}
 	result(x, CALL(x, on_snapshot, &s), "on_snapshot");
 }
 

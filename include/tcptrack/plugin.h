@@ -247,6 +247,8 @@ struct tt_stats {
 	uint64_t if_drops;     /* pcap_stats ps_ifdrop (live only) */
 	struct tt_counts total; /* all TCP traffic counted */
 	uint64_t untracked;    /* TCP segments of connections not tracked (-d) */
+	int64_t start_us;      /* ABI 1.1: capture clock at the first packet
+	                        * (0 before it), as tt_snapshot.start_us */
 };
 
 /* tt_snapshot.flags */
@@ -289,6 +291,12 @@ struct tt_snapshot {
 	 * e.g. stdin; 0 when capturing live). */
 	int64_t input_pos;
 	int64_t input_size;
+	/* ABI 1.1: packets the capture lost (kernel_drops and if_drops of
+	 * tt_stats, which also count what arrived while tcptrack was stopped)
+	 * since this output's previous periodic snapshot (since the start at
+	 * the first): a period with drops is incomplete.  0 reading a file. */
+	uint64_t kernel_drops;
+	uint64_t if_drops;
 };
 
 /* Settings of the core a plugin may want (host->settings), after the

@@ -5,7 +5,10 @@
  *   every connection still open at exit).
  * mode = intervals: every `interval` (aligned on the capture clock), one row
  *   per connection active in it with that interval's counts; group_by sums
- *   the rows per server, server address, server port or client.
+ *   the rows per server, server address, server port or client.  Each row
+ *   also says how many connections it covers (active), how many of them
+ *   opened in the interval, the interval's real length (the first one starts
+ *   at the first packet) and the packets the capture lost in it.
  * Summed over a run, the rows of a connection equal its totals.
  */
 #include <errno.h>
@@ -51,7 +54,8 @@ struct gkey {
 
 struct gsum {
 	struct gkey key;       /* the map's key, for the row */
-	uint64_t conns;
+	uint64_t active;       /* connections with traffic in the interval */
+	uint64_t opened;       /* of them, first seen in it */
 	struct tt_counts c2s, s2c;
 	struct hsum h;
 };
@@ -76,6 +80,7 @@ struct csv {
 	                        * so that an interval's rows come in the same
 	                        * order in every run */
 	int64_t open_interval; /* start of the interval being filled */
+	uint64_t drops_base[2]; /* kernel and interface drops when it began */
 	uint64_t reported_lost;
 	const char *state_names[TT_NSTATES];
 	size_t state_len[TT_NSTATES];
@@ -90,8 +95,8 @@ static const char conn_header[] =
 	"c2s_retrans,c2s_retrans_bytes,s2c_retrans,s2c_retrans_bytes\n";
 static const char int_header[] =
 	"interval_start,interval_s,client,client_port,server,server_port,state,"
-	"c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,connections,"
-	"c2s_retrans,s2c_retrans,rtt_us,rtt_max_us\n";
+	"c2s_packets,c2s_bytes,c2s_payload,s2c_packets,s2c_bytes,s2c_payload,active,opened,"
+	"c2s_retrans,s2c_retrans,rtt_us,rtt_max_us,kernel_drops,if_drops\n";
 
 static int csv_create(const struct tt_host *host, struct tt_ctx *ctx, const char *instance, void **state)
 {
@@ -344,19 +349,42 @@ static void conn_row(struct csv *c, const struct tt_conn *v, uint32_t reason)
 	wfile_commit(&c->w, n);
 }
 
+/* What the rows of one interval share: when it starts and how long it is
+ * (the first interval starts at the first packet: its length is what the
+ * capture covered of it), and the packets the capture lost in it. */
+struct span {
+	int64_t start, len;
+	uint64_t drops[2];
+};
+
+/* The span of the interval aligned at a, with the statistics st (NULL: none). */
+static struct span span_of(const struct csv *c, int64_t a, const struct tt_stats *st)
+{
+	struct span sp = {a, c->interval_us, {0, 0}};
+	if (!st)
+		return sp;
+	if (TT_HAS(tt_stats, st, start_us) && st->start_us > a && st->start_us < a + c->interval_us) {
+		sp.start = st->start_us;
+		sp.len = a + c->interval_us - st->start_us;
+	}
+	sp.drops[0] = st->kernel_drops - c->drops_base[0];
+	sp.drops[1] = st->if_drops - c->drops_base[1];
+	return sp;
+}
+
 /* A row of an interval: of one connection (v), or of a rollup group (g). */
-static void interval_row(struct csv *c, int64_t start, const struct tt_conn *v, const struct gsum *g,
+static void interval_row(struct csv *c, const struct span *sp, const struct tt_conn *v, const struct gsum *g,
                          const struct tt_counts *c2s, const struct tt_counts *s2c, const struct hsum *hs)
 {
 	char *p = wfile_reserve(&c->w, ROW_MAX);
 	if (!p)
 		return;
-	size_t n = fmt_time_us(p, start);
+	size_t n = fmt_time_us(p, sp->start);
 	p[n++] = ',';
-	if (c->interval_us % 1000000 == 0)
-		n += fmt_u64(p + n, (uint64_t)(c->interval_us / 1000000));
+	if (sp->len % 1000000 == 0)
+		n += fmt_u64(p + n, (uint64_t)(sp->len / 1000000));
 	else
-		n += fmt_time_us(p + n, c->interval_us);
+		n += fmt_time_us(p + n, sp->len);
 	p[n++] = ',';
 	if (v) {
 		n += put_conn_fields(c, p + n, v, c2s, s2c);
@@ -383,7 +411,9 @@ static void interval_row(struct csv *c, int64_t start, const struct tt_conn *v, 
 		}
 	}
 	p[n++] = ',';
-	n += fmt_u64(p + n, g ? g->conns : 1);
+	n += fmt_u64(p + n, g ? g->active : 1);
+	p[n++] = ',';
+	n += fmt_u64(p + n, g ? g->opened : v->first_seen_us >= sp->start);
 	int64_t h[4] = {-1, -1, -1, -1};
 	if (c->health) {
 		h[0] = (int64_t)hs->retrans[0];
@@ -394,6 +424,10 @@ static void interval_row(struct csv *c, int64_t start, const struct tt_conn *v, 
 		}
 	}
 	n += put_opt(p + n, h, 4);
+	for (int i = 0; i < 2; i++) {
+		p[n++] = ',';
+		n += fmt_u64(p + n, sp->drops[i]);
+	}
 	p[n++] = '\n';
 	wfile_commit(&c->w, n);
 }
@@ -408,14 +442,14 @@ static void add_counts(struct tt_counts *a, const struct tt_counts *b)
 }
 
 /* One connection's share of an interval: a row, or into its group. */
-static void account(struct csv *c, int64_t start, const struct tt_conn *v,
+static void account(struct csv *c, const struct span *sp, const struct tt_conn *v,
                     const struct tt_counts *c2s, const struct tt_counts *s2c, const uint64_t retrans[2])
 {
 	struct hsum hs = {{retrans[0], retrans[1]}, 0, 0, -1};
 	if (has_health(c, v) && v->rtt_us >= 0)
 		hs.rtt_sum = hs.rtt_max = v->rtt_us, hs.rtt_n = 1;
 	if (c->group == G_CONNECTION) {
-		interval_row(c, start, v, NULL, c2s, s2c, &hs);
+		interval_row(c, sp, v, NULL, c2s, s2c, &hs);
 		return;
 	}
 	struct gkey k;
@@ -434,7 +468,8 @@ static void account(struct csv *c, int64_t start, const struct tt_conn *v,
 		return;
 	if (added)
 		g->key = k;
-	g->conns++;
+	g->active++;
+	g->opened += v->first_seen_us >= sp->start;
 	add_counts(&g->c2s, c2s);
 	add_counts(&g->s2c, s2c);
 	g->h.retrans[0] += hs.retrans[0];
@@ -445,10 +480,10 @@ static void account(struct csv *c, int64_t start, const struct tt_conn *v,
 		g->h.rtt_max = hs.rtt_max;
 }
 
-static void emit_groups(struct csv *c, int64_t start)
+static void emit_groups(struct csv *c, const struct span *sp)
 {
 	for (struct gsum *g = map_next(&c->groups, NULL); g; g = map_next(&c->groups, g))
-		interval_row(c, start, NULL, g, &g->c2s, &g->s2c, &g->h);
+		interval_row(c, sp, NULL, g, &g->c2s, &g->s2c, &g->h);
 	map_clear(&c->groups);
 }
 
@@ -473,7 +508,7 @@ static int delta(const struct csv *c, const struct tt_conn *v, const struct base
 
 struct walk {
 	struct csv *c;
-	int64_t start;
+	struct span sp;
 	int64_t since;
 };
 
@@ -487,7 +522,7 @@ static int interval_one(void *arg, const struct tt_conn *v)
 	uint64_t re[2];
 	if (!delta(w->c, v, b, &c2s, &s2c, re))
 		return 0;
-	account(w->c, w->start, v, &c2s, &s2c, re);
+	account(w->c, &w->sp, v, &c2s, &s2c, re);
 	if (!b)
 		b = map_put_id(&w->c->bases, v->id);
 	if (b) {
@@ -499,6 +534,16 @@ static int interval_one(void *arg, const struct tt_conn *v)
 	return 0;
 }
 
+/* The span of the interval open at now (the one a row written now goes to),
+ * its drops so far. */
+static struct span open_span(const struct csv *c, int64_t now)
+{
+	int64_t start = now / c->interval_us * c->interval_us;
+	if (c->open_interval && start < c->open_interval)
+		start = c->open_interval;
+	return span_of(c, start, c->host->stats(c->ctx));
+}
+
 static int csv_on_snapshot(void *state, const struct tt_snapshot *s)
 {
 	struct csv *c = state;
@@ -507,12 +552,21 @@ static int csv_on_snapshot(void *state, const struct tt_snapshot *s)
 	follow_name(c, s->time_us - 1);
 	if (c->mode == MODE_INTERVALS) {
 		/* the interval [time - interval, time) has ended */
-		struct walk w = {c, s->time_us - c->interval_us, s->prev_us};
-		if (w.since > w.start)
-			w.since = w.start;
+		int64_t a = s->time_us - c->interval_us;
+		struct walk w = {c, span_of(c, a, s->stats), s->prev_us};
+		if (TT_HAS(tt_snapshot, s, if_drops)) {
+			w.sp.drops[0] = s->kernel_drops;
+			w.sp.drops[1] = s->if_drops;
+		}
+		if (w.since > a)
+			w.since = a;
 		s->foreach(s, interval_one, &w);
-		emit_groups(c, w.start);
+		emit_groups(c, &w.sp);
 		c->open_interval = s->time_us;
+		if (s->stats) {
+			c->drops_base[0] = s->stats->kernel_drops;
+			c->drops_base[1] = s->stats->if_drops;
+		}
 	}
 	return do_flush(c);
 }
@@ -532,10 +586,8 @@ static int csv_on_event(void *state, const struct tt_event *ev)
 	struct tt_counts c2s, s2c;
 	uint64_t re[2];
 	if (delta(c, v, b, &c2s, &s2c, re)) {
-		int64_t start = ev->time_us / c->interval_us * c->interval_us;
-		if (c->open_interval && start < c->open_interval)
-			start = c->open_interval;
-		account(c, start, v, &c2s, &s2c, re);
+		struct span sp = open_span(c, ev->time_us);
+		account(c, &sp, v, &c2s, &s2c, re);
 	}
 	if (b)
 		map_del_id(&c->bases, v->id);
@@ -546,11 +598,8 @@ static int csv_flush(void *state)
 {
 	struct csv *c = state;
 	if (c->mode == MODE_INTERVALS && c->groups.count) {
-		int64_t now = c->host->now(c->ctx);
-		int64_t start = now / c->interval_us * c->interval_us;
-		if (c->open_interval && start < c->open_interval)
-			start = c->open_interval;
-		emit_groups(c, start);
+		struct span sp = open_span(c, c->host->now(c->ctx));
+		emit_groups(c, &sp);
 	}
 	return do_flush(c);
 }

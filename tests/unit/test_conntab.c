@@ -552,7 +552,8 @@ static void test_identity(void)
 	c = tx(t, seg(CLI, 40002, SRV, 82, TCPF_SYN, 0, 42, 0), 200 * SEC);
 	id = c ? c->id : 0;
 	conntab_tick(t, 232 * SEC);
-	CHECK(shown(t) == 1 && conntab_stats(t)->held == 1 && count_ev(TT_EV_REMOVED, TT_RM_SYN_TIMEOUT) == 1,
+	conntab_tick(t, 233 * SEC); /* what a jump of the clock hid goes at the next tick */
+	CHECK(shown(t) == 0 && conntab_stats(t)->held == 1 && count_ev(TT_EV_REMOVED, TT_RM_SYN_TIMEOUT) == 1,
 	      "SYN held after syn_timeout (the one of 104 s has gone)");
 	c = tx(t, seg(CLI, 40002, SRV, 82, TCPF_SYN, 0, 42, 0), 264 * SEC);
 	CHECK(c && c->id == id && c->pk[0] == 2 && c->state == TT_SYN_SENT, "the SYN 64 s later: the same attempt");
