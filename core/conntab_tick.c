@@ -191,8 +191,28 @@ void conntab_drain(struct conntab *t, int64_t now)
 		}
 	if (!all)
 		return;
-	qsort(all, n, sizeof *all, cmp_id);
-	for (size_t i = 0; i < n; i++)
-		drain_one(t, all[i], now);
+	/* ids are handed out in order, and what is left at the end (the
+	 * connections closed in the last time_wait, mostly) spans few of them:
+	 * place each by its id, in one pass; else sort */
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (all[i]->id < lo)
+			lo = all[i]->id;
+		if (all[i]->id > hi)
+			hi = all[i]->id;
+	}
+	struct conn **by_id = n && hi - lo < 4 * (uint64_t)n ? calloc(hi - lo + 1, sizeof *by_id) : NULL;
+	if (by_id) {
+		for (size_t i = 0; i < n; i++)
+			by_id[all[i]->id - lo] = all[i];
+		for (uint64_t k = 0; k <= hi - lo; k++)
+			if (by_id[k])
+				drain_one(t, by_id[k], now);
+		free(by_id);
+	} else {
+		qsort(all, n, sizeof *all, cmp_id);
+		for (size_t i = 0; i < n; i++)
+			drain_one(t, all[i], now);
+	}
 	free(all);
 }

@@ -462,23 +462,32 @@ static int iter_one(void *arg, const struct conn *c)
 	return it->cb(it->arg, &view);
 }
 
+/* What a snapshot's foreach needs: the table, and which connections the
+ * table only holds (no longer shown) it walks too. */
+struct snap_priv {
+	const struct host *h;
+	int64_t held_since;
+};
+
 static int snap_foreach(const struct tt_snapshot *s, tt_conn_cb cb, void *arg)
 {
-	const struct host *h = s->priv;
-	struct iter it = {h->tab, cb, arg};
-	/* a connection the view let go since this output's previous periodic
-	 * snapshot still has counts it has not seen */
-	return conntab_foreach(h->tab, s->prev_us, iter_one, &it);
+	const struct snap_priv *sp = s->priv;
+	struct iter it = {sp->h->tab, cb, arg};
+	return conntab_foreach(sp->h->tab, sp->held_since, iter_one, &it);
 }
 
 static void send_snapshot(struct host *h, struct tt_ctx *x, int64_t t, uint32_t flags)
 {
+	/* an output that follows connections to their REMOVED event sees them
+	 * until then (a periodic log gets the last counts of a closed one in
+	 * the period they belong to); the others what the view shows */
+	struct snap_priv sp = {h, (x->events & TT_EV_REMOVED) ? INT64_MIN : INT64_MAX};
 	struct tt_snapshot s = {
 		.size = sizeof s,
 		.flags = flags,
 		.time_us = t,
 		.foreach = snap_foreach,
-		.priv = h,
+		.priv = &sp,
 	};
 	h->env.fill_snapshot(h->env.arg, &s);
 	s.prev_us = x->prev ? x->prev : s.start_us;

@@ -279,7 +279,10 @@ struct tt_snapshot {
 	double c2s_rate;         /* sum of all connections' rates, payload bytes/s */
 	double s2c_rate;
 	const struct tt_stats *stats; /* the statistics now */
-	/* Calls cb for every connection in the table, in no particular order,
+	/* Calls cb for every connection the view shows (and, for an output
+	 * that receives TT_EV_REMOVED, every connection until its REMOVED
+	 * event: also those the table only holds, a closed one after its
+	 * linger until time_wait), in no particular order,
 	 * with a view valid during that cb call; stops early and returns cb's
 	 * value when it is non-zero, else returns 0.  Call it only during
 	 * on_snapshot, with this snapshot.  It costs a walk of the whole table:
