@@ -38,6 +38,7 @@ static const struct core_key core_keys[] = {
 	{"fast_interval", K_DUR, O(fast_interval_us), 10000},
 	{"average_window", K_DUR, O(average_us), 10000},
 	{"closed_linger", K_DUR, O(closed_linger_us), 0},
+	{"time_wait", K_DUR, O(time_wait_us), 0},
 	{"syn_timeout", K_DUR, O(syn_timeout_us), 1000},
 	{"fin_timeout", K_DUR, O(fin_timeout_us), 1000},
 	{"idle_timeout", K_DUR, O(idle_timeout_us), 0},
@@ -87,7 +88,7 @@ static int over_max(const char *key, uint64_t v, const char **why)
 const char *const config_core_keys[] = {
 	"interface", "filter", "user", "chroot", "plugin_dir", "promiscuous",
 	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
-	"average_window", "closed_linger", "syn_timeout", "fin_timeout",
+	"average_window", "closed_linger", "time_wait", "syn_timeout", "fin_timeout",
 	"idle_timeout", "read_timeout", "max_connections", "snaplen", "buffer_size",
 	"replay_speed", "read_ahead", "tcp_health", "udp_tunnels", "names_dns", "names_ptr",
 	"names_cache", "names_ptr_rate", "names_ptr_inflight",
@@ -103,8 +104,13 @@ void config_defaults(struct config *c)
 	c->fast_interval_us = 100000;   /* defs.h: 100 ms fast average */
 	c->average_us = 1000000;
 	c->closed_linger_us = 2000000;  /* defs.h: 2 s, -r */
-	c->syn_timeout_us = 30000000;   /* defs.h: 30 s */
-	c->fin_timeout_us = 60000000;   /* defs.h: 60 s */
+	/* Linux's TIME_WAIT (TCP_TIMEWAIT_LEN): 60 s */
+	c->time_wait_us = 60000000;
+	/* Linux (tcp_syn_retries = 6) sends its last SYN 63 s after the
+	 * first and gives up 64 s after that: no SYN of an attempt comes
+	 * more than 64 s after the previous one */
+	c->syn_timeout_us = 64000000;
+	c->fin_timeout_us = 60000000;   /* Linux's tcp_fin_timeout (FIN_WAIT_2): 60 s */
 	c->idle_timeout_us = 3600000000LL;
 	c->read_timeout_us = 10000;     /* defs.h: 10 ms */
 	c->max_connections = 1000000;

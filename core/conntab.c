@@ -16,6 +16,9 @@
 
 #define EMPTY 0ull
 #define EVICT_SAMPLES 8
+/* RFC 7323 2.3: no window exceeds 2^30 bytes, so a segment that far from
+ * the sequence numbers a side was at belongs to another connection. */
+#define SEQ_JUMP (1 << 30)
 
 /* ---- known service ports, for connections picked up mid-stream ---- */
 
@@ -341,10 +344,46 @@ static void conn_remove(struct conntab *t, struct conn *c, uint32_t reason, int6
 	fire(t, TT_EV_REMOVED, c, c->state, reason, now);
 	uint64_t ei = ent_index(t, c);
 	index_del(t, c->tag, ei);
-	t->st.per_state[c->state]--;
+	if (c->flags & CONN_HIDDEN)
+		t->st.held--;
+	else
+		t->st.per_state[c->state]--;
 	t->st.active--;
 	c->family = 0;
 	t->free_stk[t->nfree++] = (uint32_t)ei;
+}
+
+/* The view lets c go; its tuple stays in the table (hold_timeout). */
+static void hide(struct conntab *t, struct conn *c)
+{
+	c->flags |= CONN_HIDDEN;
+	t->st.per_state[c->state]--;
+	t->st.held++;
+}
+
+/* A packet that belongs to c, held: the view shows it again. */
+static void unhide(struct conntab *t, struct conn *c, int64_t now)
+{
+	c->flags &= (uint8_t)~CONN_HIDDEN;
+	t->st.per_state[c->state]++;
+	t->st.held--;
+	if (now > c->last_us)
+		c->last_us = now;
+	schedule(t, c, 1);
+}
+
+void conntab_expire(struct conntab *t, struct conn *c, uint32_t reason, int64_t now)
+{
+	if (!(c->flags & CONN_HIDDEN)) {
+		uint32_t r;
+		int64_t tmo = view_timeout(t, c, &r);
+		if (hold_timeout(t, c, tmo) > tmo) {
+			hide(t, c);
+			schedule(t, c, 0);
+			return;
+		}
+	}
+	conn_remove(t, c, reason, now);
 }
 
 /* For conntab_tick.c; the packet path calls the static functions above,
@@ -364,21 +403,28 @@ static uint64_t rnd(struct conntab *t)
 	return t->rng;
 }
 
-/* The table is full: evict the least valuable of a few sampled entries
- * (closed before half-open before established, then the longest idle). */
-static void evict_one(struct conntab *t, int64_t now)
+/* How much an entry is worth keeping: held (no longer shown) before
+ * closed before half-open before established. */
+static int rank_of(const struct conn *c)
 {
 	static const uint8_t rank[TT_NSTATES] = {
-		[TT_CLOSED] = 0, [TT_RESET] = 0, [TT_SYN_SENT] = 1,
-		[TT_SYN_ACK_ACK] = 1, [TT_CLOSING] = 2, [TT_ESTABLISHED] = 3,
+		[TT_CLOSED] = 1, [TT_RESET] = 1, [TT_SYN_SENT] = 2,
+		[TT_SYN_ACK_ACK] = 2, [TT_CLOSING] = 3, [TT_ESTABLISHED] = 4,
 	};
+	return c->flags & CONN_HIDDEN ? 0 : rank[c->state];
+}
+
+/* The table is full: evict the least valuable of a few sampled entries
+ * (rank_of, then the longest idle). */
+static void evict_one(struct conntab *t, int64_t now)
+{
 	struct conn *victim = NULL;
 	for (int n = 0; n < EVICT_SAMPLES * 8 && (!victim || n < EVICT_SAMPLES); n++) {
 		struct conn *c = &t->ents[rnd(t) % t->hiwater];
 		if (!c->family)
 			continue;
-		if (!victim || rank[c->state] < rank[victim->state] ||
-		    (rank[c->state] == rank[victim->state] && c->last_us < victim->last_us))
+		if (!victim || rank_of(c) < rank_of(victim) ||
+		    (rank_of(c) == rank_of(victim) && c->last_us < victim->last_us))
 			victim = c;
 	}
 	if (!victim) {
@@ -390,6 +436,12 @@ static void evict_one(struct conntab *t, int64_t now)
 		t->st.evicted++;
 		conn_remove(t, victim, TT_RM_EVICTED, now);
 	}
+}
+
+/* The sequence number after segment p (SYN and FIN take one each). */
+static uint32_t seq_end(const struct pkt *p)
+{
+	return p->seq + p->payload + !!(p->flags & TCPF_SYN) + !!(p->flags & TCPF_FIN);
 }
 
 static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
@@ -413,6 +465,15 @@ static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
 	memset(c->pl, 0, sizeof c->pl);
 	c->tcpfl[0] = c->tcpfl[1] = 0;
 	c->id = t->next_id++;
+	if (flags & TT_CONN_MIDSTREAM) {
+		c->seq = seq_end(p);
+		if (!dst_is_server)
+			c->flags |= CONN_SEQ_S2C;
+	} else {
+		/* the client's initial sequence number, from its SYN or from
+		 * the SYN|ACK that answers it */
+		c->seq = (p->flags & TCPF_ACK) ? p->ack - 1 : p->seq;
+	}
 	if (!t->cfg.no_rates) {
 		memset(&t->rates[ei], 0, sizeof t->rates[ei]);
 		memset(&t->ring[ei * ring_stride(t)], 0, ring_stride(t) * sizeof *t->ring);
@@ -507,8 +568,10 @@ static __attribute__((noinline)) void advance(struct conntab *t, struct conn *c,
 			set_state(t, c, TT_SYN_ACK_ACK, now);
 		return;
 	}
-	if (c->state == TT_SYN_ACK_ACK && (fl & TCPF_ACK))
+	if (c->state == TT_SYN_ACK_ACK && (fl & TCPF_ACK)) {
+		c->flags |= CONN_SHOOK;
 		set_state(t, c, TT_ESTABLISHED, now);
+	}
 	if (fl & TCPF_FIN) {
 		c->flags |= dir ? TT_CONN_S_FIN : TT_CONN_C_FIN;
 		if ((c->flags & (TT_CONN_C_FIN | TT_CONN_S_FIN)) == (TT_CONN_C_FIN | TT_CONN_S_FIN))
@@ -518,62 +581,117 @@ static __attribute__((noinline)) void advance(struct conntab *t, struct conn *c,
 	}
 }
 
-/* The packet p finds no connection (c NULL), or is a SYN on the tuple of
- * a finished one: open one.  Returns it, or NULL when p is not tracked;
- * *dir gets p's direction.  Out of line: the common packet skips it. */
+/* A new connection on the tuple of c, which is final: a new generation
+ * starts in its entry.  *dir gets p's direction in it. */
+static struct conn *renew(struct conntab *t, struct conn *c, const struct pkt *p, int *dir,
+                          int dst_is_server, uint8_t state, uint8_t flags, int64_t now)
+{
+	uint16_t gen = c->gen == UINT16_MAX ? c->gen : (uint16_t)(c->gen + 1);
+	fire(t, TT_EV_REMOVED, c, c->state, TT_RM_REUSED, now);
+	if (c->flags & CONN_HIDDEN)
+		t->st.held--;
+	else
+		t->st.per_state[c->state]--;
+	conn_init(t, c, p, dst_is_server, state, flags, now);
+	c->gen = gen;
+	*dir = !dst_is_server;
+	fire(t, TT_EV_OPENED, c, 0, 0, now);
+	return c;
+}
+
+/* Whether the SYN (or SYN|ACK) p going in direction dir is the handshake
+ * of c sent again: the client's initial sequence number is c's. */
+static int same_handshake(const struct conn *c, const struct pkt *p, int dir)
+{
+	if (c->flags & TT_CONN_MIDSTREAM)
+		return 0; /* no handshake known */
+	if (p->flags & TCPF_ACK)
+		return dir == 1 && p->ack - 1 == c->seq;
+	return dir == 0 && p->seq == c->seq;
+}
+
+/* A packet on the tuple of c that the common path does not handle: a SYN
+ * on a finished or held connection, anything on a held one or on one picked
+ * up mid-stream.  The sequence numbers say whether p belongs to c (a
+ * handshake sent again, a late FIN or ACK, data after a quiet spell) or
+ * starts a new connection (a SYN with another initial sequence number; mid-
+ * stream, a jump no window explains).  Returns the connection p counts to. */
+static struct conn *resolve(struct conntab *t, struct conn *c, const struct pkt *p,
+                            int64_t now, int *dir)
+{
+	uint8_t fl = p->flags;
+	if ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN &&
+	    ((c->flags & CONN_HIDDEN) || c->state == TT_CLOSED || c->state == TT_RESET)) {
+		if (!same_handshake(c, p, *dir)) {
+			int dst_is_server = !(fl & TCPF_ACK);
+			return renew(t, c, p, dir, dst_is_server,
+			             (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT, 0, now);
+		}
+		if (c->flags & CONN_HIDDEN)
+			unhide(t, c, now);
+		/* a handshake refused (RST) and tried again: it goes on */
+		if (c->state == TT_RESET && !(c->flags & CONN_SHOOK))
+			set_state(t, c, (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT, now);
+		return c;
+	}
+	if ((c->flags & TT_CONN_MIDSTREAM) && *dir == !!(c->flags & CONN_SEQ_S2C)) {
+		int32_t jump = (int32_t)(p->seq - c->seq);
+		if (jump >= SEQ_JUMP || jump <= -SEQ_JUMP)
+			return renew(t, c, p, dir, *dir == 0, TT_ESTABLISHED, TT_CONN_MIDSTREAM, now);
+		uint32_t end = seq_end(p);
+		if ((int32_t)(end - c->seq) > 0)
+			c->seq = end;
+	}
+	if (c->flags & CONN_HIDDEN)
+		unhide(t, c, now);
+	return c;
+}
+
+/* The packet p finds no connection: open one.  Returns it, or NULL when p
+ * is not tracked; *dir gets p's direction.  Out of line: the common packet
+ * skips it. */
 static __attribute__((noinline)) struct conn *open_conn(struct conntab *t, struct conn *c,
                                                         const struct pkt *p, uint32_t tag,
                                                         int64_t now, int *dir)
 {
-	uint8_t fl = p->flags;
-	int syn = (fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN;
-	if (c) {
-		/* A new handshake on the tuple of a finished connection: the old
-		 * one is final, and a new generation starts in its entry. */
-		uint32_t gen = c->gen + 1;
-		fire(t, TT_EV_REMOVED, c, c->state, TT_RM_REUSED, now);
-		t->st.per_state[c->state]--;
-		int dst_is_server = !(fl & TCPF_ACK);
-		conn_init(t, c, p, dst_is_server, (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT, 0, now);
-		c->gen = gen;
-		*dir = !dst_is_server;
-		fire(t, TT_EV_OPENED, c, 0, 0, now);
+	if (c)
+		return resolve(t, c, p, now, dir);
+	uint8_t fl = p->flags, state, flags = 0;
+	int dst_is_server;
+	if ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN) {
+		/* the SYN's sender is the client, the SYN|ACK's receiver */
+		dst_is_server = !(fl & TCPF_ACK);
+		state = (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT;
 	} else {
-		uint8_t state, flags = 0;
-		int dst_is_server;
-		if (syn) {
-			/* the SYN's sender is the client, the SYN|ACK's receiver */
-			dst_is_server = !(fl & TCPF_ACK);
-			state = (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT;
-		} else {
-			if (!t->cfg.detect_existing) {
-				t->st.untracked++;
-				return NULL;
-			}
-			dst_is_server = conntab_guess_dst_is_server(p->sport, p->dport);
-			state = TT_ESTABLISHED;
-			flags = TT_CONN_MIDSTREAM;
-		}
-		c = conn_new(t, p, tag, dst_is_server, state, flags, now);
-		if (!c)
+		if (!t->cfg.detect_existing) {
+			t->st.untracked++;
 			return NULL;
-		*dir = !dst_is_server;
-		fire(t, TT_EV_OPENED, c, 0, 0, now);
+		}
+		dst_is_server = conntab_guess_dst_is_server(p->sport, p->dport);
+		state = TT_ESTABLISHED;
+		flags = TT_CONN_MIDSTREAM;
 	}
+	c = conn_new(t, p, tag, dst_is_server, state, flags, now);
+	if (!c)
+		return NULL;
+	*dir = !dst_is_server;
+	fire(t, TT_EV_OPENED, c, 0, 0, now);
 	return c;
 }
 
 struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
 {
 	uint32_t tag = tag_of(h);
-	int dir = 0;
+	int dir = 0, mid = 0;
 	uint8_t fl = p->flags;
 	struct conn *c = lookup(t, p, tag, &dir);
-	if (__builtin_expect(!c || ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN &&
-	                            (c->state == TT_CLOSED || c->state == TT_RESET)), 0)) {
+	if (__builtin_expect(!c || (c->flags & (CONN_HIDDEN | TT_CONN_MIDSTREAM)) ||
+	                     ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN &&
+	                      (c->state == TT_CLOSED || c->state == TT_RESET)), 0)) {
 		c = open_conn(t, c, p, tag, now, &dir);
 		if (!c)
 			return NULL;
+		mid = c->flags & TT_CONN_MIDSTREAM;
 	}
 	c->pk[dir]++;
 	c->by[dir] += p->ip_bytes;
@@ -588,7 +706,7 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 		health_packet(&t->health[ent_index(t, c)], p, dir, p->ts, c->pl);
 	/* picked up mid-stream, the first word from this side: heard both
 	 * ways now, its timeout may have become shorter */
-	if (__builtin_expect(c->flags & TT_CONN_MIDSTREAM, 0) && c->pk[dir] == 1)
+	if (__builtin_expect(mid, 0) && c->pk[dir] == 1)
 		schedule(t, c, 1);
 	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
 		advance(t, c, fl, dir, now);
@@ -603,7 +721,7 @@ void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn 
 	v->size = sizeof *v;
 	v->family = c->family;
 	v->state = c->state;
-	v->flags = c->flags;
+	v->flags = c->flags & CONN_PUBLIC;
 	v->id = c->id;
 	v->generation = c->gen;
 	v->client_port = c->cport;
@@ -632,10 +750,13 @@ void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn 
 	v->s2c_rate = (double)sum[1] / secs;
 }
 
-int conntab_foreach(const struct conntab *t, int (*fn)(void *, const struct conn *), void *arg)
+int conntab_foreach(const struct conntab *t, int64_t held_since,
+                    int (*fn)(void *, const struct conn *), void *arg)
 {
 	for (uint64_t i = 0; i < t->hiwater; i++) {
 		if (!t->ents[i].family)
+			continue;
+		if ((t->ents[i].flags & CONN_HIDDEN) && t->ents[i].last_us < held_since)
 			continue;
 		int r = fn(arg, &t->ents[i]);
 		if (r)

@@ -26,7 +26,7 @@ struct conn {
 	uint16_t cport, sport;
 	uint8_t family;
 	uint8_t state;       /* enum tt_state */
-	uint8_t flags;       /* TT_CONN_* */
+	uint8_t flags;       /* TT_CONN_*, and CONN_HIDDEN, CONN_SEQ_S2C (conntab_int.h) */
 	uint8_t reported;    /* the OPENED event went out */
 	uint32_t due;        /* the tick its expiry is looked at (0: never) */
 	uint32_t tag;        /* upper 32 bits of the key's hash */
@@ -36,9 +36,12 @@ struct conn {
 	uint64_t by[2];
 	uint64_t pl[2];
 	uint64_t id;         /* first seen is 1, the next 2... */
-	uint32_t gen;
+	uint16_t gen;        /* connections the tuple had before this one while
+	                      * its entry lasted (saturating) */
 	uint8_t tcpfl[2];    /* OR of the TCP flags seen, by direction as pk */
-	uint16_t spare;
+	uint32_t seq;        /* with a handshake: the client's initial sequence
+	                      * number; picked up mid-stream: the next sequence
+	                      * number of the side heard first */
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct conn) == 128, "a connection entry: two cache lines");
 
@@ -48,7 +51,9 @@ struct conntab_config {
 	uint32_t window_ticks;   /* averaging window, in ticks */
 	int64_t syn_timeout_us;
 	int64_t fin_timeout_us;
-	int64_t linger_us;
+	int64_t linger_us;       /* how long the view shows a closed connection */
+	int64_t time_wait_us;    /* how long the table keeps the tuple of a
+	                          * connection the view no longer shows */
 	int64_t idle_timeout_us; /* 0 = never */
 	int detect_existing;     /* track connections picked up mid-stream */
 	int no_rates;            /* nobody reads a connection's rate: do not sample */
@@ -83,11 +88,16 @@ void conntab_drain(struct conntab *t, int64_t now);
 
 /* Fill the plugin-facing view of c. */
 void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn *v);
-/* Call fn for each connection, in table order; stop on a non-zero return. */
-int conntab_foreach(const struct conntab *t, int (*fn)(void *, const struct conn *), void *arg);
+/* Call fn for each connection shown, and each only held whose last packet
+ * came at or after held_since (INT64_MAX: none), in table order; stop on a
+ * non-zero return. */
+int conntab_foreach(const struct conntab *t, int64_t held_since,
+                    int (*fn)(void *, const struct conn *), void *arg);
 
 struct conntab_stats {
 	uint64_t active;        /* in the table */
+	uint64_t held;          /* of them, no longer shown: their tuple kept
+	                         * for late packets (not in per_state) */
 	uint64_t opened;        /* since start */
 	uint64_t evicted;
 	uint64_t resets;

@@ -66,8 +66,14 @@ static inline uint64_t ent_index(const struct conntab *t, const struct conn *c)
 static inline int64_t fdiv(int64_t a, int64_t b) { return a / b - (a % b < 0); }
 static inline int64_t cdiv(int64_t a, int64_t b) { return -fdiv(-a, b); }
 
-/* How long c may stay idle as it is, and why it goes then. */
-static inline int64_t timeout_of(const struct conntab *t, const struct conn *c, uint32_t *reason)
+/* Internal bits of conn.flags, above the TT_CONN_* the view shows. */
+#define CONN_HIDDEN  0x80 /* no longer shown: the tuple is held for late packets */
+#define CONN_SEQ_S2C 0x40 /* mid-stream: conn.seq follows the server's side */
+#define CONN_SHOOK   0x20 /* the handshake completed */
+#define CONN_PUBLIC  0x1f
+
+/* How long c may stay idle as the view shows it, and why it goes then. */
+static inline int64_t view_timeout(const struct conntab *t, const struct conn *c, uint32_t *reason)
 {
 	switch (c->state) {
 	case TT_SYN_SENT:
@@ -92,6 +98,28 @@ static inline int64_t timeout_of(const struct conntab *t, const struct conn *c, 
 	}
 }
 
+/* How long the table keeps c's tuple after its last packet, given how long
+ * the view shows it (tmo): a closed connection as TIME_WAIT would, from
+ * its last packet; any other for time_wait after the view let it go (its
+ * peers may only have been quiet). */
+static inline int64_t hold_timeout(const struct conntab *t, const struct conn *c, int64_t tmo)
+{
+	int64_t tw = t->cfg.time_wait_us, h;
+	if (tmo == NEVER)
+		return NEVER;
+	if (c->state == TT_CLOSED || c->state == TT_RESET)
+		return tmo > tw ? tmo : tw;
+	return __builtin_add_overflow(tmo, tw, &h) ? NEVER : h;
+}
+
+/* How long c may stay idle as it is (shown, or only held), and why it goes
+ * then. */
+static inline int64_t timeout_of(const struct conntab *t, const struct conn *c, uint32_t *reason)
+{
+	int64_t tmo = view_timeout(t, c, reason);
+	return c->flags & CONN_HIDDEN ? hold_timeout(t, c, tmo) : tmo;
+}
+
 static inline int expired(const struct conntab *t, const struct conn *c, int64_t now, uint32_t *reason)
 {
 	int64_t tmo = timeout_of(t, c, reason);
@@ -104,5 +132,8 @@ static inline int expired(const struct conntab *t, const struct conn *c, int64_t
 void conntab_wheel_put(struct conntab *t, uint32_t ei, uint32_t due);
 void conntab_schedule(struct conntab *t, struct conn *c, int earlier);
 void conntab_remove(struct conntab *t, struct conn *c, uint32_t reason, int64_t now);
+/* c has expired (reason): the view lets it go and the table holds its tuple
+ * (scheduled again), or it leaves the table. */
+void conntab_expire(struct conntab *t, struct conn *c, uint32_t reason, int64_t now);
 
 #endif

@@ -53,13 +53,13 @@ static void run_bucket(struct conntab *t, uint32_t bi, int64_t now, int partial)
 		uint32_t reason;
 		if (partial) {
 			if (c->due == t->wk + 1 && expired(t, c, now, &reason))
-				conntab_remove(t, c, reason, now);
+				conntab_expire(t, c, reason, now);
 			continue;
 		}
 		if (c->due > t->wk)
 			conntab_wheel_put(t, ei, c->due); /* a later turn */
 		else if (expired(t, c, now, &reason))
-			conntab_remove(t, c, reason, now);
+			conntab_expire(t, c, reason, now);
 		else
 			conntab_schedule(t, c, 0); /* it was active since: look again later */
 	}
@@ -82,7 +82,7 @@ static void remove_gone(struct conntab *t, const uint32_t *list, int n, int64_t 
 		struct conn *c = &t->ents[list[j]];
 		uint32_t reason;
 		expired(t, c, now, &reason);
-		conntab_remove(t, c, reason, now);
+		conntab_expire(t, c, reason, now);
 	}
 }
 
@@ -168,6 +168,16 @@ static int cmp_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* At exit: a connection the view had already let go ends for the reason it
+ * went; the others because tcptrack stops. */
+static void drain_one(struct conntab *t, struct conn *c, int64_t now)
+{
+	uint32_t reason = TT_RM_EXIT;
+	if (c->flags & CONN_HIDDEN)
+		view_timeout(t, c, &reason);
+	conntab_remove(t, c, reason, now);
+}
+
 void conntab_drain(struct conntab *t, int64_t now)
 {
 	struct conn **all = malloc((t->st.active + 1) * sizeof *all);
@@ -177,12 +187,32 @@ void conntab_drain(struct conntab *t, int64_t now)
 			if (all)
 				all[n++] = &t->ents[i];
 			else
-				conntab_remove(t, &t->ents[i], TT_RM_EXIT, now);
+				drain_one(t, &t->ents[i], now);
 		}
 	if (!all)
 		return;
-	qsort(all, n, sizeof *all, cmp_id);
-	for (size_t i = 0; i < n; i++)
-		conntab_remove(t, all[i], TT_RM_EXIT, now);
+	/* ids are handed out in order, and what is left at the end (the
+	 * connections closed in the last time_wait, mostly) spans few of them:
+	 * place each by its id, in one pass; else sort */
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (all[i]->id < lo)
+			lo = all[i]->id;
+		if (all[i]->id > hi)
+			hi = all[i]->id;
+	}
+	struct conn **by_id = n && hi - lo < 4 * (uint64_t)n ? calloc(hi - lo + 1, sizeof *by_id) : NULL;
+	if (by_id) {
+		for (size_t i = 0; i < n; i++)
+			by_id[all[i]->id - lo] = all[i];
+		for (uint64_t k = 0; k <= hi - lo; k++)
+			if (by_id[k])
+				drain_one(t, by_id[k], now);
+		free(by_id);
+	} else {
+		qsort(all, n, sizeof *all, cmp_id);
+		for (size_t i = 0; i < n; i++)
+			drain_one(t, all[i], now);
+	}
 	free(all);
 }

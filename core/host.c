@@ -35,6 +35,7 @@ struct tt_ctx {
 	unsigned pflags;
 	int64_t next;         /* next snapshot deadline */
 	int64_t prev;         /* time of the previous snapshot */
+	uint64_t prev_drops[2]; /* kernel and interface drops at that snapshot */
 	int asked;            /* host->snapshot was called */
 	struct { int fd; short events; } fds[MAX_FDS];
 	int nfds;
@@ -534,26 +535,46 @@ static int iter_one(void *arg, const struct conn *c)
 	return it->cb(it->arg, &view);
 }
 
+/* What a snapshot's foreach needs: the table, and which connections the
+ * table only holds (no longer shown) it walks too. */
+struct snap_priv {
+	const struct host *h;
+	int64_t held_since;
+};
+
 static int snap_foreach(const struct tt_snapshot *s, tt_conn_cb cb, void *arg)
 {
-	const struct host *h = s->priv;
-	struct iter it = {h->tab, cb, arg};
-	return conntab_foreach(h->tab, iter_one, &it);
+	const struct snap_priv *sp = s->priv;
+	struct iter it = {sp->h->tab, cb, arg};
+	return conntab_foreach(sp->h->tab, sp->held_since, iter_one, &it);
 }
 
 static void send_snapshot(struct host *h, struct tt_ctx *x, int64_t t, uint32_t flags)
 {
+	/* an output that follows connections to their REMOVED event sees them
+	 * until then (a periodic log gets the last counts of a closed one in
+	 * the period they belong to); the others what the view shows */
+	struct snap_priv sp = {h, (x->events & TT_EV_REMOVED) ? INT64_MIN : INT64_MAX};
 	struct tt_snapshot s = {
 		.size = sizeof s,
 		.flags = flags,
 		.time_us = t,
 		.foreach = snap_foreach,
-		.priv = h,
+		.priv = &sp,
 	};
 	h->env.fill_snapshot(h->env.arg, &s);
 	s.prev_us = x->prev ? x->prev : s.start_us;
-	if (!flags)
+	if (s.stats) {
+		s.kernel_drops = s.stats->kernel_drops - x->prev_drops[0];
+		s.if_drops = s.stats->if_drops - x->prev_drops[1];
+	}
+	if (!flags) {
 		x->prev = t;
+		if (s.stats) {
+			x->prev_drops[0] = s.stats->kernel_drops;
+			x->prev_drops[1] = s.stats->if_drops;
+		}
+	}
 	result(x, CALL(x, on_snapshot, &s), "on_snapshot");
 }
 

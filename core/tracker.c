@@ -91,6 +91,7 @@ static void sync_stats(struct tracker *tr)
 	s->truncated = tr->decode_counts[DECODE_TRUNCATED];
 	s->invalid = tr->decode_counts[DECODE_INVALID];
 	s->unsupported = tr->decode_counts[DECODE_UNSUPPORTED];
+	s->start_us = tr->start_us;
 	s->kernel_drops = s->if_drops = 0;
 	for (int i = 0; i < tr->ninputs; i++) {
 		s->kernel_drops += tr->inputs[i]->kernel_drops;
@@ -137,9 +138,18 @@ static const struct tt_stats *env_stats(void *arg)
 	return tracker_stats(arg);
 }
 
+static void input_stats(struct tracker *tr)
+{
+	for (int i = 0; i < tr->ninputs; i++)
+		if (tr->inputs[i]->ops->stats)
+			tr->inputs[i]->ops->stats(tr->inputs[i]);
+}
+
 static void env_fill_snapshot(void *arg, struct tt_snapshot *s)
 {
 	struct tracker *tr = arg;
+	if (tr->live)
+		input_stats(tr); /* the drops of the period that ends, to the moment */
 	sync_stats(tr);
 	s->start_us = tr->start_us;
 	s->stats = &tr->stats;
@@ -148,7 +158,7 @@ static void env_fill_snapshot(void *arg, struct tt_snapshot *s)
 	if (!tr->tab)
 		return;
 	const struct conntab_stats *ts = conntab_stats(tr->tab);
-	s->nconns = ts->active;
+	s->nconns = ts->active - ts->held;
 	s->half_open = ts->per_state[TT_SYN_SENT] + ts->per_state[TT_SYN_ACK_ACK];
 	s->c2s_rate = ts->rate[0];
 	s->s2c_rate = ts->rate[1];
@@ -298,13 +308,6 @@ static void start_clock(struct tracker *tr, int64_t t)
 	tr->next_tick = (t / tr->tick_us + 1) * tr->tick_us;
 	host_run_timers(tr->host, t); /* plugins' first deadlines count from here */
 	update_deadline(tr);
-}
-
-static void input_stats(struct tracker *tr)
-{
-	for (int i = 0; i < tr->ninputs; i++)
-		if (tr->inputs[i]->ops->stats)
-			tr->inputs[i]->ops->stats(tr->inputs[i]);
 }
 
 /* Run everything due at or before t on the capture clock. */
@@ -538,6 +541,7 @@ void tracker_start(struct tracker *tr)
 		.syn_timeout_us = cfg->syn_timeout_us,
 		.fin_timeout_us = cfg->fin_timeout_us,
 		.linger_us = cfg->closed_linger_us,
+		.time_wait_us = cfg->time_wait_us,
 		.idle_timeout_us = cfg->idle_timeout_us,
 		.detect_existing = cfg->detect_existing,
 		.no_rates = !host_needs_rates(tr->host),

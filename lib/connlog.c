@@ -26,8 +26,8 @@ const char *const connlog_conn_cols[CONNLOG_CONN_NCOLS + 1] = {
 };
 const char *const connlog_int_cols[CONNLOG_INT_NCOLS + 1] = {
 	"interval_start", "interval_s", "client", "client_port", "server", "server_port", "state",
-	"c2s_packets", "c2s_bytes", "c2s_payload", "s2c_packets", "s2c_bytes", "s2c_payload", "connections",
-	"c2s_retrans", "s2c_retrans", "rtt_us", "rtt_max_us", NULL,
+	"c2s_packets", "c2s_bytes", "c2s_payload", "s2c_packets", "s2c_bytes", "s2c_payload", "active", "opened",
+	"c2s_retrans", "s2c_retrans", "rtt_us", "rtt_max_us", "kernel_drops", "if_drops", NULL,
 };
 
 static const char *const extra_names[CONNLOG_X_N] = {"client_name", "server_name", "pid", "process", "user"};
@@ -150,9 +150,18 @@ struct gkey {
 
 struct gsum {
 	struct gkey key;       /* the map's key, for the row */
-	uint64_t conns;
+	uint64_t active;       /* connections with traffic in the interval */
+	uint64_t opened;       /* of them, first seen in it */
 	struct tt_counts c2s, s2c;
 	struct hsum h;
+};
+
+/* What the rows of one interval share: when it starts and how long it is
+ * (the first interval starts at the first packet: its length is what the
+ * capture covered of it), and the packets the capture lost in it. */
+struct span {
+	int64_t start, len;
+	uint64_t drops[2];
 };
 
 /* ---- cells ---- */
@@ -339,7 +348,7 @@ void connlog_conn_cells(const struct connlog *l, const struct tt_conn *v, uint32
 /* A row of an interval: of one connection (v), or of a rollup group (g). */
 static int reader_gone(struct connlog *l);
 
-static void interval_row(struct connlog *l, int64_t start, const struct tt_conn *v, const struct gsum *g,
+static void interval_row(struct connlog *l, const struct span *sp, const struct tt_conn *v, const struct gsum *g,
                          const struct tt_counts *c2s, const struct tt_counts *s2c, const struct hsum *hs)
 {
 	if (reader_gone(l))
@@ -351,9 +360,9 @@ static void interval_row(struct connlog *l, int64_t start, const struct tt_conn 
 	r.n = CONNLOG_INT_NCOLS;
 	r.cols = l->int_cols;
 	c[0].kind = CONNLOG_TIME;
-	c[0].v.t = start;
+	c[0].v.t = sp->start;
 	c[1].kind = CONNLOG_SECONDS;
-	c[1].v.t = l->interval_us;
+	c[1].v.t = sp->len;
 	if (v) {
 		conn_fields(l, c + 2, v, c2s, s2c);
 	} else {
@@ -371,7 +380,8 @@ static void interval_row(struct connlog *l, int64_t start, const struct tt_conn 
 		for (int i = 0; i < 6; i++)
 			set_u64(&c[7 + i], nums[i]);
 	}
-	set_u64(&c[13], g ? g->conns : 1);
+	set_u64(&c[13], g ? g->active : 1);
+	set_u64(&c[14], g ? g->opened : (uint64_t)(v->first_seen_us >= sp->start));
 	int64_t h[4] = {-1, -1, -1, -1};
 	if (l->health) {
 		h[0] = (int64_t)hs->retrans[0];
@@ -382,7 +392,10 @@ static void interval_row(struct connlog *l, int64_t start, const struct tt_conn 
 		}
 	}
 	for (int i = 0; i < 4; i++)
-		set_opt(&c[14 + i], h[i]);
+		set_opt(&c[15 + i], h[i]);
+	set_u64(&c[19], sp->drops[0]);
+	set_u64(&c[20], sp->drops[1]);
+	extra_cells(l, &r, v);
 	l->row(l->arg, &r);
 }
 
@@ -396,14 +409,14 @@ static void add_counts(struct tt_counts *a, const struct tt_counts *b)
 }
 
 /* One connection's share of an interval: a row, or into its group. */
-static void account(struct connlog *l, int64_t start, const struct tt_conn *v,
+static void account(struct connlog *l, const struct span *sp, const struct tt_conn *v,
                     const struct tt_counts *c2s, const struct tt_counts *s2c, const uint64_t retrans[2])
 {
 	struct hsum hs = {{retrans[0], retrans[1]}, 0, 0, -1};
 	if (has_health(l, v) && v->rtt_us >= 0)
 		hs.rtt_sum = hs.rtt_max = v->rtt_us, hs.rtt_n = 1;
 	if (l->group == CONNLOG_G_CONNECTION) {
-		interval_row(l, start, v, NULL, c2s, s2c, &hs);
+		interval_row(l, sp, v, NULL, c2s, s2c, &hs);
 		return;
 	}
 	struct gkey k;
@@ -422,7 +435,8 @@ static void account(struct connlog *l, int64_t start, const struct tt_conn *v,
 		return;
 	if (added)
 		g->key = k;
-	g->conns++;
+	g->active++;
+	g->opened += v->first_seen_us >= sp->start;
 	add_counts(&g->c2s, c2s);
 	add_counts(&g->s2c, s2c);
 	g->h.retrans[0] += hs.retrans[0];
@@ -433,10 +447,10 @@ static void account(struct connlog *l, int64_t start, const struct tt_conn *v,
 		g->h.rtt_max = hs.rtt_max;
 }
 
-static void emit_groups(struct connlog *l, int64_t start)
+static void emit_groups(struct connlog *l, const struct span *sp)
 {
 	for (struct gsum *g = map_next(&l->groups, NULL); g; g = map_next(&l->groups, g))
-		interval_row(l, start, NULL, g, &g->c2s, &g->s2c, &g->h);
+		interval_row(l, sp, NULL, g, &g->c2s, &g->s2c, &g->h);
 	map_clear(&l->groups);
 }
 
@@ -461,9 +475,34 @@ static int delta(const struct connlog *l, const struct tt_conn *v, const struct 
 
 struct walk {
 	struct connlog *l;
-	int64_t start;
+	struct span sp;
 	int64_t since;
 };
+
+/* The span of the interval aligned at a, with the statistics st (NULL: none). */
+static struct span span_of(const struct connlog *l, int64_t a, const struct tt_stats *st)
+{
+	struct span sp = {a, l->interval_us, {0, 0}};
+	if (!st)
+		return sp;
+	if (TT_HAS(tt_stats, st, start_us) && st->start_us > a && st->start_us < a + l->interval_us) {
+		sp.start = st->start_us;
+		sp.len = a + l->interval_us - st->start_us;
+	}
+	sp.drops[0] = st->kernel_drops - l->drops_base[0];
+	sp.drops[1] = st->if_drops - l->drops_base[1];
+	return sp;
+}
+
+/* The span of the interval open at now (the one a row written now goes to),
+ * its drops so far. */
+static struct span open_span(const struct connlog *l, int64_t now)
+{
+	int64_t start = now / l->interval_us * l->interval_us;
+	if (l->open_interval && start < l->open_interval)
+		start = l->open_interval;
+	return span_of(l, start, l->host->stats(l->ctx));
+}
 
 static int interval_one(void *arg, const struct tt_conn *v)
 {
@@ -475,7 +514,7 @@ static int interval_one(void *arg, const struct tt_conn *v)
 	uint64_t re[2];
 	if (!delta(w->l, v, b, &c2s, &s2c, re))
 		return 0;
-	account(w->l, w->start, v, &c2s, &s2c, re);
+	account(w->l, &w->sp, v, &c2s, &s2c, re);
 	if (!b)
 		b = map_put_id(&w->l->bases, v->id);
 	if (b) {
@@ -794,12 +833,21 @@ void connlog_snapshot(struct connlog *l, const struct tt_snapshot *s)
 	connlog_follow(l, s->time_us - 1);
 	if (l->mode == CONNLOG_INTERVALS) {
 		/* the interval [time - interval, time) has ended */
-		struct walk w = {l, s->time_us - l->interval_us, s->prev_us};
-		if (w.since > w.start)
-			w.since = w.start;
+		int64_t a = s->time_us - l->interval_us;
+		struct walk w = {l, span_of(l, a, s->stats), s->prev_us};
+		if (TT_HAS(tt_snapshot, s, if_drops)) {
+			w.sp.drops[0] = s->kernel_drops;
+			w.sp.drops[1] = s->if_drops;
+		}
+		if (w.since > a)
+			w.since = a;
 		s->foreach(s, interval_one, &w);
-		emit_groups(l, w.start);
+		emit_groups(l, &w.sp);
 		l->open_interval = s->time_us;
+		if (s->stats) {
+			l->drops_base[0] = s->stats->kernel_drops;
+			l->drops_base[1] = s->stats->if_drops;
+		}
 	}
 	do_flush(l);
 }
@@ -820,10 +868,8 @@ void connlog_removed(struct connlog *l, const struct tt_event *ev)
 	struct tt_counts c2s, s2c;
 	uint64_t re[2];
 	if (delta(l, v, b, &c2s, &s2c, re)) {
-		int64_t start = ev->time_us / l->interval_us * l->interval_us;
-		if (l->open_interval && start < l->open_interval)
-			start = l->open_interval;
-		account(l, start, v, &c2s, &s2c, re);
+		struct span sp = open_span(l, ev->time_us);
+		account(l, &sp, v, &c2s, &s2c, re);
 	}
 	if (b)
 		map_del_id(&l->bases, v->id);
@@ -832,11 +878,8 @@ void connlog_removed(struct connlog *l, const struct tt_event *ev)
 void connlog_flush(struct connlog *l)
 {
 	if (l->mode == CONNLOG_INTERVALS && l->groups.count) {
-		int64_t now = l->host->now(l->ctx);
-		int64_t start = now / l->interval_us * l->interval_us;
-		if (l->open_interval && start < l->open_interval)
-			start = l->open_interval;
-		emit_groups(l, start);
+		struct span sp = open_span(l, l->host->now(l->ctx));
+		emit_groups(l, &sp);
 	}
 	do_flush(l);
 }

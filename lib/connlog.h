@@ -7,7 +7,10 @@
  *   every connection still open at exit).
  * mode = intervals: every `interval` (aligned on the capture clock), one row
  *   per connection active in it with that interval's counts; group_by sums
- *   the rows per server, server address, server port or client.
+ *   the rows per server, server address, server port or client.  Each row
+ *   also says how many connections it covers (active), how many of them
+ *   opened in the interval, the interval's real length (the first one starts
+ *   at the first packet) and the packets the capture lost in it.
  * Summed over a run, the rows of a connection equal its totals.
  *
  * A row is an array of cells, one per column (connlog_conn_cols or
@@ -32,7 +35,7 @@ enum connlog_group { CONNLOG_G_CONNECTION, CONNLOG_G_SERVER, CONNLOG_G_SERVER_AD
 
 /* The columns of each log, in order, NULL-terminated. */
 #define CONNLOG_CONN_NCOLS 23
-#define CONNLOG_INT_NCOLS 18
+#define CONNLOG_INT_NCOLS 21
 extern const char *const connlog_conn_cols[CONNLOG_CONN_NCOLS + 1];
 extern const char *const connlog_int_cols[CONNLOG_INT_NCOLS + 1];
 
@@ -106,6 +109,7 @@ struct connlog {
 	                        * an interval's rows come in the same order in
 	                        * every run */
 	int64_t open_interval; /* start of the interval being filled */
+	uint64_t drops_base[2]; /* kernel and interface drops when it began */
 	/* the file, for an output that writes one (file not NULL) */
 	char *file;
 	const char *header;    /* the first line of a new file, or NULL */

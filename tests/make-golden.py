@@ -204,8 +204,8 @@ def _(k):
 
 
 @case("clock_nontcp_eof", LT_EN10MB, eth,
-      "non-TCP packets move the capture clock too: UDP 5 s and 40 s after the last TCP segment end "
-      "a closed connection (linger) and an unanswered SYN (syn_timeout) before the end of the file")
+      "non-TCP packets move the capture clock too: UDP 5 s and 70 s after the last TCP segment end "
+      "a closed connection (linger) and an unanswered SYN (syn_timeout, 64 s) before the end of the file")
 def _(k):
     lc = k.conn(A, 42100, B, 80, "CLOSED", end="closed")
     sy = k.conn(A, 42101, B, 80, "SYN_SENT", end="syn_timeout")
@@ -213,7 +213,7 @@ def _(k):
     k.tcp(lc, "c", "PA", 10)
     k.close(lc, "c")
     k.tcp(sy, "c", "S")
-    for i, dt in enumerate((5 * S, 35 * S)):
+    for i, dt in enumerate((5 * S, 65 * S)):
         k.other(IP(src=A, dst="203.0.113.53", id=7 + i) / UDP(sport=53000, dport=53) / Raw(b"\0" * 20),
                 "non_tcp", dt=dt)
 
@@ -557,6 +557,7 @@ def _(k):
 
 import golden_health  # noqa: E402,F401 (its cases, after these)
 import golden_encap  # noqa: E402,F401
+import golden_ident  # noqa: E402,F401
 
 
 if __name__ == "__main__":

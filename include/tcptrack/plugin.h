@@ -259,6 +259,8 @@ struct tt_stats {
 	uint64_t if_drops;     /* pcap_stats ps_ifdrop (live only) */
 	struct tt_counts total; /* all TCP traffic counted */
 	uint64_t untracked;    /* TCP segments of connections not tracked (-d) */
+	int64_t start_us;      /* ABI 1.1: capture clock at the first packet
+	                        * (0 before it), as tt_snapshot.start_us */
 };
 
 /* tt_snapshot.flags */
@@ -289,7 +291,10 @@ struct tt_snapshot {
 	double c2s_rate;         /* sum of all connections' rates, payload bytes/s */
 	double s2c_rate;
 	const struct tt_stats *stats; /* the statistics now */
-	/* Calls cb for every connection in the table, in no particular order,
+	/* Calls cb for every connection the view shows (and, for an output
+	 * that receives TT_EV_REMOVED, every connection until its REMOVED
+	 * event: also those the table only holds, a closed one after its
+	 * linger until time_wait), in no particular order,
 	 * with a view valid during that cb call; stops early and returns cb's
 	 * value when it is non-zero, else returns 0.  Call it only during
 	 * on_snapshot, with this snapshot.  It costs a walk of the whole table:
@@ -301,6 +306,12 @@ struct tt_snapshot {
 	 * e.g. stdin; 0 when capturing live). */
 	int64_t input_pos;
 	int64_t input_size;
+	/* ABI 1.1: packets the capture lost (kernel_drops and if_drops of
+	 * tt_stats, which also count what arrived while tcptrack was stopped)
+	 * since this output's previous periodic snapshot (since the start at
+	 * the first): a period with drops is incomplete.  0 reading a file. */
+	uint64_t kernel_drops;
+	uint64_t if_drops;
 };
 
 /* Settings of the core a plugin may want (host->settings), after the

@@ -89,6 +89,12 @@ mpls_ppp                  mpls_ppp
 ah4                       ah4
 frag_syn                  frag_syn
 pppoe_short_len           pppoe_short_len
+ident_final_ack           ident_final_ack
+ident_fin_retrans         ident_fin_retrans
+ident_syn_retrans         ident_syn_retrans
+ident_rst_retry           ident_rst_retry
+ident_half_close_quiet    ident_half_close_quiet
+ident_midstream_quiet     ident_midstream_quiet
 '
 
 # summary_counters STDERR_FILE: the counters of tcptrack's last stderr line, as key=value
@@ -113,6 +119,23 @@ for e in "$GOLDEN"/*.expected; do
 	n=$(basename "$e" .expected)
 	echo "$CASES" | grep -q "^$n " || fail "$n: $n.expected is not in the table of tests/cmd/golden.sh"
 done
+
+# the identity cases: per endpoint pair, the rows add up to tshark's counts (the one-row rule is
+# in their .expected files; the pair's sums guard what the rows hold)
+ORACLE=${SHARED_DIR:-}/checks/tshark-oracle
+if command -v tshark >/dev/null 2>&1 && [ -f "$ORACLE" ]; then
+	for cap in "$GOLDEN"/ident_*.pcap; do
+		n=$(basename "$cap" .pcap)
+		tt -T "$cap" -o "csv:mode=connections,file=$TMP/$n.oracle.csv" 2>/dev/null
+		if out=$(python3 "$ORACLE" "$cap" "$TMP/$n.oracle.csv" 2>&1); then
+			pass "$n: $(echo "$out" | tail -n 1)"
+		else
+			fail "$n (tshark): $(echo "$out" | tail -n 3)"
+		fi
+	done
+else
+	echo "SKIP: the identity cases against tshark (no tshark or no tshark-oracle)"
+fi
 
 # the files here are what tests/make-golden.py makes (where Debian's scapy is installed)
 if /usr/bin/python3 -c 'import scapy.all' 2>/dev/null; then

@@ -13,8 +13,8 @@ rows() { tail -n +2 "$1" | wc -l; }
 tt -T "$CAP" -o "csv:file=/dev/full" -o "csv:file=$TMP/ok.csv" 2>"$TMP/err"
 rc=$?
 if [ $rc -eq 0 ] && grep -q "No space left on device" "$TMP/err" && grep -q "rows" "$TMP/err" &&
-   [ "$(rows "$TMP/ok.csv")" -eq 127 ] && grep -q "packets read" "$TMP/err"; then
-	pass "/dev/full: reported, the other output has all 127 rows"
+   [ "$(rows "$TMP/ok.csv")" -eq 126 ] && grep -q "packets read" "$TMP/err"; then
+	pass "/dev/full: reported, the other output has all 126 rows"
 else
 	fail "/dev/full: exit $rc, $(rows "$TMP/ok.csv") rows: $(cat "$TMP/err")"
 fi
@@ -25,7 +25,7 @@ ${CC:-cc} -shared -fPIC -I"$TESTS_SRCDIR/../include" -o "$TMP/failing.so" "$TEST
 tt -T "$CAP" -o "$TMP/failing.so" -o "csv:file=$TMP/ok2.csv" 2>"$TMP/err"
 rc=$?
 n=$(grep -c "output disabled" "$TMP/err")
-if [ $rc -eq 0 ] && [ "$n" -eq 1 ] && [ "$(rows "$TMP/ok2.csv")" -eq 127 ]; then
+if [ $rc -eq 0 ] && [ "$n" -eq 1 ] && [ "$(rows "$TMP/ok2.csv")" -eq 126 ]; then
 	pass "failing output disabled once, the csv output whole"
 else
 	fail "failing output: exit $rc, $n messages, $(rows "$TMP/ok2.csv") rows: $(cat "$TMP/err")"
@@ -53,7 +53,9 @@ if [ "$(id -u)" = 0 ] && mkdir "$TMP/small" && mount -t tmpfs -o size=256k tmpfs
 	umount_small() { umount "$TMP/small"; }
 	add_cleanup umount_small
 	dd if=/dev/zero of="$TMP/small/filler" bs=4k count=1000 2>/dev/null
-	feed_half "$CAP" -o "csv:mode=connections,file=$TMP/small/log.csv,flush=1ms"
+	# tuples not held after their close: rows are written while the disk is full
+	printf '[core]\ntime_wait = 0\n' > "$TMP/tw0.conf"
+	feed_half "$CAP" -c "$TMP/tw0.conf" -o "csv:mode=connections,file=$TMP/small/log.csv,flush=1ms"
 	sleep 1.5
 	rm -f "$TMP/small/filler"
 	feed_rest

@@ -102,6 +102,10 @@ static void test_core_keys(void)
 {
 	struct config c;
 	config_defaults(&c);
+	/* what a Linux endpoint does: TIME_WAIT 60 s, the last SYN of an
+	 * attempt 64 s before it gives up, FIN_WAIT_2 60 s */
+	CHECK(c.time_wait_us == 60000000 && c.syn_timeout_us == 64000000 && c.fin_timeout_us == 60000000,
+	      "default time_wait, syn_timeout and fin_timeout");
 	char err[1024] = "";
 	const char *p = conf("; every [core] key\n"
 	                     "# both comment styles\n"
@@ -119,6 +123,7 @@ static void test_core_keys(void)
 	                     "fast_interval = 50ms\n"
 	                     "average_window = 2s\n"
 	                     "closed_linger = 5s ; an inline comment\n"
+	                     "time_wait = 2m\n"
 	                     "syn_timeout = 10s\n"
 	                     "fin_timeout = 20s\n"
 	                     "idle_timeout = 1h\n"
@@ -144,6 +149,7 @@ static void test_core_keys(void)
 	CHECK(c.fast_interval_us == 50000, "fast_interval");
 	CHECK(c.average_us == 2000000, "average_window");
 	CHECK(c.closed_linger_us == 5000000, "closed_linger (with an inline comment)");
+	CHECK(c.time_wait_us == 120000000, "time_wait");
 	CHECK(c.syn_timeout_us == 10000000, "syn_timeout");
 	CHECK(c.fin_timeout_us == 20000000, "fin_timeout");
 	CHECK(c.idle_timeout_us == 3600000000LL, "idle_timeout");
@@ -165,7 +171,7 @@ static void test_core_keys(void)
 		int ok = config_set_core(&c, *k, "1", &why) == 0 || (why && strcmp(why, "unknown key"));
 		CHECK(ok, "config_core_keys[%zu] '%s' is a known key", n, *k);
 	}
-	CHECK(n == 33, "33 [core] keys (got %zu)", n);
+	CHECK(n == 34, "34 [core] keys (got %zu)", n);
 	config_free(&c);
 
 	/* udp_tunnels: a kind named takes the ports given, the others keep

@@ -77,8 +77,8 @@ int main(void)
 	CHECK(!strcmp(connlog_conn_cols[0], "first_seen") && !strcmp(connlog_conn_cols[13], "end") &&
 	      !strcmp(connlog_conn_cols[CONNLOG_CONN_NCOLS - 1], "s2c_retrans_bytes") &&
 	      !connlog_conn_cols[CONNLOG_CONN_NCOLS], "connection columns");
-	CHECK(!strcmp(connlog_int_cols[13], "connections") &&
-	      !strcmp(connlog_int_cols[CONNLOG_INT_NCOLS - 1], "rtt_max_us") && !connlog_int_cols[CONNLOG_INT_NCOLS],
+	CHECK(!strcmp(connlog_int_cols[13], "active") && !strcmp(connlog_int_cols[14], "opened") &&
+	      !strcmp(connlog_int_cols[CONNLOG_INT_NCOLS - 1], "if_drops") && !connlog_int_cols[CONNLOG_INT_NCOLS],
 	      "interval columns");
 	DONE();
 }

@@ -148,7 +148,10 @@ static void test_reuse(void)
 	CHECK(old_gen == 0, "first connection of a tuple: generation 0");
 	size_t before = nev;
 
-	c = tx(t, p4(CLI, 40000, SRV, 80, TCPF_SYN, 0), 1 * SEC + 100);
+	/* a new initial sequence number: a new connection */
+	struct pkt syn = p4(CLI, 40000, SRV, 80, TCPF_SYN, 0);
+	syn.seq = 1000;
+	c = tx(t, syn, 1 * SEC + 100);
 	CHECK(c && c->state == TT_SYN_SENT, "new SYN on a CLOSED tuple: SYN_SENT");
 	CHECK(c && c->id != old_id && c->id > old_id, "the new connection has a new id");
 	CHECK(c && c->gen == old_gen + 1, "generation 1 (got %u)", c ? c->gen : 0);
@@ -483,10 +486,116 @@ static void test_tcp_flags(void)
 	      v.s2c_tcp_flags == (TCPF_SYN | TCPF_ACK | 0x40),
 	      "flags by direction (c2s 0x%02x, s2c 0x%02x)", v.c2s_tcp_flags, v.s2c_tcp_flags);
 	tx(t, p4(SRV, 80, CLI, 40200, TCPF_FIN | TCPF_ACK, 0), 4);
-	c = tx(t, p4(CLI, 40200, SRV, 80, TCPF_SYN, 0), 5);
+	struct pkt syn = p4(CLI, 40200, SRV, 80, TCPF_SYN, 0);
+	syn.seq = 0x12345678; /* a new initial sequence number: a new connection */
+	c = tx(t, syn, 5);
 	conntab_view(t, c, &v);
 	CHECK(c->gen == 1 && v.c2s_tcp_flags == TCPF_SYN && v.s2c_tcp_flags == 0,
 	      "the tuple reused: flags afresh (c2s 0x%02x, s2c 0x%02x)", v.c2s_tcp_flags, v.s2c_tcp_flags);
+	conntab_free(t);
+}
+
+static int count_one(void *arg, const struct conn *c)
+{
+	(void)c;
+	++*(int *)arg;
+	return 0;
+}
+
+/* Connections shown now (held ones left out). */
+static int shown(const struct conntab *t)
+{
+	int n = 0;
+	conntab_foreach(t, INT64_MAX, count_one, &n);
+	return n;
+}
+
+static struct pkt seg(const uint8_t *src, unsigned sport, const uint8_t *dst, unsigned dport,
+                      unsigned flags, uint32_t payload, uint32_t seq, uint32_t ack)
+{
+	struct pkt p = p4(src, sport, dst, dport, flags, payload);
+	p.seq = seq;
+	p.ack = ack;
+	return p;
+}
+
+/* One connection, one row: what the packets say decides, the timeouts
+ * only what the view shows. */
+static void test_identity(void)
+{
+	struct conntab_config cfg = defaults();
+	cfg.time_wait_us = 60 * SEC;
+	struct conntab *t = table(&cfg);
+
+	/* closed: shown for the linger, held for time_wait; the final ACK
+	 * after the linger is the same connection */
+	struct conn *c = established(t, CLI, 40000, SRV, 80);
+	uint64_t id = c ? c->id : 0;
+	tx(t, p4(CLI, 40000, SRV, 80, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
+	tx(t, p4(SRV, 80, CLI, 40000, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
+	conntab_tick(t, 4 * SEC);
+	const struct conntab_stats *st = conntab_stats(t);
+	CHECK(shown(t) == 0 && st->active == 1 && st->held == 1 && st->per_state[TT_CLOSED] == 0 &&
+	          count_ev(TT_EV_REMOVED, TT_RM_LINGER) == 0,
+	      "closed, after the linger: not shown, held, no REMOVED yet");
+	int n = 0;
+	conntab_foreach(t, 1 * SEC, count_one, &n);
+	CHECK(n == 1, "a held connection is walked when its last packet is recent enough");
+	c = tx(t, p4(CLI, 40000, SRV, 80, TCPF_ACK, 0), 10 * SEC);
+	CHECK(c && c->id == id && c->state == TT_CLOSED && c->pk[0] == 4 && shown(t) == 1 && st->held == 0,
+	      "the final ACK 9 s after the close: the same connection, shown again");
+	conntab_tick(t, 13 * SEC);
+	CHECK(shown(t) == 0 && st->held == 1, "hidden again after the linger");
+	conntab_tick(t, 69 * SEC);
+	CHECK(st->active == 1 && count_ev(TT_EV_REMOVED, TT_RM_LINGER) == 0, "held until time_wait");
+	conntab_tick(t, 71 * SEC);
+	const struct ev *e = last_ev(TT_EV_REMOVED);
+	CHECK(st->active == 0 && st->held == 0 && e && e->id == id && e->reason == TT_RM_LINGER && e->pk[0] == 4,
+	      "removed (closed) time_wait after its last packet, with every packet");
+
+	/* a refused SYN tried again with the same initial sequence number:
+	 * one attempt, one row; another number: a new connection */
+	tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 5000, 0), 100 * SEC);
+	c = tx(t, seg(SRV, 81, CLI, 40001, TCPF_RST | TCPF_ACK, 0, 0, 5001), 100 * SEC);
+	id = c ? c->id : 0;
+	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 5000, 0), 101 * SEC);
+	CHECK(c && c->id == id && c->state == TT_SYN_SENT && c->pk[0] == 2 && c->gen == 0,
+	      "the SYN sent again after a RST: the same connection, SYN_SENT again");
+	tx(t, seg(SRV, 81, CLI, 40001, TCPF_SYN | TCPF_ACK, 0, 9000, 5001), 101 * SEC);
+	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_ACK, 0, 5001, 9001), 101 * SEC);
+	CHECK(c && c->id == id && c->state == TT_ESTABLISHED, "and it completes");
+	c = tx(t, seg(SRV, 81, CLI, 40001, TCPF_RST, 0, 9001, 0), 102 * SEC);
+	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 5000, 0), 103 * SEC);
+	CHECK(c && c->id == id && c->state == TT_RESET,
+	      "a stale SYN after a completed handshake's RST counts, the state stays");
+	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 77777, 0), 104 * SEC);
+	CHECK(c && c->id != id && c->gen == 1 && c->state == TT_SYN_SENT, "a new initial sequence number: a new connection");
+
+	/* an unanswered SYN held past syn_timeout, then sent again */
+	c = tx(t, seg(CLI, 40002, SRV, 82, TCPF_SYN, 0, 42, 0), 200 * SEC);
+	id = c ? c->id : 0;
+	conntab_tick(t, 232 * SEC);
+	conntab_tick(t, 233 * SEC); /* what a jump of the clock hid goes at the next tick */
+	CHECK(shown(t) == 0 && conntab_stats(t)->held == 1 && count_ev(TT_EV_REMOVED, TT_RM_SYN_TIMEOUT) == 1,
+	      "SYN held after syn_timeout (the one of 104 s has gone)");
+	c = tx(t, seg(CLI, 40002, SRV, 82, TCPF_SYN, 0, 42, 0), 264 * SEC);
+	CHECK(c && c->id == id && c->pk[0] == 2 && c->state == TT_SYN_SENT, "the SYN 64 s later: the same attempt");
+
+	/* mid-stream, one side: quiet, then on; a jump no window explains
+	 * is another connection */
+	c = tx(t, seg(SRV, 443, CLI, 50000, TCPF_ACK, 1000, 1u << 31, 7), 300 * SEC);
+	id = c ? c->id : 0;
+	conntab_tick(t, 340 * SEC);
+	c = tx(t, seg(SRV, 443, CLI, 50000, TCPF_ACK, 1000, (1u << 31) + 1000, 7), 340 * SEC);
+	CHECK(c && c->id == id && c->pk[1] == 2, "mid-stream, one side, 40 s quiet: the same connection");
+	c = tx(t, seg(SRV, 443, CLI, 50000, TCPF_ACK, 1000, (1u << 31) + 500, 7), 341 * SEC);
+	CHECK(c && c->id == id && c->pk[1] == 3, "a segment sent again: the same connection");
+	c = tx(t, seg(SRV, 443, CLI, 50000, TCPF_ACK, 1000, 12345, 7), 342 * SEC);
+	CHECK(c && c->id != id && c->gen == 1 && c->pk[1] == 1 && (c->flags & TT_CONN_MIDSTREAM) &&
+	          c->cport == 50000,
+	      "a sequence jump past any window: a new connection, same roles");
+	e = last_ev(TT_EV_REMOVED);
+	CHECK(e && e->id == id && e->reason == TT_RM_REUSED && e->pk[1] == 3, "the previous one ends 'reused'");
 	conntab_free(t);
 }
 
@@ -502,6 +611,7 @@ int main(void)
 	test_timeouts();
 	test_health();
 	test_tcp_flags();
+	test_identity();
 	free(evs);
 	DONE();
 }

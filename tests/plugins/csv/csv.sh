@@ -102,4 +102,21 @@ if [ $rc -eq 0 ] && [ "$(sum_cols "$TMP/term.csv")" = "$(sum_cols "$TMP/half.csv
 else
 	fail "SIGTERM: exit $rc, $(sum_cols "$TMP/term.csv") vs $(sum_cols "$TMP/half.csv")"
 fi
+# the interval log's columns: active (the connections a row covers), opened (first seen in the
+# interval), the first interval from the first packet with its real length, the drops (0 from
+# a file).  One connection: from +0.001 s to +140 s, aligned intervals of 60 s (the first
+# boundary is +40 s).
+tt -T "$TESTS_SRCDIR/golden/ident_half_close_quiet.pcap" -o "csv:mode=intervals,interval=60s,file=$TMP/iv.csv" 2>/dev/null
+got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{ printf "%s %s %s %s %s %s;", $1, $2, $(col["active"]), $(col["opened"]), $(col["kernel_drops"]), $(col["if_drops"]) }' "$TMP/iv.csv")
+want="1700000000.001000 39.999000 1 1 0 0;1700000040.000000 60 1 0 0 0;1700000100.000000 60 1 0 0 0;"
+[ "$got" = "$want" ] && pass "intervals: the first from the first packet (39.999 s), active, opened, drops" ||
+	fail "intervals: got '$got', want '$want'"
+tt -T "$TESTS_SRCDIR/golden/ident_half_close_quiet.pcap" -o "csv:mode=intervals,interval=60s,group_by=server_port,file=$TMP/ivg.csv" 2>/dev/null
+got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{ printf "%s %s %s %s;", $1, $2, $(col["active"]), $(col["opened"]) }' "$TMP/ivg.csv")
+want="1700000000.001000 39.999000 1 1;1700000040.000000 60 1 0;1700000100.000000 60 1 0;"
+[ "$got" = "$want" ] && pass "intervals, group_by: the same spans, active and opened summed" ||
+	fail "intervals, group_by: got '$got', want '$want'"
+
 finish

@@ -74,8 +74,11 @@ else
 	fail "time-named files: $n files, $got packets (want $want_p), $opened opened (want $conns), misplaced=$bad"
 fi
 
-# SIGHUP after a rename: both files complete, together every row
-feed_half "$CAP" -o "json:file=$TMP/rot.jsonl"
+# SIGHUP after a rename: both files complete, together every row (tuples
+# not held after their close, so that the first half's rows are written in
+# the first file)
+printf '[core]\ntime_wait = 0\n' > "$TMP/tw0.conf"
+feed_half "$CAP" -c "$TMP/tw0.conf" -o "json:file=$TMP/rot.jsonl"
 sleep 1
 mv "$TMP/rot.jsonl" "$TMP/rot.jsonl.1"
 kill -HUP $FEED_PID
@@ -84,7 +87,8 @@ feed_rest
 wait $FEED_PID
 rc=$?
 cat "$TMP/rot.jsonl.1" "$TMP/rot.jsonl" > "$TMP/rot.all" 2>/dev/null
-out=$($CHECK rows "$TMP/m.csv" "$TMP/rot.all" connection 2>&1)
+tt -c "$TMP/tw0.conf" -T "$CAP" -o "csv:mode=connections,file=$TMP/tw0.csv" 2>/dev/null
+out=$($CHECK rows "$TMP/tw0.csv" "$TMP/rot.all" connection 2>&1)
 if [ $rc -eq 0 ] && [ -s "$TMP/rot.jsonl.1" ] && [ -s "$TMP/rot.jsonl" ] && [[ $out == *"rows equal"* ]]; then
 	pass "SIGHUP: a new file; the two hold every connection ($out)"
 else

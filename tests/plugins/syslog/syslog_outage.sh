@@ -81,8 +81,13 @@ fi
 # ---- a target that stops reading ----
 # rsyslogd stopped (SIGSTOP): its unix socket fills up.  A rule per SYN of
 # the flood (2000 alarms and 2000 ends) with no rate limit: the file is read
-# to its end all the same, the queue stays at 50, the rest is counted.
+# to its end all the same, the queue stays at 50, the rest is counted.  The
+# SYNs end after 30 s (syn_timeout, set here: the default follows Linux's
+# 64 s), before the end of the capture.
 sl_conf "$TMP/slow.conf" <<'EOF'
+[core]
+syn_timeout = 30s
+
 [output slow]
 plugin = syslog
 metric = conn_syn_time
