@@ -31,6 +31,20 @@ else
 	fail "names of the capture's connections:"; cat "$TMP/diff"
 fi
 
+# the same names in the json output's optional fields (null where none)
+if command -v jq >/dev/null; then
+	tt -T "$TMP/dns.pcap" -o "json:file=$TMP/all.jsonl,columns=client_name+server_name" 2>/dev/null
+	jq -r 'select(.type == "connection") | [.client, .client_port, .server, .server_port,
+		(.client_name // ""), (.server_name // "")] | map(tostring) | join(",")' "$TMP/all.jsonl" |
+		sort > "$TMP/jgot"
+	sort "$TMP/want" > "$TMP/jwant"
+	if diff "$TMP/jwant" "$TMP/jgot" > "$TMP/jdiff"; then
+		pass "json: the same names in client_name and server_name"
+	else
+		fail "json names:"; cat "$TMP/jdiff"
+	fi
+fi
+
 # the libpcap reader, the block reader without and with its thread
 for r in "libpcap:read_ahead = yes" "pcapfile:read_ahead = no" "pcapfile:read_ahead = yes"; do
 	printf '[core]\n%s\n' "${r#*:}" > "$TMP/r.conf"
