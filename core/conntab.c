@@ -702,8 +702,10 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	t->st.pl[dir] += p->payload;
 	if (now > c->last_us)
 		c->last_us = now;
-	if (t->health)
-		health_packet(&t->health[ent_index(t, c)], p, dir, p->ts, c->pl);
+	if (t->health && health_packet(&t->health[ent_index(t, c)], p, dir, p->ts, c->pl)) {
+		t->st.re[dir]++;
+		t->st.rb[dir] += p->payload;
+	}
 	/* picked up mid-stream, the first word from this side: heard both
 	 * ways now, its timeout may have become shorter */
 	if (__builtin_expect(mid, 0) && c->pk[dir] == 1)

@@ -104,6 +104,8 @@ struct conntab_stats {
 	uint64_t untracked;     /* mid-stream packets ignored (detect_existing off) */
 	uint64_t per_state[TT_NSTATES];
 	uint64_t pk[2], by[2], pl[2]; /* all traffic counted, by direction */
+	uint64_t re[2], rb[2];  /* retransmitted segments and their payload bytes,
+	                         * by direction (TCP health) */
 	double rate[2];         /* total payload rate over the window, bytes/s */
 	uint64_t capacity;      /* index slots */
 	uint64_t wheel_nodes;   /* expiry timers pending, live or stale */

@@ -108,6 +108,18 @@ static void sync_stats(struct tracker *tr)
 	s->total.packets = t->pk[0] + t->pk[1];
 	s->total.bytes = t->by[0] + t->by[1];
 	s->total.payload = t->pl[0] + t->pl[1];
+	struct tt_counts *d[2] = {&s->c2s, &s->s2c};
+	for (int i = 0; i < 2; i++) {
+		d[i]->packets = t->pk[i];
+		d[i]->bytes = t->by[i];
+		d[i]->payload = t->pl[i];
+	}
+	s->c2s_retrans = t->re[0];
+	s->c2s_retrans_bytes = t->rb[0];
+	s->s2c_retrans = t->re[1];
+	s->s2c_retrans_bytes = t->rb[1];
+	memcpy(s->in_state, t->per_state, sizeof s->in_state);
+	s->held = t->held;
 }
 
 const struct tt_stats *tracker_stats(struct tracker *tr)

@@ -261,6 +261,17 @@ struct tt_stats {
 	uint64_t untracked;    /* TCP segments of connections not tracked (-d) */
 	int64_t start_us;      /* ABI 1.1: capture clock at the first packet
 	                        * (0 before it), as tt_snapshot.start_us */
+	/* ABI 1.2 (TT_HAS): what the table holds and counted, so that an
+	 * output of totals needs no walk of the table */
+	struct tt_counts c2s;  /* all TCP traffic counted, client to server */
+	struct tt_counts s2c;  /* and server to client */
+	uint64_t c2s_retrans;  /* segments TCP health flags as retransmitted */
+	uint64_t c2s_retrans_bytes;
+	uint64_t s2c_retrans;
+	uint64_t s2c_retrans_bytes;
+	uint64_t in_state[TT_NSTATES]; /* connections shown now, by state */
+	uint64_t held;         /* connections no longer shown whose tuple the
+	                        * table keeps ([core] time_wait) */
 };
 
 /* tt_snapshot.flags */

@@ -232,12 +232,36 @@ static int collect_one(void *arg, const struct tt_conn *c)
 	return 0;
 }
 
+/* Without per-server series every figure is a total that the core keeps
+ * (ABI 1.2): a collection walks nothing, whatever the table holds.  The
+ * same sums as the walk's: traffic counted since start is that of the
+ * connections gone and of those in the table. */
+static int from_stats(struct pm_acct *a, const struct tt_stats *st)
+{
+	if (a->sel || !st || !TT_HAS(tt_stats, st, held))
+		return 0;
+	pm_acct_begin(a);
+	struct pm_figs *f = &a->figs;
+	const struct tt_counts *k[2] = {&st->c2s, &st->s2c};
+	const uint64_t re[2] = {st->c2s_retrans, st->s2c_retrans};
+	const uint64_t rb[2] = {st->c2s_retrans_bytes, st->s2c_retrans_bytes};
+	for (int i = 0; i < 2; i++) {
+		struct pm_dir d = {k[i]->packets, k[i]->bytes, k[i]->payload, re[i], rb[i]};
+		f->traffic.d[i] = d;
+	}
+	for (int s = 0; s < TT_NSTATES; s++)
+		f->states[s] = st->in_state[s];
+	return 1;
+}
+
 static int prom_on_snapshot(void *state, const struct tt_snapshot *snap)
 {
 	struct prom *p = state;
 	int64_t t0 = mono_now_us();
-	pm_acct_begin(&p->acct);
-	snap->foreach(snap, collect_one, &p->acct);
+	if (!from_stats(&p->acct, snap->stats)) {
+		pm_acct_begin(&p->acct);
+		snap->foreach(snap, collect_one, &p->acct);
+	}
 	pm_acct_end(&p->acct, snap->stats);
 	struct pm_figs *f = &p->acct.figs;
 	f->final = !!(snap->flags & TT_SNAP_FINAL);
