@@ -26,6 +26,7 @@ pids=""
 teardown() {
 	stop_tmux
 	[ -n "$pids" ] && kill $pids 2>/dev/null
+	pkill -f "$TMP/delay.py" 2>/dev/null # its threads may outlive the kill of its pid
 	true
 }
 add_cleanup teardown
