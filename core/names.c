@@ -300,8 +300,11 @@ int names_pollfds(struct names *n, struct pollfd *fds, int max)
 	int bits = ares_getsock(n->ch, socks, ARES_GETSOCK_MAXNUM);
 	int k = 0;
 	for (int i = 0; i < ARES_GETSOCK_MAXNUM && k < max; i++) {
-		short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-		                   (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+		/* the bits as c-ares' macros read them, but unsigned: its
+		 * WRITABLE shifts an int 1 into the sign bit for the last socket */
+		unsigned ub = (unsigned)bits;
+		short ev = (short)((((ub >> i) & 1u) ? POLLIN : 0) |
+		                   (((ub >> (i + ARES_GETSOCK_MAXNUM)) & 1u) ? POLLOUT : 0));
 		if (!ev)
 			continue;
 		fds[k].fd = socks[i];

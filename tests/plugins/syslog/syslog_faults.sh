@@ -131,7 +131,8 @@ printf 'input(type="imuxsock" Socket="%s" UseSpecialParser="off" UseSysTimeStamp
 	"$J$RS_SOCK" >> "$RS_DIR/rsyslog.conf"
 rs_start
 chmod 755 "$J"
-feed_half "$CAP" -c "$TMP/jail.conf"
+# LeakSanitizer reads /proc, which a chroot has not: no leak check there
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" feed_half "$CAP" -c "$TMP/jail.conf"
 rs_wait jail 1 || fail "chroot: nothing from the first half"
 rs_stop
 rs_start
