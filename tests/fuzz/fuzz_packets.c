@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (step & 0x80)
 			conntab_tick(tab, now);
 	}
-	conntab_foreach(tab, visit, NULL);
+	conntab_foreach(tab, INT64_MAX, visit, NULL);
 	conntab_drain(tab, now);
 	conntab_free(tab);
 	tab = NULL;

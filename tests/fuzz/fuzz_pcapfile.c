@@ -24,7 +24,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	struct pkt p;
 	/* the reader must hand out caplen readable bytes, caplen no more
 	 * than the snapshot length */
-	if (decode(dlt, data, h->caplen, h->len, &p) == DECODE_TCP)
+	if (decode(NULL, dlt, data, h->caplen, h->len, &p) == DECODE_TCP)
 		sink += p.payload + p.sport;
 	sink += h->ts.tv_sec + h->ts.tv_usec + h->caplen;
 }
@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	/* read and decoded ahead by a thread, or not, as the input's size is odd or even */
-	struct pcapfile *f = pcapfile_open(path, pc, size & 1);
+	struct pcapfile *f = pcapfile_open(path, pc, size & 1, NULL);
 	if (f) {
 		int r;
 		do
