@@ -39,6 +39,7 @@ static const struct core_key core_keys[] = {
 	{"average_window", K_DUR, O(average_us), 10000},
 	{"closed_linger", K_DUR, O(closed_linger_us), 0},
 	{"time_wait", K_DUR, O(time_wait_us), 0},
+	{"time_wait_acked", K_DUR, O(time_wait_acked_us), 0},
 	{"syn_timeout", K_DUR, O(syn_timeout_us), 1000},
 	{"fin_timeout", K_DUR, O(fin_timeout_us), 1000},
 	{"idle_timeout", K_DUR, O(idle_timeout_us), 0},
@@ -88,7 +89,7 @@ static int over_max(const char *key, uint64_t v, const char **why)
 const char *const config_core_keys[] = {
 	"interface", "filter", "user", "chroot", "plugin_dir", "promiscuous",
 	"detect_existing", "fast_average", "immediate", "refresh", "fast_interval",
-	"average_window", "closed_linger", "time_wait", "syn_timeout", "fin_timeout",
+	"average_window", "closed_linger", "time_wait", "time_wait_acked", "syn_timeout", "fin_timeout",
 	"idle_timeout", "read_timeout", "max_connections", "snaplen", "buffer_size",
 	"replay_speed", "read_ahead", "tcp_health", "udp_tunnels", "names_dns", "names_ptr",
 	"names_cache", "names_ptr_rate", "names_ptr_inflight",
@@ -106,6 +107,11 @@ void config_defaults(struct config *c)
 	c->closed_linger_us = 2000000;  /* defs.h: 2 s, -r */
 	/* Linux's TIME_WAIT (TCP_TIMEWAIT_LEN): 60 s */
 	c->time_wait_us = 60000000;
+	/* a close seen complete: only its last FIN sent again (the final ACK
+	 * lost beyond the capture point) can follow, one retransmission
+	 * timeout after it (Linux: 200 ms at least; 1 s without a round-trip
+	 * sample) */
+	c->time_wait_acked_us = 5000000;
 	/* Linux (tcp_syn_retries = 6) sends its last SYN 63 s after the
 	 * first and gives up 64 s after that: no SYN of an attempt comes
 	 * more than 64 s after the previous one */

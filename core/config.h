@@ -52,6 +52,7 @@ struct config {
 	int64_t average_us;
 	int64_t closed_linger_us;
 	int64_t time_wait_us;   /* how long the table keeps a tuple the view let go */
+	int64_t time_wait_acked_us; /* the same, after a close seen complete or a reset */
 	int64_t syn_timeout_us;
 	int64_t fin_timeout_us;
 	int64_t idle_timeout_us;

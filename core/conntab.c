@@ -458,7 +458,7 @@ static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
 	}
 	c->state = state;
 	c->flags = flags;
-	c->reported = 0;
+	c->cls = 0;
 	c->first_us = c->last_us = now;
 	memset(c->pk, 0, sizeof c->pk);
 	memset(c->by, 0, sizeof c->by);
@@ -557,7 +557,16 @@ static inline struct conn *lookup(const struct conntab *t, const struct pkt *p,
 static __attribute__((noinline)) void advance(struct conntab *t, struct conn *c, uint8_t fl,
                                               int dir, int64_t now)
 {
-	if (c->state == TT_RESET || (c->state == TT_CLOSED && !(fl & TCPF_RST)))
+	if (c->state == TT_CLOSED && !(fl & TCPF_RST)) {
+		/* a FIN (sent again) waits for its ACK; a bare ACK from the
+		 * other side acknowledges the last FIN: the close is complete */
+		if (fl & TCPF_FIN)
+			c->cls = dir ? CLS_LAST_S2C : 0;
+		else if ((fl & (TCPF_ACK | TCPF_SYN)) == TCPF_ACK && dir != (c->cls & CLS_LAST_S2C))
+			c->cls |= CLS_ACKED;
+		return;
+	}
+	if (c->state == TT_RESET)
 		return;
 	if (fl & TCPF_RST) {
 		set_state(t, c, TT_RESET, now);
@@ -574,8 +583,10 @@ static __attribute__((noinline)) void advance(struct conntab *t, struct conn *c,
 	}
 	if (fl & TCPF_FIN) {
 		c->flags |= dir ? TT_CONN_S_FIN : TT_CONN_C_FIN;
-		if ((c->flags & (TT_CONN_C_FIN | TT_CONN_S_FIN)) == (TT_CONN_C_FIN | TT_CONN_S_FIN))
+		if ((c->flags & (TT_CONN_C_FIN | TT_CONN_S_FIN)) == (TT_CONN_C_FIN | TT_CONN_S_FIN)) {
+			c->cls = dir ? CLS_LAST_S2C : 0;
 			set_state(t, c, TT_CLOSED, now);
+		}
 		else
 			set_state(t, c, TT_CLOSING, now);
 	}

@@ -27,7 +27,7 @@ struct conn {
 	uint8_t family;
 	uint8_t state;       /* enum tt_state */
 	uint8_t flags;       /* TT_CONN_*, and CONN_HIDDEN, CONN_SEQ_S2C (conntab_int.h) */
-	uint8_t reported;    /* the OPENED event went out */
+	uint8_t cls;         /* CLS_*: how far the close went (conntab_int.h) */
 	uint32_t due;        /* the tick its expiry is looked at (0: never) */
 	uint32_t tag;        /* upper 32 bits of the key's hash */
 	int64_t last_us;
@@ -54,6 +54,8 @@ struct conntab_config {
 	int64_t linger_us;       /* how long the view shows a closed connection */
 	int64_t time_wait_us;    /* how long the table keeps the tuple of a
 	                          * connection the view no longer shows */
+	int64_t time_wait_acked_us; /* of one closed with every FIN acknowledged,
+	                          * or reset (at most time_wait) */
 	int64_t idle_timeout_us; /* 0 = never */
 	int detect_existing;     /* track connections picked up mid-stream */
 	int no_rates;            /* nobody reads a connection's rate: do not sample */

@@ -72,6 +72,11 @@ static inline int64_t cdiv(int64_t a, int64_t b) { return -fdiv(-a, b); }
 #define CONN_SHOOK   0x20 /* the handshake completed */
 #define CONN_PUBLIC  0x1f
 
+/* conn.cls, once both sides sent a FIN (CLOSED): which sent the last, and
+ * whether the other acknowledged it (the close is complete). */
+#define CLS_LAST_S2C 0x01
+#define CLS_ACKED    0x02
+
 /* How long c may stay idle as the view shows it, and why it goes then. */
 static inline int64_t view_timeout(const struct conntab *t, const struct conn *c, uint32_t *reason)
 {
@@ -100,15 +105,22 @@ static inline int64_t view_timeout(const struct conntab *t, const struct conn *c
 
 /* How long the table keeps c's tuple after its last packet, given how long
  * the view shows it (tmo): a closed connection as TIME_WAIT would, from
- * its last packet; any other for time_wait after the view let it go (its
- * peers may only have been quiet). */
+ * its last packet, for as long as a FIN may still be sent again: time_wait
+ * while the last FIN seen is not acknowledged, time_wait_acked once it is
+ * (then only an ACK lost beyond the capture point brings it again, one
+ * retransmission timeout later) or after a reset (no TIME_WAIT follows a
+ * RST); any other for time_wait after the view let it go (its peers may
+ * only have been quiet). */
 static inline int64_t hold_timeout(const struct conntab *t, const struct conn *c, int64_t tmo)
 {
 	int64_t tw = t->cfg.time_wait_us, h;
 	if (tmo == NEVER)
 		return NEVER;
-	if (c->state == TT_CLOSED || c->state == TT_RESET)
+	if (c->state == TT_CLOSED || c->state == TT_RESET) {
+		if ((c->state == TT_RESET || (c->cls & CLS_ACKED)) && t->cfg.time_wait_acked_us < tw)
+			tw = t->cfg.time_wait_acked_us;
 		return tmo > tw ? tmo : tw;
+	}
 	return __builtin_add_overflow(tmo, tw, &h) ? NEVER : h;
 }
 

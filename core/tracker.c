@@ -554,6 +554,7 @@ void tracker_start(struct tracker *tr)
 		.fin_timeout_us = cfg->fin_timeout_us,
 		.linger_us = cfg->closed_linger_us,
 		.time_wait_us = cfg->time_wait_us,
+		.time_wait_acked_us = cfg->time_wait_acked_us,
 		.idle_timeout_us = cfg->idle_timeout_us,
 		.detect_existing = cfg->detect_existing,
 		.no_rates = !host_needs_rates(tr->host),

@@ -46,6 +46,25 @@ def _(k):
     again(k, c, "s", "FA", waits)
 
 
+@case("ident_fin_acked_again", LT_EN10MB, eth,
+      "identity: a close seen complete (the final ACK), then the server's FIN|ACK sent again 1.2 s "
+      "and, past the 2 s linger, 4 s later (the final ACK lost beyond the capture point), "
+      "acknowledged again each time: one row, CLOSED (time_wait_acked holds the tuple 5 s)")
+def _(k):
+    c = k.conn(A, 44015, B, 80, "CLOSED")
+    k.handshake(c)
+    k.tcp(c, "c", "PA", 100)
+    k.tcp(c, "s", "PA", 1000)
+    k.tcp(c, "c", "FA")
+    k.tcp(c, "s", "FA")
+    k.tcp(c, "c", "A")
+    fin = (c.seq["s"] - 1) % M32
+    k.tcp(c, "s", "FA", dt=1200 * MS, advance=False, retrans=True, seq=fin)
+    k.tcp(c, "c", "A")
+    k.tcp(c, "s", "FA", dt=4000 * MS, advance=False, retrans=True, seq=fin)
+    k.tcp(c, "c", "A")
+
+
 @case("ident_syn_retrans", LT_EN10MB, eth,
       "identity: a SYN sent again at 1, 3, 7, 15, 31, 63 and 127 s (Linux's backoff, tcp_syn_retries "
       "= 7), answered then: one row, ESTABLISHED")

@@ -91,6 +91,7 @@ frag_syn                  frag_syn
 pppoe_short_len           pppoe_short_len
 ident_final_ack           ident_final_ack
 ident_fin_retrans         ident_fin_retrans
+ident_fin_acked_again     ident_fin_acked_again
 ident_syn_retrans         ident_syn_retrans
 ident_rst_retry           ident_rst_retry
 ident_half_close_quiet    ident_half_close_quiet

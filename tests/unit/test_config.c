@@ -171,7 +171,7 @@ static void test_core_keys(void)
 		int ok = config_set_core(&c, *k, "1", &why) == 0 || (why && strcmp(why, "unknown key"));
 		CHECK(ok, "config_core_keys[%zu] '%s' is a known key", n, *k);
 	}
-	CHECK(n == 34, "34 [core] keys (got %zu)", n);
+	CHECK(n == 35, "35 [core] keys (got %zu)", n);
 	config_free(&c);
 
 	/* udp_tunnels: a kind named takes the ports given, the others keep

@@ -525,33 +525,61 @@ static void test_identity(void)
 {
 	struct conntab_config cfg = defaults();
 	cfg.time_wait_us = 60 * SEC;
+	cfg.time_wait_acked_us = 5 * SEC;
 	struct conntab *t = table(&cfg);
 
-	/* closed: shown for the linger, held for time_wait; the final ACK
-	 * after the linger is the same connection */
+	/* closed: shown for the linger, held for time_wait while the last
+	 * FIN is not acknowledged; the final ACK after the linger is the same
+	 * connection; a reset one is held for time_wait_acked only */
 	struct conn *c = established(t, CLI, 40000, SRV, 80);
-	uint64_t id = c ? c->id : 0;
+	uint64_t id = idof(c);
+	uint64_t uid = idof(established(t, CLI, 40003, SRV, 80));
+	uint64_t rid = idof(established(t, CLI, 40004, SRV, 80));
 	tx(t, p4(CLI, 40000, SRV, 80, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
 	tx(t, p4(SRV, 80, CLI, 40000, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
+	tx(t, p4(CLI, 40003, SRV, 80, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
+	tx(t, p4(SRV, 80, CLI, 40003, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
+	tx(t, p4(SRV, 80, CLI, 40004, TCPF_RST, 0), 1 * SEC);
 	conntab_tick(t, 4 * SEC);
 	const struct conntab_stats *st = conntab_stats(t);
-	CHECK(shown(t) == 0 && st->active == 1 && st->held == 1 && st->per_state[TT_CLOSED] == 0 &&
+	CHECK(shown(t) == 0 && st->active == 3 && st->held == 3 && st->per_state[TT_CLOSED] == 0 &&
 	          count_ev(TT_EV_REMOVED, TT_RM_LINGER) == 0,
-	      "closed, after the linger: not shown, held, no REMOVED yet");
+	      "closed or reset, after the linger: not shown, held, no REMOVED yet");
 	int n = 0;
 	conntab_foreach(t, 1 * SEC, count_one, &n);
-	CHECK(n == 1, "a held connection is walked when its last packet is recent enough");
+	CHECK(n == 3, "a held connection is walked when its last packet is recent enough");
+	conntab_tick(t, 7 * SEC);
+	CHECK(removed(rid, TT_RM_LINGER) == 1 && st->held == 2,
+	      "reset: removed time_wait_acked after its last packet (no TIME_WAIT follows a RST)");
 	c = tx(t, p4(CLI, 40000, SRV, 80, TCPF_ACK, 0), 10 * SEC);
-	CHECK(c && c->id == id && c->state == TT_CLOSED && c->pk[0] == 4 && shown(t) == 1 && st->held == 0,
+	CHECK(c && c->id == id && c->state == TT_CLOSED && c->pk[0] == 4 && shown(t) == 1 && st->held == 1,
 	      "the final ACK 9 s after the close: the same connection, shown again");
 	conntab_tick(t, 13 * SEC);
-	CHECK(shown(t) == 0 && st->held == 1, "hidden again after the linger");
-	conntab_tick(t, 69 * SEC);
-	CHECK(st->active == 1 && count_ev(TT_EV_REMOVED, TT_RM_LINGER) == 0, "held until time_wait");
-	conntab_tick(t, 71 * SEC);
+	CHECK(shown(t) == 0 && st->held == 2, "hidden again after the linger, still held");
+	conntab_tick(t, 16 * SEC);
 	const struct ev *e = last_ev(TT_EV_REMOVED);
-	CHECK(st->active == 0 && st->held == 0 && e && e->id == id && e->reason == TT_RM_LINGER && e->pk[0] == 4,
-	      "removed (closed) time_wait after its last packet, with every packet");
+	CHECK(st->active == 1 && st->held == 1 && e && e->id == id && e->reason == TT_RM_LINGER && e->pk[0] == 4,
+	      "its FINs acknowledged: removed (closed) time_wait_acked after its last packet, with every packet");
+	conntab_tick(t, 60 * SEC);
+	CHECK(st->held == 1 && removed(uid, TT_RM_LINGER) == 0, "the last FIN not acknowledged: held until time_wait");
+	conntab_tick(t, 62 * SEC);
+	CHECK(st->active == 0 && removed(uid, TT_RM_LINGER) == 1, "and removed (closed) then");
+
+	/* a FIN sent again after the close was acknowledged (the final ACK
+	 * lost beyond the capture point): the same connection, held for
+	 * time_wait again until that FIN is acknowledged */
+	c = established(t, CLI, 40005, SRV, 80);
+	id = idof(c);
+	tx(t, p4(CLI, 40005, SRV, 80, TCPF_FIN | TCPF_ACK, 0), 70 * SEC);
+	tx(t, p4(SRV, 80, CLI, 40005, TCPF_FIN | TCPF_ACK, 0), 70 * SEC);
+	tx(t, p4(CLI, 40005, SRV, 80, TCPF_ACK, 0), 70 * SEC);
+	conntab_tick(t, 73 * SEC);
+	c = tx(t, p4(SRV, 80, CLI, 40005, TCPF_FIN | TCPF_ACK, 0), 74 * SEC);
+	CHECK(c && c->id == id && c->pk[1] == 3 && st->held == 0, "a FIN sent again 4 s after the final ACK: the same connection");
+	conntab_tick(t, 80 * SEC);
+	CHECK(st->held == 1 && removed(id, TT_RM_LINGER) == 0, "not acknowledged again: held past time_wait_acked");
+	conntab_tick(t, 135 * SEC);
+	CHECK(st->active == 0 && removed(id, TT_RM_LINGER) == 1, "until time_wait");
 
 	/* a refused SYN tried again with the same initial sequence number:
 	 * one attempt, one row; another number: a new connection */
