@@ -24,7 +24,8 @@
 
 #define QUEUE 4096             /* connections waiting for their query */
 #define WAITING 1024           /* connections whose inode waits for a /proc walk */
-#define PER_RUN 256            /* queries per turn of the loop, at most */
+#define PER_RUN 256            /* queries per turn of the loop, at most, */
+#define QUERY_US 1000          /* and for this long at most (checked every 16) */
 #define SCAN_EVERY_US 250000   /* a /proc walk begins at most this often */
 #define SLICE_US 1000          /* and reads /proc this long per turn */
 
@@ -329,6 +330,8 @@ void procs_run(struct procs *p)
 		return;
 	int64_t start = mono_now_us();
 	for (int i = 0; i < PER_RUN && p->qlen; i++) {
+		if ((i & 15) == 15 && mono_now_us() - start >= QUERY_US)
+			break; /* the rest at the next turn: the loop waits 10 ms at most */
 		struct pending q = p->queue[p->qhead];
 		p->qhead = (p->qhead + 1) % QUEUE;
 		p->qlen--;
