@@ -704,17 +704,23 @@ int connlog_configure(struct connlog *l, const char *key, const char *value, cha
  * start would fail after the capture opened: looked at, not touched, so
  * that --check-config finds it.  A directory with strftime patterns is made
  * only by the clock: not checked. */
+/* The directory of path file into dir ("." when file names none); returns
+ * the length of file's part up to and with its last slash (0: none). */
+static size_t dir_of(const char *file, char *dir, size_t size)
+{
+	const char *slash = strrchr(file, '/');
+	size_t n = slash ? (size_t)(slash - file) + 1 : 0;
+	snprintf(dir, size, "%.*s", n > 1 ? (int)n - 1 : 1, n ? file : ".");
+	return n;
+}
+
 static int check_dir(const char *file, char *err, size_t errlen)
 {
 	struct stat st;
 	if (!strcmp(file, "-") || (stat(file, &st) == 0 && !S_ISDIR(st.st_mode)))
 		return 0; /* there: open says whether it may be written */
-	const char *slash = strrchr(file, '/');
 	char dir[4096];
-	if (!slash)
-		snprintf(dir, sizeof dir, ".");
-	else
-		snprintf(dir, sizeof dir, "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	dir_of(file, dir, sizeof dir);
 	if (strchr(dir, '%'))
 		return 0;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0) {
@@ -773,8 +779,8 @@ static int open_dir(struct connlog *l, char *err, size_t errlen)
 		return 0;
 	const struct tt_settings *st = l->host->settings(l->ctx);
 	const char *user = TT_HAS(tt_settings, st, user) ? st->user : NULL;
-	const char *slash = strrchr(l->file, '/');
-	l->dir_len = slash ? (size_t)(slash - l->file) + 1 : 0;
+	char dir[4096];
+	l->dir_len = dir_of(l->file, dir, sizeof dir);
 	if (memchr(l->file, '%', l->dir_len)) {
 		l->dir_len = 0;
 		if (!user)
@@ -783,8 +789,6 @@ static int open_dir(struct connlog *l, char *err, size_t errlen)
 		         "are dropped to %s: put them in the file's name only", l->file, user);
 		return -EINVAL;
 	}
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%.*s", l->dir_len ? (int)l->dir_len : 1, l->dir_len ? l->file : ".");
 	l->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (l->dirfd < 0) {
 		int e = errno;
