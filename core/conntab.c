@@ -586,9 +586,9 @@ static __attribute__((noinline)) void advance(struct conntab *t, struct conn *c,
 		if ((c->flags & (TT_CONN_C_FIN | TT_CONN_S_FIN)) == (TT_CONN_C_FIN | TT_CONN_S_FIN)) {
 			c->cls = dir ? CLS_LAST_S2C : 0;
 			set_state(t, c, TT_CLOSED, now);
-		}
-		else
+		} else {
 			set_state(t, c, TT_CLOSING, now);
+		}
 	}
 }
 
