@@ -64,7 +64,8 @@
 #                 For gen-flows this is more than -a: closed connections
 #                 stay for time_wait_acked (3 s of capture time).
 # Correctness in passing: the total packets and payload bytes of tcptrack's
-# connection log are compared with gen-flows' exact truth (-e), and for (c)
+# connection log, and its rows (one per connection), are compared with
+# gen-flows' exact truth (-e), and for (c)
 # the total packets with tshark's conversation table (FILE.conv.txt).
 set -u
 
@@ -315,9 +316,13 @@ workload() {
 	*)
 		tot=$(truth_totals "$truth")
 		want_p=${tot% *} want_b=${tot#* }
-		if [ "$got_p" = "$want_p" ] && [ "$got_b" = "$want_b" ]; then check="OK"; else
+		# and one row per connection
+		want_r=$(($(wc -l < "$truth") - 1)) got_r=$(($(wc -l < "$W/$name.csv") - 1))
+		if [ "$got_p" = "$want_p" ] && [ "$got_b" = "$want_b" ] && [ "$got_r" = "$want_r" ]; then
+			check="OK"
+		else
 			check="MISMATCH"
-			add_note "$label: log has $got_p packets / $got_b payload bytes, truth $want_p / $want_b"
+			add_note "$label: log has $got_p packets / $got_b payload bytes in $got_r rows, truth $want_p / $want_b in $want_r connections"
 		fi ;;
 	esac
 	add_row "$label|tcptrack|$pk|$ft|$tt|$tm|$b0|$peak|$check|$fc|$tc"
