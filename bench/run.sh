@@ -53,7 +53,7 @@
 #                 / peak connections in the table.  The peak is derived from
 #                 tcptrack's connection log: a connection is in the table from
 #                 first_seen until last_seen plus how long the table held it
-#                 (the "end" column: closed -> time_wait_acked, 5 s, or
+#                 (the "end" column: closed -> time_wait_acked, 3 s, or
 #                 closed_linger if longer, as every close gen-flows writes
 #                 ends with its final ACK (a close whose last FIN is not
 #                 acknowledged is held for time_wait, 60 s: the log does not
@@ -62,7 +62,7 @@
 #                 that timeout plus time_wait; evicted, reused -> last_seen;
 #                 exit -> until the end).
 #                 For gen-flows this is more than -a: closed connections
-#                 stay for time_wait_acked (5 s of capture time).
+#                 stay for time_wait_acked (3 s of capture time).
 # Correctness in passing: the total packets and payload bytes of tcptrack's
 # connection log, and its rows (one per connection), are compared with
 # gen-flows' exact truth (-e), and for (c)
@@ -302,7 +302,7 @@ workload() {
 		add_note "$label: tcptrack read ${read_pk:-?} packets, the floor $pk: $(cat "$W/$name.summary")"
 	best "$repeat" "$TCPTRACK" -T "$W/tiny.pcap" -o csv:mode=connections,file=tiny.csv "$@"
 	b0=$M
-	peak=$(peak_conns "$W/$name.csv" "$lg" "$sy" "$fn" "$id" 60 5)
+	peak=$(peak_conns "$W/$name.csv" "$lg" "$sy" "$fn" "$id" 60 3)
 	tot=$(csv_totals "$W/$name.csv")
 	got_p=${tot% *} got_b=${tot#* }
 	case $truth in

@@ -110,8 +110,8 @@ void config_defaults(struct config *c)
 	/* a close seen complete: only its last FIN sent again (the final ACK
 	 * lost beyond the capture point) can follow, one retransmission
 	 * timeout after it (srtt + 4 rttvar: Linux 200 ms at least, RFC 6298
-	 * 1 s); 5 s covers a round trip of a second that varies */
-	c->time_wait_acked_us = 5000000;
+	 * 1 s); 3 s covers a round trip of about a second */
+	c->time_wait_acked_us = 3000000;
 	/* Linux (tcp_syn_retries = 6) sends its last SYN 63 s after the
 	 * first and gives up 64 s after that: no SYN of an attempt comes
 	 * more than 64 s after the previous one */

@@ -48,8 +48,8 @@ def _(k):
 
 @case("ident_fin_acked_again", LT_EN10MB, eth,
       "identity: a close seen complete (the final ACK), then the server's FIN|ACK sent again 1.2 s "
-      "and, past the 2 s linger, 3.8 s later (the final ACK lost beyond the capture point), "
-      "acknowledged again each time: one row, CLOSED (time_wait_acked holds the tuple 5 s)")
+      "and, past the 2 s linger, 2.7 s later (the final ACK lost beyond the capture point), "
+      "acknowledged again each time: one row, CLOSED (time_wait_acked holds the tuple 3 s)")
 def _(k):
     c = k.conn(A, 44015, B, 80, "CLOSED")
     k.handshake(c)
@@ -61,7 +61,7 @@ def _(k):
     fin = (c.seq["s"] - 1) % M32
     k.tcp(c, "s", "FA", dt=1200 * MS, advance=False, retrans=True, seq=fin)
     k.tcp(c, "c", "A")
-    k.tcp(c, "s", "FA", dt=3800 * MS, advance=False, retrans=True, seq=fin)
+    k.tcp(c, "s", "FA", dt=2700 * MS, advance=False, retrans=True, seq=fin)
     k.tcp(c, "c", "A")
 
 
