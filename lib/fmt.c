@@ -25,11 +25,22 @@ static unsigned ndigits(uint64_t v)
 	return n + 1 - (w < pow10[n]);
 }
 
-/* the last digits of v, two at a time, ending at q */
-static void digits_back(char *q, uint64_t v)
+/* The last digits of v, ending at q, for a value of 32 bits, whose
+ * divisions are cheaper: the last four digits first, apart from the rest
+ * (no loop to mispredict for the microseconds and byte counts a log is
+ * full of), then two at a time. */
+static void digits_back32(char *q, uint32_t v)
 {
+	if (v >= 10000) {
+		uint32_t hi = v / 10000, lo = v - hi * 10000;
+		uint32_t l1 = lo / 100;
+		q -= 4;
+		memcpy(q, digit_pairs + 2 * l1, 2);
+		memcpy(q + 2, digit_pairs + 2 * (lo - l1 * 100), 2);
+		v = hi;
+	}
 	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100);
+		uint32_t d = v % 100;
 		v /= 100;
 		q -= 2;
 		memcpy(q, digit_pairs + 2 * d, 2);
@@ -42,10 +53,26 @@ static void digits_back(char *q, uint64_t v)
 	}
 }
 
+/* the same for any v: two digits at a time until the rest fits 32 bits */
+static void digits_back(char *q, uint64_t v)
+{
+	while (v > UINT32_MAX) {
+		unsigned d = (unsigned)(v % 100);
+		v /= 100;
+		q -= 2;
+		memcpy(q, digit_pairs + 2 * d, 2);
+	}
+	digits_back32(q, (uint32_t)v);
+}
+
 size_t fmt_u64(char *p, uint64_t v)
 {
 	/* written in place, two digits per division: a million-row log is
-	 * mostly numbers */
+	 * mostly numbers, many of them a single digit (a count of 0) */
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return 1;
+	}
 	unsigned n = ndigits(v);
 	digits_back(p + n, v);
 	return n;

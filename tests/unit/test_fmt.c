@@ -33,6 +33,25 @@ static void test_u64(void)
 		}
 	b[fmt_u64(b, UINT64_MAX)] = 0;
 	CHECK(!strcmp(b, "18446744073709551615"), "fmt_u64(max) gave %s", b);
+	/* 32-bit values, their last four digits written apart: zeros inside
+	 * them and at the ends of each part */
+	static const uint64_t mid[] = {10000, 10001, 100000, 100100, 1000005, 1200034, 99990000,
+	                               4294967295ull, 4294967296ull, 4000000009ull};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof mid / sizeof mid[0]; i++) {
+		b[fmt_u64(b, mid[i])] = 0;
+		snprintf(c, sizeof c, "%llu", (unsigned long long)mid[i]);
+		CHECK(!strcmp(b, c), "fmt_u64(%s) gave %s", c, b);
+	}
+	uint32_t r = 12345;
+	for (int i = 0; i < 100000; i++) {
+		r = r * 1103515245u + 12345u;
+		uint32_t x = r >> (r & 31);
+		b[fmt_u64(b, x)] = 0;
+		snprintf(c, sizeof c, "%u", x);
+		bad += strcmp(b, c) != 0;
+	}
+	CHECK(!bad, "100,000 values of every length: %d wrong", bad);
 }
 
 static void test_time(void)
