@@ -127,10 +127,8 @@ struct conntab *conntab_new(const struct conntab_config *cfg, uint64_t hash_key[
 	t->rates = reserve(n * sizeof *t->rates);
 	t->free_stk = reserve(n * sizeof *t->free_stk);
 	t->ring = reserve(n * ring_stride(t) * sizeof *t->ring);
-	if (t->cfg.health)
-		t->health = reserve(n * sizeof *t->health);
-	if (!t->index || !t->ents || !t->rates || !t->ring || !t->free_stk ||
-	    (t->cfg.health && !t->health)) {
+	t->cold = reserve(n * sizeof *t->cold);
+	if (!t->index || !t->ents || !t->rates || !t->ring || !t->free_stk || !t->cold) {
 		conntab_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -149,7 +147,7 @@ void conntab_free(struct conntab *t)
 	unreserve(t->rates, n * sizeof *t->rates);
 	unreserve(t->free_stk, n * sizeof *t->free_stk);
 	unreserve(t->ring, n * ring_stride(t) * sizeof *t->ring);
-	unreserve(t->health, n * sizeof *t->health);
+	unreserve(t->cold, n * sizeof *t->cold);
 	for (int i = 0; i < WHEEL; i++)
 		free(t->wheel[i].v);
 	free(t->spare.v);
@@ -183,8 +181,6 @@ void conntab_prefetch_entry(const struct conntab *t, uint64_t h)
 			const struct conn *c = &t->ents[(uint32_t)s - 1];
 			__builtin_prefetch(c, 1);
 			__builtin_prefetch((const char *)c + 64, 1);
-			if (t->health)
-				__builtin_prefetch(&t->health[(uint32_t)s - 1]);
 			return;
 		}
 	}
@@ -343,7 +339,7 @@ static void conn_remove(struct conntab *t, struct conn *c, uint32_t reason, int6
 {
 	fire(t, TT_EV_REMOVED, c, c->state, reason, now);
 	uint64_t ei = ent_index(t, c);
-	index_del(t, c->tag, ei);
+	index_del(t, t->cold[ei].tag, ei);
 	if (c->flags & CONN_HIDDEN)
 		t->st.held--;
 	else
@@ -448,6 +444,7 @@ static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
                       int dst_is_server, uint8_t state, uint8_t flags, int64_t now)
 {
 	uint64_t ei = ent_index(t, c);
+	struct conn_cold *k = &t->cold[ei];
 	c->family = p->family;
 	if (dst_is_server) {
 		memcpy(c->caddr, p->saddr, 16), c->cport = p->sport;
@@ -459,27 +456,29 @@ static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
 	c->state = state;
 	c->flags = flags;
 	c->cls = 0;
-	c->first_us = c->last_us = now;
+	k->first_us = c->last_us = now;
 	memset(c->pk, 0, sizeof c->pk);
+	memset(k->pkhi, 0, sizeof k->pkhi);
+	memset(k->byhi, 0, sizeof k->byhi);
 	memset(c->by, 0, sizeof c->by);
 	memset(c->pl, 0, sizeof c->pl);
 	c->tcpfl[0] = c->tcpfl[1] = 0;
-	c->id = t->next_id++;
+	k->id = t->next_id++;
 	if (flags & TT_CONN_MIDSTREAM) {
-		c->seq = seq_end(p);
+		k->seq = seq_end(p);
 		if (!dst_is_server)
 			c->flags |= CONN_SEQ_S2C;
 	} else {
 		/* the client's initial sequence number, from its SYN or from
 		 * the SYN|ACK that answers it */
-		c->seq = (p->flags & TCPF_ACK) ? p->ack - 1 : p->seq;
+		k->seq = (p->flags & TCPF_ACK) ? p->ack - 1 : p->seq;
 	}
 	if (!t->cfg.no_rates) {
 		memset(&t->rates[ei], 0, sizeof t->rates[ei]);
 		memset(&t->ring[ei * ring_stride(t)], 0, ring_stride(t) * sizeof *t->ring);
 	}
-	if (t->health)
-		health_init(&t->health[ei]);
+	if (t->cfg.health)
+		health_init(&c->h, &k->h);
 	t->st.per_state[state]++;
 	t->st.opened++;
 	c->due = 0;
@@ -509,15 +508,14 @@ static struct conn *conn_new(struct conntab *t, const struct pkt *p, uint32_t ta
 				__builtin_prefetch(&t->rates[nx], 1);
 				__builtin_prefetch(&t->ring[nx * ring_stride(t)], 1);
 			}
-			if (t->health)
-				__builtin_prefetch(&t->health[nx], 1);
+			__builtin_prefetch(&t->cold[nx], 1);
 		}
 	} else {
 		ei = t->hiwater++;
 	}
 	struct conn *c = &t->ents[ei];
-	c->tag = tag;
-	c->gen = 0;
+	t->cold[ei].tag = tag;
+	t->cold[ei].gen = 0;
 	conn_init(t, c, p, dst_is_server, state, flags, now);
 	index_put(t->index, t->mask, tag, ei);
 	t->st.active++;
@@ -597,14 +595,15 @@ static __attribute__((noinline)) void advance(struct conntab *t, struct conn *c,
 static struct conn *renew(struct conntab *t, struct conn *c, const struct pkt *p, int *dir,
                           int dst_is_server, uint8_t state, uint8_t flags, int64_t now)
 {
-	uint16_t gen = c->gen == UINT16_MAX ? c->gen : (uint16_t)(c->gen + 1);
+	uint16_t gen = cold_of(t, c)->gen;
+	gen = gen == UINT16_MAX ? gen : (uint16_t)(gen + 1);
 	fire(t, TT_EV_REMOVED, c, c->state, TT_RM_REUSED, now);
 	if (c->flags & CONN_HIDDEN)
 		t->st.held--;
 	else
 		t->st.per_state[c->state]--;
 	conn_init(t, c, p, dst_is_server, state, flags, now);
-	c->gen = gen;
+	cold_of(t, c)->gen = gen;
 	*dir = !dst_is_server;
 	fire(t, TT_EV_OPENED, c, 0, 0, now);
 	return c;
@@ -612,13 +611,14 @@ static struct conn *renew(struct conntab *t, struct conn *c, const struct pkt *p
 
 /* Whether the SYN (or SYN|ACK) p going in direction dir is the handshake
  * of c sent again: the client's initial sequence number is c's. */
-static int same_handshake(const struct conn *c, const struct pkt *p, int dir)
+static int same_handshake(const struct conntab *t, const struct conn *c, const struct pkt *p, int dir)
 {
 	if (c->flags & TT_CONN_MIDSTREAM)
 		return 0; /* no handshake known */
+	uint32_t isn = cold_of(t, c)->seq;
 	if (p->flags & TCPF_ACK)
-		return dir == 1 && p->ack - 1 == c->seq;
-	return dir == 0 && p->seq == c->seq;
+		return dir == 1 && p->ack - 1 == isn;
+	return dir == 0 && p->seq == isn;
 }
 
 /* A packet on the tuple of c that the common path does not handle: a SYN
@@ -633,7 +633,7 @@ static struct conn *resolve(struct conntab *t, struct conn *c, const struct pkt 
 	uint8_t fl = p->flags;
 	if ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN &&
 	    ((c->flags & CONN_HIDDEN) || c->state == TT_CLOSED || c->state == TT_RESET)) {
-		if (!same_handshake(c, p, *dir)) {
+		if (!same_handshake(t, c, p, *dir)) {
 			int dst_is_server = !(fl & TCPF_ACK);
 			return renew(t, c, p, dir, dst_is_server,
 			             (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT, 0, now);
@@ -646,12 +646,13 @@ static struct conn *resolve(struct conntab *t, struct conn *c, const struct pkt 
 		return c;
 	}
 	if ((c->flags & TT_CONN_MIDSTREAM) && *dir == !!(c->flags & CONN_SEQ_S2C)) {
-		int32_t jump = (int32_t)(p->seq - c->seq);
+		struct conn_cold *k = cold_of(t, c);
+		int32_t jump = (int32_t)(p->seq - k->seq);
 		if (jump >= SEQ_JUMP || jump <= -SEQ_JUMP)
 			return renew(t, c, p, dir, *dir == 0, TT_ESTABLISHED, TT_CONN_MIDSTREAM, now);
 		uint32_t end = seq_end(p);
-		if ((int32_t)(end - c->seq) > 0)
-			c->seq = end;
+		if ((int32_t)(end - k->seq) > 0)
+			k->seq = end;
 	}
 	if (c->flags & CONN_HIDDEN)
 		unhide(t, c, now);
@@ -690,6 +691,15 @@ static __attribute__((noinline)) struct conn *open_conn(struct conntab *t, struc
 	return c;
 }
 
+/* The TCP health's part of packet p (direction dir) of c: a function of
+ * its own, so that the common segment runs in a few free registers and its
+ * rare ones go on to health_segment() with nothing to save. */
+static __attribute__((noinline)) int health_step(const struct conntab *t, struct conn *c,
+                                                 const struct pkt *p, int dir)
+{
+	return health_packet(&c->h, &cold_of(t, c)->h, p, dir, c->pl);
+}
+
 struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
 {
 	uint32_t tag = tag_of(h);
@@ -704,8 +714,13 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 			return NULL;
 		mid = c->flags & TT_CONN_MIDSTREAM;
 	}
-	c->pk[dir]++;
-	c->by[dir] += p->ip_bytes;
+	/* the low 32 bits of packets and bytes; a carry goes beside */
+	if (__builtin_expect(!++c->pk[dir], 0))
+		cold_of(t, c)->pkhi[dir]++;
+	uint32_t by = c->by[dir] + p->ip_bytes;
+	if (__builtin_expect(by < c->by[dir], 0))
+		cold_of(t, c)->byhi[dir]++;
+	c->by[dir] = by;
 	c->pl[dir] += p->payload;
 	c->tcpfl[dir] |= fl;
 	t->st.pk[dir]++;
@@ -713,14 +728,14 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	t->st.pl[dir] += p->payload;
 	if (now > c->last_us)
 		c->last_us = now;
-	if (t->health && health_packet(&t->health[ent_index(t, c)], p, dir, p->ts, c->pl)) {
+	/* picked up mid-stream, the first word from this side: heard both
+	 * ways now, its timeout may have become shorter */
+	if (__builtin_expect(mid, 0) && c->pk[dir] == 1 && !cold_of(t, c)->pkhi[dir])
+		schedule(t, c, 1);
+	if (t->cfg.health && health_step(t, c, p, dir)) {
 		t->st.re[dir]++;
 		t->st.rb[dir] += p->payload;
 	}
-	/* picked up mid-stream, the first word from this side: heard both
-	 * ways now, its timeout may have become shorter */
-	if (__builtin_expect(mid, 0) && c->pk[dir] == 1)
-		schedule(t, c, 1);
 	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
 		advance(t, c, fl, dir, now);
 	return c;
@@ -735,17 +750,22 @@ void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn 
 	v->family = c->family;
 	v->state = c->state;
 	v->flags = c->flags & CONN_PUBLIC;
-	v->id = c->id;
-	v->generation = c->gen;
+	const struct conn_cold *o = cold_of(t, c);
+	v->id = o->id;
+	v->generation = o->gen;
 	v->client_port = c->cport;
 	v->server_port = c->sport;
 	memcpy(v->client, c->caddr, 16);
 	memcpy(v->server, c->saddr, 16);
-	v->first_seen_us = c->first_us;
+	v->first_seen_us = o->first_us;
 	v->last_seen_us = c->last_us;
-	v->c2s.packets = c->pk[0], v->c2s.bytes = c->by[0], v->c2s.payload = c->pl[0];
-	v->s2c.packets = c->pk[1], v->s2c.bytes = c->by[1], v->s2c.payload = c->pl[1];
-	health_view(t->health ? &t->health[ent_index(t, c)] : NULL, v);
+	v->c2s.packets = (uint64_t)o->pkhi[0] << 32 | c->pk[0];
+	v->c2s.bytes = (uint64_t)o->byhi[0] << 32 | c->by[0];
+	v->c2s.payload = c->pl[0];
+	v->s2c.packets = (uint64_t)o->pkhi[1] << 32 | c->pk[1];
+	v->s2c.bytes = (uint64_t)o->byhi[1] << 32 | c->by[1];
+	v->s2c.payload = c->pl[1];
+	health_view(t->cfg.health ? &c->h : NULL, &o->h, v);
 	v->c2s_tcp_flags = c->tcpfl[0];
 	v->s2c_tcp_flags = c->tcpfl[1];
 	if (t->cfg.no_rates) {
@@ -761,6 +781,11 @@ void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn 
 	double secs = (double)k * (double)t->cfg.tick_us / 1e6;
 	v->c2s_rate = (double)sum[0] / secs;
 	v->s2c_rate = (double)sum[1] / secs;
+}
+
+const struct conn_cold *conntab_cold(const struct conntab *t, const struct conn *c)
+{
+	return cold_of(t, c);
 }
 
 int conntab_foreach(const struct conntab *t, int64_t held_since,

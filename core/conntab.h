@@ -16,10 +16,13 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "health.h"
 #include "tcptrack/plugin.h"
 
-/* One connection: two cache lines; the first holds the key and times, the
- * second the counters. */
+/* One connection: two cache lines, everything a packet reads or writes.
+ * The first holds the key, the state and the packet counts, the second the
+ * byte counts and the TCP health's hot part.  What only the opening, the
+ * close, a SYN or a view reads is beside it (struct conn_cold). */
 struct conn {
 	uint8_t caddr[16];   /* client; family 0 marks a free entry */
 	uint8_t saddr[16];   /* server */
@@ -29,21 +32,34 @@ struct conn {
 	uint8_t flags;       /* TT_CONN_*, and CONN_HIDDEN, CONN_SEQ_S2C (conntab_int.h) */
 	uint8_t cls;         /* CLS_*: how far the close went (conntab_int.h) */
 	uint32_t due;        /* the tick its expiry is looked at (0: never) */
-	uint32_t tag;        /* upper 32 bits of the key's hash */
-	int64_t last_us;
-	int64_t first_us;
-	uint64_t pk[2];      /* [0] client to server, [1] server to client */
-	uint64_t by[2];
-	uint64_t pl[2];
-	uint64_t id;         /* first seen is 1, the next 2... */
-	uint16_t gen;        /* connections the tuple had before this one while
-	                      * its entry lasted (saturating) */
 	uint8_t tcpfl[2];    /* OR of the TCP flags seen, by direction as pk */
+	uint16_t spare;
+	int64_t last_us;
+	uint32_t pk[2];      /* packets, [0] client to server, [1] server to
+	                      * client: the low 32 bits (conn_cold.pkhi) */
+	uint32_t by[2];      /* IP bytes: the low 32 bits (conn_cold.byhi) */
+	uint64_t pl[2];      /* TCP payload bytes */
+	struct health_hot h; /* when tcp_health is on */
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct conn) == 128, "a connection entry: two cache lines");
+
+/* The rest of a connection, in an array parallel to the entries: one cache
+ * line, touched when the connection opens, ends or is shown, and by the
+ * TCP health's rare segments (SYN, retransmissions). */
+struct conn_cold {
+	int64_t first_us;
+	uint64_t id;         /* first seen is 1, the next 2... */
+	uint32_t tag;        /* upper 32 bits of the key's hash */
 	uint32_t seq;        /* with a handshake: the client's initial sequence
 	                      * number; picked up mid-stream: the next sequence
 	                      * number of the side heard first */
+	uint32_t byhi[2];    /* IP bytes: the high 32 bits */
+	uint16_t pkhi[2];    /* packets: bits 32 to 47 */
+	uint16_t gen;        /* connections the tuple had before this one while
+	                      * its entry lasted (saturating) */
+	struct health_cold h;
 } __attribute__((aligned(64)));
-_Static_assert(sizeof(struct conn) == 128, "a connection entry: two cache lines");
+_Static_assert(sizeof(struct conn_cold) == 64, "the rest of an entry: one cache line");
 
 struct conntab_config {
 	uint64_t max_connections;
@@ -90,6 +106,9 @@ void conntab_drain(struct conntab *t, int64_t now);
 
 /* Fill the plugin-facing view of c. */
 void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn *v);
+
+/* The rest of c (its id, generation, first time seen...). */
+const struct conn_cold *conntab_cold(const struct conntab *t, const struct conn *c);
 /* Call fn for each connection shown, and each only held whose last packet
  * came at or after held_since (INT64_MAX: none), in table order; stop on a
  * non-zero return. */

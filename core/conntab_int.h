@@ -29,7 +29,7 @@ struct conntab {
 
 	struct conn *ents;   /* max_connections entries, reserved */
 	struct rate *rates;  /* parallel to ents */
-	struct health *health; /* parallel to ents; NULL when the measurement is off */
+	struct conn_cold *cold; /* parallel to ents */
 	uint32_t *ring;      /* parallel: window_ticks x 2 payload deltas */
 	uint64_t hiwater;    /* entries [0, hiwater) have been used */
 	uint32_t *free_stk;  /* indexes of the free entries below hiwater: a stack */
@@ -59,6 +59,18 @@ static inline size_t ring_stride(const struct conntab *t) { return (size_t)t->cf
 static inline uint64_t ent_index(const struct conntab *t, const struct conn *c)
 {
 	return (uint64_t)(c - t->ents);
+}
+
+static inline struct conn_cold *cold_of(const struct conntab *t, const struct conn *c)
+{
+	return &t->cold[c - t->ents];
+}
+
+/* whether c has no packet in direction d (the low 32 bits may have
+ * wrapped) */
+static inline int no_packets(const struct conntab *t, const struct conn *c, int d)
+{
+	return !c->pk[d] && !cold_of(t, c)->pkhi[d];
 }
 
 #define NEVER INT64_MAX
@@ -97,7 +109,7 @@ static inline int64_t view_timeout(const struct conntab *t, const struct conn *c
 		/* picked up mid-stream and heard from one side only (often the
 		 * last ACK of a connection already gone): as short-lived as a
 		 * handshake that was never answered */
-		if ((c->flags & TT_CONN_MIDSTREAM) && (!c->pk[0] || !c->pk[1]))
+		if ((c->flags & TT_CONN_MIDSTREAM) && (no_packets(t, c, 0) || no_packets(t, c, 1)))
 			return t->cfg.syn_timeout_us;
 		return t->cfg.idle_timeout_us > 0 ? t->cfg.idle_timeout_us : NEVER;
 	}

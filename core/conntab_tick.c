@@ -41,11 +41,11 @@ static void run_bucket(struct conntab *t, uint32_t bi, int64_t now, int partial)
 		 * loaded by now, which a removal needs */
 		if (j + 8 < cur.n) {
 			__builtin_prefetch(&t->ents[cur.v[j + 8]]);
-			if (t->health) /* read by the view of a removal */
-				__builtin_prefetch(&t->health[cur.v[j + 8]]);
+			/* read by the view of a removal, and its tag by the index */
+			__builtin_prefetch(&t->cold[cur.v[j + 8]]);
 		}
 		if (j + 4 < cur.n)
-			__builtin_prefetch(&t->index[t->ents[cur.v[j + 4]].tag & t->mask]);
+			__builtin_prefetch(&t->index[t->cold[cur.v[j + 4]].tag & t->mask]);
 		uint32_t ei = cur.v[j];
 		struct conn *c = &t->ents[ei];
 		if (!c->family || !c->due || c->due % WHEEL != bi)
@@ -75,10 +75,10 @@ static void run_bucket(struct conntab *t, uint32_t bi, int64_t now, int partial)
 static void remove_gone(struct conntab *t, const uint32_t *list, int n, int64_t now)
 {
 	for (int j = 0; j < n && j < 4; j++)
-		__builtin_prefetch(&t->index[t->ents[list[j]].tag & t->mask]);
+		__builtin_prefetch(&t->index[t->cold[list[j]].tag & t->mask]);
 	for (int j = 0; j < n; j++) {
 		if (j + 4 < n)
-			__builtin_prefetch(&t->index[t->ents[list[j + 4]].tag & t->mask]);
+			__builtin_prefetch(&t->index[t->cold[list[j + 4]].tag & t->mask]);
 		struct conn *c = &t->ents[list[j]];
 		uint32_t reason;
 		expired(t, c, now, &reason);
@@ -162,9 +162,14 @@ void conntab_tick(struct conntab *t, int64_t now)
 	t->nticks++;
 }
 
+struct by_id {
+	uint64_t id;
+	struct conn *c;
+};
+
 static int cmp_id(const void *a, const void *b)
 {
-	const struct conn *x = *(const struct conn *const *)a, *y = *(const struct conn *const *)b;
+	const struct by_id *x = a, *y = b;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -180,12 +185,12 @@ static void drain_one(struct conntab *t, struct conn *c, int64_t now)
 
 void conntab_drain(struct conntab *t, int64_t now)
 {
-	struct conn **all = malloc((t->st.active + 1) * sizeof *all);
+	struct by_id *all = malloc((t->st.active + 1) * sizeof *all);
 	size_t n = 0;
 	for (uint64_t i = 0; i < t->hiwater; i++)
 		if (t->ents[i].family) {
 			if (all)
-				all[n++] = &t->ents[i];
+				all[n++] = (struct by_id){t->cold[i].id, &t->ents[i]};
 			else
 				drain_one(t, &t->ents[i], now);
 		}
@@ -196,15 +201,15 @@ void conntab_drain(struct conntab *t, int64_t now)
 	 * place each by its id, in one pass; else sort */
 	uint64_t lo = UINT64_MAX, hi = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (all[i]->id < lo)
-			lo = all[i]->id;
-		if (all[i]->id > hi)
-			hi = all[i]->id;
+		if (all[i].id < lo)
+			lo = all[i].id;
+		if (all[i].id > hi)
+			hi = all[i].id;
 	}
 	struct conn **by_id = n && hi - lo < 4 * (uint64_t)n ? calloc(hi - lo + 1, sizeof *by_id) : NULL;
 	if (by_id) {
 		for (size_t i = 0; i < n; i++)
-			by_id[all[i]->id - lo] = all[i];
+			by_id[all[i].id - lo] = all[i].c;
 		for (uint64_t k = 0; k <= hi - lo; k++)
 			if (by_id[k])
 				drain_one(t, by_id[k], now);
@@ -212,7 +217,7 @@ void conntab_drain(struct conntab *t, int64_t now)
 	} else {
 		qsort(all, n, sizeof *all, cmp_id);
 		for (size_t i = 0; i < n; i++)
-			drain_one(t, all[i], now);
+			drain_one(t, all[i].c, now);
 	}
 	free(all);
 }

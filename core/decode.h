@@ -32,7 +32,7 @@ struct pkt {
 	uint8_t flags;       /* TCP flags */
 	uint16_t sport;      /* host byte order */
 	uint16_t dport;
-	uint16_t win;        /* window field as sent (not scaled) */
+	uint16_t win;        /* window field as sent (not scaled); 0 when not whole */
 	uint32_t ip_bytes;   /* IPv4 total length, IPv6 40 + payload length */
 	uint32_t payload;    /* TCP payload bytes */
 	uint32_t seq;        /* sequence number */

@@ -18,25 +18,27 @@
 
 #include <string.h>
 
-void health_init(struct health *h)
+void health_init(struct health_hot *h, struct health_cold *hc)
 {
 	memset(h, 0, sizeof *h);
+	memset(hc, 0, sizeof *hc);
 	h->rmin[0] = h->rmin[1] = UINT32_MAX;
 }
 
 static uint32_t add_sat(uint32_t a, uint32_t b) { return b > UINT32_MAX - a ? UINT32_MAX : a + b; }
 
 /* nxt of direction d when its payload count is pl (0: none) */
-static inline uint32_t nxt_of(const struct health *h, unsigned f, int d, uint32_t pl)
+static inline uint32_t nxt_of(const struct health_hot *h, unsigned f, int d, uint32_t pl)
 {
 	return (f & HF_NXT << d) ? h->base[d] + pl : 0;
 }
 
 /* Any segment: every rule below.  Out of line, so that the common segment
  * (health_packet's own path, inline in health.h) pays for none of it. */
-int health_segment(struct health *h, const struct pkt *p, int d, uint32_t t, const uint64_t pl[2])
+int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d,
+                   const uint64_t pl[2])
 {
-	uint32_t len = p->payload, pld = (uint32_t)pl[d];
+	uint32_t len = p->payload, pld = (uint32_t)pl[d], t = (uint32_t)p->ts;
 	unsigned f = h->flags;
 	if (!p->whole) {
 		/* tshark does not analyse a header cut before the window: its
@@ -48,16 +50,55 @@ int health_segment(struct health *h, const struct pkt *p, int d, uint32_t t, con
 	int e = !d;
 	uint8_t fl = p->flags;
 	uint32_t seq = p->seq;
+	if (!(f & (HF_NXT << d | HF_ACK << e)) && !len) {
+		/* The first segment of direction d, without data: nothing to
+		 * retransmit, and nxt becomes its end.  The connection's SYN
+		 * and the SYN|ACK that answers it: what the rules below come
+		 * to for them, without the rest. */
+		uint32_t ack = p->ack;
+		if ((fl & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) == TCPF_SYN && !f) {
+			h->base[d] = seq + 1 - pld;
+			h->hs = h->tsent = t;
+			h->tend = seq + 1;
+			if (ack)
+				hc->ack[d] = ack;
+			h->flags = (uint16_t)(HF_NXT << d | HF_SYN | HF_TIMING | (d ? HF_TDIR : 0) |
+			                  (p->win ? 0 : HF_WIN0 << d) | (ack ? HF_ACK << d : 0));
+			return 0;
+		}
+		uint32_t nxte = nxt_of(h, f, e, (uint32_t)pl[e]);
+		if ((fl & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) == (TCPF_SYN | TCPF_ACK) &&
+		    !(f & HF_ACK << d) && nxte && !health_seq_lt(nxte, ack)) {
+			h->base[d] = seq + 1 - pld;
+			f = (f & ~(unsigned)(HF_WIN0 << d)) | HF_NXT << d | (p->win ? 0u : (unsigned)HF_WIN0 << d);
+			/* it acknowledges the SYN: a sample of the server side */
+			if ((f & HF_TIMING) && !!(f & HF_TDIR) == e && !health_seq_lt(ack, h->tend)) {
+				health_sample(h, d, t - h->tsent, 1);
+				f &= ~HF_TIMING;
+			}
+			if (!(f & HF_TIMING)) {
+				h->tend = seq + 1;
+				h->tsent = t;
+				f = (f & ~HF_TDIR) | HF_TIMING | (d ? HF_TDIR : 0);
+			}
+			if ((f & HF_HSLEN) && ack == nxte)
+				f |= HF_HS;
+			h->flags = (uint16_t)f;
+			return 0;
+		}
+	}
 	uint32_t sf = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
 	uint32_t nxt = nxt_of(h, f, d, pld - len), nxte = nxt_of(h, f, e, (uint32_t)pl[e]);
+	/* the cold part only where a flag says it holds something */
+	uint32_t acke = (f & HF_ACK << e) ? hc->ack[e] : 0;
 
 	if ((fl & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
 		/* the direction's first sequence number: one below what its
 		 * SYN sent, or below what the peer acknowledged */
-		uint32_t isn = nxt ? nxt - 1 : h->ack[e] - 1;
-		if ((nxt || h->ack[e]) && seq != isn) {
-			h->ack[0] = h->ack[1] = 0;
-			f &= ~(HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_TIMING);
+		uint32_t isn = nxt ? nxt - 1 : acke - 1;
+		if ((nxt || acke) && seq != isn) {
+			hc->ack[0] = hc->ack[1] = acke = 0;
+			f &= ~(HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_TIMING | HF_ACK | HF_ACK << 1);
 			nxt = nxte = 0;
 		}
 		if (!(f & HF_HSLEN)) {
@@ -75,7 +116,7 @@ int health_segment(struct health *h, const struct pkt *p, int d, uint32_t t, con
 	if ((len || sf) && !ka) {
 		if (nxt && (health_seq_lt(seq, nxt - 1) || (seq == nxt - 1 && sf)))
 			re = 1;
-		else if (len && h->ack[e] && !health_seq_lt(h->ack[e], seq + len))
+		else if (len && acke && !health_seq_lt(acke, seq + len))
 			re = 1;
 	}
 	uint32_t end = seq + len + sf;
@@ -95,14 +136,15 @@ int health_segment(struct health *h, const struct pkt *p, int d, uint32_t t, con
 	 * which flags nothing there (but a RST carrying one byte one below
 	 * nxt). */
 	uint32_t ack = !nxte || health_seq_lt(nxte, p->ack) ? p->ack : 0;
-	if (h->ack[d] != ack)
-		h->ack[d] = ack;
+	if (ack || (f & HF_ACK << d))
+		hc->ack[d] = ack;
+	f = (f & ~(unsigned)(HF_ACK << d)) | (ack ? (unsigned)HF_ACK << d : 0u);
 	f = (f & ~(unsigned)(HF_WIN0 << d)) | (p->win ? 0u : (unsigned)HF_WIN0 << d);
 
 	if (re) {
-		if (h->rsegs[d] != UINT32_MAX)
-			h->rsegs[d]++;
-		h->rbytes[d] = add_sat(h->rbytes[d], len);
+		if (hc->rsegs[d] != UINT32_MAX)
+			hc->rsegs[d]++;
+		hc->rbytes[d] = add_sat(hc->rbytes[d], len);
 		/* Karn: an acknowledgment after a retransmission times nothing */
 		if ((f & HF_TIMING) && !!(f & HF_TDIR) == d)
 			f &= ~HF_TIMING;
@@ -135,7 +177,7 @@ int health_segment(struct health *h, const struct pkt *p, int d, uint32_t t, con
 	return re;
 }
 
-void health_view(const struct health *h, struct tt_conn *v)
+void health_view(const struct health_hot *h, const struct health_cold *hc, struct tt_conn *v)
 {
 	if (!h) {
 		v->handshake_us = v->rtt_us = v->rtt_client_us = v->rtt_server_us = v->rtt_min_us = -1;
@@ -153,8 +195,8 @@ void health_view(const struct health *h, struct tt_conn *v)
 	v->rtt_server_us = srtt[1];
 	v->rtt_us = srtt[0] >= 0 && srtt[1] >= 0 ? srtt[0] + srtt[1] : -1;
 	v->rtt_min_us = mn[0] >= 0 && mn[1] >= 0 ? mn[0] + mn[1] : -1;
-	v->c2s_retrans = h->rsegs[0];
-	v->c2s_retrans_bytes = h->rbytes[0];
-	v->s2c_retrans = h->rsegs[1];
-	v->s2c_retrans_bytes = h->rbytes[1];
+	v->c2s_retrans = hc->rsegs[0];
+	v->c2s_retrans_bytes = hc->rbytes[0];
+	v->s2c_retrans = hc->rsegs[1];
+	v->s2c_retrans_bytes = hc->rbytes[1];
 }

@@ -22,40 +22,48 @@
 #define HEALTH_RTT_MAX (1u << 29) /* us, about 537 s */
 
 /*
- * One connection: [0] is the client to server direction (or the client
- * side), [1] the other.  Sequence numbers as on the wire; times are the low
- * 32 bits of the capture clock in microseconds, so differences up to 71
- * minutes are right.
+ * One connection, in three parts: the flags (HF_* below), what every segment
+ * reads and writes (hot: it lives in the table's entry, in the cache lines
+ * the packet loads anyway) and what only a SYN, a retransmission, an
+ * acknowledgment of data not seen or the view reads (cold: beside the
+ * entry).  [0] is the client to server direction (or the client side), [1]
+ * the other.  Sequence numbers as on the wire; times are the low 32 bits of
+ * the capture clock in microseconds, so differences up to 71 minutes are
+ * right.
  */
-struct health {
+struct health_hot {
 	uint32_t base[2];   /* the highest sequence number sent + 1 (tshark's
 	                     * nextseq, "nxt") less the payload counted so far:
 	                     * constant while the data comes in order */
-	uint32_t ack[2];    /* the latest acknowledgment field sent, while it
-	                     * covers data of the peer not seen (else 0) */
-	uint32_t rsegs[2];  /* retransmitted segments (saturating) */
-	uint32_t rbytes[2]; /* their payload bytes (saturating) */
-	uint32_t srtt8[2];  /* per side: smoothed round trip x 8 (RFC 6298) */
-	uint32_t rmin[2];   /* per side: the smallest sample; UINT32_MAX: none */
 	uint32_t tend;      /* the segment being timed: its end, */
 	uint32_t tsent;     /* and when it was seen */
+	uint32_t srtt8[2];  /* per side: smoothed round trip x 8 (RFC 6298) */
+	uint32_t rmin[2];   /* per side: the smallest sample; UINT32_MAX: none */
 	uint32_t hs;        /* the latest SYN's time, then the handshake's length */
-	uint16_t flags;     /* HEALTH_F_* (health.c) */
-	uint16_t spare;
+	uint16_t flags;     /* HF_* below */
 };
 
-_Static_assert(sizeof(struct health) <= 64, "health state: 64 bytes a connection at most");
+struct health_cold {
+	uint32_t ack[2];    /* the latest acknowledgment field sent, while it
+	                     * covers data of the peer not seen (else 0;
+	                     * HF_ACK says which are not) */
+	uint32_t rsegs[2];  /* retransmitted segments (saturating) */
+	uint32_t rbytes[2]; /* their payload bytes (saturating) */
+};
+
+_Static_assert(sizeof(struct health_hot) + sizeof(struct health_cold) <= 64,
+               "health state: 64 bytes a connection at most");
 
 /* A fresh state: a connection that nothing was seen of. */
-void health_init(struct health *h);
-
+void health_init(struct health_hot *h, struct health_cold *hc);
 
 /* Any segment, every rule (health.c); health_packet's slow path. */
-int health_segment(struct health *h, const struct pkt *p, int d, uint32_t t, const uint64_t pl[2]);
+int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d,
+                   const uint64_t pl[2]);
 
-/* Fill the health fields of view v (handshake_us to s2c_retrans_bytes);
- * h NULL: the measurement is off (no values). */
-void health_view(const struct health *h, struct tt_conn *v);
+/* Fill the health fields of view v (handshake_us to s2c_retrans_bytes)
+ * from the two parts; h NULL: the measurement is off (no values). */
+void health_view(const struct health_hot *h, const struct health_cold *hc, struct tt_conn *v);
 
 /* The state's flags, and what the per-packet path needs inline: it runs
  * for every packet, in the caller's frame, so that the common segment
@@ -67,6 +75,7 @@ void health_view(const struct health *h, struct tt_conn *v);
 #define HF_HSLEN  0x20 /* hs holds the handshake's length */
 #define HF_HS     0x40 /* and it counts (see health_packet) */
 #define HF_NXT    0x80 /* << dir: nxt of that direction is set (base + payload) */
+#define HF_ACK    0x200 /* << dir: ack of that direction is kept (not 0) */
 
 /* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
 static inline int health_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
@@ -75,7 +84,7 @@ static inline int health_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b
  * alpha 1/8, kept times 8 so that the integer average does not drift.
  * Selects rather than branches: the fast path takes a sample on no pattern
  * a predictor learns. */
-static inline void health_sample(struct health *h, int s, uint32_t r, int take)
+static inline void health_sample(struct health_hot *h, int s, uint32_t r, int take)
 {
 	uint32_t mn = h->rmin[s], s8 = h->srtt8[s];
 	int use = take && r < HEALTH_RTT_MAX;
@@ -83,39 +92,45 @@ static inline void health_sample(struct health *h, int s, uint32_t r, int take)
 	h->rmin[s] = use && r < mn ? r : mn;
 }
 
-/* Take segment p going in direction d (0: client to server) at time now
- * (microseconds); pl: the TCP payload bytes counted in each direction, p's
- * included (the connection's own counters).  Returns 1 when it is a
- * retransmission, else 0.
+/* Take segment p going in direction d (0: client to server) at its time
+ * (p->ts, microseconds); pl: the TCP payload bytes counted in each
+ * direction, p's included (the connection's own counters).  Returns 1 when
+ * it is a retransmission, else 0.
  *
- * Inline is the common segment: an acknowledgment, with or without data or a FIN (no
- * SYN or RST), starting exactly at nxt, both directions' nxt known, no
- * window of 0 on either side and no acknowledgment kept of data not seen.
- * For it health_segment() would find no retransmission (it starts at nxt, and
+ * Inline is the common segment: an acknowledgment, with or without data or
+ * a FIN (no SYN or RST), starting exactly at nxt, both directions' nxt
+ * known, no window of 0 on either side, no acknowledgment kept or to keep
+ * of data not seen.  For it
+ * health_segment() would find no retransmission (it starts at nxt, and
  * nothing acknowledged lies beyond it), move base only for a FIN (in order
  * data moves nxt as far as the payload count), and change no window flag:
- * what is left is the acknowledgment, the round trips and the handshake.
+ * what is left is the round trips and the handshake.  It reads and writes
+ * the flags and the hot part only.
  */
-#define HF_FAST_MASK (HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1)
+#define HF_FAST_MASK (HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_ACK | HF_ACK << 1)
 #define HF_FAST_WANT (HF_NXT | HF_NXT << 1)
 
-static inline int health_packet(struct health *h, const struct pkt *p, int d, int64_t now,
+static inline int health_packet(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d,
                                 const uint64_t pl[2])
 {
 	unsigned f = h->flags;
 	int e = !d;
 	uint8_t fl = p->flags;
-	uint32_t t = (uint32_t)now, len = p->payload, seq = p->seq;
+	uint32_t t = (uint32_t)p->ts, len = p->payload, seq = p->seq, pack = p->ack;
 	uint32_t nxt = h->base[d] + (uint32_t)pl[d] - len;
-	if (__builtin_expect((f & HF_FAST_MASK) != HF_FAST_WANT ||
-	                     (fl & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK ||
-	                     !p->whole || !p->win || seq != nxt || !nxt || h->ack[e], 0))
-		return health_segment(h, p, d, t, pl);
+	uint32_t nxte = h->base[e] + (uint32_t)pl[e];
+	/* The packet's own fields first: the state may still be on its way
+	 * from memory, and a branch that waits for it costs the whole wait
+	 * when it was predicted wrong.  (A window of 0 also stands for a
+	 * header cut before it.) */
+	if (__builtin_expect((fl & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK || !p->win, 0))
+		return health_segment(h, hc, p, d, pl);
+	if (__builtin_expect((f & HF_FAST_MASK) != HF_FAST_WANT || seq != nxt || !nxt || !nxte ||
+	                     health_seq_lt(nxte, pack), 0))
+		return health_segment(h, hc, p, d, pl);
 	/* Which of these happen depends on the packet, in no order a
 	 * predictor learns: the rest is written as selects, and the stores
 	 * are unconditional (the line is about to be written anyway). */
-	uint32_t nxte = h->base[e] + (uint32_t)pl[e], pack = p->ack;
-	h->ack[d] = !nxte || health_seq_lt(nxte, pack) ? pack : 0;
 	uint32_t fin = fl & TCPF_FIN;
 	h->base[d] += fin; /* nxt counts the FIN, the payload count does not */
 	/* the first acknowledgment that covers the timed segment: a sample */
@@ -132,7 +147,7 @@ static inline int health_packet(struct health *h, const struct pkt *p, int d, in
 	int hs = (g & HF_SYN) && t != h->hs;
 	h->hs = hs ? t - h->hs : h->hs;
 	g = hs ? (g & ~HF_SYN) | HF_HSLEN : g;
-	g |= (g & HF_HSLEN) && (len || (nxte && pack == nxte)) ? HF_HS : 0;
+	g |= (g & HF_HSLEN) && (len || pack == nxte) ? HF_HS : 0;
 	h->flags = (uint16_t)g;
 	return 0;
 }

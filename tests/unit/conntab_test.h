@@ -29,10 +29,14 @@ struct ev {
 static struct ev *evs;
 static size_t nev, evcap;
 
+/* the table each callback is of (its arg points at one of these) */
+static struct conntab *tabs[64];
+static unsigned ntabs;
+
 static inline void on_event(void *arg, uint32_t type, const struct conn *c, uint32_t old_state,
                      uint32_t reason, int64_t now)
 {
-	(void)arg;
+	const struct conn_cold *k = conntab_cold(*(struct conntab **)arg, c);
 	if (nev == evcap) {
 		evcap = evcap ? evcap * 2 : 1024;
 		evs = realloc(evs, evcap * sizeof *evs);
@@ -42,11 +46,13 @@ static inline void on_event(void *arg, uint32_t type, const struct conn *c, uint
 	struct ev *e = &evs[nev++];
 	memset(e, 0, sizeof *e);
 	e->type = type, e->old = old_state, e->reason = reason, e->state = c->state;
-	e->gen = c->gen, e->id = c->id, e->cport = c->cport, e->sport = c->sport;
+	e->gen = k->gen, e->id = k->id, e->cport = c->cport, e->sport = c->sport;
 	memcpy(e->caddr, c->caddr, 16);
 	e->now = now;
-	memcpy(e->pk, c->pk, sizeof e->pk);
-	memcpy(e->by, c->by, sizeof e->by);
+	e->pk[0] = (uint64_t)k->pkhi[0] << 32 | c->pk[0];
+	e->pk[1] = (uint64_t)k->pkhi[1] << 32 | c->pk[1];
+	e->by[0] = (uint64_t)k->byhi[0] << 32 | c->by[0];
+	e->by[1] = (uint64_t)k->byhi[1] << 32 | c->by[1];
 	memcpy(e->pl, c->pl, sizeof e->pl);
 }
 
@@ -88,8 +94,10 @@ static inline struct conntab *table(const struct conntab_config *cfg)
 	uint64_t key[4] = {0x0123456789abcdefull, 0xfedcba9876543210ull, 0x0f1e2d3c4b5a6978ull,
 	                   0x8796a5b4c3d2e1f0ull};
 	nev = 0;
-	struct conntab *t = conntab_new(cfg, key, on_event, NULL,
+	struct conntab **slot = &tabs[ntabs++ % 64];
+	struct conntab *t = conntab_new(cfg, key, on_event, slot,
 	                                TT_EV_OPENED | TT_EV_STATE | TT_EV_REMOVED);
+	*slot = t;
 	if (!t) {
 		fprintf(stderr, "conntab_new failed\n");
 		exit(99);
@@ -143,7 +151,10 @@ static inline int removed(uint64_t id, uint32_t reason)
 	return 0;
 }
 
-static inline uint64_t idof(const struct conn *c) { return c ? c->id : 0; }
+static inline uint64_t idof(const struct conntab *t, const struct conn *c)
+{
+	return c ? conntab_cold(t, c)->id : 0;
+}
 
 
 #endif

@@ -20,13 +20,13 @@ static void test_handshake(void)
 	CHECK(c && is_addr4(c->caddr, CLI) && c->cport == 40000 && is_addr4(c->saddr, SRV) &&
 	          c->sport == 80, "the SYN's sender is the client");
 	CHECK(count_ev(TT_EV_OPENED, 0) == 1, "SYN: one OPENED event");
-	uint64_t id = c ? c->id : 0;
+	uint64_t id = c ? conntab_cold(t, c)->id : 0;
 
 	c = tx(t, syn, 2 * SEC);
-	CHECK(c && c->id == id && c->state == TT_SYN_SENT, "retransmitted SYN: same connection");
+	CHECK(c && conntab_cold(t, c)->id == id && c->state == TT_SYN_SENT, "retransmitted SYN: same connection");
 
 	c = tx(t, p4(SRV, 80, CLI, 40000, TCPF_SYN | TCPF_ACK, 0), 3 * SEC);
-	CHECK(c && c->id == id && c->state == TT_SYN_ACK_ACK, "SYN|ACK: SYN|ACK-ACK");
+	CHECK(c && conntab_cold(t, c)->id == id && c->state == TT_SYN_ACK_ACK, "SYN|ACK: SYN|ACK-ACK");
 	const struct ev *e = last_ev(TT_EV_STATE);
 	CHECK(e && e->old == TT_SYN_SENT && e->state == TT_SYN_ACK_ACK, "STATE event SYN_SENT -> SYN|ACK-ACK");
 
@@ -143,8 +143,8 @@ static void test_reuse(void)
 	tx(t, p4(CLI, 40000, SRV, 80, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
 	c = tx(t, p4(SRV, 80, CLI, 40000, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
 	CHECK(c && c->state == TT_CLOSED, "closed before the reuse");
-	uint64_t old_id = c ? c->id : 0;
-	uint32_t old_gen = c ? c->gen : 99;
+	uint64_t old_id = c ? conntab_cold(t, c)->id : 0;
+	uint32_t old_gen = c ? conntab_cold(t, c)->gen : 99;
 	CHECK(old_gen == 0, "first connection of a tuple: generation 0");
 	size_t before = nev;
 
@@ -153,15 +153,15 @@ static void test_reuse(void)
 	syn.seq = 1000;
 	c = tx(t, syn, 1 * SEC + 100);
 	CHECK(c && c->state == TT_SYN_SENT, "new SYN on a CLOSED tuple: SYN_SENT");
-	CHECK(c && c->id != old_id && c->id > old_id, "the new connection has a new id");
-	CHECK(c && c->gen == old_gen + 1, "generation 1 (got %u)", c ? c->gen : 0);
+	CHECK(c && conntab_cold(t, c)->id != old_id && conntab_cold(t, c)->id > old_id, "the new connection has a new id");
+	CHECK(c && conntab_cold(t, c)->gen == old_gen + 1, "generation 1 (got %u)", c ? conntab_cold(t, c)->gen : 0);
 	CHECK(c && c->pk[0] == 1 && c->pk[1] == 0 && c->by[0] == 40 && c->pl[0] == 0 && c->by[1] == 0,
 	      "counts start over with the SYN");
-	CHECK(c && c->first_us == 1 * SEC + 100, "first seen is the new SYN's time");
+	CHECK(c && conntab_cold(t, c)->first_us == 1 * SEC + 100, "first seen is the new SYN's time");
 	CHECK(c && !(c->flags & (TT_CONN_C_FIN | TT_CONN_S_FIN)), "FIN flags cleared");
 	CHECK(nev - before == 2 && evs[before].type == TT_EV_REMOVED && evs[before].reason == TT_RM_REUSED &&
 	          evs[before].id == old_id && evs[before].state == TT_CLOSED && evs[before].pl[0] == 2000 &&
-	          evs[before + 1].type == TT_EV_OPENED && c && evs[before + 1].id == c->id,
+	          evs[before + 1].type == TT_EV_OPENED && c && evs[before + 1].id == conntab_cold(t, c)->id,
 	      "events: REMOVED (reused, old id, final counts) then OPENED (new id)");
 	const struct conntab_stats *st = conntab_stats(t);
 	CHECK(st->active == 1 && st->opened == 2 && st->per_state[TT_CLOSED] == 0 &&
@@ -170,10 +170,10 @@ static void test_reuse(void)
 	/* after RESET, a SYN from the other end: roles follow the new SYN */
 	c = tx(t, p4(SRV, 80, CLI, 40000, TCPF_RST, 0), 2 * SEC);
 	CHECK(c && c->state == TT_RESET, "reset");
-	uint64_t id2 = c ? c->id : 0;
+	uint64_t id2 = c ? conntab_cold(t, c)->id : 0;
 	before = nev;
 	c = tx(t, p4(SRV, 80, CLI, 40000, TCPF_SYN, 0), 3 * SEC);
-	CHECK(c && c->state == TT_SYN_SENT && c->id != id2 && c->gen == 2, "new SYN on a RESET tuple");
+	CHECK(c && c->state == TT_SYN_SENT && conntab_cold(t, c)->id != id2 && conntab_cold(t, c)->gen == 2, "new SYN on a RESET tuple");
 	CHECK(c && is_addr4(c->caddr, SRV) && c->cport == 80 && c->sport == 40000,
 	      "the new SYN's sender is the new client");
 	CHECK(c && c->pk[0] == 1 && c->pk[1] == 0, "the new SYN counts client to server");
@@ -184,9 +184,9 @@ static void test_reuse(void)
 
 	/* a SYN on a live connection is not a new one */
 	c = established(t, CLI, 40100, SRV, 80);
-	uint64_t id3 = c ? c->id : 0;
+	uint64_t id3 = c ? conntab_cold(t, c)->id : 0;
 	c = tx(t, p4(CLI, 40100, SRV, 80, TCPF_SYN, 0), 4 * SEC);
-	CHECK(c && c->id == id3 && c->state == TT_ESTABLISHED, "SYN on an established tuple: same connection");
+	CHECK(c && conntab_cold(t, c)->id == id3 && c->state == TT_ESTABLISHED, "SYN on an established tuple: same connection");
 	conntab_free(t);
 }
 
@@ -263,7 +263,7 @@ static void test_counters(void)
 	      c ? (unsigned long long)c->pk[0] : 0ull, c ? (unsigned long long)c->pk[1] : 0ull);
 	CHECK(c && c->pl[0] == 721 && c->pl[1] == 4380, "payload per direction");
 	CHECK(c && c->by[0] == 9 * 40 + 721 && c->by[1] == 4 * 40 + 4380, "IP bytes per direction");
-	CHECK(c && c->first_us == 0 && c->last_us == 2 * SEC, "first and last seen");
+	CHECK(c && conntab_cold(t, c)->first_us == 0 && c->last_us == 2 * SEC, "first and last seen");
 	/* a packet stamped earlier does not move last seen back */
 	c = tx(t, p4(SRV, 443, CLI, 40000, TCPF_ACK, 0), 1 * SEC);
 	CHECK(c && c->last_us == 2 * SEC, "last seen never goes back");
@@ -273,7 +273,7 @@ static void test_counters(void)
 	if (c) {
 		struct tt_conn v;
 		conntab_view(t, c, &v);
-		CHECK(v.size == sizeof v && v.family == 4 && v.id == c->id && v.generation == 0 &&
+		CHECK(v.size == sizeof v && v.family == 4 && v.id == conntab_cold(t, c)->id && v.generation == 0 &&
 		          v.client_port == 40000 && v.server_port == 443 && is_addr4(v.client, CLI) &&
 		          is_addr4(v.server, SRV) && v.state == TT_ESTABLISHED,
 		      "view: identity");
@@ -311,7 +311,9 @@ static void test_event_mask(void)
 	struct conntab_config cfg = defaults();
 	uint64_t key[4] = {1, 2, 3, 4};
 	nev = 0;
-	struct conntab *t = conntab_new(&cfg, key, on_event, NULL, TT_EV_REMOVED);
+	struct conntab **slot = &tabs[ntabs++ % 64];
+	struct conntab *t = conntab_new(&cfg, key, on_event, slot, TT_EV_REMOVED);
+	*slot = t;
 	established(t, CLI, 40000, SRV, 80);
 	tx(t, p4(CLI, 40000, SRV, 80, TCPF_RST, 0), 0);
 	CHECK(nev == 0, "only the events asked for: none before removal (got %zu)", nev);
@@ -341,23 +343,23 @@ static void test_timeouts(void)
 	int64_t T = 1000 * SEC;
 	struct conn *c;
 	c = tx(t, p4(CLI, 1, SRV, 80, TCPF_SYN, 0), T);
-	uint64_t syn = idof(c);
+	uint64_t syn = idof(t, c);
 	tx(t, p4(CLI, 2, SRV, 80, TCPF_SYN, 0), T);
 	c = tx(t, p4(SRV, 80, CLI, 2, TCPF_SYN | TCPF_ACK, 0), T);
-	uint64_t synack = idof(c);
+	uint64_t synack = idof(t, c);
 	established(t, CLI, 3, SRV, 80);
 	c = tx(t, p4(CLI, 3, SRV, 80, TCPF_FIN, 0), T);
-	uint64_t closing = idof(c);
+	uint64_t closing = idof(t, c);
 	established(t, CLI, 4, SRV, 80);
 	tx(t, p4(CLI, 4, SRV, 80, TCPF_FIN, 0), T);
 	c = tx(t, p4(SRV, 80, CLI, 4, TCPF_FIN, 0), T);
-	uint64_t closed = idof(c);
+	uint64_t closed = idof(t, c);
 	established(t, CLI, 5, SRV, 80);
 	c = tx(t, p4(CLI, 5, SRV, 80, TCPF_RST, 0), T);
-	uint64_t reset = idof(c);
+	uint64_t reset = idof(t, c);
 	established(t, CLI, 6, SRV, 80);
 	c = tx(t, p4(CLI, 6, SRV, 80, TCPF_ACK, 1), T);
-	uint64_t est = idof(c);
+	uint64_t est = idof(t, c);
 	CHECK(conntab_stats(t)->active == 6, "six connections");
 
 	conntab_tick(t, T + 2 * SEC - 1);
@@ -394,10 +396,10 @@ static void test_timeouts(void)
 	 * once both sides spoke, the idle timeout */
 	t = table(&cfg);
 	c = tx(t, p4(CLI, 40000, SRV, 80, TCPF_ACK, 0), T);
-	uint64_t oneway = idof(c);
+	uint64_t oneway = idof(t, c);
 	tx(t, p4(CLI, 40001, SRV, 80, TCPF_ACK, 10), T);
 	c = tx(t, p4(SRV, 80, CLI, 40001, TCPF_ACK, 10), T);
-	uint64_t twoway = idof(c);
+	uint64_t twoway = idof(t, c);
 	conntab_tick(t, T + 30 * SEC - 1);
 	CHECK(!removed(oneway, 0), "one-sided mid-stream: kept until the SYN timeout");
 	conntab_tick(t, T + 30 * SEC);
@@ -458,8 +460,8 @@ static void test_health(void)
 	 * its health fresh */
 	c = txs(t, syn, 90000, 0, 2 * SEC);
 	conntab_view(t, c, &v);
-	CHECK(c->gen == 1 && v.handshake_us == -1 && v.rtt_us == -1 && v.c2s_retrans == 0,
-	      "the tuple reused: health starts afresh (gen %u, %llu retransmissions)", c->gen,
+	CHECK(conntab_cold(t, c)->gen == 1 && v.handshake_us == -1 && v.rtt_us == -1 && v.c2s_retrans == 0,
+	      "the tuple reused: health starts afresh (gen %u, %llu retransmissions)", conntab_cold(t, c)->gen,
 	      (unsigned long long)v.c2s_retrans);
 	/* the frame's own time counts for round trips, where now is held back */
 	struct pkt sa2 = synack;
@@ -490,7 +492,7 @@ static void test_tcp_flags(void)
 	syn.seq = 0x12345678; /* a new initial sequence number: a new connection */
 	c = tx(t, syn, 5);
 	conntab_view(t, c, &v);
-	CHECK(c->gen == 1 && v.c2s_tcp_flags == TCPF_SYN && v.s2c_tcp_flags == 0,
+	CHECK(conntab_cold(t, c)->gen == 1 && v.c2s_tcp_flags == TCPF_SYN && v.s2c_tcp_flags == 0,
 	      "the tuple reused: flags afresh (c2s 0x%02x, s2c 0x%02x)", v.c2s_tcp_flags, v.s2c_tcp_flags);
 	conntab_free(t);
 }
@@ -532,9 +534,9 @@ static void test_identity(void)
 	 * FIN is not acknowledged; the final ACK after the linger is the same
 	 * connection; a reset one is held for time_wait_acked only */
 	struct conn *c = established(t, CLI, 40000, SRV, 80);
-	uint64_t id = idof(c);
-	uint64_t uid = idof(established(t, CLI, 40003, SRV, 80));
-	uint64_t rid = idof(established(t, CLI, 40004, SRV, 80));
+	uint64_t id = idof(t, c);
+	uint64_t uid = idof(t, established(t, CLI, 40003, SRV, 80));
+	uint64_t rid = idof(t, established(t, CLI, 40004, SRV, 80));
 	tx(t, p4(CLI, 40000, SRV, 80, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
 	tx(t, p4(SRV, 80, CLI, 40000, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
 	tx(t, p4(CLI, 40003, SRV, 80, TCPF_FIN | TCPF_ACK, 0), 1 * SEC);
@@ -552,7 +554,7 @@ static void test_identity(void)
 	CHECK(removed(rid, TT_RM_LINGER) == 1 && st->held == 2,
 	      "reset: removed time_wait_acked after its last packet (no TIME_WAIT follows a RST)");
 	c = tx(t, p4(CLI, 40000, SRV, 80, TCPF_ACK, 0), 10 * SEC);
-	CHECK(c && c->id == id && c->state == TT_CLOSED && c->pk[0] == 4 && shown(t) == 1 && st->held == 1,
+	CHECK(c && conntab_cold(t, c)->id == id && c->state == TT_CLOSED && c->pk[0] == 4 && shown(t) == 1 && st->held == 1,
 	      "the final ACK 9 s after the close: the same connection, shown again");
 	conntab_tick(t, 13 * SEC);
 	CHECK(shown(t) == 0 && st->held == 2, "hidden again after the linger, still held");
@@ -569,13 +571,13 @@ static void test_identity(void)
 	 * lost beyond the capture point): the same connection, held for
 	 * time_wait again until that FIN is acknowledged */
 	c = established(t, CLI, 40005, SRV, 80);
-	id = idof(c);
+	id = idof(t, c);
 	tx(t, p4(CLI, 40005, SRV, 80, TCPF_FIN | TCPF_ACK, 0), 70 * SEC);
 	tx(t, p4(SRV, 80, CLI, 40005, TCPF_FIN | TCPF_ACK, 0), 70 * SEC);
 	tx(t, p4(CLI, 40005, SRV, 80, TCPF_ACK, 0), 70 * SEC);
 	conntab_tick(t, 73 * SEC);
 	c = tx(t, p4(SRV, 80, CLI, 40005, TCPF_FIN | TCPF_ACK, 0), 74 * SEC);
-	CHECK(c && c->id == id && c->pk[1] == 3 && st->held == 0, "a FIN sent again 4 s after the final ACK: the same connection");
+	CHECK(c && conntab_cold(t, c)->id == id && c->pk[1] == 3 && st->held == 0, "a FIN sent again 4 s after the final ACK: the same connection");
 	conntab_tick(t, 80 * SEC);
 	CHECK(st->held == 1 && removed(id, TT_RM_LINGER) == 0, "not acknowledged again: held past time_wait_acked");
 	conntab_tick(t, 135 * SEC);
@@ -585,41 +587,41 @@ static void test_identity(void)
 	 * one attempt, one row; another number: a new connection */
 	tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 5000, 0), 100 * SEC);
 	c = tx(t, seg(SRV, 81, CLI, 40001, TCPF_RST | TCPF_ACK, 0, 0, 5001), 100 * SEC);
-	id = c ? c->id : 0;
+	id = c ? conntab_cold(t, c)->id : 0;
 	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 5000, 0), 101 * SEC);
-	CHECK(c && c->id == id && c->state == TT_SYN_SENT && c->pk[0] == 2 && c->gen == 0,
+	CHECK(c && conntab_cold(t, c)->id == id && c->state == TT_SYN_SENT && c->pk[0] == 2 && conntab_cold(t, c)->gen == 0,
 	      "the SYN sent again after a RST: the same connection, SYN_SENT again");
 	tx(t, seg(SRV, 81, CLI, 40001, TCPF_SYN | TCPF_ACK, 0, 9000, 5001), 101 * SEC);
 	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_ACK, 0, 5001, 9001), 101 * SEC);
-	CHECK(c && c->id == id && c->state == TT_ESTABLISHED, "and it completes");
+	CHECK(c && conntab_cold(t, c)->id == id && c->state == TT_ESTABLISHED, "and it completes");
 	c = tx(t, seg(SRV, 81, CLI, 40001, TCPF_RST, 0, 9001, 0), 102 * SEC);
 	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 5000, 0), 103 * SEC);
-	CHECK(c && c->id == id && c->state == TT_RESET,
+	CHECK(c && conntab_cold(t, c)->id == id && c->state == TT_RESET,
 	      "a stale SYN after a completed handshake's RST counts, the state stays");
 	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 77777, 0), 104 * SEC);
-	CHECK(c && c->id != id && c->gen == 1 && c->state == TT_SYN_SENT, "a new initial sequence number: a new connection");
+	CHECK(c && conntab_cold(t, c)->id != id && conntab_cold(t, c)->gen == 1 && c->state == TT_SYN_SENT, "a new initial sequence number: a new connection");
 
 	/* an unanswered SYN held past syn_timeout, then sent again */
 	c = tx(t, seg(CLI, 40002, SRV, 82, TCPF_SYN, 0, 42, 0), 200 * SEC);
-	id = c ? c->id : 0;
+	id = c ? conntab_cold(t, c)->id : 0;
 	conntab_tick(t, 232 * SEC);
 	conntab_tick(t, 233 * SEC); /* what a jump of the clock hid goes at the next tick */
 	CHECK(shown(t) == 0 && conntab_stats(t)->held == 1 && count_ev(TT_EV_REMOVED, TT_RM_SYN_TIMEOUT) == 1,
 	      "SYN held after syn_timeout (the one of 104 s has gone)");
 	c = tx(t, seg(CLI, 40002, SRV, 82, TCPF_SYN, 0, 42, 0), 264 * SEC);
-	CHECK(c && c->id == id && c->pk[0] == 2 && c->state == TT_SYN_SENT, "the SYN 64 s later: the same attempt");
+	CHECK(c && conntab_cold(t, c)->id == id && c->pk[0] == 2 && c->state == TT_SYN_SENT, "the SYN 64 s later: the same attempt");
 
 	/* mid-stream, one side: quiet, then on; a jump no window explains
 	 * is another connection */
 	c = tx(t, seg(SRV, 443, CLI, 50000, TCPF_ACK, 1000, 1u << 31, 7), 300 * SEC);
-	id = c ? c->id : 0;
+	id = c ? conntab_cold(t, c)->id : 0;
 	conntab_tick(t, 340 * SEC);
 	c = tx(t, seg(SRV, 443, CLI, 50000, TCPF_ACK, 1000, (1u << 31) + 1000, 7), 340 * SEC);
-	CHECK(c && c->id == id && c->pk[1] == 2, "mid-stream, one side, 40 s quiet: the same connection");
+	CHECK(c && conntab_cold(t, c)->id == id && c->pk[1] == 2, "mid-stream, one side, 40 s quiet: the same connection");
 	c = tx(t, seg(SRV, 443, CLI, 50000, TCPF_ACK, 1000, (1u << 31) + 500, 7), 341 * SEC);
-	CHECK(c && c->id == id && c->pk[1] == 3, "a segment sent again: the same connection");
+	CHECK(c && conntab_cold(t, c)->id == id && c->pk[1] == 3, "a segment sent again: the same connection");
 	c = tx(t, seg(SRV, 443, CLI, 50000, TCPF_ACK, 1000, 12345, 7), 342 * SEC);
-	CHECK(c && c->id != id && c->gen == 1 && c->pk[1] == 1 && (c->flags & TT_CONN_MIDSTREAM) &&
+	CHECK(c && conntab_cold(t, c)->id != id && conntab_cold(t, c)->gen == 1 && c->pk[1] == 1 && (c->flags & TT_CONN_MIDSTREAM) &&
 	          c->cport == 50000,
 	      "a sequence jump past any window: a new connection, same roles");
 	e = last_ev(TT_EV_REMOVED);

@@ -18,7 +18,7 @@ static void test_wheel(void)
 	tx(t, p4(CLI, 1, SRV, 80, TCPF_SYN, 0), T);
 	tx(t, p4(SRV, 80, CLI, 1, TCPF_SYN | TCPF_ACK, 0), T);
 	struct conn *c = tx(t, p4(CLI, 1, SRV, 80, TCPF_ACK, 0), T);
-	uint64_t id = idof(c);
+	uint64_t id = idof(t, c);
 	int64_t last = 0;
 	for (int64_t s = 1; s <= 2000; s++) {
 		if (s % 100 == 0)
@@ -36,7 +36,7 @@ static void test_wheel(void)
 
 	/* a shorter timeout on a new state: a reset goes after the linger */
 	c = established(t, CLI, 2, SRV, 80);
-	id = idof(c);
+	id = idof(t, c);
 	tx(t, p4(CLI, 2, SRV, 80, TCPF_RST, 0), T + 2301 * SEC);
 	conntab_tick(t, T + 2302 * SEC);
 	CHECK(!removed(id, 0), "reset: kept for the linger");
@@ -45,11 +45,11 @@ static void test_wheel(void)
 
 	/* a jump of the clock past every tick the wheel holds */
 	c = tx(t, p4(CLI, 3, SRV, 80, TCPF_SYN, 0), T + 2400 * SEC);
-	id = idof(c);
+	id = idof(t, c);
 	conntab_tick(t, T + 5000000 * SEC);
 	CHECK(removed(id, TT_RM_SYN_TIMEOUT) == 1, "a jump of the clock: the SYN timeout");
 	c = tx(t, p4(CLI, 4, SRV, 80, TCPF_SYN, 0), T + 5000001 * SEC);
-	id = idof(c);
+	id = idof(t, c);
 	conntab_tick(t, T + 5000030 * SEC);
 	CHECK(!removed(id, 0), "after the jump: timers count from the new time");
 	conntab_tick(t, T + 5000031 * SEC);
@@ -60,7 +60,7 @@ static void test_wheel(void)
 	 * stamped ahead of them: ticks behind the wheel, then it goes on */
 	t = table(&cfg);
 	c = tx(t, p4(CLI, 5, SRV, 80, TCPF_SYN, 0), 103 * SEC + SEC / 2);
-	id = idof(c);
+	id = idof(t, c);
 	conntab_tick(t, 101 * SEC);
 	conntab_tick(t, 102 * SEC);
 	conntab_tick(t, 103 * SEC);
@@ -77,7 +77,7 @@ static void test_wheel(void)
 	mcfg.idle_timeout_us = 10 * SEC;
 	t = table(&mcfg);
 	c = tx(t, p4(CLI, 6, SRV, 80, TCPF_ACK, 10), 1000 * SEC);
-	id = idof(c);
+	id = idof(t, c);
 	tx(t, p4(SRV, 80, CLI, 6, TCPF_ACK, 10), 1001 * SEC);
 	for (int64_t s = 1001; s < 1011; s++)
 		conntab_tick(t, s * SEC);
@@ -339,7 +339,7 @@ static void test_index(void)
 		struct pkt p = tuple(i, TCPF_SYN);
 		struct conn *c = conntab_packet(t, &p, conntab_hash(t, &p), when[i]);
 		ok &= c != NULL;
-		ids[i] = c ? c->id : 0;
+		ids[i] = idof(t, c);
 	}
 	const struct conntab_stats *st = conntab_stats(t);
 	CHECK(ok && st->active == N && st->evicted == 0, "100000 inserted, none evicted");
@@ -354,7 +354,7 @@ static void test_index(void)
 			for (uint32_t i = N; i < N + M; i++) {
 				struct pkt p = tuple(i, TCPF_SYN);
 				struct conn *c = conntab_packet(t, &p, conntab_hash(t, &p), when[i]);
-				ids[i] = c ? c->id : 0;
+				ids[i] = idof(t, c);
 				lost += c == NULL;
 			}
 			n = N + M;
@@ -372,7 +372,7 @@ static void test_index(void)
 				ghosts += c != NULL;
 			else if (!c)
 				lost++;
-			else if (c->id != ids[i] || c->cport != 1024 + i % 60000 || c->caddr[3] != (uint8_t)i)
+			else if (idof(t, c) != ids[i] || c->cport != 1024 + i % 60000 || c->caddr[3] != (uint8_t)i)
 				wrong++;
 		}
 	}

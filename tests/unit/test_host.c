@@ -91,17 +91,17 @@ static void knobs(struct config *cfg, const char *name, const char *keys)
 
 /* ---- packets ---- */
 
-static struct pkt packet(int dir, uint8_t flags, uint32_t payload)
+static struct pkt packet(int s2c, uint8_t flags, uint32_t payload)
 {
 	static const uint8_t cli[4] = {10, 0, 0, 1}, srv[4] = {10, 0, 0, 2};
 	struct pkt p;
 	memset(&p, 0, sizeof p);
 	p.family = 4;
 	p.flags = flags;
-	memcpy(p.saddr, dir ? srv : cli, 4);
-	memcpy(p.daddr, dir ? cli : srv, 4);
-	p.sport = dir ? 80 : 40000;
-	p.dport = dir ? 40000 : 80;
+	memcpy(p.saddr, s2c ? srv : cli, 4);
+	memcpy(p.daddr, s2c ? cli : srv, 4);
+	p.sport = s2c ? 80 : 40000;
+	p.dport = s2c ? 40000 : 80;
 	p.payload = payload;
 	p.ip_bytes = 40 + payload;
 	return p;
