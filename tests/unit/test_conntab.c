@@ -280,6 +280,16 @@ static void test_counters(void)
 		CHECK(v.c2s.packets == 9 && v.c2s.bytes == 9 * 40 + 721 && v.c2s.payload == 721 &&
 		          v.s2c.packets == 5 && v.s2c.bytes == 5 * 40 + 4380 && v.s2c.payload == 4380 &&
 		          v.first_seen_us == 0 && v.last_seen_us == 2 * SEC, "view: counters and times");
+		/* the entry keeps the low 32 bits of packets and bytes: past
+		 * 2^32 the carry goes beside it and the view has every bit */
+		c->pk[1] = UINT32_MAX;
+		c->by[1] = UINT32_MAX - 100;
+		c = tx(t, p4(SRV, 443, CLI, 40000, TCPF_ACK | TCPF_PSH, 1460), 3 * SEC);
+		c = tx(t, p4(SRV, 443, CLI, 40000, TCPF_ACK | TCPF_PSH, 1460), 3 * SEC);
+		conntab_view(t, c, &v);
+		CHECK(v.s2c.packets == (1ull << 32) + 1 && v.s2c.bytes == (1ull << 32) - 101 + 2 * 1500,
+		      "counts past 32 bits (%llu packets, %llu bytes)", (unsigned long long)v.s2c.packets,
+		      (unsigned long long)v.s2c.bytes);
 	}
 	conntab_free(t);
 
