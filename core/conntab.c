@@ -697,7 +697,7 @@ static __attribute__((noinline)) struct conn *open_conn(struct conntab *t, struc
 static __attribute__((noinline)) int health_step(const struct conntab *t, struct conn *c,
                                                  const struct pkt *p, int dir)
 {
-	return health_packet(&c->h, &cold_of(t, c)->h, p, dir, c->pl);
+	return health_packet(&c->h, &cold_of(t, c)->h, p, dir);
 }
 
 struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)

@@ -27,26 +27,20 @@ void health_init(struct health_hot *h, struct health_cold *hc)
 
 static uint32_t add_sat(uint32_t a, uint32_t b) { return b > UINT32_MAX - a ? UINT32_MAX : a + b; }
 
-/* nxt of direction d when its payload count is pl (0: none) */
-static inline uint32_t nxt_of(const struct health_hot *h, unsigned f, int d, uint32_t pl)
+/* nxt of direction d (0: none) */
+static inline uint32_t nxt_of(const struct health_hot *h, unsigned f, int d)
 {
-	return (f & HF_NXT << d) ? h->base[d] + pl : 0;
+	return (f & HF_NXT << d) ? h->nxt[d] : 0;
 }
 
 /* Any segment: every rule below.  Out of line, so that the common segment
  * (health_packet's own path, inline in health.h) pays for none of it. */
-int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d,
-                   const uint64_t pl[2])
+int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
 {
-	uint32_t len = p->payload, pld = (uint32_t)pl[d], t = (uint32_t)p->ts;
+	uint32_t len = p->payload, t = (uint32_t)p->ts;
 	unsigned f = h->flags;
-	if (!p->whole) {
-		/* tshark does not analyse a header cut before the window: its
-		 * payload, counted in pl, does not move nxt */
-		if (len && (f & HF_NXT << d))
-			h->base[d] -= len;
-		return 0;
-	}
+	if (!p->whole)
+		return 0; /* tshark does not analyse a header cut before the window */
 	int e = !d;
 	uint8_t fl = p->flags;
 	uint32_t seq = p->seq;
@@ -57,29 +51,29 @@ int health_segment(struct health_hot *h, struct health_cold *hc, const struct pk
 		 * to for them, without the rest. */
 		uint32_t ack = p->ack;
 		if ((fl & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) == TCPF_SYN && !f) {
-			h->base[d] = seq + 1 - pld;
+			h->nxt[d] = seq + 1;
 			h->hs = h->tsent = t;
 			h->tend = seq + 1;
 			if (ack)
 				hc->ack[d] = ack;
-			h->flags = (uint16_t)(HF_NXT << d | HF_SYN | HF_TIMING | (d ? HF_TDIR : 0) |
+			h->flags = (uint16_t)(HF_NXT << d | HF_SYN | HF_T0 << d |
 			                  (p->win ? 0 : HF_WIN0 << d) | (ack ? HF_ACK << d : 0));
 			return 0;
 		}
-		uint32_t nxte = nxt_of(h, f, e, (uint32_t)pl[e]);
+		uint32_t nxte = nxt_of(h, f, e);
 		if ((fl & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) == (TCPF_SYN | TCPF_ACK) &&
 		    !(f & HF_ACK << d) && nxte && !health_seq_lt(nxte, ack)) {
-			h->base[d] = seq + 1 - pld;
+			h->nxt[d] = seq + 1;
 			f = (f & ~(unsigned)(HF_WIN0 << d)) | HF_NXT << d | (p->win ? 0u : (unsigned)HF_WIN0 << d);
 			/* it acknowledges the SYN: a sample of the server side */
-			if ((f & HF_TIMING) && !!(f & HF_TDIR) == e && !health_seq_lt(ack, h->tend)) {
+			if ((f & HF_T0 << e) && !health_seq_lt(ack, h->tend)) {
 				health_sample(h, d, t - h->tsent, 1);
 				f &= ~HF_TIMING;
 			}
 			if (!(f & HF_TIMING)) {
 				h->tend = seq + 1;
 				h->tsent = t;
-				f = (f & ~HF_TDIR) | HF_TIMING | (d ? HF_TDIR : 0);
+				f |= HF_T0 << d;
 			}
 			if ((f & HF_HSLEN) && ack == nxte)
 				f |= HF_HS;
@@ -88,7 +82,7 @@ int health_segment(struct health_hot *h, struct health_cold *hc, const struct pk
 		}
 	}
 	uint32_t sf = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
-	uint32_t nxt = nxt_of(h, f, d, pld - len), nxte = nxt_of(h, f, e, (uint32_t)pl[e]);
+	uint32_t nxt = nxt_of(h, f, d), nxte = nxt_of(h, f, e);
 	/* the cold part only where a flag says it holds something */
 	uint32_t acke = (f & HF_ACK << e) ? hc->ack[e] : 0;
 
@@ -121,16 +115,11 @@ int health_segment(struct health_hot *h, struct health_cold *hc, const struct pk
 	}
 	uint32_t end = seq + len + sf;
 	int adv = !zwp && (!nxt || health_seq_lt(nxt, end));
-	/* Most segments leave the line unwritten (it costs a write-back per
-	 * packet otherwise): nxt follows the payload count of the entry, base
-	 * changes only on a gap, a retransmission, a SYN or FIN; */
-	uint32_t base = (adv ? end : nxt) - pld;
 	if (adv || nxt) {
-		if (!(f & HF_NXT << d) || h->base[d] != base)
-			h->base[d] = base;
+		h->nxt[d] = adv ? end : nxt;
 		f |= HF_NXT << d;
 	}
-	/* and the latest acknowledgment is kept only while it covers data of
+	/* The latest acknowledgment is kept only while it covers data of
 	 * the peer not seen (its one use: a spurious retransmission at or
 	 * beyond nxt); otherwise the one of tshark's rule is at most nxt,
 	 * which flags nothing there (but a RST carrying one byte one below
@@ -146,12 +135,11 @@ int health_segment(struct health_hot *h, struct health_cold *hc, const struct pk
 			hc->rsegs[d]++;
 		hc->rbytes[d] = add_sat(hc->rbytes[d], len);
 		/* Karn: an acknowledgment after a retransmission times nothing */
-		if ((f & HF_TIMING) && !!(f & HF_TDIR) == d)
-			f &= ~HF_TIMING;
+		f &= ~(unsigned)(HF_T0 << d);
 	}
 	/* the first acknowledgment that covers the timed segment: a sample of
 	 * the side this packet comes from */
-	if ((f & HF_TIMING) && !!(f & HF_TDIR) == e && (fl & TCPF_ACK) && !health_seq_lt(p->ack, h->tend)) {
+	if ((f & HF_T0 << e) && (fl & TCPF_ACK) && !health_seq_lt(p->ack, h->tend)) {
 		health_sample(h, d, t - h->tsent, 1);
 		f &= ~HF_TIMING;
 	}
@@ -159,7 +147,7 @@ int health_segment(struct health_hot *h, struct health_cold *hc, const struct pk
 	if (!(f & HF_TIMING) && adv && !re && (len || (fl & TCPF_SYN))) {
 		h->tend = end;
 		h->tsent = t;
-		f = (f & ~HF_TDIR) | HF_TIMING | (d ? HF_TDIR : 0);
+		f |= HF_T0 << d;
 	}
 	/* tshark's initial_rtt: the latest SYN to the first acknowledgment
 	 * without SYN after it (the handshake's last ACK, or a RST|ACK that

@@ -32,9 +32,8 @@
  * right.
  */
 struct health_hot {
-	uint32_t base[2];   /* the highest sequence number sent + 1 (tshark's
-	                     * nextseq, "nxt") less the payload counted so far:
-	                     * constant while the data comes in order */
+	uint32_t nxt[2];    /* the highest sequence number sent + 1 (tshark's
+	                     * nextseq); 0 stands for none, as in tshark */
 	uint32_t tend;      /* the segment being timed: its end, */
 	uint32_t tsent;     /* and when it was seen */
 	uint32_t srtt8[2];  /* per side: smoothed round trip x 8 (RFC 6298) */
@@ -58,8 +57,7 @@ _Static_assert(sizeof(struct health_hot) + sizeof(struct health_cold) <= 64,
 void health_init(struct health_hot *h, struct health_cold *hc);
 
 /* Any segment, every rule (health.c); health_packet's slow path. */
-int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d,
-                   const uint64_t pl[2]);
+int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d);
 
 /* Fill the health fields of view v (handshake_us to s2c_retrans_bytes)
  * from the two parts; h NULL: the measurement is off (no values). */
@@ -69,12 +67,12 @@ void health_view(const struct health_hot *h, const struct health_cold *hc, struc
  * for every packet, in the caller's frame, so that the common segment
  * costs no call and no saved registers. */
 #define HF_WIN0   0x01 /* << dir: the latest window field of that direction was 0 */
-#define HF_TIMING 0x04 /* a segment is being timed */
-#define HF_TDIR   0x08 /* it goes server to client */
+#define HF_T0     0x04 /* << dir: a segment of that direction is being timed */
+#define HF_TIMING (HF_T0 | HF_T0 << 1)
 #define HF_SYN    0x10 /* hs holds the latest SYN's time */
 #define HF_HSLEN  0x20 /* hs holds the handshake's length */
 #define HF_HS     0x40 /* and it counts (see health_packet) */
-#define HF_NXT    0x80 /* << dir: nxt of that direction is set (base + payload) */
+#define HF_NXT    0x80 /* << dir: nxt of that direction is set */
 #define HF_ACK    0x200 /* << dir: ack of that direction is kept (not 0) */
 
 /* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
@@ -93,61 +91,54 @@ static inline void health_sample(struct health_hot *h, int s, uint32_t r, int ta
 }
 
 /* Take segment p going in direction d (0: client to server) at its time
- * (p->ts, microseconds); pl: the TCP payload bytes counted in each
- * direction, p's included (the connection's own counters).  Returns 1 when
- * it is a retransmission, else 0.
+ * (p->ts, microseconds).  Returns 1 when it is a retransmission, else 0.
  *
  * Inline is the common segment: an acknowledgment, with or without data or
  * a FIN (no SYN or RST), starting exactly at nxt, both directions' nxt
  * known, no window of 0 on either side, no acknowledgment kept or to keep
- * of data not seen.  For it
- * health_segment() would find no retransmission (it starts at nxt, and
- * nothing acknowledged lies beyond it), move base only for a FIN (in order
- * data moves nxt as far as the payload count), and change no window flag:
- * what is left is the round trips and the handshake.  It reads and writes
- * the flags and the hot part only.
+ * of data not seen.  For it health_segment() would find no retransmission
+ * (it starts at nxt, and nothing acknowledged lies beyond it), move nxt to
+ * its end and change no window flag: what is left is the round trips and
+ * the handshake.  It reads and writes the flags and the hot part only.
  */
 #define HF_FAST_MASK (HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_ACK | HF_ACK << 1)
 #define HF_FAST_WANT (HF_NXT | HF_NXT << 1)
 
-static inline int health_packet(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d,
-                                const uint64_t pl[2])
+static inline int health_packet(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
 {
-	unsigned f = h->flags;
-	int e = !d;
 	uint8_t fl = p->flags;
-	uint32_t t = (uint32_t)p->ts, len = p->payload, seq = p->seq, pack = p->ack;
-	uint32_t nxt = h->base[d] + (uint32_t)pl[d] - len;
-	uint32_t nxte = h->base[e] + (uint32_t)pl[e];
 	/* The packet's own fields first: the state may still be on its way
 	 * from memory, and a branch that waits for it costs the whole wait
 	 * when it was predicted wrong.  (A window of 0 also stands for a
 	 * header cut before it.) */
 	if (__builtin_expect((fl & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK || !p->win, 0))
-		return health_segment(h, hc, p, d, pl);
+		return health_segment(h, hc, p, d);
+	unsigned f = h->flags;
+	int e = !d;
+	uint32_t seq = p->seq, pack = p->ack, nxt = h->nxt[d], nxte = h->nxt[e];
 	if (__builtin_expect((f & HF_FAST_MASK) != HF_FAST_WANT || seq != nxt || !nxt || !nxte ||
 	                     health_seq_lt(nxte, pack), 0))
-		return health_segment(h, hc, p, d, pl);
+		return health_segment(h, hc, p, d);
 	/* Which of these happen depends on the packet, in no order a
 	 * predictor learns: the rest is written as selects, and the stores
 	 * are unconditional (the line is about to be written anyway). */
-	uint32_t fin = fl & TCPF_FIN;
-	h->base[d] += fin; /* nxt counts the FIN, the payload count does not */
+	uint32_t t = (uint32_t)p->ts, len = p->payload, end = seq + len + (fl & TCPF_FIN);
+	h->nxt[d] = end;
 	/* the first acknowledgment that covers the timed segment: a sample */
-	unsigned g = f;
-	int got = (g & HF_TIMING) && !!(g & HF_TDIR) == e && !health_seq_lt(pack, h->tend);
+	int got = (f & HF_T0 << e) && !health_seq_lt(pack, h->tend);
 	health_sample(h, d, t - h->tsent, got);
-	g &= got ? ~(unsigned)HF_TIMING : ~0u;
+	unsigned g = got ? f & ~(unsigned)HF_TIMING : f;
 	/* new data, when nothing is being timed */
 	int start = !(g & HF_TIMING) && len;
-	h->tend = start ? seq + len + fin : h->tend;
+	h->tend = start ? end : h->tend;
 	h->tsent = start ? t : h->tsent;
-	g = start ? (g & ~HF_TDIR) | HF_TIMING | (d ? HF_TDIR : 0) : g;
+	g |= start ? (unsigned)HF_T0 << d : 0u;
 	/* the handshake's last ACK, and the answer its length shows on */
 	int hs = (g & HF_SYN) && t != h->hs;
 	h->hs = hs ? t - h->hs : h->hs;
 	g = hs ? (g & ~HF_SYN) | HF_HSLEN : g;
-	g |= (g & HF_HSLEN) && (len || pack == nxte) ? HF_HS : 0;
+	if (__builtin_expect((g & (HF_HSLEN | HF_HS)) == HF_HSLEN, 0) && (len || pack == nxte))
+		g |= HF_HS;
 	h->flags = (uint16_t)g;
 	return 0;
 }
