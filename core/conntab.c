@@ -691,11 +691,9 @@ static __attribute__((noinline)) struct conn *open_conn(struct conntab *t, struc
 	return c;
 }
 
-/* The TCP health's part of packet p (direction dir) of c: a function of
- * its own, so that the common segment runs in a few free registers and its
- * rare ones go on to health_segment() with nothing to save. */
-static __attribute__((noinline)) int health_step(const struct conntab *t, struct conn *c,
-                                                 const struct pkt *p, int dir)
+/* The TCP health's part of packet p (direction dir) of c: the common
+ * segment inline, the others out of line (health.h). */
+static inline int health_step(const struct conntab *t, struct conn *c, const struct pkt *p, int dir)
 {
 	return health_packet(&c->h, &cold_of(t, c)->h, p, dir);
 }

@@ -33,8 +33,12 @@ static inline uint32_t nxt_of(const struct health_hot *h, unsigned f, int d)
 	return (f & HF_NXT << d) ? h->nxt[d] : 0;
 }
 
-/* Any segment: every rule below.  Out of line, so that the common segment
- * (health_packet's own path, inline in health.h) pays for none of it. */
+static int segment_any(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d);
+
+/* Any segment the inline path does not take.  Out of line, so that the
+ * common segment (health_packet's own path, inline in health.h) pays for
+ * none of it; the two a connection opens with here, in a few steps, the
+ * rest in segment_any(). */
 int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
 {
 	uint32_t len = p->payload, t = (uint32_t)p->ts;
@@ -81,6 +85,17 @@ int health_segment(struct health_hot *h, struct health_cold *hc, const struct pk
 			return 0;
 		}
 	}
+	return segment_any(h, hc, p, d);
+}
+
+/* Any whole segment: every rule below. */
+static __attribute__((noinline)) int segment_any(struct health_hot *h, struct health_cold *hc,
+                                                 const struct pkt *p, int d)
+{
+	uint32_t len = p->payload, t = (uint32_t)p->ts, seq = p->seq;
+	unsigned f = h->flags;
+	int e = !d;
+	uint8_t fl = p->flags;
 	uint32_t sf = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
 	uint32_t nxt = nxt_of(h, f, d), nxte = nxt_of(h, f, e);
 	/* the cold part only where a flag says it holds something */
