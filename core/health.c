@@ -35,55 +35,62 @@ static inline uint32_t nxt_of(const struct health_hot *h, unsigned f, int d)
 
 static int segment_any(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d);
 
+/* The first segment of direction d is a SYN, and nothing was seen before
+ * (the connection's SYN): what the rules of segment_any() come to for it,
+ * without the rest.  Nothing to retransmit; nxt becomes its end. */
+static int first_syn(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
+{
+	uint32_t ack = p->ack, end = p->seq + 1;
+	h->nxt[d] = h->tend = end;
+	h->hs = h->tsent = (uint32_t)p->ts;
+	if (ack)
+		hc->ack[d] = ack;
+	h->flags = (uint16_t)(HF_NXT << d | HF_SYN | HF_T0 << d | (p->win ? 0 : HF_WIN0 << d) |
+	                      (ack ? HF_ACK << d : 0));
+	return 0;
+}
+
+/* The same for a SYN|ACK that acknowledges nothing beyond what the peer
+ * sent (the answer to the SYN), flags f. */
+static int first_synack(struct health_hot *h, const struct pkt *p, int d, unsigned f, uint32_t nxte)
+{
+	uint32_t ack = p->ack, end = p->seq + 1, t = (uint32_t)p->ts;
+	int e = !d;
+	h->nxt[d] = end;
+	f = (f & ~(unsigned)(HF_WIN0 << d)) | HF_NXT << d | (p->win ? 0u : (unsigned)HF_WIN0 << d);
+	/* it acknowledges the SYN: a sample of the server side */
+	if ((f & HF_T0 << e) && !health_seq_lt(ack, h->tend)) {
+		health_sample(h, d, t - h->tsent, 1);
+		f &= ~HF_TIMING;
+	}
+	if (!(f & HF_TIMING)) {
+		h->tend = end;
+		h->tsent = t;
+		f |= HF_T0 << d;
+	}
+	if ((f & HF_HSLEN) && ack == nxte)
+		f = (f & ~HF_HSLEN) | HF_HS;
+	h->flags = (uint16_t)f;
+	return 0;
+}
+
 /* Any segment the inline path does not take.  Out of line, so that the
  * common segment (health_packet's own path, inline in health.h) pays for
- * none of it; the two a connection opens with here, in a few steps, the
- * rest in segment_any(). */
+ * none of it; the two a connection opens with in a few steps, the rest in
+ * segment_any(). */
 int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
 {
-	uint32_t len = p->payload, t = (uint32_t)p->ts;
 	unsigned f = h->flags;
 	if (!p->whole)
 		return 0; /* tshark does not analyse a header cut before the window */
 	int e = !d;
-	uint8_t fl = p->flags;
-	uint32_t seq = p->seq;
-	if (!(f & (HF_NXT << d | HF_ACK << e)) && !len) {
-		/* The first segment of direction d, without data: nothing to
-		 * retransmit, and nxt becomes its end.  The connection's SYN
-		 * and the SYN|ACK that answers it: what the rules below come
-		 * to for them, without the rest. */
-		uint32_t ack = p->ack;
-		if ((fl & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) == TCPF_SYN && !f) {
-			h->nxt[d] = seq + 1;
-			h->hs = h->tsent = t;
-			h->tend = seq + 1;
-			if (ack)
-				hc->ack[d] = ack;
-			h->flags = (uint16_t)(HF_NXT << d | HF_SYN | HF_T0 << d |
-			                  (p->win ? 0 : HF_WIN0 << d) | (ack ? HF_ACK << d : 0));
-			return 0;
-		}
+	uint8_t fl = p->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
+	if (!(f & (HF_NXT << d | HF_ACK << e)) && !p->payload) {
+		if (fl == TCPF_SYN && !f)
+			return first_syn(h, hc, p, d);
 		uint32_t nxte = nxt_of(h, f, e);
-		if ((fl & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) == (TCPF_SYN | TCPF_ACK) &&
-		    !(f & HF_ACK << d) && nxte && !health_seq_lt(nxte, ack)) {
-			h->nxt[d] = seq + 1;
-			f = (f & ~(unsigned)(HF_WIN0 << d)) | HF_NXT << d | (p->win ? 0u : (unsigned)HF_WIN0 << d);
-			/* it acknowledges the SYN: a sample of the server side */
-			if ((f & HF_T0 << e) && !health_seq_lt(ack, h->tend)) {
-				health_sample(h, d, t - h->tsent, 1);
-				f &= ~HF_TIMING;
-			}
-			if (!(f & HF_TIMING)) {
-				h->tend = seq + 1;
-				h->tsent = t;
-				f |= HF_T0 << d;
-			}
-			if ((f & HF_HSLEN) && ack == nxte)
-				f |= HF_HS;
-			h->flags = (uint16_t)f;
-			return 0;
-		}
+		if (fl == (TCPF_SYN | TCPF_ACK) && !(f & HF_ACK << d) && nxte && !health_seq_lt(nxte, p->ack))
+			return first_synack(h, p, d, f, nxte);
 	}
 	return segment_any(h, hc, p, d);
 }
@@ -110,7 +117,7 @@ static __attribute__((noinline)) int segment_any(struct health_hot *h, struct he
 			f &= ~(HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_TIMING | HF_ACK | HF_ACK << 1);
 			nxt = nxte = 0;
 		}
-		if (!(f & HF_HSLEN)) {
+		if (!(f & (HF_HSLEN | HF_HS))) {
 			h->hs = t;
 			f |= HF_SYN;
 		}
@@ -174,7 +181,7 @@ static __attribute__((noinline)) int segment_any(struct health_hot *h, struct he
 		f = (f & ~HF_SYN) | HF_HSLEN;
 	}
 	if ((f & HF_HSLEN) && answers)
-		f |= HF_HS;
+		f = (f & ~HF_HSLEN) | HF_HS;
 	if (h->flags != f)
 		h->flags = (uint16_t)f;
 	return re;

@@ -70,8 +70,9 @@ void health_view(const struct health_hot *h, const struct health_cold *hc, struc
 #define HF_T0     0x04 /* << dir: a segment of that direction is being timed */
 #define HF_TIMING (HF_T0 | HF_T0 << 1)
 #define HF_SYN    0x10 /* hs holds the latest SYN's time */
-#define HF_HSLEN  0x20 /* hs holds the handshake's length */
-#define HF_HS     0x40 /* and it counts (see health_packet) */
+#define HF_HSLEN  0x20 /* hs holds the handshake's length, not counted yet */
+#define HF_HS     0x40 /* hs holds the handshake's length, and it counts
+                        * (see health_segment) */
 #define HF_NXT    0x80 /* << dir: nxt of that direction is set */
 #define HF_ACK    0x200 /* << dir: ack of that direction is kept (not 0) */
 
@@ -133,12 +134,16 @@ static inline int health_packet(struct health_hot *h, struct health_cold *hc, co
 	h->tend = start ? end : h->tend;
 	h->tsent = start ? t : h->tsent;
 	g |= start ? (unsigned)HF_T0 << d : 0u;
-	/* the handshake's last ACK, and the answer its length shows on */
-	int hs = (g & HF_SYN) && t != h->hs;
-	h->hs = hs ? t - h->hs : h->hs;
-	g = hs ? (g & ~HF_SYN) | HF_HSLEN : g;
-	if (__builtin_expect((g & (HF_HSLEN | HF_HS)) == HF_HSLEN, 0) && (len || pack == nxte))
-		g |= HF_HS;
+	/* the handshake's last ACK, and the answer its length shows on: a
+	 * connection's first few segments */
+	if (__builtin_expect(g & (HF_SYN | HF_HSLEN), 0)) {
+		if ((g & HF_SYN) && t != h->hs) {
+			h->hs = t - h->hs;
+			g = (g & ~HF_SYN) | HF_HSLEN;
+		}
+		if ((g & HF_HSLEN) && (len || pack == nxte))
+			g = (g & ~HF_HSLEN) | HF_HS;
+	}
 	h->flags = (uint16_t)g;
 	return 0;
 }
