@@ -691,13 +691,6 @@ static __attribute__((noinline)) struct conn *open_conn(struct conntab *t, struc
 	return c;
 }
 
-/* The TCP health's part of packet p (direction dir) of c: the common
- * segment inline, the others out of line (health.h). */
-static inline int health_step(const struct conntab *t, struct conn *c, const struct pkt *p, int dir)
-{
-	return health_packet(&c->h, &cold_of(t, c)->h, p, dir);
-}
-
 struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
 {
 	uint32_t tag = tag_of(h);
@@ -730,7 +723,8 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	 * ways now, its timeout may have become shorter */
 	if (__builtin_expect(mid, 0) && c->pk[dir] == 1 && !cold_of(t, c)->pkhi[dir])
 		schedule(t, c, 1);
-	if (t->cfg.health && health_step(t, c, p, dir)) {
+	/* the common segment inline, the others out of line (health.h) */
+	if (t->cfg.health && health_packet(&c->h, &cold_of(t, c)->h, p, dir)) {
 		t->st.re[dir]++;
 		t->st.rb[dir] += p->payload;
 	}
