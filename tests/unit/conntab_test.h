@@ -36,7 +36,8 @@ static unsigned ntabs;
 static inline void on_event(void *arg, uint32_t type, const struct conn *c, uint32_t old_state,
                      uint32_t reason, int64_t now)
 {
-	const struct conn_cold *k = conntab_cold(*(struct conntab **)arg, c);
+	struct tt_conn v; /* the counts as the table gives them (their high bits beside the entry) */
+	conntab_view(*(struct conntab **)arg, c, &v);
 	if (nev == evcap) {
 		evcap = evcap ? evcap * 2 : 1024;
 		evs = realloc(evs, evcap * sizeof *evs);
@@ -46,14 +47,12 @@ static inline void on_event(void *arg, uint32_t type, const struct conn *c, uint
 	struct ev *e = &evs[nev++];
 	memset(e, 0, sizeof *e);
 	e->type = type, e->old = old_state, e->reason = reason, e->state = c->state;
-	e->gen = k->gen, e->id = k->id, e->cport = c->cport, e->sport = c->sport;
+	e->gen = v.generation, e->id = v.id, e->cport = c->cport, e->sport = c->sport;
 	memcpy(e->caddr, c->caddr, 16);
 	e->now = now;
-	e->pk[0] = (uint64_t)k->pkhi[0] << 32 | c->pk[0];
-	e->pk[1] = (uint64_t)k->pkhi[1] << 32 | c->pk[1];
-	e->by[0] = (uint64_t)k->byhi[0] << 32 | c->by[0];
-	e->by[1] = (uint64_t)k->byhi[1] << 32 | c->by[1];
-	memcpy(e->pl, c->pl, sizeof e->pl);
+	e->pk[0] = v.c2s.packets, e->pk[1] = v.s2c.packets;
+	e->by[0] = v.c2s.bytes, e->by[1] = v.s2c.bytes;
+	e->pl[0] = v.c2s.payload, e->pl[1] = v.s2c.payload;
 }
 
 static size_t count_ev(uint32_t type, uint32_t reason)
