@@ -13,15 +13,20 @@ def again(k, c, frm, flags, at, **kw):
         k.tcp(c, frm, flags, dt=w, advance=i == len(at) - 1, retrans=True, **kw)
 
 
+def to_client_fin(k, c):
+    """c's handshake, 100 bytes from the client, 1000 from the server, the client's FIN."""
+    k.handshake(c)
+    k.tcp(c, "c", "PA", 100)
+    k.tcp(c, "s", "PA", 1000)
+    k.tcp(c, "c", "FA")
+
+
 @case("ident_final_ack", LT_EN10MB, eth,
       "identity: the final ACK of a close comes 5 s after the server's FIN, past the 2 s linger "
       "(a busy capture, as gen-flows makes): the same row, CLOSED")
 def _(k):
     c = k.conn(A, 44000, B, 80, "CLOSED", end="closed")
-    k.handshake(c)
-    k.tcp(c, "c", "PA", 100)
-    k.tcp(c, "s", "PA", 1000)
-    k.tcp(c, "c", "FA")
+    to_client_fin(k, c)
     k.tcp(c, "s", "FA")
     k.tcp(c, "c", "A", dt=5 * S)
     k.other(IP(src=A, dst="203.0.113.53", id=9) / UDP(sport=53000, dport=53) / Raw(b"\0" * 20),
@@ -33,10 +38,7 @@ def _(k):
       "after the close (the client's last ACK lost before the capture point): one row, CLOSED")
 def _(k):
     c = k.conn(A, 44010, B, 80, "CLOSED")
-    k.handshake(c)
-    k.tcp(c, "c", "PA", 100)
-    k.tcp(c, "s", "PA", 1000)
-    k.tcp(c, "c", "FA")
+    to_client_fin(k, c)
     k.tcp(c, "s", "FA", advance=False)
     prev = 0
     waits = []
@@ -52,10 +54,7 @@ def _(k):
       "acknowledged again each time: one row, CLOSED (time_wait_acked holds the tuple 3 s)")
 def _(k):
     c = k.conn(A, 44015, B, 80, "CLOSED")
-    k.handshake(c)
-    k.tcp(c, "c", "PA", 100)
-    k.tcp(c, "s", "PA", 1000)
-    k.tcp(c, "c", "FA")
+    to_client_fin(k, c)
     k.tcp(c, "s", "FA")
     k.tcp(c, "c", "A")
     fin = (c.seq["s"] - 1) % M32
