@@ -723,8 +723,10 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	 * ways now, its timeout may have become shorter */
 	if (__builtin_expect(mid, 0) && c->pk[dir] == 1 && !cold_of(t, c)->pkhi[dir])
 		schedule(t, c, 1);
-	/* the common segment inline, the others out of line (health.h) */
-	if (t->cfg.health && health_packet(&c->h, &cold_of(t, c)->h, p, dir)) {
+	/* the common segment inline, the others out of line with the cold part
+	 * (health.h) */
+	if (t->cfg.health && !health_common(&c->h, p, dir) &&
+	    health_segment(&c->h, &cold_of(t, c)->h, p, dir)) {
 		t->st.re[dir]++;
 		t->st.rb[dir] += p->payload;
 	}

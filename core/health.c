@@ -27,7 +27,8 @@ void health_init(struct health_hot *h, struct health_cold *hc)
 
 static uint32_t add_sat(uint32_t a, uint32_t b) { return b > UINT32_MAX - a ? UINT32_MAX : a + b; }
 
-/* nxt of direction d (0: none) */
+/* nxt of direction d (0: none).  HF_NXT << d is set only while it is not
+ * 0 (health.h), so that the common segment tests the flags alone. */
 static inline uint32_t nxt_of(const struct health_hot *h, unsigned f, int d)
 {
 	return (f & HF_NXT << d) ? h->nxt[d] : 0;
@@ -45,7 +46,7 @@ static int first_syn(struct health_hot *h, struct health_cold *hc, const struct 
 	h->hs = h->tsent = (uint32_t)p->ts;
 	if (ack)
 		hc->ack[d] = ack;
-	h->flags = (uint16_t)(HF_NXT << d | HF_SYN | HF_T0 << d | (p->win ? 0 : HF_WIN0 << d) |
+	h->flags = (uint16_t)((end ? HF_NXT << d : 0) | HF_SYN | HF_T0 << d | (p->win ? 0 : HF_WIN0 << d) |
 	                      (ack ? HF_ACK << d : 0));
 	return 0;
 }
@@ -57,7 +58,8 @@ static int first_synack(struct health_hot *h, const struct pkt *p, int d, unsign
 	uint32_t ack = p->ack, end = p->seq + 1, t = (uint32_t)p->ts;
 	int e = !d;
 	h->nxt[d] = end;
-	f = (f & ~(unsigned)(HF_WIN0 << d)) | HF_NXT << d | (p->win ? 0u : (unsigned)HF_WIN0 << d);
+	f = (f & ~(unsigned)(HF_WIN0 << d)) | (end ? (unsigned)HF_NXT << d : 0u) |
+	    (p->win ? 0u : (unsigned)HF_WIN0 << d);
 	/* it acknowledges the SYN: a sample of the server side */
 	if ((f & HF_T0 << e) && !health_seq_lt(ack, h->tend)) {
 		health_sample(h, d, t - h->tsent, 1);
@@ -75,7 +77,7 @@ static int first_synack(struct health_hot *h, const struct pkt *p, int d, unsign
 }
 
 /* Any segment the inline path does not take.  Out of line, so that the
- * common segment (health_packet's own path, inline in health.h) pays for
+ * common segment (health_common(), inline in health.h) pays for
  * none of it; the two a connection opens with in a few steps, the rest in
  * segment_any(). */
 int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
@@ -138,8 +140,9 @@ static __attribute__((noinline)) int segment_any(struct health_hot *h, struct he
 	uint32_t end = seq + len + sf;
 	int adv = !zwp && (!nxt || health_seq_lt(nxt, end));
 	if (adv || nxt) {
-		h->nxt[d] = adv ? end : nxt;
-		f |= HF_NXT << d;
+		uint32_t n = adv ? end : nxt;
+		h->nxt[d] = n;
+		f = (f & ~(unsigned)(HF_NXT << d)) | (n ? (unsigned)HF_NXT << d : 0u);
 	}
 	/* The latest acknowledgment is kept only while it covers data of
 	 * the peer not seen (its one use: a spurious retransmission at or

@@ -91,21 +91,24 @@ static inline void health_sample(struct health_hot *h, int s, uint32_t r, int ta
 	h->rmin[s] = use && r < mn ? r : mn;
 }
 
-/* Take segment p going in direction d (0: client to server) at its time
- * (p->ts, microseconds).  Returns 1 when it is a retransmission, else 0.
+/* The common segment, taken inline: an acknowledgment, with or without
+ * data or a FIN (no SYN or RST), starting exactly at nxt, both directions'
+ * nxt known, no window of 0 on either side, no acknowledgment kept or to
+ * keep of data not seen.  For it health_segment() would find no
+ * retransmission (it starts at nxt, and nothing acknowledged lies beyond
+ * it), move nxt to its end and change no window flag: what is left is the
+ * round trips and the handshake.  It reads and writes the flags and the hot
+ * part only.  Returns 1 when it took p, 0 when p is not such a segment (and
+ * nothing changed): health_segment() takes it then, with the cold part,
+ * which the common segment never loads.
  *
- * Inline is the common segment: an acknowledgment, with or without data or
- * a FIN (no SYN or RST), starting exactly at nxt, both directions' nxt
- * known, no window of 0 on either side, no acknowledgment kept or to keep
- * of data not seen.  For it health_segment() would find no retransmission
- * (it starts at nxt, and nothing acknowledged lies beyond it), move nxt to
- * its end and change no window flag: what is left is the round trips and
- * the handshake.  It reads and writes the flags and the hot part only.
+ * The flags keep HF_NXT << d set only while nxt[d] is not 0 (0 is tshark's
+ * "none"), so that one mask says both are known.
  */
 #define HF_FAST_MASK (HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_ACK | HF_ACK << 1)
 #define HF_FAST_WANT (HF_NXT | HF_NXT << 1)
 
-static inline int health_packet(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
+static inline int health_common(struct health_hot *h, const struct pkt *p, int d)
 {
 	uint8_t fl = p->flags;
 	/* The packet's own fields first: the state may still be on its way
@@ -113,17 +116,19 @@ static inline int health_packet(struct health_hot *h, struct health_cold *hc, co
 	 * when it was predicted wrong.  (A window of 0 also stands for a
 	 * header cut before it.) */
 	if (__builtin_expect((fl & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK || !p->win, 0))
-		return health_segment(h, hc, p, d);
+		return 0;
 	unsigned f = h->flags;
 	int e = !d;
-	uint32_t seq = p->seq, pack = p->ack, nxt = h->nxt[d], nxte = h->nxt[e];
-	if (__builtin_expect((f & HF_FAST_MASK) != HF_FAST_WANT || seq != nxt || !nxt || !nxte ||
-	                     health_seq_lt(nxte, pack), 0))
-		return health_segment(h, hc, p, d);
+	uint32_t seq = p->seq, pack = p->ack, len = p->payload;
+	uint32_t end = seq + len + (fl & TCPF_FIN);
+	/* the end wrapping to 0 would leave nxt "none": the full rules */
+	if (__builtin_expect((f & HF_FAST_MASK) != HF_FAST_WANT || seq != h->nxt[d] || !end ||
+	                     health_seq_lt(h->nxt[e], pack), 0))
+		return 0;
 	/* Which of these happen depends on the packet, in no order a
 	 * predictor learns: the rest is written as selects, and the stores
 	 * are unconditional (the line is about to be written anyway). */
-	uint32_t t = (uint32_t)p->ts, len = p->payload, end = seq + len + (fl & TCPF_FIN);
+	uint32_t t = (uint32_t)p->ts;
 	h->nxt[d] = end;
 	/* the first acknowledgment that covers the timed segment: a sample */
 	int got = (f & HF_T0 << e) && !health_seq_lt(pack, h->tend);
@@ -141,11 +146,19 @@ static inline int health_packet(struct health_hot *h, struct health_cold *hc, co
 			h->hs = t - h->hs;
 			g = (g & ~HF_SYN) | HF_HSLEN;
 		}
-		if ((g & HF_HSLEN) && (len || pack == nxte))
+		if ((g & HF_HSLEN) && (len || pack == h->nxt[e]))
 			g = (g & ~HF_HSLEN) | HF_HS;
 	}
 	h->flags = (uint16_t)g;
-	return 0;
+	return 1;
+}
+
+/* Take segment p going in direction d (0: client to server) at its time
+ * (p->ts, microseconds), whatever it is.  Returns 1 when it is a
+ * retransmission, else 0. */
+static inline int health_packet(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
+{
+	return health_common(h, p, d) ? 0 : health_segment(h, hc, p, d);
 }
 
 #endif

@@ -4,7 +4,8 @@
  * rule, retransmissions (SYN, FIN, data, spurious, reordering) and what is
  * not one (keep-alives, window probes, data one below the next sequence
  * number), sequence numbers wrapping past 2^32, a pick-up mid-stream, a new
- * initial sequence number.
+ * initial sequence number; and that the inline common segment changes what
+ * the full rules change, segment by segment.
  */
 #include <stdint.h>
 #include <string.h>
@@ -345,6 +346,69 @@ static void test_new_isn(void)
 	CHECK(seg(C, PSH, CI - 3999, SI - 2999, 100, 65535, MS), "the segment before it is not");
 }
 
+/* health_common() is a shortcut, not a rule of its own: segment by segment,
+ * a state fed through health_packet() (the common segment inline) and one
+ * fed through health_segment() alone stay equal, byte for byte.  The
+ * segments are drawn (a fixed seed) around what the shortcut tests: at,
+ * just below and past the next sequence number, acknowledgments at, below
+ * and past what the peer sent, windows of 0, SYN, FIN and RST among the
+ * ACKs, sequence numbers that wrap past 2^32 and land exactly on 0. */
+static void test_common_is_segment(void)
+{
+	static const uint8_t flags[] = {ACK, ACK, ACK, PSH, PSH, PSH, ACK | FIN, SYN, SYN | ACK, RST, RST | ACK, 0};
+	static const uint32_t lens[] = {0, 0, 0, 1, 100, 100, 100, 1460};
+	static const int32_t near[] = {0, 0, 0, 0, 0, 0, -1, -100, 100, 1, -70000, 0x7fffffff};
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	int diverged = 0, common = 0, on0 = 0;
+	for (int conn = 0; conn < 200 && !diverged; conn++) {
+		struct health_hot a, b;
+		struct health_cold ac, bc;
+		health_init(&a, &ac);
+		health_init(&b, &bc);
+		/* both sides pass 2^32 within the first few hundred segments */
+		uint32_t cur[2] = {0xffffffffu - 97 * (uint32_t)conn, 0xffffffffu - 61 * (uint32_t)conn};
+		int64_t ts = 1700000000LL * 1000000;
+		for (int i = 0; i < 400; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			int d = (int)(x & 1);
+			struct pkt p;
+			memset(&p, 0, sizeof p);
+			p.family = 4;
+			p.whole = 1;
+			p.flags = flags[(x >> 1) % sizeof flags];
+			p.payload = (p.flags & (SYN | RST)) ? 0 : lens[(x >> 9) % 8];
+			p.seq = cur[d] + (uint32_t)near[(x >> 13) % 12];
+			p.ack = (p.flags & ACK) ? cur[!d] + (uint32_t)near[(x >> 17) % 12] : 0;
+			p.win = (x >> 21) % 16 ? 65535 : 0;
+			ts += (int64_t)((x >> 25) % 20000);
+			p.ts = ts;
+			/* the segment that crosses 2^32 ends exactly on it */
+			uint32_t to0 = 0u - cur[d];
+			if (p.seq == cur[d] && p.payload && to0 > 1 && to0 <= 1460)
+				p.payload = to0 - !!(p.flags & FIN);
+			if (p.seq == cur[d])
+				cur[d] += p.payload + !!(p.flags & (SYN | FIN));
+			struct health_hot a0 = a;
+			int ra = health_packet(&a, &ac, &p, d), rb = health_segment(&b, &bc, &p, d);
+			int took = health_common(&a0, &p, d);
+			common += took;
+			/* one the shortcut would take but for its end on 2^32 */
+			on0 += !took && (a0.flags & HF_FAST_MASK) == HF_FAST_WANT && p.seq == a0.nxt[d] &&
+			       p.seq + p.payload + !!(p.flags & FIN) == 0 && (p.flags & (SYN | RST | ACK)) == ACK &&
+			       p.win && !health_seq_lt(a0.nxt[!d], p.ack);
+			if (ra != rb || memcmp(&a, &b, sizeof a) || memcmp(&ac, &bc, sizeof ac)) {
+				fprintf(stderr, "connection %d segment %d: dir %d flags %#x seq %#x ack %#x len %u win %u\n", conn, i, d,
+				     p.flags, p.seq, p.ack, p.payload, p.win);
+				diverged = 1;
+				break;
+			}
+		}
+	}
+	CHECK(!diverged, "the common segment inline changes what the full rules change, nothing else");
+	CHECK(common > 3000, "and it was taken (%d times)", common);
+	CHECK(on0 > 10, "a common segment ending on 2^32 went to the full rules (%d times)", on0);
+}
+
 static void test_view_off(void)
 {
 	struct tt_conn v;
@@ -367,6 +431,7 @@ int main(void)
 	test_wrap();
 	test_midstream();
 	test_new_isn();
+	test_common_is_segment();
 	test_view_off();
 	DONE();
 }
