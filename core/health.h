@@ -118,7 +118,7 @@ static inline int health_common(struct health_hot *h, const struct pkt *p, int d
 	if (__builtin_expect((fl & (TCPF_SYN | TCPF_RST | TCPF_ACK)) != TCPF_ACK || !p->win, 0))
 		return 0;
 	unsigned f = h->flags;
-	int e = !d;
+	int e = d ^ 1;
 	uint32_t seq = p->seq, pack = p->ack, len = p->payload;
 	uint32_t end = seq + len + (fl & TCPF_FIN);
 	/* the end wrapping to 0 would leave nxt "none": the full rules */

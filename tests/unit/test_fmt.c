@@ -52,6 +52,18 @@ static void test_u64(void)
 		bad += strcmp(b, c) != 0;
 	}
 	CHECK(!bad, "100,000 values of every length: %d wrong", bad);
+	/* nothing written past the number: each length, and zero */
+	bad = 0;
+	v = 0;
+	for (int i = 0; i <= 20; i++, v = v ? v * 10 : 1)
+		for (int d = 0; d <= 1; d++) {
+			uint64_t x = d ? (v ? v - 1 : 0) : v;
+			memset(b, '#', sizeof b);
+			size_t n = fmt_u64(b, x);
+			for (size_t k = n; k < sizeof b; k++)
+				bad += b[k] != '#';
+		}
+	CHECK(!bad, "bytes written past the number: %d", bad);
 }
 
 static void test_time(void)
