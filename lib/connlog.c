@@ -333,15 +333,20 @@ void connlog_conn_cells(const struct connlog *l, const struct tt_conn *v, uint32
 	conn_fields(l, c + 2, v, &v->c2s, &v->s2c);
 	const char *rn = l->host->reason_name(reason);
 	set_str(&c[13], rn, strlen(rn));
-	int64_t h[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
 	if (has_health(l, v)) {
-		const int64_t m[9] = {v->handshake_us, v->rtt_us, v->rtt_client_us, v->rtt_server_us,
-		                      v->rtt_min_us, (int64_t)v->c2s_retrans, (int64_t)v->c2s_retrans_bytes,
-		                      (int64_t)v->s2c_retrans, (int64_t)v->s2c_retrans_bytes};
-		memcpy(h, m, sizeof h);
+		set_opt(&c[14], v->handshake_us);
+		set_opt(&c[15], v->rtt_us);
+		set_opt(&c[16], v->rtt_client_us);
+		set_opt(&c[17], v->rtt_server_us);
+		set_opt(&c[18], v->rtt_min_us);
+		set_u64(&c[19], v->c2s_retrans);
+		set_u64(&c[20], v->c2s_retrans_bytes);
+		set_u64(&c[21], v->s2c_retrans);
+		set_u64(&c[22], v->s2c_retrans_bytes);
+	} else {
+		for (int i = 14; i < 23; i++)
+			c[i].kind = CONNLOG_NONE;
 	}
-	for (int i = 0; i < 9; i++)
-		set_opt(&c[14 + i], h[i]);
 	extra_cells(l, r, v);
 }
 

@@ -52,8 +52,12 @@ static void csv_row(void *arg, const struct connlog_row *r)
 		const struct connlog_cell *cl = &r->cell[i];
 		if (i)
 			p[n++] = ',';
-		/* most cells are counts: no call through the general case */
-		n += cl->kind == CONNLOG_U64 ? fmt_u64(p + n, cl->v.u) : connlog_put_cell(p + n, cl, 0);
+		/* most cells are counts, many of them one digit (a count of 0):
+		 * no call for those, nor through the general case for any */
+		if (cl->kind == CONNLOG_U64 && cl->v.u < 10)
+			p[n++] = (char)('0' + cl->v.u);
+		else
+			n += cl->kind == CONNLOG_U64 ? fmt_u64(p + n, cl->v.u) : connlog_put_cell(p + n, cl, 0);
 	}
 	p[n++] = '\n';
 	wfile_commit(&c->log.w, n);
