@@ -478,7 +478,7 @@ static void conn_init(struct conntab *t, struct conn *c, const struct pkt *p,
 		memset(&t->ring[ei * ring_stride(t)], 0, ring_stride(t) * sizeof *t->ring);
 	}
 	if (t->cfg.health)
-		health_init(&c->h, &k->h);
+		t->health_took = health_open(&c->h, &k->h, p, !dst_is_server);
 	t->st.per_state[state]++;
 	t->st.opened++;
 	c->due = 0;
@@ -691,20 +691,22 @@ static __attribute__((noinline)) struct conn *open_conn(struct conntab *t, struc
 	return c;
 }
 
-struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
+/* Segment p in direction dir of c through every rule of the TCP health
+ * (health.h), with the cold part. */
+static void health_rest(struct conntab *t, struct conn *c, const struct pkt *p, int dir)
 {
-	uint32_t tag = tag_of(h);
-	int dir = 0, mid = 0;
-	uint8_t fl = p->flags;
-	struct conn *c = lookup(t, p, tag, &dir);
-	if (__builtin_expect(!c || (c->flags & (CONN_HIDDEN | TT_CONN_MIDSTREAM)) ||
-	                     ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN &&
-	                      (c->state == TT_CLOSED || c->state == TT_RESET)), 0)) {
-		c = open_conn(t, c, p, tag, now, &dir);
-		if (!c)
-			return NULL;
-		mid = c->flags & TT_CONN_MIDSTREAM;
+	if (health_segment(&c->h, &cold_of(t, c)->h, p, dir)) {
+		t->st.re[dir]++;
+		t->st.rb[dir] += p->payload;
 	}
+}
+
+/* Count packet p in direction dir of c (mid: c was picked up mid-stream by
+ * this very packet's turn through open_conn). */
+static inline __attribute__((always_inline)) void count_packet(struct conntab *t, struct conn *c,
+                                                               const struct pkt *p, int dir, int64_t now,
+                                                               int mid)
+{
 	/* the low 32 bits of packets and bytes; a carry goes beside */
 	if (__builtin_expect(!++c->pk[dir], 0))
 		cold_of(t, c)->pkhi[dir]++;
@@ -713,7 +715,7 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 		cold_of(t, c)->byhi[dir]++;
 	c->by[dir] = by;
 	c->pl[dir] += p->payload;
-	c->tcpfl[dir] |= fl;
+	c->tcpfl[dir] |= p->flags;
 	t->st.pk[dir]++;
 	t->st.by[dir] += p->ip_bytes;
 	t->st.pl[dir] += p->payload;
@@ -723,12 +725,32 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	 * ways now, its timeout may have become shorter */
 	if (__builtin_expect(mid, 0) && c->pk[dir] == 1 && !cold_of(t, c)->pkhi[dir])
 		schedule(t, c, 1);
-	/* the common segment inline, the others out of line with the cold part
-	 * (health.h) */
-	if (t->cfg.health && !health_common(&c->h, p, dir) &&
-	    health_segment(&c->h, &cold_of(t, c)->h, p, dir)) {
-		t->st.re[dir]++;
-		t->st.rb[dir] += p->payload;
+}
+
+struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
+{
+	uint32_t tag = tag_of(h);
+	int dir = 0;
+	uint8_t fl = p->flags;
+	struct conn *c = lookup(t, p, tag, &dir);
+	if (__builtin_expect(!c || (c->flags & (CONN_HIDDEN | TT_CONN_MIDSTREAM)) ||
+	                     ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN &&
+	                      (c->state == TT_CLOSED || c->state == TT_RESET)), 0)) {
+		t->health_took = 0;
+		c = open_conn(t, c, p, tag, now, &dir);
+		if (!c)
+			return NULL;
+		count_packet(t, c, p, dir, now, c->flags & TT_CONN_MIDSTREAM);
+		/* a new entry's health state may have taken its SYN; the
+		 * common segment is never one of these */
+		if (t->cfg.health && !t->health_took)
+			health_rest(t, c, p, dir);
+	} else {
+		count_packet(t, c, p, dir, now, 0);
+		/* the common segment inline, the others out of line with the
+		 * cold part (health.h) */
+		if (t->cfg.health && !health_common(&c->h, p, dir))
+			health_rest(t, c, p, dir);
 	}
 	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
 		advance(t, c, fl, dir, now);

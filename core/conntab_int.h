@@ -36,6 +36,8 @@ struct conntab {
 	uint64_t nfree;
 	uint64_t next_id;
 	uint64_t rng;
+	int health_took;     /* conn_init's TCP health state took the packet
+	                      * that opened the entry (its SYN) */
 
 	uint64_t nticks;
 	uint64_t gbase[2];   /* total payload at the previous tick */

@@ -76,6 +76,15 @@ static int first_synack(struct health_hot *h, const struct pkt *p, int d, unsign
 	return 0;
 }
 
+int health_open(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
+{
+	health_init(h, hc);
+	if (!p->whole || p->payload || (p->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) != TCPF_SYN)
+		return 0;
+	first_syn(h, hc, p, d);
+	return 1;
+}
+
 /* Any segment the inline path does not take.  Out of line, so that the
  * common segment (health_common(), inline in health.h) pays for
  * none of it; the two a connection opens with in a few steps, the rest in

@@ -56,6 +56,11 @@ _Static_assert(sizeof(struct health_hot) + sizeof(struct health_cold) <= 64,
 /* A fresh state: a connection that nothing was seen of. */
 void health_init(struct health_hot *h, struct health_cold *hc);
 
+/* A fresh state for the connection that segment p, going in direction d,
+ * opens.  Returns 1 when that took p (the connection's SYN: as
+ * health_packet() would), 0 when health_packet() must still take it. */
+int health_open(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d);
+
 /* Any segment, every rule (health.c); health_packet's slow path. */
 int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d);
 

@@ -409,6 +409,40 @@ static void test_common_is_segment(void)
 	CHECK(on0 > 10, "a common segment ending on 2^32 went to the full rules (%d times)", on0);
 }
 
+/* health_open() is health_init() and health_packet() for a connection's
+ * SYN, and health_init() alone for any other first segment. */
+static void test_open(void)
+{
+	static const uint8_t flags[] = {SYN, SYN | ACK, ACK, PSH, RST, SYN | FIN};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof flags; i++)
+		for (int d = 0; d < 2; d++)
+			for (int len = 0; len <= 1; len++)
+				for (int whole = 0; whole <= 1; whole++) {
+					struct pkt p;
+					memset(&p, 0, sizeof p);
+					p.family = 4;
+					p.flags = flags[i];
+					p.seq = 0xfffffffeu + (uint32_t)i;
+					p.ack = (flags[i] & ACK) ? 777 : 0;
+					p.payload = (uint32_t)len;
+					p.win = d ? 0 : 65535;
+					p.whole = (uint8_t)whole;
+					p.ts = 1700000000LL * 1000000;
+					struct health_hot a, b;
+					struct health_cold ac, bc;
+					memset(&a, 0x5a, sizeof a);
+					memset(&ac, 0x5a, sizeof ac);
+					int took = health_open(&a, &ac, &p, d);
+					health_init(&b, &bc);
+					if (took)
+						health_packet(&b, &bc, &p, d);
+					bad += took != (whole && !len && flags[i] == SYN) || memcmp(&a, &b, sizeof a) ||
+					       memcmp(&ac, &bc, sizeof ac);
+				}
+	CHECK(!bad, "health_open: %d of 48 first segments differ", bad);
+}
+
 static void test_view_off(void)
 {
 	struct tt_conn v;
@@ -432,6 +466,7 @@ int main(void)
 	test_midstream();
 	test_new_isn();
 	test_common_is_segment();
+	test_open();
 	test_view_off();
 	DONE();
 }
