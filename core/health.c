@@ -91,17 +91,19 @@ int health_open(struct health_hot *h, struct health_cold *hc, const struct pkt *
  * segment_any(). */
 int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
 {
-	unsigned f = h->flags;
 	if (!p->whole)
 		return 0; /* tshark does not analyse a header cut before the window */
-	int e = !d;
 	uint8_t fl = p->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
-	if (!(f & (HF_NXT << d | HF_ACK << e)) && !p->payload) {
-		if (fl == TCPF_SYN && !f)
-			return first_syn(h, hc, p, d);
-		uint32_t nxte = nxt_of(h, f, e);
-		if (fl == (TCPF_SYN | TCPF_ACK) && !(f & HF_ACK << d) && nxte && !health_seq_lt(nxte, p->ack))
-			return first_synack(h, p, d, f, nxte);
+	if ((fl & ~TCPF_ACK) == TCPF_SYN && !p->payload) {
+		unsigned f = h->flags;
+		int e = d ^ 1;
+		if (fl == TCPF_SYN) {
+			if (!f)
+				return first_syn(h, hc, p, d);
+		} else if (!(f & (HF_NXT << d | HF_ACK << e | HF_ACK << d)) && (f & HF_NXT << e) &&
+		           !health_seq_lt(h->nxt[e], p->ack)) {
+			return first_synack(h, p, d, f, h->nxt[e]);
+		}
 	}
 	return segment_any(h, hc, p, d);
 }
@@ -206,17 +208,16 @@ void health_view(const struct health_hot *h, const struct health_cold *hc, struc
 		v->c2s_retrans = v->c2s_retrans_bytes = v->s2c_retrans = v->s2c_retrans_bytes = 0;
 		return;
 	}
-	int64_t srtt[2], mn[2];
-	for (int s = 0; s < 2; s++) {
-		int none = h->rmin[s] == UINT32_MAX;
-		srtt[s] = none ? -1 : (int64_t)((h->srtt8[s] + 4) >> 3);
-		mn[s] = none ? -1 : (int64_t)h->rmin[s];
-	}
+	/* a side has its smoothed round trip exactly when it has a minimum */
+	uint32_t m0 = h->rmin[0], m1 = h->rmin[1];
+	int64_t c = m0 == UINT32_MAX ? -1 : (int64_t)((h->srtt8[0] + 4) >> 3);
+	int64_t s = m1 == UINT32_MAX ? -1 : (int64_t)((h->srtt8[1] + 4) >> 3);
+	int both = (m0 != UINT32_MAX) & (m1 != UINT32_MAX);
 	v->handshake_us = (h->flags & HF_HS) ? (int64_t)h->hs : -1;
-	v->rtt_client_us = srtt[0];
-	v->rtt_server_us = srtt[1];
-	v->rtt_us = srtt[0] >= 0 && srtt[1] >= 0 ? srtt[0] + srtt[1] : -1;
-	v->rtt_min_us = mn[0] >= 0 && mn[1] >= 0 ? mn[0] + mn[1] : -1;
+	v->rtt_client_us = c;
+	v->rtt_server_us = s;
+	v->rtt_us = both ? c + s : -1;
+	v->rtt_min_us = both ? (int64_t)m0 + m1 : -1;
 	v->c2s_retrans = hc->rsegs[0];
 	v->c2s_retrans_bytes = hc->rbytes[0];
 	v->s2c_retrans = hc->rsegs[1];
