@@ -62,7 +62,7 @@ static int first_synack(struct health_hot *h, const struct pkt *p, int d, unsign
 	    (p->win ? 0u : (unsigned)HF_WIN0 << d);
 	/* it acknowledges the SYN: a sample of the server side */
 	if ((f & HF_T0 << e) && !health_seq_lt(ack, h->tend)) {
-		health_sample(h, d, t - h->tsent, 1);
+		health_sample(h, d, t - h->tsent);
 		f &= ~HF_TIMING;
 	}
 	if (!(f & HF_TIMING)) {
@@ -176,7 +176,7 @@ static __attribute__((noinline)) int segment_any(struct health_hot *h, struct he
 	/* the first acknowledgment that covers the timed segment: a sample of
 	 * the side this packet comes from */
 	if ((f & HF_T0 << e) && (fl & TCPF_ACK) && !health_seq_lt(p->ack, h->tend)) {
-		health_sample(h, d, t - h->tsent, 1);
+		health_sample(h, d, t - h->tsent);
 		f &= ~HF_TIMING;
 	}
 	/* one segment timed at a time: new data, or a SYN */

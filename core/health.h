@@ -84,16 +84,15 @@ void health_view(const struct health_hot *h, const struct health_cold *hc, struc
 /* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
 static inline int health_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 
-/* A round-trip sample r (us) of side s when take is set: RFC 6298's SRTT,
- * alpha 1/8, kept times 8 so that the integer average does not drift.
- * Selects rather than branches: the fast path takes a sample on no pattern
- * a predictor learns. */
-static inline void health_sample(struct health_hot *h, int s, uint32_t r, int take)
+/* A round-trip sample r (us) of side s: RFC 6298's SRTT, alpha 1/8, kept
+ * times 8 so that the integer average does not drift, and the minimum. */
+static inline void health_sample(struct health_hot *h, int s, uint32_t r)
 {
+	if (r >= HEALTH_RTT_MAX)
+		return;
 	uint32_t mn = h->rmin[s], s8 = h->srtt8[s];
-	int use = take && r < HEALTH_RTT_MAX;
-	h->srtt8[s] = !use ? s8 : mn == UINT32_MAX ? r << 3 : s8 - (s8 >> 3) + r;
-	h->rmin[s] = use && r < mn ? r : mn;
+	h->srtt8[s] = mn == UINT32_MAX ? r << 3 : s8 - (s8 >> 3) + r;
+	h->rmin[s] = r < mn ? r : mn;
 }
 
 /* The common segment, taken inline: an acknowledgment, with or without
@@ -130,20 +129,21 @@ static inline int health_common(struct health_hot *h, const struct pkt *p, int d
 	if (__builtin_expect((f & HF_FAST_MASK) != HF_FAST_WANT || seq != h->nxt[d] || !end ||
 	                     health_seq_lt(h->nxt[e], pack), 0))
 		return 0;
-	/* Which of these happen depends on the packet, in no order a
-	 * predictor learns: the rest is written as selects, and the stores
-	 * are unconditional (the line is about to be written anyway). */
 	uint32_t t = (uint32_t)p->ts;
 	h->nxt[d] = end;
+	unsigned timing = f & HF_TIMING;
 	/* the first acknowledgment that covers the timed segment: a sample */
-	int got = (f & HF_T0 << e) && !health_seq_lt(pack, h->tend);
-	health_sample(h, d, t - h->tsent, got);
-	unsigned g = got ? f & ~(unsigned)HF_TIMING : f;
+	if ((timing & HF_T0 << e) && !health_seq_lt(pack, h->tend)) {
+		health_sample(h, d, t - h->tsent);
+		timing = 0;
+	}
 	/* new data, when nothing is being timed */
-	int start = !(g & HF_TIMING) && len;
-	h->tend = start ? end : h->tend;
-	h->tsent = start ? t : h->tsent;
-	g |= start ? (unsigned)HF_T0 << d : 0u;
+	if (!timing && len) {
+		h->tend = end;
+		h->tsent = t;
+		timing = HF_T0 << d;
+	}
+	unsigned g = (f & ~(unsigned)HF_TIMING) | timing;
 	/* the handshake's last ACK, and the answer its length shows on: a
 	 * connection's first few segments */
 	if (__builtin_expect(g & (HF_SYN | HF_HSLEN), 0)) {
