@@ -745,12 +745,18 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 		 * common segment is never one of these */
 		if (t->cfg.health && !t->health_took)
 			health_rest(t, c, p, dir);
-	} else {
-		count_packet(t, c, p, dir, now, 0);
+	} else if (dir) {
 		/* the common segment inline, the others out of line with the
-		 * cold part (health.h) */
-		if (t->cfg.health && !health_common(&c->h, p, dir))
-			health_rest(t, c, p, dir);
+		 * cold part (health.h); each direction compiled apart, its
+		 * shifts and offsets constants (the branch follows lookup()'s
+		 * own on the direction, which a predictor correlates) */
+		count_packet(t, c, p, 1, now, 0);
+		if (t->cfg.health && !health_common(&c->h, p, 1))
+			health_rest(t, c, p, 1);
+	} else {
+		count_packet(t, c, p, 0, now, 0);
+		if (t->cfg.health && !health_common(&c->h, p, 0))
+			health_rest(t, c, p, 0);
 	}
 	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
 		advance(t, c, fl, dir, now);

@@ -39,7 +39,8 @@ static int segment_any(struct health_hot *h, struct health_cold *hc, const struc
 /* The first segment of direction d is a SYN, and nothing was seen before
  * (the connection's SYN): what the rules of segment_any() come to for it,
  * without the rest.  Nothing to retransmit; nxt becomes its end. */
-static int first_syn(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
+static inline __attribute__((always_inline)) int first_syn(struct health_hot *h, struct health_cold *hc,
+                                                           const struct pkt *p, int d)
 {
 	uint32_t ack = p->ack, end = p->seq + 1;
 	h->nxt[d] = h->tend = end;
@@ -53,7 +54,8 @@ static int first_syn(struct health_hot *h, struct health_cold *hc, const struct 
 
 /* The same for a SYN|ACK that acknowledges nothing beyond what the peer
  * sent (the answer to the SYN), flags f. */
-static int first_synack(struct health_hot *h, const struct pkt *p, int d, unsigned f, uint32_t nxte)
+static inline __attribute__((always_inline)) int first_synack(struct health_hot *h, const struct pkt *p, int d,
+                                                              unsigned f, uint32_t nxte)
 {
 	uint32_t ack = p->ack, end = p->seq + 1, t = (uint32_t)p->ts;
 	int e = !d;
@@ -81,18 +83,21 @@ int health_open(struct health_hot *h, struct health_cold *hc, const struct pkt *
 	health_init(h, hc);
 	if (!p->whole || p->payload || (p->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) != TCPF_SYN)
 		return 0;
-	first_syn(h, hc, p, d);
+	/* direction as a constant: the SYN's is the client's, nearly always */
+	if (d)
+		first_syn(h, hc, p, 1);
+	else
+		first_syn(h, hc, p, 0);
 	return 1;
 }
 
-/* Any segment the inline path does not take.  Out of line, so that the
- * common segment (health_common(), inline in health.h) pays for
- * none of it; the two a connection opens with in a few steps, the rest in
+/* health_segment() for a direction d that is a constant (each of the two
+ * is compiled apart: the flags' shifts by d become constants).  The two
+ * segments a connection opens with take a few steps, the rest
  * segment_any(). */
-int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
+static inline __attribute__((always_inline)) int segment_d(struct health_hot *h, struct health_cold *hc,
+                                                           const struct pkt *p, int d)
 {
-	if (!p->whole)
-		return 0; /* tshark does not analyse a header cut before the window */
 	uint8_t fl = p->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
 	if ((fl & ~TCPF_ACK) == TCPF_SYN && !p->payload) {
 		unsigned f = h->flags;
@@ -106,6 +111,18 @@ int health_segment(struct health_hot *h, struct health_cold *hc, const struct pk
 		}
 	}
 	return segment_any(h, hc, p, d);
+}
+
+/* Any segment the inline path does not take.  Out of line, so that the
+ * common segment (health_common(), inline in health.h) pays for none of
+ * it. */
+int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
+{
+	if (!p->whole)
+		return 0; /* tshark does not analyse a header cut before the window */
+	/* a connection's SYN|ACK goes from the server, nearly always: a
+	 * branch on the direction that is predicted */
+	return d ? segment_d(h, hc, p, 1) : segment_d(h, hc, p, 0);
 }
 
 /* Any whole segment: every rule below. */
