@@ -78,7 +78,7 @@ void health_view(const struct health_hot *h, const struct health_cold *hc, struc
 #define HF_HSLEN  0x20 /* hs holds the handshake's length, not counted yet */
 #define HF_HS     0x40 /* hs holds the handshake's length, and it counts
                         * (see health_segment) */
-#define HF_NXT    0x80 /* << dir: nxt of that direction is set */
+#define HF_NXT    0x80 /* << dir: nxt of that direction is set (and not 0) */
 #define HF_ACK    0x200 /* << dir: ack of that direction is kept (not 0) */
 
 /* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
