@@ -727,6 +727,18 @@ static inline __attribute__((always_inline)) void count_packet(struct conntab *t
 		schedule(t, c, 1);
 }
 
+/* Packet p in direction d of c, an entry the common path handles: counted,
+ * then its common segment inline, the others out of line with the cold
+ * part (health.h).  Called with d a constant, so that its shifts and
+ * offsets are. */
+static inline __attribute__((always_inline)) void established(struct conntab *t, struct conn *c,
+                                                              const struct pkt *p, int d, int64_t now)
+{
+	count_packet(t, c, p, d, now, 0);
+	if (t->cfg.health && !health_common(&c->h, p, d))
+		health_rest(t, c, p, d);
+}
+
 struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, int64_t now)
 {
 	uint32_t tag = tag_of(h);
@@ -746,17 +758,11 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 		if (t->cfg.health && !t->health_took)
 			health_rest(t, c, p, dir);
 	} else if (dir) {
-		/* the common segment inline, the others out of line with the
-		 * cold part (health.h); each direction compiled apart, its
-		 * shifts and offsets constants (the branch follows lookup()'s
+		/* each direction compiled apart (the branch follows lookup()'s
 		 * own on the direction, which a predictor correlates) */
-		count_packet(t, c, p, 1, now, 0);
-		if (t->cfg.health && !health_common(&c->h, p, 1))
-			health_rest(t, c, p, 1);
+		established(t, c, p, 1, now);
 	} else {
-		count_packet(t, c, p, 0, now, 0);
-		if (t->cfg.health && !health_common(&c->h, p, 0))
-			health_rest(t, c, p, 0);
+		established(t, c, p, 0, now);
 	}
 	if ((fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) || c->state != TT_ESTABLISHED)
 		advance(t, c, fl, dir, now);

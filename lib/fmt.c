@@ -25,6 +25,14 @@ static unsigned ndigits(uint64_t v)
 	return n + 1 - (w < pow10[n]);
 }
 
+/* The four digits of v < 10000 at p, with its leading zeros. */
+static inline void four_digits(char *p, uint32_t v)
+{
+	uint32_t hi = v / 100;
+	memcpy(p, digit_pairs + 2 * hi, 2);
+	memcpy(p + 2, digit_pairs + 2 * (v - hi * 100), 2);
+}
+
 /* The last digits of v, ending at q, for a value of 32 bits, whose
  * divisions are cheaper: the last four digits first, apart from the rest
  * (no loop to mispredict for the microseconds and byte counts a log is
@@ -32,11 +40,9 @@ static unsigned ndigits(uint64_t v)
 static void digits_back32(char *q, uint32_t v)
 {
 	if (v >= 10000) {
-		uint32_t hi = v / 10000, lo = v - hi * 10000;
-		uint32_t l1 = lo / 100;
+		uint32_t hi = v / 10000;
 		q -= 4;
-		memcpy(q, digit_pairs + 2 * l1, 2);
-		memcpy(q + 2, digit_pairs + 2 * (lo - l1 * 100), 2);
+		four_digits(q, v - hi * 10000);
 		v = hi;
 	}
 	while (v >= 100) {
@@ -95,10 +101,9 @@ size_t fmt_u64(char *p, uint64_t v)
 	if (v < 10000)
 		return small4(p, (uint32_t)v);
 	if (v < 100000000) {
-		uint32_t x = (uint32_t)v, hi = x / 10000, lo = x - hi * 10000, l1 = lo / 100;
+		uint32_t x = (uint32_t)v, hi = x / 10000;
 		size_t n = small4(p, hi);
-		memcpy(p + n, digit_pairs + 2 * l1, 2);
-		memcpy(p + n + 2, digit_pairs + 2 * (lo - l1 * 100), 2);
+		four_digits(p + n, x - hi * 10000);
 		return n + 4;
 	}
 	unsigned n = ndigits(v);
@@ -115,10 +120,9 @@ size_t fmt_time_us(char *p, int64_t us)
 	}
 	n += fmt_u64(p + n, (uint64_t)us / 1000000);
 	p[n++] = '.';
-	unsigned f = (unsigned)((uint64_t)us % 1000000);
-	memcpy(p + n, digit_pairs + 2 * (f / 10000), 2);
-	memcpy(p + n + 2, digit_pairs + 2 * (f / 100 % 100), 2);
-	memcpy(p + n + 4, digit_pairs + 2 * (f % 100), 2);
+	uint32_t f = (uint32_t)((uint64_t)us % 1000000), hi = f / 10000;
+	memcpy(p + n, digit_pairs + 2 * hi, 2);
+	four_digits(p + n + 2, f - hi * 10000);
 	return n + 6;
 }
 

@@ -54,10 +54,12 @@ static void csv_row(void *arg, const struct connlog_row *r)
 			p[n++] = ',';
 		/* most cells are counts, many of them one digit (a count of 0):
 		 * no call for those, nor through the general case for any */
-		if (cl->kind == CONNLOG_U64 && cl->v.u < 10)
+		if (cl->kind != CONNLOG_U64)
+			n += connlog_put_cell(p + n, cl, 0);
+		else if (cl->v.u < 10)
 			p[n++] = (char)('0' + cl->v.u);
 		else
-			n += cl->kind == CONNLOG_U64 ? fmt_u64(p + n, cl->v.u) : connlog_put_cell(p + n, cl, 0);
+			n += fmt_u64(p + n, cl->v.u);
 	}
 	p[n++] = '\n';
 	wfile_commit(&c->log.w, n);
