@@ -132,17 +132,23 @@ static inline int health_common(struct health_hot *h, const struct pkt *p, int d
 	uint32_t t = (uint32_t)p->ts;
 	h->nxt[d] = end;
 	unsigned timing = f & HF_TIMING;
-	/* the first acknowledgment that covers the timed segment: a sample */
-	if ((timing & HF_T0 << e) && !health_seq_lt(pack, h->tend)) {
+	/* the first acknowledgment that covers the timed segment: a sample;
+	 * then new data is timed when nothing else is (each case a branch of
+	 * its own, no truth value kept between them) */
+	if (timing & HF_T0 << e) {
+		if (health_seq_lt(pack, h->tend))
+			goto timed;
 		health_sample(h, d, t - h->tsent);
 		timing = 0;
+	} else if (timing) {
+		goto timed;
 	}
-	/* new data, when nothing is being timed */
-	if (!timing && len) {
+	if (len) {
 		h->tend = end;
 		h->tsent = t;
 		timing = HF_T0 << d;
 	}
+timed:;
 	unsigned g = (f & ~(unsigned)HF_TIMING) | timing;
 	/* the handshake's last ACK, and the answer its length shows on: a
 	 * connection's first few segments */
