@@ -48,7 +48,10 @@
 # floor and tcptrack, before it in every other turn): the cost of the TCP
 # health measurement, which is on by default (target: at most 10%), as the
 # median of the turns' ratios (a turn's two runs share the machine's load;
-# the best of each may come from turns that did not);
+# the best of each may come from turns that did not), in at least 15 turns:
+# on a machine whose two cores run at different speeds, a run's time
+# depends on the core its busiest thread lands on, and one turn's ratio
+# can be a third off either way;
 # and with read_ahead = no (row "tt/1thread"): no thread reads ahead, all
 # the work is on one core.
 # Figures: wall time (best of --repeat runs, from the clock around each run;
@@ -287,11 +290,11 @@ workload() {
 	# the machine weighs on both sides of the ratio alike
 	# (a) also without the TCP health measurement, in the same turns: what
 	# it costs, measured as the target asks (interleaved)
-	# (at least 7 turns: one turn's ratio can be a fifth off either way on
-	# a shared machine)
+	# (at least 15 turns: one turn's ratio can be a third off either way
+	# on a shared machine, see the top of this file)
 	nh=0 turns_n=$repeat
 	[ "$name" = flows-a100000 ] && nh=1
-	[ "$nh" = 1 ] && [ "$turns_n" -lt 7 ] && turns_n=7
+	[ "$nh" = 1 ] && [ "$turns_n" -lt 15 ] && turns_n=15
 	printf '[core]\ntcp_health = no\n' > "$W/nohealth.conf"
 	if [ "$nh" = 1 ]; then
 		say "$label: floor, tcptrack and tcptrack with tcp_health = no in turn, $turns_n runs each"
@@ -417,7 +420,7 @@ fi
 # ---- the table ----
 echo
 echo "tcptrack: $TCPTRACK ($("$TCPTRACK" -v 2>&1 | head -n 1))"
-echo "best of $repeat runs (of (a): floor, tcptrack and tt/nohealth, of at least 7); ratio = program's wall time / floor's (the libpcap read loop on the same file,"
+echo "best of $repeat runs (of (a): floor, tcptrack and tt/nohealth, of at least 15); ratio = program's wall time / floor's (the libpcap read loop on the same file,"
 echo "same run); cpu x = the same ratio of CPU time (user + system), steadier on a loaded machine"
 echo
 printf '%s' "$rows" | awk -F'|' '
@@ -441,9 +444,14 @@ if want a; then
 	echo "(a) peak RSS:                           $mib MiB   (target <= 100 MiB: $(verdict "$mib" 100))"
 	# the median of the turns' ratios: both runs of a turn see the same
 	# load, which the best of each, taken from different turns, may not
-	r=$(printf '%s\n' $a_turns | sort -n | awk '{ v[NR] = $1 } END {
-		printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	# (and the middle half of them: how far one run of the benchmark
+	# can be trusted)
+	q=$(printf '%s\n' $a_turns | sort -n | awk '{ v[NR] = $1 }
+	function at(f,   x, i) { x = 1 + f * (NR - 1); i = int(x); return v[i] + (x - i) * (v[i + 1] - v[i]) }
+	END { printf "%.2f %.2f %.2f", at(0.5), at(0.25), at(0.75) }')
+	r=${q%% *}
 	echo "(a) with / without TCP health:          $r   (median of $a_n turns' ratios; target <= 1.10: $(verdict "$r" 1.10))"
+	echo "  the middle half of the turns: $(echo "$q" | awk '{ print $2 " to " $3 }')"
 	echo "  turn by turn: $(printf '%s\n' $a_turns | awk '{ printf "%s%.2f", (NR > 1) ? " " : "", $1 }'); best / best: $(ratio "$a_t" "$a_nh"); CPU time: $(ratio "$a_c" "$a_nhc")"
 fi
 if want b; then
