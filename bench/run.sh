@@ -53,7 +53,9 @@
 # depends on the core its busiest thread lands on, and one turn's ratio
 # can be a third off either way;
 # and with read_ahead = no (row "tt/1thread"): no thread reads ahead, all
-# the work is on one core.
+# the work is on one core; and that way pinned to CPU 0 (taskset), with and
+# without TCP health in 9 turns: the measurement's cost in work, which the
+# speed of the core each run lands on does not move (summary only).
 # Figures: wall time (best of --repeat runs, from the clock around each run;
 # the floor and tcptrack run in turn)
 # and peak RSS (getrusage through /usr/bin/time, Debian package "time").
@@ -379,6 +381,28 @@ workload() {
 		best "$repeat" "$TCPTRACK" -c "$W/noahead.conf" -T "$cap" \
 			-o "csv:mode=connections,file=$name.noahead.csv" "$@"
 		add_row "$label|tt/1thread|$pk|$ft|$T|$M|$b0|$peak|-|$fc|$C"
+		# and the TCP health's cost on one core, pinned (taskset, from
+		# util-linux), with and without it in turn: both sides then run
+		# on a core of one speed, and a series moves by about 1% (the
+		# same build and config on both sides gives 1.00, sd 0.01)
+		R_PIN=''
+		if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
+			printf '[core]\nread_ahead = no\ntcp_health = no\n' > "$W/noahead-nohealth.conf"
+			say "$label: on one core (taskset -c 0, read_ahead = no), with and without TCP health in turn, 9 turns"
+			i=0
+			while [ "$i" -lt 9 ]; do
+				for which in $( [ $((i % 2)) = 1 ] && echo off on || echo on off); do
+					cf=$W/noahead.conf
+					[ "$which" = off ] && cf=$W/noahead-nohealth.conf
+					rm -f "$W/$name.pinned.csv"
+					timed taskset -c 0 "$TCPTRACK" -c "$cf" -T "$cap" \
+						-o "csv:mode=connections,file=$name.pinned.csv" "$@"
+					if [ "$which" = on ]; then p_on=$T; else p_off=$T; fi
+				done
+				R_PIN="$R_PIN $(awk -v a="$p_on" -v b="$p_off" 'BEGIN { printf "%.4f", a / b }')"
+				i=$((i + 1))
+			done
+		fi
 		# and without the TCP health measurement (run in turn above)
 		add_row "$label|tt/nohealth|$pk|$ft|$nbt|$nbm|$b0|$peak|-|$fc|$nbc"
 		R_NH=$nbt R_NHC=$nbc R_TURNS=$turns R_N=$turns_n
@@ -401,6 +425,7 @@ if want a; then
 	workload "(a) -a 100000" flows-a100000 "$W/flows-a100000.pcap" \
 		"$W/flows-a100000.truth.csv" 2 64 60 3600
 	a_t=$R_T a_f=$R_F a_c=$R_C a_fc=$R_FC a_m=$R_M a_nh=$R_NH a_nhc=$R_NHC a_turns=$R_TURNS a_n=$R_N
+	a_pin=$R_PIN
 fi
 if want b; then
 	workload "(b) -a 1000" flows-a1000 "$W/flows-a1000.pcap" \
@@ -436,6 +461,12 @@ BEGIN { fmt = "%-26s %-10s %9s %7s %9s %6s %7s %6s %5s %8s %9s %10s %s\n"
 		sprintf("%.1f", rss / 1024), peak, bpc, $9 }'
 echo
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# quartiles V...: "median first-quartile third-quartile" of the values
+quartiles() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
+	function at(f,   x, i) { x = 1 + f * (NR - 1); i = int(x); return v[i] + (x - i) * (v[i + 1] - v[i]) }
+	END { printf "%.2f %.2f %.2f", at(0.5), at(0.25), at(0.75) }'
+}
 verdict() { awk -v v="$1" -v l="$2" 'BEGIN { print (v <= l) ? "met" : "MISSED" }'; }
 if want a; then
 	r=$(ratio "$a_t" "$a_f")
@@ -446,13 +477,18 @@ if want a; then
 	# load, which the best of each, taken from different turns, may not
 	# (and the middle half of them: how far one run of the benchmark
 	# can be trusted)
-	q=$(printf '%s\n' $a_turns | sort -n | awk '{ v[NR] = $1 }
-	function at(f,   x, i) { x = 1 + f * (NR - 1); i = int(x); return v[i] + (x - i) * (v[i + 1] - v[i]) }
-	END { printf "%.2f %.2f %.2f", at(0.5), at(0.25), at(0.75) }')
+	# shellcheck disable=SC2086 # the ratios are words
+	q=$(quartiles $a_turns)
 	r=${q%% *}
 	echo "(a) with / without TCP health:          $r   (median of $a_n turns' ratios; target <= 1.10: $(verdict "$r" 1.10))"
 	echo "  the middle half of the turns: $(echo "$q" | awk '{ print $2 " to " $3 }')"
+	# shellcheck disable=SC2086 # the ratios are words
 	echo "  turn by turn: $(printf '%s\n' $a_turns | awk '{ printf "%s%.2f", (NR > 1) ? " " : "", $1 }'); best / best: $(ratio "$a_t" "$a_nh"); CPU time: $(ratio "$a_c" "$a_nhc")"
+	if [ -n "$a_pin" ]; then
+		# shellcheck disable=SC2086 # the ratios are words
+		q=$(quartiles $a_pin)
+		echo "  on one core (taskset -c 0, read_ahead = no): ${q%% *}, middle half $(echo "$q" | awk '{ print $2 " to " $3 }') (9 turns)"
+	fi
 fi
 if want b; then
 	r=$(ratio "$b2_ns" "$b1_ns")
