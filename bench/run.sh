@@ -461,11 +461,11 @@ BEGIN { fmt = "%-26s %-10s %9s %7s %9s %6s %7s %6s %5s %8s %9s %10s %s\n"
 		sprintf("%.1f", rss / 1024), peak, bpc, $9 }'
 echo
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-# quartiles V...: "median first-quartile third-quartile" of the values
+# quartiles V...: "median Q1 to Q3" (the first and third quartiles) of the values
 quartiles() {
 	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
 	function at(f,   x, i) { x = 1 + f * (NR - 1); i = int(x); return v[i] + (x - i) * (v[i + 1] - v[i]) }
-	END { printf "%.2f %.2f %.2f", at(0.5), at(0.25), at(0.75) }'
+	END { printf "%.2f %.2f to %.2f", at(0.5), at(0.25), at(0.75) }'
 }
 verdict() { awk -v v="$1" -v l="$2" 'BEGIN { print (v <= l) ? "met" : "MISSED" }'; }
 if want a; then
@@ -481,13 +481,13 @@ if want a; then
 	q=$(quartiles $a_turns)
 	r=${q%% *}
 	echo "(a) with / without TCP health:          $r   (median of $a_n turns' ratios; target <= 1.10: $(verdict "$r" 1.10))"
-	echo "  the middle half of the turns: $(echo "$q" | awk '{ print $2 " to " $3 }')"
+	echo "  the middle half of the turns: ${q#* }"
 	# shellcheck disable=SC2086 # the ratios are words
 	echo "  turn by turn: $(printf '%s\n' $a_turns | awk '{ printf "%s%.2f", (NR > 1) ? " " : "", $1 }'); best / best: $(ratio "$a_t" "$a_nh"); CPU time: $(ratio "$a_c" "$a_nhc")"
 	if [ -n "$a_pin" ]; then
 		# shellcheck disable=SC2086 # the ratios are words
 		q=$(quartiles $a_pin)
-		echo "  on one core (taskset -c 0, read_ahead = no): ${q%% *}, middle half $(echo "$q" | awk '{ print $2 " to " $3 }') (9 turns)"
+		echo "  on one core (taskset -c 0, read_ahead = no): ${q%% *}, middle half ${q#* } (9 turns)"
 	fi
 fi
 if want b; then

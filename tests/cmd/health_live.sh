@@ -267,7 +267,7 @@ check() {
 		fail "$name: iperf3 rtt_us '${trtt:-}' during the transfer, want $want_us"
 	[ -n "${rtt:-}" ] && [ "$rtt" = "$last" ] && pass "$name: iperf3 rtt_us $rtt in the connection log, as in its last second's" ||
 		fail "$name: iperf3 rtt_us '${rtt:-}' in the connection log, '${last:-}' in its last second's"
-	[ -n "${rtt:-}" ] && [ -n "${rc:-}" ] && [ -n "${rsv:-}" ] && [ $((rtt - rc - rsv)) -ge -1 ] && [ $((rtt - rc - rsv)) -le 1 ] &&
+	[ -n "${rtt:-}" ] && [ -n "${rc:-}" ] && [ -n "${rsv:-}" ] && [ "$rtt" -eq $((rc + rsv)) ] &&
 		pass "$name: iperf3 rtt_us $rtt the sum of its two sides" || fail "$name: iperf3 rtt_us '${rtt:-}' not '${rc:-}' + '${rsv:-}'"
 	near "${rmin:-}" $want_us $TOL_PCT && pass "$name: iperf3 rtt_min_us within $TOL_PCT% of $want_us" ||
 		fail "$name: iperf3 rtt_min_us '${rmin:-}', want $want_us"
