@@ -176,9 +176,28 @@ static void want(struct names *n, const struct key *k)
 		queue_lookup(n, k, e, now);
 }
 
+/* Whether an address may be asked about: not one that no DNS server
+ * names and whose query would only leave the host for nothing (loopback,
+ * link-local, multicast, unspecified, broadcast; IPv4 also as mapped in
+ * IPv6). */
+static int askable(int family, const uint8_t *a)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (family == 6 && !memcmp(a, mapped, 12)) {
+		family = 4;
+		a += 12;
+	}
+	if (family == 4)
+		return a[0] != 0 && a[0] != 127 && !(a[0] == 169 && a[1] == 254) && a[0] < 224;
+	static const uint8_t zero[15] = {0};
+	if (!memcmp(a, zero, 15) && a[15] <= 1)
+		return 0; /* :: and ::1 */
+	return a[0] != 0xff && !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}
+
 void names_want(struct names *n, int family, const uint8_t *addr)
 {
-	if (!n || !n->ares_up)
+	if (!n || !n->ares_up || !askable(family, addr))
 		return;
 	struct key k;
 	make_key(&k, family, addr);
@@ -200,7 +219,7 @@ size_t names_get(struct names *n, int family, const uint8_t *addr, char *buf, si
 		memcpy(buf, e->name, l + 1);
 		return l;
 	}
-	if (n->ares_up)
+	if (n->ares_up && askable(family, addr))
 		want(n, &k);
 	return 0;
 }

@@ -147,6 +147,29 @@ IFS=, read -r _ _ _ _ cn sn pid proc user <<< "$row7003"
 grep "names:" "$TMP/ptr.err"
 grep -q "PTR" "$TMP/dnsmasq.log" && pass "dnsmasq was asked PTR questions" || fail "dnsmasq saw no PTR query"
 
+# ---- loopback: never asked about (no DNS server names it; the query
+# would only leave the host) ----
+ip netns exec "$NS_A" "$TCPTRACK" -c "$TMP/ptr.conf" -i lo \
+	-o "csv:mode=connections,file=$TMP/lo.csv,columns=client_name+server_name" 2>"$TMP/lo.err" &
+TT=$!
+sleep 1
+ip netns exec "$NS_A" socat TCP-LISTEN:7004,bind=127.0.0.1,reuseaddr SYSTEM:"cat >/dev/null" &
+pids="$pids $!"
+ip netns exec "$NS_A" socat TCP6-LISTEN:7005,bind=[::1],reuseaddr SYSTEM:"cat >/dev/null" &
+pids="$pids $!"
+wait_listen "$NS_A" 7004 7005
+echo x | in_a socat -t 1 - TCP:127.0.0.1:7004
+echo x | in_a socat -t 1 - TCP6:[::1]:7005
+sleep 1
+kill -TERM $TT; wait $TT
+nlo=$(grep -c ",700[45]," "$TMP/lo.csv")
+[ "$nlo" = 2 ] && pass "connections on 127.0.0.1 and ::1 logged ($nlo)" || fail "loopback connections logged: $nlo"
+if grep -E "PTR.*(1\.0\.0\.127\.in-addr|1\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.0\.ip6)" "$TMP/dnsmasq.log"; then
+	fail "loopback addresses were asked about"
+else
+	pass "no reverse lookup of 127.0.0.1 or ::1"
+fi
+
 # ---- the view: names, processes, n toggles ----
 ip netns exec "$NS_A" $PY -c "
 import socket, time

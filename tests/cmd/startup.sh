@@ -73,11 +73,13 @@ rc=$?
 
 # ---- a headless live start (root: capturing on lo) ----
 if [ "$(id -u)" = 0 ]; then
-	# live LOG ARGS...: capture on lo for a moment, stderr into LOG
+	# live LOG ARGS...: capture on lo for a moment, stderr into LOG (no
+	# reverse lookups: other tests' traffic on lo may have any address)
+	printf '[core]\nnames_ptr = no\n' >"$TMP/live.conf"
 	live() {
 		local log=$1
 		shift
-		"$TCPTRACK" -i lo "$@" 2>"$log" &
+		"$TCPTRACK" -c "$TMP/live.conf" -i lo "$@" 2>"$log" &
 		local p=$!
 		sleep 1.5
 		[ -n "${CHECK_WHILE:-}" ] && $CHECK_WHILE
