@@ -877,7 +877,11 @@ void connlog_removed(struct connlog *l, const struct tt_event *ev)
 	struct tt_counts c2s, s2c;
 	uint64_t re[2];
 	if (delta(l, v, b, &c2s, &s2c, re)) {
-		struct span sp = open_span(l, ev->time_us);
+		/* what is left was seen by its last packet (a removal comes
+		 * later, and may come before the interval of that packet is
+		 * written) */
+		int64_t seen = v->last_seen_us < ev->time_us ? v->last_seen_us : ev->time_us;
+		struct span sp = open_span(l, seen);
 		account(l, &sp, v, &c2s, &s2c, re);
 	}
 	if (b)

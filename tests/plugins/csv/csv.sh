@@ -119,4 +119,30 @@ want="1700000000.001000 39.999000 1 1;1700000040.000000 60 1 0;1700000100.000000
 [ "$got" = "$want" ] && pass "intervals, group_by: the same spans, active and opened summed" ||
 	fail "intervals, group_by: got '$got', want '$want'"
 
+# a capture with quiet stretches longer than a closed connection is kept
+# (alexa-app: 10 s and more without a packet): each interval holds the
+# packets of its own seconds, as tshark times them (TCP quoted in ICMP is
+# not a connection's), its rows in time order, every connection opened
+# once
+if command -v tshark >/dev/null 2>&1; then
+	Q=$P/alexa-app.pcapng
+	for iv in 1 7 60; do
+		tt -T "$Q" -o "csv:mode=intervals,interval=${iv}s,file=$TMP/q$iv.csv" -o "csv:file=$TMP/qc.csv" 2>/dev/null
+		tshark -r "$Q" -Y 'tcp && !icmp && !icmpv6' -T fields -e frame.time_epoch 2>/dev/null |
+			awk -v I=$iv '{ n[int($1 / I) * I]++ } END { for (k in n) print k, n[k] }' | sort -n >"$TMP/q$iv.want"
+		awk -F, -v I=$iv 'NR > 1 { n[int($1 / I) * I] += $8 + $11 } END { for (k in n) print k, n[k] }' \
+			"$TMP/q$iv.csv" | sort -n >"$TMP/q$iv.got"
+		off=$(diff "$TMP/q$iv.want" "$TMP/q$iv.got" | grep -c '^>')
+		back=$(awk -F, 'NR > 1 { if ($1 + 0 < last) n++; last = $1 + 0 } END { print n + 0 }' "$TMP/q$iv.csv")
+		opened=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } { n += $(col["opened"]) }
+			END { print n + 0 }' "$TMP/q$iv.csv")
+		conns=$(($(wc -l <"$TMP/qc.csv") - 1))
+		[ "$off" = 0 ] && [ "$back" = 0 ] && [ "$opened" = "$conns" ] &&
+			pass "quiet stretches, intervals of $iv s: $(wc -l <"$TMP/q$iv.want") intervals as tshark counts them, in order, $opened opened" ||
+			fail "quiet stretches, intervals of $iv s: $off intervals off tshark's, $back rows back in time, $opened opened of $conns"
+	done
+else
+	echo "SKIP: intervals across quiet stretches need tshark"
+fi
+
 finish
