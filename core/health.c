@@ -44,7 +44,8 @@ static inline __attribute__((always_inline)) int first_syn(struct health_hot *h,
 {
 	uint32_t ack = p->ack, end = p->seq + 1;
 	h->nxt[d] = h->tend = end;
-	h->hs = h->tsent = (uint32_t)p->ts;
+	h->hs = (uint32_t)p->ts;
+	health_sent(h, p->ts);
 	if (ack)
 		hc->ack[d] = ack;
 	h->flags = (uint16_t)((end ? HF_NXT << d : 0) | HF_SYN | HF_T0 << d | (p->win ? 0 : HF_WIN0 << d) |
@@ -57,19 +58,19 @@ static inline __attribute__((always_inline)) int first_syn(struct health_hot *h,
 static inline __attribute__((always_inline)) int first_synack(struct health_hot *h, const struct pkt *p, int d,
                                                               unsigned f, uint32_t nxte)
 {
-	uint32_t ack = p->ack, end = p->seq + 1, t = (uint32_t)p->ts;
+	uint32_t ack = p->ack, end = p->seq + 1;
 	int e = !d;
 	h->nxt[d] = end;
 	f = (f & ~(unsigned)(HF_WIN0 << d)) | (end ? (unsigned)HF_NXT << d : 0u) |
 	    (p->win ? 0u : (unsigned)HF_WIN0 << d);
 	/* it acknowledges the SYN: a sample of the server side */
 	if ((f & HF_T0 << e) && !health_seq_lt(ack, h->tend)) {
-		health_sample(h, d, t - h->tsent);
+		health_sample(h, d, p->ts);
 		f &= ~HF_TIMING;
 	}
 	if (!(f & HF_TIMING)) {
 		h->tend = end;
-		h->tsent = t;
+		health_sent(h, p->ts);
 		f |= HF_T0 << d;
 	}
 	if ((f & HF_HSLEN) && ack == nxte)
@@ -193,13 +194,13 @@ static __attribute__((noinline)) int segment_any(struct health_hot *h, struct he
 	/* the first acknowledgment that covers the timed segment: a sample of
 	 * the side this packet comes from */
 	if ((f & HF_T0 << e) && (fl & TCPF_ACK) && !health_seq_lt(p->ack, h->tend)) {
-		health_sample(h, d, t - h->tsent);
+		health_sample(h, d, p->ts);
 		f &= ~HF_TIMING;
 	}
 	/* one segment timed at a time: new data, or a SYN */
 	if (!(f & HF_TIMING) && adv && !re && (len || (fl & TCPF_SYN))) {
 		h->tend = end;
-		h->tsent = t;
+		health_sent(h, p->ts);
 		f |= HF_T0 << d;
 	}
 	/* tshark's initial_rtt: the latest SYN to the first acknowledgment

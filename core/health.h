@@ -35,11 +35,16 @@ struct health_hot {
 	uint32_t nxt[2];    /* the highest sequence number sent + 1 (tshark's
 	                     * nextseq); 0 stands for none, as in tshark */
 	uint32_t tend;      /* the segment being timed: its end, */
-	uint32_t tsent;     /* and when it was seen */
+	uint32_t tsent;     /* and when it was seen (bits 0-31 of the capture
+	                     * clock; tsent_hi below holds bits 32-47) */
 	uint32_t srtt8[2];  /* per side: smoothed round trip x 8 (RFC 6298) */
 	uint32_t rmin[2];   /* per side: the smallest sample; UINT32_MAX: none */
 	uint32_t hs;        /* the latest SYN's time, then the handshake's length */
 	uint16_t flags;     /* HF_* below */
+	uint16_t tsent_hi;  /* bits 32-47 of when the timed segment was seen: a
+	                     * frame stamped before it (a clock stepped back,
+	                     * a damaged stamp) gives no sample, however far
+	                     * back (up to 8.9 years: then modulo) */
 };
 
 struct health_cold {
@@ -84,11 +89,24 @@ void health_view(const struct health_hot *h, const struct health_cold *hc, struc
 /* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
 static inline int health_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 
-/* A round-trip sample r (us) of side s: RFC 6298's SRTT, alpha 1/8, kept
- * times 8 so that the integer average does not drift, and the minimum. */
-static inline void health_sample(struct health_hot *h, int s, uint32_t r)
+/* The timed segment was seen at ts (us). */
+static inline __attribute__((always_inline)) void health_sent(struct health_hot *h, int64_t ts)
 {
-	if (r >= HEALTH_RTT_MAX)
+	h->tsent = (uint32_t)ts;
+	h->tsent_hi = (uint16_t)((uint64_t)ts >> 32);
+}
+
+/* A round-trip sample of side s: from the timed segment to ts, its
+ * acknowledgment.  RFC 6298's SRTT, alpha 1/8, kept times 8 so that the
+ * integer average does not drift, and the minimum.  Nothing from an
+ * acknowledgment too long after the segment, or stamped before it (the
+ * difference of the low 32 bits may then be small, that of the 48 is
+ * not). */
+static inline __attribute__((always_inline)) void health_sample(struct health_hot *h, int s, int64_t ts)
+{
+	uint32_t r = (uint32_t)ts - h->tsent;
+	/* (the segment's time, ts - r, must have tsent_hi's bits too) */
+	if (r >= HEALTH_RTT_MAX || (uint16_t)(((uint64_t)ts - r) >> 32) != h->tsent_hi)
 		return;
 	uint32_t mn = h->rmin[s], s8 = h->srtt8[s];
 	h->srtt8[s] = mn == UINT32_MAX ? r << 3 : s8 - (s8 >> 3) + r;
@@ -112,7 +130,7 @@ static inline void health_sample(struct health_hot *h, int s, uint32_t r)
 #define HF_FAST_MASK (HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_ACK | HF_ACK << 1)
 #define HF_FAST_WANT (HF_NXT | HF_NXT << 1)
 
-static inline int health_common(struct health_hot *h, const struct pkt *p, int d)
+static inline __attribute__((always_inline)) int health_common(struct health_hot *h, const struct pkt *p, int d)
 {
 	uint8_t fl = p->flags;
 	/* The packet's own fields first: the state may still be on its way
@@ -138,14 +156,14 @@ static inline int health_common(struct health_hot *h, const struct pkt *p, int d
 	if (timing & HF_T0 << e) {
 		if (health_seq_lt(pack, h->tend))
 			goto timed;
-		health_sample(h, d, t - h->tsent);
+		health_sample(h, d, p->ts);
 		timing = 0;
 	} else if (timing) {
 		goto timed;
 	}
 	if (len) {
 		h->tend = end;
-		h->tsent = t;
+		health_sent(h, p->ts);
 		timing = HF_T0 << d;
 	}
 timed:;

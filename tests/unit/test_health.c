@@ -346,6 +346,34 @@ static void test_new_isn(void)
 	CHECK(seg(C, PSH, CI - 3999, SI - 2999, 100, 65535, MS), "the segment before it is not");
 }
 
+/* A frame stamped before the segment it acknowledges (a damaged stamp, a
+ * clock stepped back) gives no sample, however far back: the SYN|ACK of
+ * tls_DER-incomplete-content.pcap is stamped 21 years (668322441.995528 s)
+ * before its SYN, which modulo 2^32 us is minutes after it, a sample a
+ * 32-bit difference took (209 s in that capture). */
+static void test_time_back(void)
+{
+	const int64_t years21 = 668322441995528LL;
+	start();
+	seg(C, SYN, CI, 0, 0, 65535, 0);
+	seg(S, SYN | ACK, SI, CI + 1, 0, 65535, -years21);
+	seg(C, ACK, CI + 1, SI + 1, 0, 65535, years21 + 45);
+	struct tt_conn v = view();
+	CHECK(v.rtt_server_us == -1, "a SYN|ACK stamped 21 years before its SYN: no sample (got %lld)",
+	      (long long)v.rtt_server_us);
+	CHECK(v.handshake_us == 45, "the handshake from the SYN and the last ACK (got %lld)", (long long)v.handshake_us);
+	/* data acknowledged an hour and a half before it was sent, then the
+	 * next segment timed as usual */
+	uint32_t cs = CI + 1;
+	seg(C, PSH, cs, SI + 1, 100, 65535, MS);
+	seg(S, ACK, SI + 1, cs + 100, 0, 65535, -90LL * 60 * 1000000);
+	CHECK(view().rtt_server_us == -1, "an acknowledgment stamped 90 minutes back: no sample");
+	seg(C, PSH, cs + 100, SI + 1, 100, 65535, 90LL * 60 * 1000000 + MS);
+	seg(S, ACK, SI + 1, cs + 200, 0, 65535, 20 * MS);
+	v = view();
+	CHECK(v.rtt_server_us == 20000, "the next one times 20 ms (got %lld)", (long long)v.rtt_server_us);
+}
+
 /* health_common() is a shortcut, not a rule of its own: segment by segment,
  * a state fed through health_packet() (the common segment inline) and one
  * fed through health_segment() alone stay equal, byte for byte.  The
@@ -465,6 +493,7 @@ int main(void)
 	test_wrap();
 	test_midstream();
 	test_new_isn();
+	test_time_back();
 	test_common_is_segment();
 	test_open();
 	test_view_off();
