@@ -41,8 +41,8 @@ static void usage(FILE *f)
 	        "  -o SPEC    add an output: plugin:key=value,... (e.g. csv:mode=connections,file=out.csv)\n"
 	        "  -Z USER    drop privileges to USER once the capture and outputs are open\n"
 	        "  --check-config  check the configuration and outputs, then exit\n"
-	        "  -h         this help\n"
-	        "  -v         version\n"
+	        "  -h, --help     this help\n"
+	        "  -v, --version  version\n"
 	        "The filter is a pcap filter expression (tcpdump syntax); only TCP is tracked.\n",
 	        SYSCONFDIR);
 }
