@@ -52,6 +52,8 @@ struct host {
 	struct procs *procs;  /* NULL: no processes */
 	struct tt_ctx *insts;
 	size_t ninsts;
+	uint64_t errors;      /* errors of the outputs: logged as such, a start
+	                       * that failed, an output disabled */
 };
 
 struct host *host_new(const struct host_env *env)
@@ -68,6 +70,8 @@ static void api_log(struct tt_ctx *ctx, int level, const char *fmt, ...)
 	char prefix[160];
 	snprintf(prefix, sizeof prefix, "%s%s: ", level <= TT_LOG_ERR ? "error: " : "",
 	         ctx ? ctx->cfg->name : "plugin");
+	if (level <= TT_LOG_ERR && ctx)
+		ctx->host->errors++;
 	va_list ap;
 	va_start(ap, fmt);
 	vmsg(prefix, fmt, ap);
@@ -257,6 +261,7 @@ static void result(struct tt_ctx *ctx, int r, const char *what)
 	}
 	if (++ctx->failures >= MAX_FAILURES && !ctx->disabled) {
 		ctx->disabled = 1;
+		ctx->host->errors++;
 		msg("output %s: %s failed %d times in a row (%s): output disabled, the others go on",
 		    ctx->cfg->name, what, ctx->failures, strerror(-r));
 	}
@@ -436,6 +441,7 @@ void host_start(struct host *h)
 		if (r < 0) {
 			msg("output %s: cannot start: %s; output disabled", c->cfg->name, strerror(-r));
 			c->disabled = 1;
+			h->errors++;
 		} else {
 			c->started = 1;
 			/* the terminal is the view's now: messages wait until it is restored */
@@ -688,6 +694,11 @@ void host_flush(struct host *h)
 	for (size_t i = 0; i < h->ninsts; i++)
 		if (h->insts[i].started)
 			result(&h->insts[i], CALL(&h->insts[i], flush), "flush");
+}
+
+uint64_t host_errors(const struct host *h)
+{
+	return h->errors;
 }
 
 void host_stop(struct host *h)

@@ -80,6 +80,10 @@ int host_has_fds(const struct host *h);
 void host_reopen(struct host *h);
 void host_flush(struct host *h);
 void host_stop(struct host *h);
+/* Errors of the outputs so far: each message an output logged as an
+ * error, a start that failed, an output disabled for failing.  A run that
+ * had any ends with exit status 74 (what it was to write is incomplete). */
+uint64_t host_errors(const struct host *h);
 /* Destroy every output and free the host. */
 void host_free(struct host *h);
 /* Restore what a terminal output changed, on a fatal error. */

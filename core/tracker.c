@@ -901,5 +901,10 @@ int tracker_finish(struct tracker *tr)
 	host_stop(tr->host);
 	util_flush_messages();
 	summary(tr);
+	/* an output that lost what it was to write (a full disk, a receiver
+	 * gone): the run did not do all it was asked to, which a script or a
+	 * service manager must be told */
+	if (!tr->exit_code && host_errors(tr->host))
+		tr->exit_code = EXIT_IOERR;
 	return tr->exit_code;
 }

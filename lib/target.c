@@ -628,7 +628,9 @@ void target_stop(struct target *t)
 		udp_check(t);
 	if (t->qcount) {
 		t->lost += t->qcount;
-		t->host->log(t->ctx, TT_LOG_ERR, "target %s: %zu message%s could not be delivered before exit",
+		/* a warning, as every loss of a target's: a receiver away is
+		 * not tcptrack's failure (and over UDP it cannot be known) */
+		t->host->log(t->ctx, TT_LOG_WARN, "target %s: %zu message%s could not be delivered before exit",
 		             t->name, t->qcount, t->qcount == 1 ? "" : "s");
 		while (t->qcount)
 			q_pop(t);

@@ -406,7 +406,9 @@ struct tt_host {
 	uint32_t abi_major;      /* the core's TT_ABI_MAJOR */
 	uint32_t abi_minor;      /* the core's TT_ABI_MINOR */
 	/* One message line (no newline needed) on stderr, prefixed with
-	 * "tcptrack: " and the instance name; TT_LOG_ERR adds "error: ".  While a
+	 * "tcptrack: " and the instance name; TT_LOG_ERR adds "error: ", and
+	 * makes the run's exit status 74 (keep it for work the output failed
+	 * to do, such as rows lost; a peer that is away is a warning).  While a
 	 * terminal output runs, messages are kept and printed once the terminal
 	 * is restored.  Every level is printed.  For the operator, not for
 	 * data: never once per packet.  ctx may be NULL (the prefix is then

@@ -62,6 +62,17 @@ else
 fi
 mkdir -p "$TMP/adir"
 status 73 "an output file that cannot be opened" "could not open its file" tt -T "$P" -o "csv:file=$TMP/adir"
+# 74: the run ends, but an output lost rows (its error, then the summary)
+tt -T "$P" -o csv:file=/dev/full >"$TMP/out" 2>"$TMP/err"
+got=$?
+tested="$tested 74"
+if ! para 74 | grep -qiE "lost rows"; then
+	fail "74: the page's paragraph of 74 does not say /lost rows/: $(para 74)"
+elif [ $got -ne 74 ] || ! grep -q "^tcptrack: error: csv: .* rows could not be written to /dev/full" "$TMP/err"; then
+	fail "74, rows lost: exit $got: $(head -c 300 "$TMP/err")"
+else
+	pass "74: rows lost (/dev/full), said on stderr"
+fi
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	status 77 "capturing without the permission" "capturing needs root or CAP_NET_RAW" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$TCPTRACK" -i lo -o csv:file=/dev/null

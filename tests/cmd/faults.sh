@@ -42,10 +42,10 @@ if [ "$(id -u)" = 0 ] && mkdir "$TMP/small" && mount -t tmpfs -o size=1m tmpfs "
 	lost=$(sed -n 's/^tcptrack: error: csv: \([0-9]*\) rows could not be written.*/\1/p' "$TMP/err")
 	conns=$(sed -n 's/.* TCP, \([0-9]*\) connections.*/\1/p' "$TMP/err")
 	n=$(rows "$log")
-	if [ $rc -eq 0 ] && [ "$bad" -eq 0 ] && [ -n "$lost" ] && [ "$lost" -gt 0 ] && [ "$n" -gt 0 ] &&
+	if [ $rc -eq 74 ] && [ "$bad" -eq 0 ] && [ -n "$lost" ] && [ "$lost" -gt 0 ] && [ "$n" -gt 0 ] &&
 	   [ $((n + lost)) -eq "$conns" ] && [ "$(head -1 "$log" | cut -c1-11)" = first_seen, ] &&
 	   [ "$(tail -c 1 "$log" | od -An -c | tr -d ' ')" = '\n' ]; then
-		pass "full tmpfs: only whole rows ($n), $lost said lost, $conns in all"
+		pass "full tmpfs: only whole rows ($n), $lost said lost, $conns in all, exit 74"
 	else
 		fail "full tmpfs: exit $rc, $bad cut rows, $n rows + '$lost' lost != '$conns': $(cat "$TMP/err")"
 	fi

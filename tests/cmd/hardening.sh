@@ -9,24 +9,26 @@ P=$SHARED_DIR/pcaps
 CAP=$P/many-protocols.pcap
 rows() { tail -n +2 "$1" | wc -l; }
 
-# /dev/full: the loss is reported, capture goes on, the other output is whole
+# /dev/full: the loss is reported, capture goes on, the other output is
+# whole, and the exit status says that rows were lost (74)
 tt -T "$CAP" -o "csv:file=/dev/full" -o "csv:file=$TMP/ok.csv" 2>"$TMP/err"
 rc=$?
-if [ $rc -eq 0 ] && grep -q "No space left on device" "$TMP/err" && grep -q "rows" "$TMP/err" &&
+if [ $rc -eq 74 ] && grep -q "No space left on device" "$TMP/err" && grep -q "rows" "$TMP/err" &&
    [ "$(rows "$TMP/ok.csv")" -eq 126 ] && grep -q "packets read" "$TMP/err"; then
-	pass "/dev/full: reported, the other output has all 126 rows"
+	pass "/dev/full: reported, exit 74, the other output has all 126 rows"
 else
 	fail "/dev/full: exit $rc, $(rows "$TMP/ok.csv") rows: $(cat "$TMP/err")"
 fi
 
-# an output that fails every call is disabled once; the others go on
+# an output that fails every call is disabled once; the others go on (exit
+# 74: one output did not do its work)
 ${CC:-cc} -shared -fPIC -I"$TESTS_SRCDIR/../include" -o "$TMP/failing.so" "$TESTS_SRCDIR/testplugins/failing.c" ||
 	skip "no C compiler"
 tt -T "$CAP" -o "$TMP/failing.so" -o "csv:file=$TMP/ok2.csv" 2>"$TMP/err"
 rc=$?
 n=$(grep -c "output disabled" "$TMP/err")
-if [ $rc -eq 0 ] && [ "$n" -eq 1 ] && [ "$(rows "$TMP/ok2.csv")" -eq 126 ]; then
-	pass "failing output disabled once, the csv output whole"
+if [ $rc -eq 74 ] && [ "$n" -eq 1 ] && [ "$(rows "$TMP/ok2.csv")" -eq 126 ]; then
+	pass "failing output disabled once, the csv output whole, exit 74"
 else
 	fail "failing output: exit $rc, $n messages, $(rows "$TMP/ok2.csv") rows: $(cat "$TMP/err")"
 fi
@@ -61,7 +63,7 @@ if [ "$(id -u)" = 0 ] && mkdir "$TMP/small" && mount -t tmpfs -o size=256k tmpfs
 	feed_rest
 	wait $FEED_PID
 	rc=$?
-	if [ $rc -eq 0 ] && grep -q "rows are being lost" "$TMP/err" && grep -q "writing again" "$TMP/err" &&
+	if [ $rc -eq 74 ] && grep -q "rows are being lost" "$TMP/err" && grep -q "writing again" "$TMP/err" &&
 	   [ "$(rows "$TMP/small/log.csv")" -gt 0 ]; then
 		pass "full tmpfs: loss reported, writing resumed ($(rows "$TMP/small/log.csv") rows after)"
 	else

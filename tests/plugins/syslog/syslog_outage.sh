@@ -105,7 +105,7 @@ else
 fi
 kill -CONT "$RS_PID"
 grep -q "packets read" "$TMP/slow.err" && grep -q "slow: target unix:$RS_SOCK: queue full (50 messages): the oldest are lost" "$TMP/slow.err" &&
-	grep -Eq "error: slow: target unix:$RS_SOCK: 50 messages could not be delivered before exit" "$TMP/slow.err" &&
+	grep -Eq "tcptrack: slow: target unix:$RS_SOCK: 50 messages could not be delivered before exit" "$TMP/slow.err" &&
 	grep -Eq "slow: [0-9]+ messages lost in all \([0-9]+ delivered\)" "$TMP/slow.err" &&
 	pass "the loss is bounded by the queue and counted" || { fail "stuck target: stderr:"; sed 's/^/    /' "$TMP/slow.err"; }
 lost=$(sed -n 's/.*slow: \([0-9]*\) messages lost in all (\([0-9]*\) delivered).*/\1 \2/p' "$TMP/slow.err")
