@@ -433,6 +433,11 @@ static int handler(void *user, const char *section_name, const char *name, const
 	if (k >= 0 && ps->core_seen[k]++)
 		return fail(ps, name, "given twice");
 	const char *why;
+	int *line = !strcmp(name, "filter") ? &ps->c->filter_line : !strcmp(name, "user") ? &ps->c->user_line :
+	            !strcmp(name, "chroot") ? &ps->c->chroot_line : !strcmp(name, "interface") ? &ps->c->interface_line :
+	            NULL;
+	if (line)
+		*line = ps->line;
 	if (config_set_core(ps->c, name, value, &why) < 0) {
 		const char *near = k < 0 ? util_nearest(name, config_core_keys) : NULL;
 		char hint[128];

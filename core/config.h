@@ -65,6 +65,9 @@ struct config {
 	struct output_cfg *outputs;
 	size_t noutputs;
 	const char *path; /* the file read, or NULL */
+	int filter_line, user_line, chroot_line, interface_line; /* where the
+	                  * file set them (0: it did not), for the checks made
+	                  * after it is read */
 };
 
 /* Defaults: tcptrack 1.x's defs.h, plus the new settings. */

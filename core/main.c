@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <net/if.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -164,10 +166,12 @@ static int configure(struct cmdline *cl, struct config *cfg)
 
 /* Where a core key came from, for a message: "-Z: ", or "FILE: key 'K': ". */
 static void origin(char *buf, size_t len, const struct cmdline *cl, int on_cmdline, const char *opt,
-                   const char *key)
+                   const char *key, int line)
 {
 	if (on_cmdline)
 		snprintf(buf, len, "%s%s", opt ? opt : "", opt ? ": " : "");
+	else if (line)
+		snprintf(buf, len, "%s:%d: key '%s': ", cl->cfgfile ? cl->cfgfile : "configuration", line, key);
 	else
 		snprintf(buf, len, "%s: key '%s': ", cl->cfgfile ? cl->cfgfile : "configuration", key);
 }
@@ -189,6 +193,66 @@ static int interface_exists(const char *name)
 	return found;
 }
 
+/* The file an output's file key names, as something to compare: the file
+ * itself when it exists (another name of it too), else its directory's
+ * real path and its name, else the name as given (patterns of the clock). */
+static void file_identity(const char *path, char *id, size_t len)
+{
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		snprintf(id, len, "@%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+		return;
+	}
+	const char *slash = strrchr(path, '/');
+	char dir[4096], real[PATH_MAX];
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	if (realpath(dir, real))
+		snprintf(id, len, "%s/%s", real, slash ? slash + 1 : path);
+	else
+		snprintf(id, len, "%s", path);
+}
+
+/* "file VALUE, -o" or "file VALUE, FILE line N": where an output's key
+ * was given */
+static void where_kv(char *buf, size_t len, const struct output_cfg *o, const struct output_kv *kv)
+{
+	if (!o->file || !strcmp(o->file, "-o") || !kv->line)
+		snprintf(buf, len, "%s %s, -o", kv->key, kv->value);
+	else
+		snprintf(buf, len, "%s %s, %s line %d", kv->key, kv->value, o->file, kv->line);
+}
+
+/* Two outputs that write one file would mix their rows in it, headers
+ * and all: a configuration mistake (78).  Standard output ("-") is left
+ * to the outputs. */
+static int same_files(const struct config *cfg)
+{
+	char a[PATH_MAX + 64], b[PATH_MAX + 64];
+	for (size_t i = 0; i < cfg->noutputs; i++)
+		for (size_t j = 0; j < cfg->outputs[i].nkv; j++) {
+			const struct output_kv *x = &cfg->outputs[i].kv[j];
+			if (strcmp(x->key, "file") || !strcmp(x->value, "-"))
+				continue;
+			file_identity(x->value, a, sizeof a);
+			for (size_t k = i + 1; k < cfg->noutputs; k++)
+				for (size_t m = 0; m < cfg->outputs[k].nkv; m++) {
+					const struct output_kv *y = &cfg->outputs[k].kv[m];
+					if (strcmp(y->key, "file") || !strcmp(y->value, "-"))
+						continue;
+					file_identity(y->value, b, sizeof b);
+					if (!strcmp(a, b)) {
+						char wa[600], wb[600];
+						where_kv(wa, sizeof wa, &cfg->outputs[i], x);
+						where_kv(wb, sizeof wb, &cfg->outputs[k], y);
+						msg("outputs %s (%s) and %s (%s) write the same file: give each a "
+						    "file of its own", cfg->outputs[i].name, wa, cfg->outputs[k].name, wb);
+						return EXIT_CONFIG;
+					}
+				}
+		}
+	return 0;
+}
+
 /* What can be checked before any capture starts and any output opens, is,
  * without side effects: the filter compiles, the user exists, the chroot
  * is a directory and comes with a user, the interface exists.  A mistake
@@ -198,11 +262,12 @@ static int interface_exists(const char *name)
 static int check_config(const struct cmdline *cl, const struct config *cfg)
 {
 	char where[512];
+	int r;
 	if (cfg->filter) {
 		pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
 		struct bpf_program prog;
 		if (dead && pcap_compile(dead, &prog, cfg->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			origin(where, sizeof where, cl, cl->filter != NULL, NULL, "filter");
+			origin(where, sizeof where, cl, cl->filter != NULL, NULL, "filter", cfg->filter_line);
 			msg("%sfilter '%s': %s", where, cfg->filter, pcap_geterr(dead));
 			pcap_close(dead);
 			return cl->filter ? EXIT_USAGE : EXIT_CONFIG;
@@ -213,13 +278,13 @@ static int check_config(const struct cmdline *cl, const struct config *cfg)
 		}
 	}
 	if (cfg->user && !getpwnam(cfg->user)) {
-		origin(where, sizeof where, cl, cl->user != NULL, "-Z", "user");
+		origin(where, sizeof where, cl, cl->user != NULL, "-Z", "user", cfg->user_line);
 		msg("%suser '%s': no such user", where, cfg->user);
 		return cl->user ? EXIT_USAGE : EXIT_CONFIG;
 	}
 	if (cfg->chroot_dir) {
 		struct stat st;
-		origin(where, sizeof where, cl, 0, NULL, "chroot");
+		origin(where, sizeof where, cl, 0, NULL, "chroot", cfg->chroot_line);
 		if (cfg->chroot_dir[0] != '/') {
 			msg("%s'%s': not an absolute path", where, cfg->chroot_dir);
 			return EXIT_CONFIG;
@@ -237,8 +302,10 @@ static int check_config(const struct cmdline *cl, const struct config *cfg)
 			return EXIT_CONFIG;
 		}
 	}
+	if ((r = same_files(cfg)))
+		return r;
 	if (!cl->file && cfg->interface && !interface_exists(cfg->interface)) {
-		origin(where, sizeof where, cl, cl->iface != NULL, "-i", "interface");
+		origin(where, sizeof where, cl, cl->iface != NULL, "-i", "interface", cfg->interface_line);
 		msg("%s'%s': no such interface", where, cfg->interface);
 		return EXIT_UNAVAILABLE;
 	}

@@ -722,8 +722,14 @@ static size_t dir_of(const char *file, char *dir, size_t size)
 static int check_dir(const char *file, char *err, size_t errlen)
 {
 	struct stat st;
-	if (!strcmp(file, "-") || (stat(file, &st) == 0 && !S_ISDIR(st.st_mode)))
-		return 0; /* there: open says whether it may be written */
+	if (!strcmp(file, "-"))
+		return 0;
+	if (stat(file, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return 0; /* there: open says whether it may be written */
+		snprintf(err, errlen, "file %s: is a directory (a file's name is wanted)", file);
+		return -EISDIR;
+	}
 	char dir[4096];
 	dir_of(file, dir, sizeof dir);
 	if (strchr(dir, '%'))

@@ -258,7 +258,7 @@ conf <<EOF
 [core]
 chroot = $TMP
 EOF
-refused "chroot without a user" "$f: key 'chroot': " "needs a user" -c "$f"
+refused "chroot without a user" "$f:2: key 'chroot': " "needs a user" -c "$f"
 conf <<EOF
 [core]
 plugin_dir = plugins/.libs

@@ -60,8 +60,13 @@ else
 	echo "SKIP: 71 under sanitizers (their shadow memory needs more address space than the limit)"
 	tested="$tested 71"
 fi
+# (a socket is there, not a directory, and no file can be opened on it)
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$TMP/sock"
+status 73 "an output file that cannot be opened" "could not open its file" tt -T "$P" -o "csv:file=$TMP/sock"
 mkdir -p "$TMP/adir"
-status 73 "an output file that cannot be opened" "could not open its file" tt -T "$P" -o "csv:file=$TMP/adir"
+status 78 "an output file that is a directory" "output file .* is a directory" tt -T "$P" -o "csv:file=$TMP/adir"
+status 78 "two outputs, one file" "two outputs that write one file" \
+	tt -T "$P" -o "csv:file=$TMP/one.csv" -o "csv:mode=intervals,file=$TMP/one.csv"
 # 74: the run ends, but an output lost rows (its error, then the summary)
 tt -T "$P" -o csv:file=/dev/full >"$TMP/out" 2>"$TMP/err"
 got=$?
