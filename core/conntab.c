@@ -605,7 +605,7 @@ static struct conn *renew(struct conntab *t, struct conn *c, const struct pkt *p
 	conn_init(t, c, p, dst_is_server, state, flags, now);
 	cold_of(t, c)->gen = gen;
 	*dir = !dst_is_server;
-	fire(t, TT_EV_OPENED, c, 0, 0, now);
+	t->opening = 1;
 	return c;
 }
 
@@ -687,7 +687,7 @@ static __attribute__((noinline)) struct conn *open_conn(struct conntab *t, struc
 	if (!c)
 		return NULL;
 	*dir = !dst_is_server;
-	fire(t, TT_EV_OPENED, c, 0, 0, now);
+	t->opening = 1;
 	return c;
 }
 
@@ -748,7 +748,7 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 	if (__builtin_expect(!c || (c->flags & (CONN_HIDDEN | TT_CONN_MIDSTREAM)) ||
 	                     ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN &&
 	                      (c->state == TT_CLOSED || c->state == TT_RESET)), 0)) {
-		t->health_took = 0;
+		t->health_took = t->opening = 0;
 		c = open_conn(t, c, p, tag, now, &dir);
 		if (!c)
 			return NULL;
@@ -757,6 +757,9 @@ struct conn *conntab_packet(struct conntab *t, const struct pkt *p, uint64_t h, 
 		 * common segment is never one of these */
 		if (t->cfg.health && !t->health_took)
 			health_rest(t, c, p, dir);
+		/* told with its first packet counted, as its first_seen says */
+		if (t->opening)
+			fire(t, TT_EV_OPENED, c, 0, 0, now);
 	} else if (dir) {
 		/* each direction compiled apart (the branch follows lookup()'s
 		 * own on the direction, which a predictor correlates) */

@@ -36,6 +36,8 @@ struct conntab {
 	uint64_t nfree;
 	uint64_t next_id;
 	uint64_t rng;
+	int opening;         /* open_conn() opened a connection: its OPENED
+	                      * event waits until its first packet is counted */
 	int health_took;     /* conn_init's TCP health state took the packet
 	                      * that opened the entry (its SYN) */
 

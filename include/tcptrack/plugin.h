@@ -211,7 +211,7 @@ struct tt_conn {
  * events an instance wants: on_event is called only for those, so ask only
  * for what you use: events come at packet rate, and an event no instance
  * wants is never made). */
-#define TT_EV_OPENED  0x01 /* a connection entered the table (its first packet) */
+#define TT_EV_OPENED  0x01 /* a connection entered the table (its first packet, counted) */
 #define TT_EV_STATE   0x02 /* its state changed (old_state tells from what) */
 #define TT_EV_REMOVED 0x04 /* it left the table: its counters are final, and
                             * its id is never seen again */

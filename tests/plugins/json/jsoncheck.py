@@ -100,6 +100,8 @@ def cmd_events(path):
         if t == "opened":
             if s is not None:
                 sys.exit(f"id {i}: opened twice")
+            if o["c2s_packets"] + o["s2c_packets"] != 1:
+                sys.exit(f"id {i}: opened with {o['c2s_packets']} + {o['s2c_packets']} packets, not its first")
             seen[i] = {"state": o["state"], "removed": False}
             continue
         if s is None or s["removed"]:
