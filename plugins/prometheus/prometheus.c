@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mono.h"
 #include "parse.h"
@@ -176,6 +177,16 @@ static int prom_check(void *state, char *err, size_t errlen)
 		snprintf(err, errlen, "tls_cert and tls_key go together");
 		return -EINVAL;
 	}
+	/* the files are read at open: one missing is a mistake --check-config
+	 * must find too */
+	const char *const names[] = {"tls_cert", "tls_key", "auth_users"};
+	const char *const paths[] = {p->tls_cert, p->tls_key, p->users};
+	for (int i = 0; i < 3; i++)
+		if (paths[i] && access(paths[i], R_OK) < 0) {
+			int e = errno;
+			snprintf(err, errlen, "%s %s: %s", names[i], paths[i], strerror(e));
+			return -e;
+		}
 	p->conf.tls_cert = p->tls_cert;
 	p->conf.tls_key = p->tls_key;
 	p->conf.users = p->users;

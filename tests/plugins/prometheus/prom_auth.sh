@@ -26,6 +26,18 @@ for l in 127.0.0.1:9999 127.1.2.3:0 '[::1]:9999'; do
 done
 tt --check-config -T "$CAP" -o "prometheus:tls_cert=/x" 2>"$TMP/err"
 [ $? -eq 78 ] && grep -q 'tls_cert and tls_key go together' "$TMP/err" || fail "tls_cert alone: $(cat "$TMP/err")"
+# the files they name are read at the start: --check-config finds one missing
+for k in auth_users tls_cert tls_key; do
+	case $k in
+	auth_users) o="auth_users=$TMP/none" ;;
+	tls_cert) o="tls_cert=$TMP/none,tls_key=/dev/null" ;;
+	tls_key) o="tls_cert=/dev/null,tls_key=$TMP/none" ;;
+	esac
+	tt --check-config -T "$CAP" -o "prometheus:$o" 2>"$TMP/err"
+	rc=$?
+	[ $rc -eq 78 ] && grep -q "$k $TMP/none: No such file" "$TMP/err" &&
+		pass "--check-config: $k of a missing file refused (78)" || fail "$k missing: exit $rc: $(cat "$TMP/err")"
+done
 pass "listen beyond the loopback only with allow_remote = yes; tls_cert needs tls_key"
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
