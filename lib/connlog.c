@@ -744,23 +744,6 @@ static int check_dir(const char *file, char *err, size_t errlen)
 	return 0;
 }
 
-int connlog_check(struct connlog *l, char *err, size_t errlen)
-{
-	if (l->group != CONNLOG_G_CONNECTION && l->mode != CONNLOG_INTERVALS) {
-		snprintf(err, errlen, "group_by needs mode = intervals");
-		return -EINVAL;
-	}
-	l->timed_name = l->file && strchr(l->file, '%') != NULL;
-	return l->file ? check_dir(l->file, err, errlen) : 0;
-}
-
-void connlog_no_file(struct connlog *l)
-{
-	free(l->file);
-	l->file = NULL;
-	l->timed_name = 0;
-}
-
 /* Whether user may make files in the directory of st (a guess from the
  * mode bits, ACLs aside). */
 static int user_may_write(const char *user, const struct stat *st)
@@ -778,6 +761,41 @@ static int user_may_write(const char *user, const struct stat *st)
 		if (groups[i] == st->st_gid)
 			return (st->st_mode & (S_IWGRP | S_IXGRP)) == (S_IWGRP | S_IXGRP);
 	return (st->st_mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH);
+}
+
+int connlog_check(struct connlog *l, char *err, size_t errlen)
+{
+	if (l->group != CONNLOG_G_CONNECTION && l->mode != CONNLOG_INTERVALS) {
+		snprintf(err, errlen, "group_by needs mode = intervals");
+		return -EINVAL;
+	}
+	l->timed_name = l->file && strchr(l->file, '%') != NULL;
+	if (!l->file)
+		return 0;
+	int r = check_dir(l->file, err, errlen);
+	if (r < 0)
+		return r;
+	/* files named by the clock are made as the user privileges are
+	 * dropped to: that user must may write in the directory (looked at
+	 * here too, so that --check-config finds it) */
+	const struct tt_settings *st = l->host->settings(l->ctx);
+	const char *user = TT_HAS(tt_settings, st, user) ? st->user : NULL;
+	char dir[4096];
+	size_t n = dir_of(l->file, dir, sizeof dir);
+	struct stat sb;
+	if (l->timed_name && user && !memchr(l->file, '%', n) && stat(dir, &sb) == 0 && !user_may_write(user, &sb)) {
+		snprintf(err, errlen, "file %s: each new file is made after privileges are dropped to %s, "
+		         "who may not write in %s: make it theirs (chown %s %s)", l->file, user, dir, user, dir);
+		return -EACCES;
+	}
+	return 0;
+}
+
+void connlog_no_file(struct connlog *l)
+{
+	free(l->file);
+	l->file = NULL;
+	l->timed_name = 0;
 }
 
 /* The file's directory, opened now, before privileges are dropped: the

@@ -141,11 +141,16 @@ for d in sorted(os.listdir(os.path.join(top, "plugins"))):
 
 
 # The examples' system paths, made here: --check-config checks that an
-# output's directory and a chroot exist, as a start would need them.
+# output's directory and a chroot exist, and that the files the
+# prometheus output reads (certificate, key, users) may be read, as a
+# start would need them.
 host_paths = {"/var/log/tcptrack/": os.path.join(tmp, "log") + "/",
-              "/var/empty": os.path.join(tmp, "empty")}
+              "/var/empty": os.path.join(tmp, "empty"),
+              "/etc/tcptrack/": os.path.join(tmp, "etc") + "/"}
 for d in host_paths.values():
     os.makedirs(d, exist_ok=True)
+for name in ("metrics.crt", "metrics.key", "metrics.users"):
+    open(os.path.join(tmp, "etc", name), "w").close()
 
 
 def run(args, conf=None):
