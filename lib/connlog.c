@@ -558,14 +558,41 @@ static int open_file(struct connlog *l, const char *name)
 	return 0;
 }
 
+/* The directories of path that do not exist yet, made (a pattern of the
+ * clock in the directory: each new day or hour makes its own).  0 or a
+ * negative errno. */
+static int make_dirs(const char *path)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s", path);
+	char *end = strrchr(p, '/');
+	if (!end || end == p)
+		return 0;
+	*end = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+		*s = c;
+	}
+}
+
 /* With strftime patterns, the name follows the capture clock (local time). */
 void connlog_follow(struct connlog *l, int64_t now_us)
 {
 	if (!l->file || !l->timed_name)
 		return;
 	int64_t sec = now_us / 1000000;
-	if (sec == l->name_second && l->w.fd >= 0)
+	/* a file that could not be opened is tried again once a second of
+	 * the capture clock, not for every row */
+	if (sec == l->name_second && l->name_tried)
 		return;
+	l->name_tried = 1;
 	l->name_second = sec;
 	time_t t = (time_t)sec;
 	struct tm tm;
@@ -580,8 +607,15 @@ void connlog_follow(struct connlog *l, int64_t now_us)
 		return;
 	snprintf(l->cur_name, sizeof l->cur_name, "%s", name);
 	int r = open_file(l, name);
-	if (r < 0)
-		l->host->log(l->ctx, TT_LOG_ERR, "open %s: %s", name, strerror(-r));
+	if (r == -ENOENT && l->dirfd < 0 && make_dirs(name) == 0)
+		r = open_file(l, name);
+	if (r < 0) {
+		/* told once a name: the rows lost meanwhile are counted and
+		 * told as every loss of a write */
+		if (strcmp(name, l->failed_name))
+			l->host->log(l->ctx, TT_LOG_ERR, "open %s: %s", name, strerror(-r));
+		snprintf(l->failed_name, sizeof l->failed_name, "%s", name);
+	}
 }
 
 /* When the reader of stdout has closed it (tcptrack -T f | head), that is
@@ -783,7 +817,12 @@ int connlog_check(struct connlog *l, char *err, size_t errlen)
 	char dir[4096];
 	size_t n = dir_of(l->file, dir, sizeof dir);
 	struct stat sb;
-	if (l->timed_name && user && !memchr(l->file, '%', n) && stat(dir, &sb) == 0 && !user_may_write(user, &sb)) {
+	if (user && memchr(l->file, '%', n)) {
+		snprintf(err, errlen, "file %s: strftime patterns in the directory cannot work once privileges "
+		         "are dropped to %s: put them in the file's name only", l->file, user);
+		return -EINVAL;
+	}
+	if (l->timed_name && user && stat(dir, &sb) == 0 && !user_may_write(user, &sb)) {
 		snprintf(err, errlen, "file %s: each new file is made after privileges are dropped to %s, "
 		         "who may not write in %s: make it theirs (chown %s %s)", l->file, user, dir, user, dir);
 		return -EACCES;
@@ -928,7 +967,7 @@ int connlog_reopen(struct connlog *l)
 	do_flush(l);
 	if (l->timed_name) {
 		wfile_close(&l->w);
-		l->name_second = 0;
+		l->name_tried = 0;
 		return 0;
 	}
 	if (!strcmp(l->file, "-"))

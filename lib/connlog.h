@@ -117,7 +117,9 @@ struct connlog {
 	int append;            /* keep what an existing file holds */
 	int opened_once;       /* later opens (reopen, new names) always append */
 	int64_t name_second;   /* capture second the current name was made for */
+	int name_tried;        /* name_second holds a second tried (0: none yet) */
 	char cur_name[4096];
+	char failed_name[4096]; /* the last name that could not be opened (told once) */
 	int dirfd;             /* the file's directory, opened before privileges
 	                        * are dropped (-1: names from the working one) */
 	size_t dir_len;        /* the length of file's directory part, with '/' */

@@ -28,6 +28,24 @@ if [ "$n" -ge 2 ] && [ $bad -eq 0 ] && [ "$got" = "$want" ]; then
 else
 	fail "time-named files: $n files, headers ok=$((1 - bad)), totals $got, want $want"
 fi
+
+# patterns in the directory: each directory is made when its first file is
+tt -T "$CAP" -o "csv:mode=intervals,interval=10s,file=$TMP/hours/%H/%M/log.csv" 2>"$TMP/err"
+rc=$?
+got=$(awk -F, 'FNR > 1 { p += $8 + $11; b += $10 + $13 } END { print p + 0, b + 0 }' "$TMP"/hours/*/*/log.csv)
+nd=$(ls -d "$TMP"/hours/*/* | wc -l)
+[ $rc -eq 0 ] && [ "$nd" -ge 2 ] && [ "$got" = "$want" ] && [ ! -s "$TMP/err" -o "$(grep -c error "$TMP/err")" = 0 ] &&
+	pass "patterns in the directory: $nd directories made, totals $got" ||
+	fail "patterns in the directory: exit $rc, $nd directories, totals $got, want $want: $(head -c 300 "$TMP/err")"
+# ... and where they cannot be made (a file in the way): told once a file
+# name, not once a row, and the run ends with 74
+: >"$TMP/afile"
+tt -T "$CAP" -o "csv:mode=connections,file=$TMP/afile/%M/log.csv" 2>"$TMP/err"
+rc=$?
+nopen=$(grep -c "open $TMP/afile/.*: Not a directory" "$TMP/err")
+[ $rc -eq 74 ] && [ "$nopen" -ge 1 ] && [ "$nopen" -le 4 ] &&
+	pass "directories that cannot be made: $nopen messages (one a name), exit 74" ||
+	fail "directories that cannot be made: exit $rc, $nopen open messages: $(head -c 300 "$TMP/err")"
 # every row of a file lies in the minute the file is named after
 for f in "$TMP"/min/*.csv; do
 	m=$(basename "$f" .csv)
