@@ -901,9 +901,9 @@ int tracker_finish(struct tracker *tr)
 	host_stop(tr->host);
 	util_flush_messages();
 	summary(tr);
-	/* an output that lost what it was to write (a full disk, a receiver
-	 * gone): the run did not do all it was asked to, which a script or a
-	 * service manager must be told */
+	/* an output that lost what it was to write (a full disk, a file it
+	 * could not reopen) or stopped working: the run did not do all it
+	 * was asked to, which a script or a service manager must be told */
 	if (!tr->exit_code && host_errors(tr->host))
 		tr->exit_code = EXIT_IOERR;
 	return tr->exit_code;

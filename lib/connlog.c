@@ -810,8 +810,9 @@ int connlog_check(struct connlog *l, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	/* files named by the clock are made as the user privileges are
-	 * dropped to: that user must may write in the directory (looked at
-	 * here too, so that --check-config finds it) */
+	 * dropped to, who must be able to write in the directory, whose name
+	 * then has no pattern (looked at when the outputs open too; here, so
+	 * that --check-config finds it) */
 	const struct tt_settings *st = l->host->settings(l->ctx);
 	const char *user = TT_HAS(tt_settings, st, user) ? st->user : NULL;
 	char dir[4096];

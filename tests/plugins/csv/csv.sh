@@ -151,6 +151,7 @@ if command -v tshark >/dev/null 2>&1; then
 		awk -F, -v I=$iv 'NR > 1 { n[int($1 / I) * I] += $8 + $11 } END { for (k in n) print k, n[k] }' \
 			"$TMP/q$iv.csv" | sort -n >"$TMP/q$iv.got"
 		off=$(diff "$TMP/q$iv.want" "$TMP/q$iv.got" | grep -c '^>')
+		[ "$off" = 0 ] && ! cmp -s "$TMP/q$iv.want" "$TMP/q$iv.got" && off=missing
 		back=$(awk -F, 'NR > 1 { if ($1 + 0 < last) n++; last = $1 + 0 } END { print n + 0 }' "$TMP/q$iv.csv")
 		opened=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } { n += $(col["opened"]) }
 			END { print n + 0 }' "$TMP/q$iv.csv")
