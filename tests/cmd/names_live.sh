@@ -92,8 +92,10 @@ s.bind(('$ADDR_A', 7001)); s.listen(8); s.settimeout(20)
 c, _ = s.accept(); c.recv(100); time.sleep(1); c.close()
 " &
 SRV_PID=$!
-# a socat server in A (one connection, in its own process)
-ip netns exec "$NS_A" socat TCP-LISTEN:7002,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 1" &
+# a socat server in A (one connection, in its own process; held 3 s, so
+# that a walk of /proc, a slice each turn of the loop, reaches socat while
+# the socket is open even in a sanitizer build on a loaded machine)
+ip netns exec "$NS_A" socat TCP-LISTEN:7002,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 3" &
 SOCAT_PID=$!
 # a server in B on an address dnsmasq does not know, and a python3 client
 # in A (the local end: client) that exits after 2 s
