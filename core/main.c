@@ -17,6 +17,7 @@
 #include "input.h"
 #include "tracker.h"
 #include "util.h"
+#include "wfile.h"
 
 /* What the command line says. */
 struct cmdline {
@@ -203,11 +204,10 @@ static void file_identity(const char *path, char *id, size_t len)
 		snprintf(id, len, "@%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
 		return;
 	}
-	const char *slash = strrchr(path, '/');
 	char dir[4096], real[PATH_MAX];
-	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	size_t n = wfile_dir(path, dir, sizeof dir);
 	if (realpath(dir, real))
-		snprintf(id, len, "%s/%s", real, slash ? slash + 1 : path);
+		snprintf(id, len, "%s/%s", real, path + n);
 	else
 		snprintf(id, len, "%s", path);
 }

@@ -739,33 +739,19 @@ int connlog_configure(struct connlog *l, const char *key, const char *value, cha
 	return 0;
 }
 
-/* The directory of a file to be made must exist and be writable, or the
- * start would fail after the capture opened: looked at, not touched, so
+/* The directory dir of a file to be made must exist and be writable, or
+ * the start would fail after the capture opened: looked at, not touched, so
  * that --check-config finds it.  A directory with strftime patterns is made
  * only by the clock: not checked. */
-/* The directory of path file into dir ("." when file names none); returns
- * the length of file's part up to and with its last slash (0: none). */
-static size_t dir_of(const char *file, char *dir, size_t size)
-{
-	const char *slash = strrchr(file, '/');
-	size_t n = slash ? (size_t)(slash - file) + 1 : 0;
-	snprintf(dir, size, "%.*s", n > 1 ? (int)n - 1 : 1, n ? file : ".");
-	return n;
-}
-
-static int check_dir(const char *file, char *err, size_t errlen)
+static int check_dir(const char *file, const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
-	if (!strcmp(file, "-"))
-		return 0;
 	if (stat(file, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return 0; /* there: open says whether it may be written */
 		snprintf(err, errlen, "file %s: is a directory (a file's name is wanted)", file);
 		return -EISDIR;
 	}
-	char dir[4096];
-	dir_of(file, dir, sizeof dir);
 	if (strchr(dir, '%'))
 		return 0;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0) {
@@ -804,19 +790,19 @@ int connlog_check(struct connlog *l, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	l->timed_name = l->file && strchr(l->file, '%') != NULL;
-	if (!l->file)
+	if (!l->file || !strcmp(l->file, "-"))
 		return 0;
-	int r = check_dir(l->file, err, errlen);
+	char dir[4096];
+	size_t n = wfile_dir(l->file, dir, sizeof dir);
+	int r = check_dir(l->file, dir, err, errlen);
 	if (r < 0)
 		return r;
 	/* files named by the clock are made as the user privileges are
 	 * dropped to, who must be able to write in the directory, whose name
-	 * then has no pattern (looked at when the outputs open too; here, so
+	 * then has no pattern (checked here, before the outputs open, so
 	 * that --check-config finds it) */
 	const struct tt_settings *st = l->host->settings(l->ctx);
 	const char *user = TT_HAS(tt_settings, st, user) ? st->user : NULL;
-	char dir[4096];
-	size_t n = dir_of(l->file, dir, sizeof dir);
 	struct stat sb;
 	if (user && memchr(l->file, '%', n)) {
 		snprintf(err, errlen, "file %s: strftime patterns in the directory cannot work once privileges "
@@ -841,34 +827,23 @@ void connlog_no_file(struct connlog *l)
 /* The file's directory, opened now, before privileges are dropped: the
  * files named by the capture clock, and the file reopened on SIGHUP, are
  * made in it later, as the user tcptrack becomes and inside its chroot,
- * where its path may lead nowhere. */
+ * where its path may lead nowhere.  (connlog_check refused what cannot
+ * work once privileges are dropped.) */
 static int open_dir(struct connlog *l, char *err, size_t errlen)
 {
 	if (!strcmp(l->file, "-"))
 		return 0;
-	const struct tt_settings *st = l->host->settings(l->ctx);
-	const char *user = TT_HAS(tt_settings, st, user) ? st->user : NULL;
 	char dir[4096];
-	l->dir_len = dir_of(l->file, dir, sizeof dir);
+	l->dir_len = wfile_dir(l->file, dir, sizeof dir);
 	if (memchr(l->file, '%', l->dir_len)) {
 		l->dir_len = 0;
-		if (!user)
-			return 0; /* directories named by the clock: by path */
-		snprintf(err, errlen, "file %s: strftime patterns in the directory cannot work once privileges "
-		         "are dropped to %s: put them in the file's name only", l->file, user);
-		return -EINVAL;
+		return 0; /* directories named by the clock: by path */
 	}
 	l->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (l->dirfd < 0) {
 		int e = errno;
 		snprintf(err, errlen, "open %s: %s", dir, strerror(e));
 		return -e;
-	}
-	struct stat sb;
-	if (l->timed_name && user && fstat(l->dirfd, &sb) == 0 && !user_may_write(user, &sb)) {
-		snprintf(err, errlen, "file %s: each new file is made after privileges are dropped to %s, "
-		         "who may not write in %s: make it theirs (chown %s %s)", l->file, user, dir, user, dir);
-		return -EACCES;
 	}
 	return 0;
 }

@@ -6,10 +6,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+size_t wfile_dir(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) + 1 : 0;
+	snprintf(dir, size, "%.*s", n > 1 ? (int)n - 1 : 1, n ? path : ".");
+	return n;
+}
 
 int wfile_init(struct wfile *w, size_t cap)
 {

@@ -30,6 +30,9 @@ struct wfile {
 };
 
 int wfile_init(struct wfile *w, size_t cap);
+/* The directory of path into dir ("." when path names none); returns the
+ * length of path's part up to and with its last slash (0: none). */
+size_t wfile_dir(const char *path, char *dir, size_t size);
 /* Open path, emptied first when truncate is set, else appending; *fresh
  * says whether it is new or empty. */
 int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh);
