@@ -102,10 +102,11 @@ SOCAT_PID=$!
 ip netns exec "$NS_B" socat TCP-LISTEN:7003,bind=$ADDR_C,reuseaddr SYSTEM:"cat >/dev/null" &
 pids="$pids $!"
 # (python3 starts slowly on a loaded machine: the clients wait for the servers)
-wait_listen() { # NS PORT...
+wait_listen() { # NS [ADDR:]PORT...
 	local ns=$1; shift
 	for p in "$@"; do
-		for _ in $(seq 50); do ip netns exec "$ns" ss -ltn | grep -q ":$p " && break; sleep 0.2; done
+		case $p in *:*) ;; *) p=":$p" ;; esac
+		for _ in $(seq 50); do ip netns exec "$ns" ss -ltn | grep -qF "$p " && break; sleep 0.2; done
 	done
 }
 wait_listen "$NS_A" 7001 7002
@@ -183,7 +184,11 @@ VSRV=$!
 pids="$pids $VSRV"
 tm -f /dev/null new-session -d -x 160 -y 20 \
 	"ip netns exec $NS_A env TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' -c '$TMP/ptr.conf' -i $IF_A; sleep 600"
-wait_listen "$NS_A" 7004
+# the client sends once: the view must be capturing first (a sanitizer
+# build starts slowly), and the server must be python3's on ADDR_A, not
+# the socat still listening on 127.0.0.1:7004 from above
+wait_for "Live on $IF_A" 20 || { fail "the view did not start"; screen; }
+wait_listen "$NS_A" "$ADDR_A:7004"
 ip netns exec "$NS_B" $PY -c "
 import socket, time
 s = socket.create_connection(('$ADDR_A', 7004)); s.send(b'x'); time.sleep(30)
