@@ -172,7 +172,7 @@ static int api_set_events(struct tt_ctx *ctx, uint32_t events)
 	return 0;
 }
 
-#define KNOWN_CAPS (TT_CAP_TERMINAL | TT_CAP_NO_RATES)
+#define KNOWN_CAPS (TT_CAP_TERMINAL | TT_CAP_NO_RATES | TT_CAP_STDOUT)
 
 static int api_set_caps(struct tt_ctx *ctx, uint32_t caps)
 {
@@ -399,6 +399,31 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 	return 0;
 }
 
+/* Standard output is one output's: two would mix their lines, and a
+ * terminal output draws there (its rows would be drawn over, then wiped
+ * with the screen at exit). */
+static int stdout_shared(const struct host *h, char *err, size_t errlen)
+{
+	const struct tt_ctx *out = NULL, *term = NULL;
+	for (size_t i = 0; i < h->ninsts; i++) {
+		const struct tt_ctx *c = &h->insts[i];
+		if (c->caps & TT_CAP_TERMINAL)
+			term = c;
+		if (!(c->caps & TT_CAP_STDOUT))
+			continue;
+		if (out)
+			return refuse(err, errlen, c->cfg, c->cfg->line,
+			              ": outputs %s and %s both write standard output: give one a file",
+			              out->cfg->name, c->cfg->name);
+		out = c;
+	}
+	if (out && term)
+		return refuse(err, errlen, out->cfg, out->cfg->line,
+		              ": output %s writes standard output, where the view (output %s) draws: give it "
+		              "a file", out->cfg->name, term->cfg->name);
+	return 0;
+}
+
 int host_load(struct host *h, const struct config *cfg, char *err, size_t errlen)
 {
 	h->insts = xcalloc(cfg->noutputs, sizeof *h->insts);
@@ -416,7 +441,7 @@ int host_load(struct host *h, const struct config *cfg, char *err, size_t errlen
 			return refuse(err, errlen, &cfg->outputs[i], cfg->outputs[i].line,
 			              ": output %s: only one terminal output can run", cfg->outputs[i].name);
 	}
-	return 0;
+	return stdout_shared(h, err, errlen);
 }
 
 int host_open(struct host *h, char *err, size_t errlen)

@@ -196,13 +196,33 @@ static int interface_exists(const char *name)
 
 /* The file an output's file key names, as something to compare: the file
  * itself when it exists (another name of it too), else its directory's
- * real path and its name, else the name as given (patterns of the clock). */
-static void file_identity(const char *path, char *id, size_t len)
+ * real path and its name, else the name as given (patterns of the clock).
+ * Returns 0 for a device (/dev/null: any number may write it). */
+static int file_identity(const char *path, char *id, size_t len)
 {
 	struct stat st;
+	char buf[2][PATH_MAX];
+	/* a symbolic link to a file not made yet: the name it leads to (as
+	 * many links as the kernel follows) */
+	for (int i = 0; i < 40 && stat(path, &st) < 0 && lstat(path, &st) == 0 && S_ISLNK(st.st_mode); i++) {
+		char to[PATH_MAX];
+		ssize_t n = readlink(path, to, sizeof to - 1);
+		if (n <= 0)
+			break;
+		to[n] = 0;
+		char tmp[4096];
+		int d = to[0] == '/' ? 0 : (int)wfile_dir(path, tmp, sizeof tmp);
+		if ((size_t)d + (size_t)n >= sizeof buf[0])
+			break;
+		memcpy(buf[i & 1], path, (size_t)d);
+		memcpy(buf[i & 1] + d, to, (size_t)n + 1);
+		path = buf[i & 1];
+	}
 	if (stat(path, &st) == 0) {
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+			return 0;
 		snprintf(id, len, "@%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
-		return;
+		return 1;
 	}
 	char dir[4096], real[PATH_MAX];
 	size_t n = wfile_dir(path, dir, sizeof dir);
@@ -210,6 +230,7 @@ static void file_identity(const char *path, char *id, size_t len)
 		snprintf(id, len, "%s/%s", real, path + n);
 	else
 		snprintf(id, len, "%s", path);
+	return 1;
 }
 
 /* "file VALUE, -o" or "file VALUE, FILE line N": where an output's key
@@ -223,31 +244,37 @@ static void where_kv(char *buf, size_t len, const struct output_cfg *o, const st
 }
 
 /* Two outputs that write one file would mix their rows in it, headers
- * and all: a configuration mistake (78).  Standard output ("-") is left
- * to the outputs. */
-static int same_files(const struct config *cfg)
+ * and all, and an output that writes the capture file being read or the
+ * configuration file would destroy it: configuration mistakes (78).
+ * Standard output ("-") is the host's (TT_CAP_STDOUT), devices anyone's. */
+static int same_files(const struct cmdline *cl, const struct config *cfg)
 {
 	char a[PATH_MAX + 64], b[PATH_MAX + 64];
 	for (size_t i = 0; i < cfg->noutputs; i++)
 		for (size_t j = 0; j < cfg->outputs[i].nkv; j++) {
 			const struct output_kv *x = &cfg->outputs[i].kv[j];
-			if (strcmp(x->key, "file") || !strcmp(x->value, "-"))
+			char wa[600], wb[600];
+			if (strcmp(x->key, "file") || !strcmp(x->value, "-") || !file_identity(x->value, a, sizeof a))
 				continue;
-			file_identity(x->value, a, sizeof a);
+			const char *ins[2] = {cl->file && strcmp(cl->file, "-") ? cl->file : NULL, cl->cfgfile};
+			for (int k = 0; k < 2; k++)
+				if (ins[k] && file_identity(ins[k], b, sizeof b) && !strcmp(a, b)) {
+					where_kv(wa, sizeof wa, &cfg->outputs[i], x);
+					msg("output %s (%s) would write over the %s it reads: give it a file of its own",
+					    cfg->outputs[i].name, wa, k ? "configuration file" : "capture file");
+					return EXIT_CONFIG;
+				}
 			for (size_t k = i + 1; k < cfg->noutputs; k++)
 				for (size_t m = 0; m < cfg->outputs[k].nkv; m++) {
 					const struct output_kv *y = &cfg->outputs[k].kv[m];
-					if (strcmp(y->key, "file") || !strcmp(y->value, "-"))
+					if (strcmp(y->key, "file") || !strcmp(y->value, "-") ||
+					    !file_identity(y->value, b, sizeof b) || strcmp(a, b))
 						continue;
-					file_identity(y->value, b, sizeof b);
-					if (!strcmp(a, b)) {
-						char wa[600], wb[600];
-						where_kv(wa, sizeof wa, &cfg->outputs[i], x);
-						where_kv(wb, sizeof wb, &cfg->outputs[k], y);
-						msg("outputs %s (%s) and %s (%s) write the same file: give each a "
-						    "file of its own", cfg->outputs[i].name, wa, cfg->outputs[k].name, wb);
-						return EXIT_CONFIG;
-					}
+					where_kv(wa, sizeof wa, &cfg->outputs[i], x);
+					where_kv(wb, sizeof wb, &cfg->outputs[k], y);
+					msg("outputs %s (%s) and %s (%s) write the same file: give each a "
+					    "file of its own", cfg->outputs[i].name, wa, cfg->outputs[k].name, wb);
+					return EXIT_CONFIG;
 				}
 		}
 	return 0;
@@ -302,7 +329,7 @@ static int check_config(const struct cmdline *cl, const struct config *cfg)
 			return EXIT_CONFIG;
 		}
 	}
-	if ((r = same_files(cfg)))
+	if ((r = same_files(cl, cfg)))
 		return r;
 	if (!cl->file && cfg->interface && !interface_exists(cfg->interface)) {
 		origin(where, sizeof where, cl, cl->iface != NULL, "-i", "interface", cfg->interface_line);

@@ -790,8 +790,15 @@ int connlog_check(struct connlog *l, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	l->timed_name = l->file && strchr(l->file, '%') != NULL;
-	if (!l->file || !strcmp(l->file, "-"))
+	if (!l->file)
 		return 0;
+	/* standard output: the core (ABI 1.3) lets one output have it (the
+	 * csv and json plugins, connlog's, read no rates) */
+	if (!strcmp(l->file, "-")) {
+		if (TT_HOST_HAS(l->host, set_caps) && l->host->abi_minor >= 3)
+			l->host->set_caps(l->ctx, TT_CAP_NO_RATES | TT_CAP_STDOUT);
+		return 0;
+	}
 	char dir[4096];
 	size_t n = wfile_dir(l->file, dir, sizeof dir);
 	int r = check_dir(l->file, dir, err, errlen);

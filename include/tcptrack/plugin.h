@@ -93,6 +93,10 @@
  * shown rather than copied into every connection view); at the end of
  * struct tt_settings: user, chroot_dir and processes.
  *
+ * ABI 1.3 added the capability TT_CAP_STDOUT (an instance that writes
+ * standard output says so, and the core refuses two of them, or one beside
+ * a terminal output).
+ *
  * Return values: 0 on success, a negative errno value on failure (e.g.
  * -ENOMEM, -EINVAL).  What a failure does is told at each callback.  Every
  * callback but create may be NULL.
@@ -108,7 +112,7 @@ extern "C" {
 #endif
 
 #define TT_ABI_MAJOR 1
-#define TT_ABI_MINOR 2
+#define TT_ABI_MINOR 3
 
 /* Name of the one symbol a plugin exports: a const struct tt_plugin.  Build
  * with -fvisibility=hidden (or an export list) so that it is the only one. */
@@ -468,9 +472,10 @@ struct tt_host {
 	 * kept and match no event. */
 	int (*set_events)(struct tt_ctx *ctx, uint32_t events);
 	/* The TT_CAP_* capabilities of this instance, in place of
-	 * tt_plugin.caps (the default).  Only TT_CAP_NO_RATES may differ from
-	 * tt_plugin.caps: an instance that reads no rate sets it, and when
-	 * every running instance has it the core samples no rate.
+	 * tt_plugin.caps (the default).  TT_CAP_NO_RATES: an instance that
+	 * reads no rate sets it, and when every running instance has it the
+	 * core samples no rate.  TT_CAP_STDOUT (ABI 1.3): an instance that
+	 * will write standard output sets it in check at the latest.
 	 * TT_CAP_TERMINAL is the plugin's for the whole run (the core chooses
 	 * how to read a file and holds its messages from it before open): caps
 	 * must carry it exactly when tt_plugin.caps does.  Call it in create,
@@ -538,6 +543,11 @@ struct tt_host {
                               * messages are held while it runs, it is
                               * stopped after the other outputs, and its
                               * stop is also called on a fatal error */
+#define TT_CAP_STDOUT 0x04   /* writes standard output (ABI 1.3; set per
+                              * instance, host->set_caps, by check): the
+                              * core refuses two such outputs, whose lines
+                              * would mix, and one beside a terminal
+                              * output, which draws there */
 #define TT_CAP_NO_RATES 0x02 /* never reads the c2s_rate and s2c_rate of a
                               * struct tt_conn: when every output says so
                               * (tt_plugin.caps, or host->set_caps for one

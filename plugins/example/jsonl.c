@@ -234,6 +234,19 @@ static int jl_configure(void *state, const char *key, const char *value, char *e
 }
 
 /* While tcptrack may still be root: a log directory may be root's. */
+/* Standard output is one output's: an instance that writes there says
+ * so, and a core of ABI 1.3 or later refuses a second one, or the view
+ * beside it (an older one would refuse the bit). */
+static int jl_check(void *state, char *err, size_t errlen)
+{
+	struct jsonl *j = state;
+	(void)err;
+	(void)errlen;
+	if (!strcmp(j->file, "-") && TT_HOST_HAS(j->host, set_caps) && j->host->abi_minor >= 3)
+		j->host->set_caps(j->ctx, TT_CAP_NO_RATES | TT_CAP_STDOUT);
+	return 0;
+}
+
 static int jl_open(void *state, char *err, size_t errlen)
 {
 	struct jsonl *j = state;
@@ -346,6 +359,7 @@ TT_PLUGIN_EXPORT const struct tt_plugin tcptrack_plugin = {
 	.keys = keys,
 	.create = jl_create,
 	.configure = jl_configure,
+	.check = jl_check,
 	.open = jl_open,
 	.start = jl_start,
 	.on_event = jl_on_event,

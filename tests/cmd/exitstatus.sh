@@ -67,6 +67,24 @@ mkdir -p "$TMP/adir"
 status 78 "an output file that is a directory" "output file .* is a directory" tt -T "$P" -o "csv:file=$TMP/adir"
 status 78 "two outputs, one file" "two outputs that write one file" \
 	tt -T "$P" -o "csv:file=$TMP/one.csv" -o "csv:mode=intervals,file=$TMP/one.csv"
+# an output on the capture file it reads, or on the configuration file:
+# refused before either is touched
+cp "$P" "$TMP/in.pcap"
+status 78 "an output on the capture file" "write the capture file it reads" tt -T "$TMP/in.pcap" -o "csv:file=$TMP/in.pcap"
+cmp -s "$P" "$TMP/in.pcap" && pass "the capture file is untouched" || fail "the capture file was written"
+conf '[core]\n'
+cp "$TMP/c.conf" "$TMP/c.orig"
+status 78 "an output on the configuration file" "the configuration file" \
+	tt -c "$TMP/c.conf" -T "$P" -o "json:file=$TMP/c.conf"
+cmp -s "$TMP/c.orig" "$TMP/c.conf" && pass "the configuration file is untouched" || fail "the configuration file was written"
+status 78 "two outputs on standard output" "two outputs that write standard output" tt -T "$P" -o csv -o json
+status 78 "an output on standard output beside the view" "one beside the view" tt -T "$P" -o top -o csv
+ln -s one2.csv "$TMP/link.csv"
+status 78 "two outputs, one file (by a link to a file not made yet)" "two outputs that write one file" \
+	tt -T "$P" -o "csv:file=$TMP/one2.csv" -o "json:file=$TMP/link.csv"
+# a device is no file of one output's
+tt -T "$P" -o csv:file=/dev/null -o json:file=/dev/null >"$TMP/out" 2>"$TMP/err" &&
+	pass "two outputs on /dev/null run" || fail "two outputs on /dev/null: $(cat "$TMP/err")"
 # 74: the run ends, but an output lost rows (its error, then the summary)
 tt -T "$P" -o csv:file=/dev/full >"$TMP/out" 2>"$TMP/err"
 got=$?
