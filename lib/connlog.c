@@ -610,8 +610,11 @@ void connlog_follow(struct connlog *l, int64_t now_us)
 	if (r == -ENOENT && l->dirfd < 0 && make_dirs(name) == 0)
 		r = open_file(l, name);
 	if (r < 0) {
-		/* told once a name: the rows lost meanwhile are counted and
-		 * told as every loss of a write */
+		/* The rows of this name are not the previous file's: that one
+		 * is closed (its rows were written out first), and these are
+		 * lost, counted, until the name opens, tried again each second.
+		 * Told once a name. */
+		wfile_close(&l->w);
 		if (strcmp(name, l->failed_name))
 			l->host->log(l->ctx, TT_LOG_ERR, "open %s: %s", name, strerror(-r));
 		snprintf(l->failed_name, sizeof l->failed_name, "%s", name);
@@ -640,7 +643,10 @@ static void do_flush(struct connlog *l)
 		return;
 	const char *name = l->cur_name[0] ? l->cur_name : l->file;
 	if (r < 0 && l->w.rows_lost > l->reported_lost) {
-		if (!l->reported_lost)
+		if (!l->reported_lost && r == -EBADF)
+			l->host->log(l->ctx, TT_LOG_ERR, "%s is not open: rows are being lost (%llu so far); "
+			             "tracking goes on", name, (unsigned long long)l->w.rows_lost);
+		else if (!l->reported_lost)
 			l->host->log(l->ctx, TT_LOG_ERR, "write %s: %s: rows are being lost (%llu so far); "
 			             "tracking goes on", name, strerror(-r), (unsigned long long)l->w.rows_lost);
 		l->reported_lost = l->w.rows_lost;
@@ -816,9 +822,12 @@ int connlog_check(struct connlog *l, char *err, size_t errlen)
 		         "are dropped to %s: put them in the file's name only", l->file, user);
 		return -EINVAL;
 	}
-	if (l->timed_name && user && stat(dir, &sb) == 0 && !user_may_write(user, &sb)) {
-		snprintf(err, errlen, "file %s: each new file is made after privileges are dropped to %s, "
-		         "who may not write in %s: make it theirs (chown %s %s)", l->file, user, dir, user, dir);
+	/* a fixed name too: SIGHUP (log rotation) makes it anew, as that user */
+	if (user && stat(dir, &sb) == 0 && !user_may_write(user, &sb)) {
+		snprintf(err, errlen, "file %s: %s after privileges are dropped to %s, who may not write in %s: "
+		         "make it theirs (chown %s %s)", l->file,
+		         l->timed_name ? "each new file is made" : "SIGHUP (log rotation) makes it anew", user, dir,
+		         user, dir);
 		return -EACCES;
 	}
 	return 0;
@@ -885,7 +894,9 @@ void connlog_snapshot(struct connlog *l, const struct tt_snapshot *s)
 {
 	if (s->flags)
 		return; /* only the periodic ones */
-	connlog_follow(l, s->time_us - 1);
+	/* the file of the interval that ended; of the connection log, the
+	 * file of now (its rows went where their removal was) */
+	connlog_follow(l, l->mode == CONNLOG_INTERVALS ? s->time_us - 1 : s->time_us);
 	if (l->mode == CONNLOG_INTERVALS) {
 		/* the interval [time - interval, time) has ended */
 		int64_t a = s->time_us - l->interval_us;
@@ -909,9 +920,9 @@ void connlog_snapshot(struct connlog *l, const struct tt_snapshot *s)
 
 void connlog_removed(struct connlog *l, const struct tt_event *ev)
 {
-	connlog_follow(l, ev->time_us);
 	const struct tt_conn *v = ev->conn;
 	if (l->mode == CONNLOG_CONNECTIONS) {
+		connlog_follow(l, ev->time_us);
 		if (reader_gone(l))
 			return;
 		struct connlog_row r;
@@ -928,6 +939,8 @@ void connlog_removed(struct connlog *l, const struct tt_event *ev)
 		 * written) */
 		int64_t seen = v->last_seen_us < ev->time_us ? v->last_seen_us : ev->time_us;
 		struct span sp = open_span(l, seen);
+		if (l->group == CONNLOG_G_CONNECTION)
+			connlog_follow(l, seen); /* a row, to the file of its time */
 		account(l, &sp, v, &c2s, &s2c, re);
 	}
 	if (b)
@@ -968,8 +981,9 @@ void connlog_stop(struct connlog *l)
 	do_flush(l);
 	wfile_close(&l->w); /* what a failed write kept is lost now */
 	if (l->w.rows_lost && !l->reader_gone)
-		l->host->log(l->ctx, TT_LOG_ERR, "%llu rows could not be written to %s",
-		             (unsigned long long)l->w.rows_lost, l->cur_name[0] ? l->cur_name : l->file);
+		l->host->log(l->ctx, TT_LOG_ERR, "%llu rows could not be written to %s%s",
+		             (unsigned long long)l->w.rows_lost, l->timed_name ? "the files of " : "",
+		             l->timed_name || !l->cur_name[0] ? l->file : l->cur_name);
 }
 
 void connlog_free(struct connlog *l)

@@ -135,6 +135,12 @@ PY
 			fail "-Z and a closed directory ($how): exit $rc: $(cat "$ERR")"
 		fi
 	done
+	# a fixed name too: SIGHUP makes it anew after a rename, as nobody
+	tt -Z nobody -T "$CAP" -o "csv:file=$TMP/z2/fixed.csv" --check-config 2>"$ERR"
+	rc=$?
+	[ $rc -eq 78 ] && grep -q "SIGHUP (log rotation) makes it anew after privileges are dropped to nobody" "$ERR" &&
+		pass "-Z nobody, a fixed name in a directory nobody may not write in: refused (78)" ||
+		fail "-Z, a fixed name in a closed directory: exit $rc: $(cat "$ERR")"
 else
 	echo "SKIP: time-named files with -Z (need root, unshare and user nobody)"
 fi

@@ -46,6 +46,26 @@ nopen=$(grep -c "open $TMP/afile/.*: Not a directory" "$TMP/err")
 [ $rc -eq 74 ] && [ "$nopen" -ge 1 ] && [ "$nopen" -le 4 ] &&
 	pass "directories that cannot be made: $nopen messages (one a name), exit 74" ||
 	fail "directories that cannot be made: exit $rc, $nopen open messages: $(head -c 300 "$TMP/err")"
+# a time-named file that cannot be opened (a directory in its way): its
+# rows are lost and counted, not written to the file of the minute before
+mkdir "$TMP/ref" "$TMP/gap"
+tt -T "$CAP" -o "csv:mode=connections,file=$TMP/ref/%H%M.csv" 2>/dev/null
+set -- $(ls "$TMP/ref")
+if [ $# -ge 3 ]; then
+	mkdir "$TMP/gap/$2"
+	tt -T "$CAP" -o "csv:mode=connections,file=$TMP/gap/%H%M.csv" 2>"$TMP/err"
+	rc=$?
+	rows() { [ -f "$1" ] && tail -n +2 "$1" | wc -l || echo none; }
+	lost=$(sed -n 's/.* \([0-9]*\) rows could not be written to the files of .*/\1/p' "$TMP/err")
+	if [ $rc -eq 74 ] && [ "$(rows "$TMP/gap/$1")" = "$(rows "$TMP/ref/$1")" ] &&
+		[ "$(rows "$TMP/gap/$3")" = "$(rows "$TMP/ref/$3")" ] && [ "$lost" = "$(rows "$TMP/ref/$2")" ]; then
+		pass "a file that cannot be opened: its $lost rows counted lost, the minutes around it whole"
+	else
+		fail "a file that cannot be opened: exit $rc; rows $1 $(rows "$TMP/gap/$1") (want $(rows "$TMP/ref/$1")), $3 $(rows "$TMP/gap/$3") (want $(rows "$TMP/ref/$3")), lost '$lost' (want $(rows "$TMP/ref/$2")): $(head -c 400 "$TMP/err")"
+	fi
+else
+	fail "the connection log of $CAP spans $# minutes, want 3 or more"
+fi
 # every row of a file lies in the minute the file is named after
 for f in "$TMP"/min/*.csv; do
 	m=$(basename "$f" .csv)
