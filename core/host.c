@@ -316,6 +316,17 @@ static int valid_plugin_name(const char *s)
 	return 1;
 }
 
+/* The line a check's reason is about: that of the key it starts with
+ * ("file /x: ...", "interval needs ..."), else the section's. */
+static int key_line(const struct output_cfg *o, const char *why)
+{
+	size_t n = strspn(why, "abcdefghijklmnopqrstuvwxyz_");
+	for (size_t i = 0; n && i < o->nkv; i++)
+		if (strlen(o->kv[i].key) == n && !strncmp(o->kv[i].key, why, n) && o->kv[i].line)
+			return o->kv[i].line;
+	return o->line;
+}
+
 static int load_one(const struct config *cfg, const struct output_cfg *o, struct tt_ctx *ctx,
                     char *err, size_t errlen)
 {
@@ -395,7 +406,8 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 	}
 	why[0] = 0;
 	if (p->check && p->check(ctx->state, why, sizeof why) < 0)
-		return refuse(err, errlen, o, o->line, ": output %s: %s", o->name, why[0] ? why : "bad configuration");
+		return refuse(err, errlen, o, key_line(o, why), ": output %s: %s", o->name,
+		              why[0] ? why : "bad configuration");
 	return 0;
 }
 

@@ -99,7 +99,12 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			msg("option -%c needs a value (tcptrack -h for help)", optopt);
 			return EXIT_USAGE;
 		default:
-			if (optopt)
+			/* a long option given a value it does not take: its
+			 * optopt is its short form's */
+			if (optind > 0 && !strncmp(argv[optind - 1], "--", 2) && strchr(argv[optind - 1], '=')) {
+				const char *a = argv[optind - 1];
+				msg("option %.*s takes no value (tcptrack -h for help)", (int)(strchr(a, '=') - a), a);
+			} else if (optopt)
 				msg("unknown option -%c (tcptrack -h for help)", optopt);
 			else
 				msg("unknown option %s (tcptrack -h for help)", argv[optind - 1]);
@@ -110,6 +115,22 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 		msg("-T and -i cannot be used together");
 		return EXIT_USAGE;
 	}
+	/* an empty value (tcptrack -i "$IF" with IF unset) is no value: not
+	 * the default interface, nor keeping root for -Z */
+	const struct {
+		char flag;
+		const char *v;
+	} vals[] = {{'i', cl->iface}, {'Z', cl->user}, {'T', cl->file}, {'c', cl->cfgfile}};
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
+		if (vals[i].v && !vals[i].v[0]) {
+			msg("option -%c needs a value, not an empty one (tcptrack -h for help)", vals[i].flag);
+			return EXIT_USAGE;
+		}
+	for (int i = 0; i < cl->nspecs; i++)
+		if (!cl->specs[i][0]) {
+			msg("option -o needs a value, not an empty one (tcptrack -h for help)");
+			return EXIT_USAGE;
+		}
 	if (optind < argc)
 		cl->filter = join_args(argc - optind, argv + optind);
 	return -1;

@@ -723,6 +723,7 @@ int connlog_configure(struct connlog *l, const char *key, const char *value, cha
 			return -EINVAL;
 		}
 		*(!strcmp(key, "interval") ? &l->interval_us : &l->flush_us) = us;
+		l->interval_given |= !strcmp(key, "interval");
 	} else if (!strcmp(key, "append")) {
 		const char *why;
 		if (parse_bool(value, &l->append, &why) < 0) {
@@ -793,6 +794,11 @@ int connlog_check(struct connlog *l, char *err, size_t errlen)
 {
 	if (l->group != CONNLOG_G_CONNECTION && l->mode != CONNLOG_INTERVALS) {
 		snprintf(err, errlen, "group_by needs mode = intervals");
+		return -EINVAL;
+	}
+	/* (an interval given to a connection log was a log of intervals meant) */
+	if (l->interval_given && l->mode != CONNLOG_INTERVALS) {
+		snprintf(err, errlen, "interval needs mode = intervals");
 		return -EINVAL;
 	}
 	l->timed_name = l->file && strchr(l->file, '%') != NULL;

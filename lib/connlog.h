@@ -97,6 +97,7 @@ struct connlog {
 	enum connlog_mode mode;
 	enum connlog_group group;
 	int64_t interval_us;
+	int interval_given;  /* the interval key was given */
 	int64_t flush_us;
 	int health;            /* the core measures TCP health (ABI 1.1) */
 	connlog_row_fn row;

@@ -598,8 +598,9 @@ struct tt_plugin {
 	/* Called once after the last configure (also when no key was given):
 	 * check that the keys are consistent and complete, fill in defaults
 	 * that depend on other keys.  Failure: the reason into err, a negative
-	 * errno; tcptrack exits with status 78.  With --check-config, tcptrack
-	 * exits after check. */
+	 * errno; tcptrack exits with status 78 (a reason that starts with a
+	 * key's name is told with that key's line).  With --check-config,
+	 * tcptrack exits after check. */
 	int (*check)(void *state, char *err, size_t errlen);
 	/* Open files and sockets, once the capture is open and host->settings
 	 * is filled, while tcptrack may still be root (before -Z and chroot):

@@ -311,6 +311,19 @@ refused "-o bad plugin value" "-o csv" "sometimes" -o "csv:mode=sometimes"
 
 # --check-config on a good configuration
 conf <<EOF
+[output log]
+plugin = csv
+group_by = server
+EOF
+refused "group_by without mode = intervals" "$f:3: output log" "group_by needs mode = intervals" -c "$f"
+conf <<EOF
+[output log]
+plugin = csv
+interval = 5m
+EOF
+refused "interval without mode = intervals" "$f:3: output log" "interval needs mode = intervals" -c "$f"
+
+conf <<EOF
 [core]
 snaplen = 128
 syn_timeout = 10s

@@ -31,6 +31,17 @@ expect_exit 66 "unreadable capture file" tt -T "$P/pcap-invalid-version-1.pcap"
 expect_exit 64 "bad -r" tt -r soon -T "$P/kday2.pcap"
 expect_exit 64 "bad filter" tt -T "$P/kday2.pcap" port nonsense-port-name
 expect_exit 78 "bad -o" tt -T "$P/kday2.pcap" -o "csv:mode"
+# an empty value is no value (-i "$IF" with IF unset must not capture on
+# the default interface, -Z "" not keep root)
+for f in -i -Z -T -c -o; do
+	expect_exit 64 "an empty $f" tt "$f" ""
+	grep -q "option $f needs a value" "$TMP/err" || fail "an empty $f: $(cat "$TMP/err")"
+done
+# a long option given a value it does not take is named as given
+for f in check-config help version; do
+	expect_exit 64 "--$f=x" tt "--$f=x"
+	grep -q "option --$f takes no value" "$TMP/err" || fail "--$f=x: $(cat "$TMP/err")"
+done
 
 # the filter expression: only connections it matches are counted
 tt -T "$P/many-protocols.pcap" -o "csv:file=$TMP/all.csv" 2>/dev/null

@@ -13,7 +13,9 @@ caps=$(awk -F'\t' 'NR > 1 && $NF == "yes" { print $2 }' "$P/MANIFEST.tsv")
 for f in $caps; do
 	for mode in connections intervals; do
 		log=$TMP/$f.$mode.csv
-		if ! tt -T "$P/$f" -o "csv:mode=$mode,interval=1s,file=$log" 2>"$TMP/err"; then
+		opts=mode=$mode
+		[ $mode = intervals ] && opts=$opts,interval=1s
+		if ! tt -T "$P/$f" -o "csv:$opts,file=$log" 2>"$TMP/err"; then
 			fail "$f ($mode): tcptrack exited $?: $(cat "$TMP/err")"
 			continue
 		fi

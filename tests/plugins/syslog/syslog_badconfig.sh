@@ -41,42 +41,42 @@ bad() {
 
 bad "unknown metric" 10 "key 'metric': unknown metric 'conn_speed' \(one of conn_rate, .*server_rate, conn_rtt, .*total_retrans_rate\)" \
 	'metric = conn_speed\nwarning = 1M\n'
-bad "critical below warning, direction above" 8 \
+bad "critical below warning, direction above" 12 \
 	"output bad: critical \(1\.00 MB/s\) is below warning \(5\.00 MB/s\): a rule of direction above needs critical at or above warning" \
 	'metric = conn_rate\nwarning = 5M\ncritical = 1M\n'
-bad "critical above warning, direction below" 8 "output bad: critical \(50\) is above warning \(10\)" \
+bad "critical above warning, direction below" 13 "output bad: critical \(50\) is above warning \(10\)" \
 	'metric = connections\ndirection = below\nwarning = 10\ncritical = 50\n'
-bad "clear beyond warning" 8 "output bad: clear \(2\.00 MB/s\) is above the warning level \(1\.00 MB/s\)" \
+bad "clear beyond warning" 12 "output bad: clear \(2\.00 MB/s\) is above the warning level \(1\.00 MB/s\)" \
 	'metric = conn_rate\nwarning = 1M\nclear = 2M\n'
 bad "no metric" 8 "output bad: key 'metric' is missing" 'warning = 1M\n'
 bad "no level" 8 "output bad: give a warning level, a critical level or both" 'metric = half_open\n'
-bad "a duration for a rate" 8 "output bad: warning '10s' is a duration, and the metric is not" \
+bad "a duration for a rate" 11 "output bad: warning '10s' is a duration, and the metric is not" \
 	'metric = conn_rate\nwarning = 10s\n'
-bad "a size for a duration" 8 "output bad: critical '10M' is not a duration, and the metric is in seconds" \
+bad "a size for a duration" 11 "output bad: critical '10M' is not a duration, and the metric is in seconds" \
 	'metric = conn_syn_time\ncritical = 10M\n'
 # the TCP health metrics
-bad "a round trip without the health measurement" 8 \
+bad "a round trip without the health measurement" 10 \
 	"output bad: metric conn_rtt needs the TCP health measurement \(\[core\] tcp_health = yes\)" \
 	'metric = conn_rtt\nwarning = 100ms\n[core]\ntcp_health = no\n'
-bad "a retransmission rate without the health measurement" 8 \
+bad "a retransmission rate without the health measurement" 10 \
 	"output bad: metric total_retrans_rate needs the TCP health measurement" \
 	'metric = total_retrans_rate\nwarning = 1%\n[core]\ntcp_health = no\n'
-bad "a size for a round trip" 8 "output bad: warning '5M' is not a duration, and the metric is in seconds" \
+bad "a size for a round trip" 11 "output bad: warning '5M' is not a duration, and the metric is in seconds" \
 	'metric = conn_rtt\nwarning = 5M\n'
-bad "a percentage for a round trip" 8 "output bad: critical '5%' is not a duration, and the metric is in seconds" \
+bad "a percentage for a round trip" 11 "output bad: critical '5%' is not a duration, and the metric is in seconds" \
 	'metric = server_rtt\ncritical = 5%\n'
-bad "critical round trip below warning" 8 \
+bad "critical round trip below warning" 12 \
 	"output bad: critical \(50ms\) is below warning \(100ms\): a rule of direction above needs critical at or above warning" \
 	'metric = server_rtt\nwarning = 100ms\ncritical = 50ms\n'
-bad "a duration for a retransmission rate" 8 "output bad: warning '10ms' is a duration, and the metric is not" \
+bad "a duration for a retransmission rate" 11 "output bad: warning '10ms' is a duration, and the metric is not" \
 	'metric = conn_retrans_rate\nwarning = 10ms\n'
-bad "a size for a retransmission rate" 8 "output bad: warning '5k' is not a percentage, and the metric is one" \
+bad "a size for a retransmission rate" 11 "output bad: warning '5k' is not a percentage, and the metric is one" \
 	'metric = server_retrans_rate\nwarning = 5k\n'
-bad "a retransmission rate above 100%" 8 "output bad: critical '150%' is above 100%, and the metric is a share of segments" \
+bad "a retransmission rate above 100%" 12 "output bad: critical '150%' is above 100%, and the metric is a share of segments" \
 	'metric = conn_retrans_rate\nwarning = 5\ncritical = 150%\n'
-bad "clear beyond warning, in percent" 8 "output bad: clear \(3%\) is above the warning level \(2%\)" \
+bad "clear beyond warning, in percent" 12 "output bad: clear \(3%\) is above the warning level \(2%\)" \
 	'metric = total_retrans_rate\nwarning = 2%\nclear = 3%\n'
-bad "a percentage for a rate" 8 "output bad: warning '5%' is a percentage, and the metric is not" \
+bad "a percentage for a rate" 11 "output bad: warning '5%' is a percentage, and the metric is not" \
 	'metric = conn_rate\nwarning = 5%\n'
 bad "a percentage of messages" 12 "key 'max_rate': '5%': not a number of messages" \
 	'metric = conn_rate\nwarning = 1M\nmax_rate = 5%\n'
