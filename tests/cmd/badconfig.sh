@@ -310,6 +310,14 @@ refused "-o unknown key of a plugin" "-o csv" "colour" -o "csv:colour=red"
 refused "-o bad plugin value" "-o csv" "sometimes" -o "csv:mode=sometimes"
 
 # --check-config on a good configuration
+for r in bogus 127.0.0.1:99999 1.2.3.4: '[::1' '10.0.0.1,'; do
+	conf <<EOF
+[core]
+resolver = $r
+EOF
+	refused "resolver '$r'" "$f:2: key 'resolver': " "not a list of ADDR\[:PORT\]" -c "$f"
+done
+
 conf <<EOF
 [output log]
 plugin = csv
