@@ -326,8 +326,17 @@ static void section(struct parse_state *ps, const char *line)
 {
 	struct config *c = ps->c;
 	const char *close = strchr(line, ']');
-	if (!close)
-		return; /* inih reports the syntax error */
+	if (!close) {
+		fail(ps, NULL, "a section header without ']'");
+		return;
+	}
+	/* nothing after it but blanks and a comment */
+	const char *t = close + 1;
+	t += strspn(t, " \t\r\n");
+	if (*t && *t != ';' && *t != '#') {
+		fail(ps, NULL, "text after the section header's ']'");
+		return;
+	}
 	char name[256];
 	size_t n = (size_t)(close - line - 1);
 	if (n >= sizeof name) {
@@ -418,9 +427,14 @@ static char *reader(char *str, int num, void *stream)
 		line += 3;
 		len -= 3;
 	}
+	/* leading blanks go: inih would take an indented line for the
+	 * continuation of the value before it (blanks around keys are
+	 * ignored, tcptrack.conf(5)) */
+	while (*line == ' ' || *line == '\t') {
+		line++;
+		len--;
+	}
 	const char *l = line;
-	while (*l == ' ' || *l == '\t')
-		l++;
 	if (*l == '[' && !ps->failed)
 		section(ps, l);
 	free(ps->long_value);
@@ -431,6 +445,10 @@ static char *reader(char *str, int num, void *stream)
 	}
 	if (*l == ';' || *l == '#') {
 		snprintf(str, (size_t)num, ";\n"); /* a long comment stays one */
+		return str;
+	}
+	if (*l == '[') {
+		snprintf(str, (size_t)num, "[s]\n"); /* section() took it: its name is ours */
 		return str;
 	}
 	/* key = value, with inih's rules: the key ends at '=' or ':', the

@@ -310,6 +310,28 @@ refused "-o unknown key of a plugin" "-o csv" "colour" -o "csv:colour=red"
 refused "-o bad plugin value" "-o csv" "sometimes" -o "csv:mode=sometimes"
 
 # --check-config on a good configuration
+conf <<EOF
+[core
+refresh = 1s
+EOF
+refused "a section header without ]" "$f:1: " "without '\]'" -c "$f"
+conf <<EOF
+[core] junk
+EOF
+refused "text after a section header" "$f:1: " "text after" -c "$f"
+# indented lines are lines of their own, not continuations of the value
+# before (blanks around keys are ignored): a key, a section
+conf <<EOF
+  [core]
+  refresh = 1s
+	fast_interval = 250ms
+  [output indented]
+    plugin = csv
+    file = $TMP/indented.csv
+EOF
+tt -c "$f" --check-config >"$TMP/out" 2>"$TMP/err" && grep -q "OK (1 output)" "$TMP/out" &&
+	pass "indented keys and sections: $(cat "$TMP/out")" || fail "indented lines: $(cat "$TMP/out" "$TMP/err")"
+
 for r in bogus 127.0.0.1:99999 1.2.3.4: '[::1' '10.0.0.1,'; do
 	conf <<EOF
 [core]
