@@ -16,10 +16,13 @@ struct output_kv {
 	int line;
 };
 
+#define OUTPUT_DEFAULT "(default)"
+
 struct output_cfg {
 	char *name;      /* the NAME of [output NAME] */
 	char *plugin;    /* a name in the plugin directory, or a path */
-	const char *file;/* where it was declared: the config file, or "-o" */
+	const char *file;/* where it was declared: the config file, "-o", or
+	                  * OUTPUT_DEFAULT (none was: the default output) */
 	int line;        /* line of the section header (0 for -o) */
 	int plugin_line;
 	struct output_kv *kv;

@@ -276,6 +276,8 @@ static int where(const struct output_cfg *o, int line, char *buf, size_t len)
 {
 	if (!strcmp(o->file, "-o"))
 		return snprintf(buf, len, "-o %s", o->name);
+	if (!strcmp(o->file, OUTPUT_DEFAULT))
+		return snprintf(buf, len, "the default output (%s: no -o and no [output] given)", o->name);
 	return snprintf(buf, len, "%s:%d", o->file, line);
 }
 

@@ -182,6 +182,7 @@ static int configure(struct cmdline *cl, struct config *cfg)
 		/* the top view on a terminal, else a connection log on stdout */
 		config_add_spec(cfg, isatty(STDOUT_FILENO) ? "top" : "csv:mode=connections,file=-",
 		                err, sizeof err);
+		cfg->outputs[0].file = OUTPUT_DEFAULT; /* no -o to name in a message */
 	}
 	return 0;
 }
@@ -258,7 +259,7 @@ static int file_identity(const char *path, char *id, size_t len)
  * was given */
 static void where_kv(char *buf, size_t len, const struct output_cfg *o, const struct output_kv *kv)
 {
-	if (!o->file || !strcmp(o->file, "-o") || !kv->line)
+	if (!o->file || !strcmp(o->file, "-o") || !strcmp(o->file, OUTPUT_DEFAULT) || !kv->line)
 		snprintf(buf, len, "%s %s, -o", kv->key, kv->value);
 	else
 		snprintf(buf, len, "%s %s, %s line %d", kv->key, kv->value, o->file, kv->line);

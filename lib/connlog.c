@@ -641,7 +641,7 @@ static void do_flush(struct connlog *l)
 	int r = wfile_flush(&l->w);
 	if (reader_gone(l))
 		return;
-	const char *name = l->cur_name[0] ? l->cur_name : l->file;
+	const char *name = l->cur_name[0] ? l->cur_name : strcmp(l->file, "-") ? l->file : "standard output";
 	if (r < 0 && l->w.rows_lost > l->reported_lost) {
 		if (!l->reported_lost && r == -EBADF)
 			l->host->log(l->ctx, TT_LOG_ERR, "%s is not open: rows are being lost (%llu so far); "
@@ -989,7 +989,9 @@ void connlog_stop(struct connlog *l)
 	if (l->w.rows_lost && !l->reader_gone)
 		l->host->log(l->ctx, TT_LOG_ERR, "%llu rows could not be written to %s%s",
 		             (unsigned long long)l->w.rows_lost, l->timed_name ? "the files of " : "",
-		             l->timed_name || !l->cur_name[0] ? l->file : l->cur_name);
+		             l->cur_name[0] && !l->timed_name ? l->cur_name
+		             : strcmp(l->file, "-")          ? l->file
+		                                              : "standard output");
 }
 
 void connlog_free(struct connlog *l)

@@ -127,6 +127,13 @@ static int top_configure(void *state, const char *key, const char *value, char *
 			snprintf(err, errlen, "longer than %d characters", TOP_FILTER_MAX - 1);
 			return -EINVAL;
 		}
+		size_t terms = 0;
+		for (const char *w = value; *(w += strspn(w, " \t")); w += strcspn(w, " \t"))
+			terms++;
+		if (terms > TOP_FILTER_TERMS) {
+			snprintf(err, errlen, "%zu terms: at most %d", terms, TOP_FILTER_TERMS);
+			return -EINVAL;
+		}
 		top_filter_set(&t->filter, value);
 	}
 	return 0;

@@ -308,6 +308,7 @@ fi
 refused "-o unknown plugin" "-o nosuchplugin" "nosuchplugin" -o nosuchplugin
 refused "-o unknown key of a plugin" "-o csv" "colour" -o "csv:colour=red"
 refused "-o bad plugin value" "-o csv" "sometimes" -o "csv:mode=sometimes"
+refused "a view filter of more than 8 terms" "-o top: key 'filter': " "9 terms: at most 8" -o "top:filter=a b c d e f g h i"
 
 # --check-config on a good configuration
 conf <<EOF

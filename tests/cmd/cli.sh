@@ -37,6 +37,11 @@ for f in -i -Z -T -c -o; do
 	expect_exit 64 "an empty $f" tt "$f" ""
 	grep -q "option $f needs a value" "$TMP/err" || fail "an empty $f: $(cat "$TMP/err")"
 done
+# the default output, which no -o named: its mistakes do not name an -o
+env -u TCPTRACK_PLUGIN_DIR "$TCPTRACK" -T "$P/kday2.pcap" >"$TMP/out" 2>"$TMP/err"
+grep -q "^tcptrack: the default output (csv: no -o and no \[output\] given): key 'plugin': unknown plugin 'csv'" "$TMP/err" ||
+	grep -q "configuration OK\|packets read" "$TMP/err" &&
+	pass "the default output is named so: $(head -1 "$TMP/err")" || fail "the default output: $(cat "$TMP/err")"
 # a long option given a value it does not take is named as given
 for f in check-config help version; do
 	expect_exit 64 "--$f=x" tt "--$f=x"
