@@ -56,7 +56,7 @@ static int set_prefixes(struct filter_prefix *out, int *n, const char *list, cha
 	snprintf(buf, sizeof buf, "%s", list);
 	*n = 0;
 	char *save = NULL;
-	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+	for (char *tok = strtok_r(buf, ", \t+", &save); tok; tok = strtok_r(NULL, ", \t+", &save)) {
 		if (*n >= FILTER_MAX) {
 			snprintf(err, errlen, "at most %d prefixes", FILTER_MAX);
 			return -EINVAL;
@@ -102,7 +102,7 @@ int filter_set_ports(struct filter *f, const char *list, char *err, size_t errle
 	snprintf(buf, sizeof buf, "%s", list);
 	f->nports = 0;
 	char *save = NULL;
-	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+	for (char *tok = strtok_r(buf, ", \t+", &save); tok; tok = strtok_r(NULL, ", \t+", &save)) {
 		double lo, hi;
 		const char *e;
 		if (f->nports >= FILTER_MAX) {

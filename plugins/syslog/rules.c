@@ -29,7 +29,7 @@
  *   repeat      per-key suppression window of repeated alarms (default 0: off)
  *   max_rate    messages per second of this rule (default 10; 0: no limit)
  *   burst       messages at once under max_rate (default 2 x max_rate)
- *   server_port ports and ranges: 80,443,8000-8100 (lists: commas or spaces)
+ *   server_port ports and ranges: 80,443,8000-8100 (lists: commas, blanks or +)
  *   server, client  addresses or prefixes: 10.0.0.0/8,2001:db8::/32
  *   process     the command name of the process owning the connection's
  *               local end (live, [core] processes): nginx

@@ -61,6 +61,10 @@ static void test_lists(void)
 	struct tt_conn c = conn("10.1.2.3", 40000, "192.0.2.80", 8080);
 	CHECK(filter_match(&f, &c), "an empty filter passes all");
 	CHECK(filter_set_ports(&f, "80,443 8000-8100", err, sizeof err) == 0 && f.nports == 3, "ports: %s", err);
+	/* '+' too: an -o value cannot hold a comma */
+	CHECK(filter_set_ports(&f, "80+443+8000-8100", err, sizeof err) == 0 && f.nports == 3 &&
+	          f.ports[2].lo == 8000 && f.ports[2].hi == 8100,
+	      "ports with +: %s", err);
 	CHECK(filter_active(&f) && filter_match(&f, &c), "8080 in 8000-8100");
 	c.server_port = 8101;
 	CHECK(!filter_match(&f, &c), "8101 out");
