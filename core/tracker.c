@@ -47,6 +47,7 @@ struct tracker {
 	                              * preemption left out) */
 	volatile int quit;
 	int exit_code;               /* the status after a clean stop (0, or why it stopped) */
+	int damaged;                 /* the file was read up to damage */
 
 	/* the capture clock and its timers */
 	int64_t now_us;
@@ -628,6 +629,7 @@ static void read_error(struct tracker *tr, struct input *in)
 		return; /* a signal interrupted the read: not damage */
 	msg("%s: %s: read up to the damage (%llu packets)", in->name, in->ops->error(in),
 	    (unsigned long long)tr->stats.packets);
+	tr->damaged = 1;
 }
 
 /* A file as fast as possible (headless, or replay_speed 0). */
@@ -906,5 +908,10 @@ int tracker_finish(struct tracker *tr)
 	 * was asked to, which a script or a service manager must be told */
 	if (!tr->exit_code && host_errors(tr->host))
 		tr->exit_code = EXIT_IOERR;
+	/* a file cut short or damaged: all before it is counted and written,
+	 * but a script must know the log covers less than the file (tcpdump
+	 * and tshark do not exit 0 either) */
+	if (!tr->exit_code && tr->damaged)
+		tr->exit_code = EXIT_DATAERR;
 	return tr->exit_code;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every shared capture, malformed ones included, runs to completion: exit 0
-# (or 66 for a file libpcap cannot open), a summary line, no crash.
+# (65 for one read up to damage, 66 for a file libpcap cannot open), a
+# summary line, no crash.
 . "$TESTS_SRCDIR/lib.sh"
 need_shared
 for f in "$SHARED_DIR"/pcaps/*.pcap "$SHARED_DIR"/pcaps/*.pcapng; do
@@ -8,8 +9,12 @@ for f in "$SHARED_DIR"/pcaps/*.pcap "$SHARED_DIR"/pcaps/*.pcapng; do
 	tt -T "$f" -o "csv:mode=connections,file=$TMP/out.csv" >/dev/null 2>"$TMP/err"
 	rc=$?
 	case $rc in
-	0)
-		if grep -q "packets read" "$TMP/err"; then
+	0 | 65)
+		if [ $rc -eq 65 ] && ! grep -q "read up to the damage" "$TMP/err"; then
+			fail "$name: exit 65 but no damage told: $(cat "$TMP/err")"
+		elif [ $rc -eq 0 ] && grep -q "read up to the damage" "$TMP/err"; then
+			fail "$name: damage told, but exit 0"
+		elif grep -q "packets read" "$TMP/err"; then
 			pass "$name: $(grep 'packets read' "$TMP/err")"
 		else
 			fail "$name: no summary line"
@@ -30,8 +35,8 @@ head -c 1000000 "$P" > "$TMP/cut.pcap"
 tt -T "$TMP/cut.pcap" -o "csv:mode=connections,file=$TMP/cut.csv" 2>"$TMP/err"
 rc=$?
 n=$(tail -n +2 "$TMP/cut.csv" | wc -l)
-if [ $rc -eq 0 ] && grep -q "truncated" "$TMP/err" && [ "$n" -gt 0 ]; then
-	pass "truncated file: warned, $n connections logged"
+if [ $rc -eq 65 ] && grep -q "truncated" "$TMP/err" && [ "$n" -gt 0 ]; then
+	pass "truncated file: warned, $n connections logged, exit 65"
 else
 	fail "truncated file: exit $rc, $n rows, stderr: $(cat "$TMP/err")"
 fi

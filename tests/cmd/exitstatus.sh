@@ -49,6 +49,19 @@ status 64 "-T with -i" "-T with -i" tt -T "$P" -i lo
 status 64 "a bad -r" "bad -r" tt -r soon -T "$P"
 status 64 "a filter of the command line that does not compile" "filter expression of the command line that does not compile" tt -T "$P" port nonsense-port-name
 status 64 "an unknown -Z user" "-Z user that does not exist" tt -Z ttnosuchuser -T "$P"
+head -c 3000 "$P" >"$TMP/cut.pcap"
+# 65: the damage, then the summary (two lines)
+tt -T "$TMP/cut.pcap" -o "csv:file=$TMP/cut.csv" >"$TMP/out" 2>"$TMP/err"
+got=$?
+tested="$tested 65"
+if ! para 65 | grep -qiE "read up to the damage"; then
+	fail "65: the page's paragraph does not say 'read up to the damage': $(para 65)"
+elif [ $got -eq 65 ] && grep -q "read up to the damage (6 packets)" "$TMP/err" && grep -q "packets read" "$TMP/err" &&
+	[ "$(tail -n +2 "$TMP/cut.csv" | wc -l)" -ge 1 ]; then
+	pass "65, a capture file cut short: $(head -1 "$TMP/err"); its connections written"
+else
+	fail "65, a capture file cut short: exit $got: $(cat "$TMP/err")"
+fi
 status 66 "a capture file that does not exist" "capture file cannot be opened" tt -T "$TMP/none.pcap"
 status 66 "a file that is no capture" "not a capture file" tt -T "$PAGE"
 status 69 "an interface that does not exist" "interface .*does not exist" tt -i ttnosuch0
