@@ -638,6 +638,21 @@ static void do_flush(struct connlog *l)
 {
 	if (!l->file || reader_gone(l))
 		return;
+	/* the file removed while written (rm, a rotation that sent no
+	 * SIGHUP): what comes now would go where no name leads; made anew
+	 * for it, checked before each write out */
+	if (l->w.len && strcmp(l->file, "-") && wfile_removed(&l->w)) {
+		const char *path = l->cur_name[0] ? l->cur_name : l->file;
+		int fresh = wfile_reopen(&l->w, l->dirfd >= 0 ? l->dirfd : AT_FDCWD,
+		                         l->dirfd >= 0 ? path + l->dir_len : path, l->header);
+		if (fresh < 0) {
+			l->host->log(l->ctx, TT_LOG_ERR, "%s was removed, and cannot be made anew: %s", path,
+			             strerror(-fresh));
+			wfile_close(&l->w); /* its rows are counted lost, not written to nowhere */
+		} else {
+			l->host->log(l->ctx, TT_LOG_WARN, "%s was removed while written: made anew", path);
+		}
+	}
 	int r = wfile_flush(&l->w);
 	if (reader_gone(l))
 		return;

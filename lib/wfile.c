@@ -66,6 +66,43 @@ int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int
 	return 0;
 }
 
+int wfile_removed(const struct wfile *w)
+{
+	struct stat st;
+	return w->fd >= 0 && fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0;
+}
+
+int wfile_reopen(struct wfile *w, int dirfd, const char *path, const char *header)
+{
+	int fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int fresh = fstat(fd, &st) == 0 && st.st_size == 0;
+	/* what the old file was still to get first (a row's rest, or its
+	 * own header) is not the new one's */
+	size_t skip = w->carry > w->hdr ? w->carry : w->hdr;
+	size_t hl = fresh && header ? strlen(header) : 0, rows = w->len - skip;
+	if (hl + rows > w->cap) {
+		char *nb = realloc(w->buf, hl + rows);
+		if (!nb) {
+			close(fd);
+			return -ENOMEM;
+		}
+		w->buf = nb;
+		w->cap = hl + rows;
+	}
+	memmove(w->buf + hl, w->buf + skip, rows);
+	memcpy(w->buf, header, hl);
+	w->len = hl + rows;
+	w->hdr = hl;
+	w->carry = 0;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = fd;
+	return fresh;
+}
+
 void wfile_close(struct wfile *w)
 {
 	if (w->fd >= 0)

@@ -39,6 +39,12 @@ int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh);
 /* The same, path relative to the directory dirfd (AT_FDCWD: the working
  * one), which may be outside the root or no longer reachable by name. */
 int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int *fresh);
+/* Whether the open file was removed (no name leads to it any more). */
+int wfile_removed(const struct wfile *w);
+/* Open path (relative to dirfd) in place of the file, keeping the rows not
+ * written yet for it, after header (when not NULL) if it is new or empty.
+ * Returns 1 when it was, 0 when not, or -errno (nothing changed). */
+int wfile_reopen(struct wfile *w, int dirfd, const char *path, const char *header);
 void wfile_close(struct wfile *w);
 /* Room for n more bytes (flushes first when needed); returns where to write. */
 char *wfile_reserve(struct wfile *w, size_t n);

@@ -66,6 +66,26 @@ if [ $# -ge 3 ]; then
 else
 	fail "the connection log of $CAP spans $# minutes, want 3 or more"
 fi
+# a log removed while written (rm, a rotation that sent no SIGHUP): made
+# anew, with its header, and every row after the removal in it
+half=$(($(stat -c %s "$CAP") / 2))
+{ head -c $half "$CAP"; sleep 2; tail -c +$((half + 1)) "$CAP"; } |
+	tt -T - -o "csv:mode=connections,file=$TMP/rm.csv" 2>"$TMP/rm.err" &
+pid=$!
+sleep 1
+cp "$TMP/rm.csv" "$TMP/rm.before"
+rm "$TMP/rm.csv"
+wait $pid
+rc=$?
+before=$(tail -n +2 "$TMP/rm.before" | wc -l)
+after=$(tail -n +2 "$TMP/rm.csv" 2>/dev/null | wc -l)
+total=$(tail -n +2 "$TMP/one.csv" | wc -l)
+if [ $rc -eq 0 ] && [ "$before" -gt 0 ] && [ $((before + after)) -eq "$total" ] &&
+	head -n 1 "$TMP/rm.csv" | grep -q '^first_seen,' && grep -q "rm.csv was removed while written: made anew" "$TMP/rm.err"; then
+	pass "a log removed while written: made anew ($before rows before, $after after, of $total)"
+else
+	fail "a log removed while written: exit $rc, $before + $after rows of $total: $(cat "$TMP/rm.err")"
+fi
 # every row of a file lies in the minute the file is named after
 for f in "$TMP"/min/*.csv; do
 	m=$(basename "$f" .csv)
