@@ -493,13 +493,23 @@ static void process_batch(struct tracker *tr, struct batch *b)
 
 /* A signal is the process's, not a tracker's: the handler only sets these. */
 static volatile sig_atomic_t got_hup, got_stop;
+/* the outputs are being stopped, every file written out, and no terminal
+ * is to be restored: a second stop need not wait for them (a Prometheus
+ * linger, a receiver's drain) */
+static volatile sig_atomic_t stopping_outputs;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		got_hup = 1;
-	else
+	} else if (stopping_outputs) {
+		static const char m[] = "tcptrack: stopped again: exiting without waiting for the outputs\n";
+		ssize_t r = write(STDERR_FILENO, m, sizeof m - 1);
+		(void)r;
+		_exit(128 + sig);
+	} else {
 		got_stop = 1;
+	}
 }
 
 void tracker_catch_signals(void)
@@ -900,7 +910,9 @@ int tracker_finish(struct tracker *tr)
 	conntab_drain(tr->tab, tr->now_us);
 	host_snapshot_all(tr->host, tr->now_us, TT_SNAP_FINAL);
 	host_flush(tr->host);
+	stopping_outputs = !host_interactive(tr->host);
 	host_stop(tr->host);
+	stopping_outputs = 0;
 	util_flush_messages();
 	summary(tr);
 	/* an output that lost what it was to write (a full disk, a file it

@@ -118,4 +118,24 @@ if [ "$#" -eq 2 ] && [ "$1" -ge 4 ] && [ "$2" -gt 40 ]; then
 else
 	fail "counters: $down"
 fi
+
+# a stop signal while the final figures linger ends the wait at once (the
+# files were written out before): 128 + the signal's number
+# ($! must be tcptrack's own pid, not a subshell's running tt)
+"$TCPTRACK" -T "$P/many-protocols.pcap" -o "prometheus:listen=127.0.0.1:0,linger=30s" \
+	-o "csv:file=$TMP/linger.csv" 2>"$TMP/err" &
+pid=$!
+# (the log is whole once the file was read and the outputs are stopping;
+# the summary line comes after they stopped)
+for _ in $(seq 200); do [ "$(cat "$TMP/linger.csv" 2>/dev/null | wc -l)" -eq 127 ] && break; sleep 0.1; done
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM $pid
+wait $pid
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+rows=$(tail -n +2 "$TMP/linger.csv" | wc -l)
+[ $rc -eq 143 ] && [ $ms -lt 3000 ] && [ "$rows" -eq 126 ] && grep -q "stopped again: exiting without waiting" "$TMP/err" &&
+	pass "SIGTERM during the linger: exit $rc after $ms ms, the log whole ($rows rows)" ||
+	fail "SIGTERM during the linger: exit $rc after $ms ms, $rows rows: $(cat "$TMP/err")"
 finish
