@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "parse.h"
@@ -223,7 +224,16 @@ int config_set_core(struct config *c, const char *key, const char *value, const 
 			if (parse_duration(value, &v, why) < 0)
 				return -1;
 			if (v < k->min) {
-				*why = "duration too short";
+				/* the least it takes, in the unit that shows it whole */
+				static char least[64];
+				long long m = (long long)k->min;
+				if (m % 1000000 == 0)
+					snprintf(least, sizeof least, "duration too short (at least %llds)", m / 1000000);
+				else if (m % 1000 == 0)
+					snprintf(least, sizeof least, "duration too short (at least %lldms)", m / 1000);
+				else
+					snprintf(least, sizeof least, "duration too short (at least %lldus)", m);
+				*why = least;
 				return -1;
 			}
 			if (over_max(key, (uint64_t)v, why))
@@ -236,7 +246,9 @@ int config_set_core(struct config *c, const char *key, const char *value, const 
 			if (parse_size(value, &v, why) < 0)
 				return -1;
 			if (v < (uint64_t)k->min) {
-				*why = "value too small";
+				static char least[64];
+				snprintf(least, sizeof least, "value too small (at least %lld)", (long long)k->min);
+				*why = least;
 				return -1;
 			}
 			if (over_max(key, v, why))
@@ -249,11 +261,15 @@ int config_set_core(struct config *c, const char *key, const char *value, const 
 		case K_TUNNELS:
 			return decode_tunnels_parse(f, value, why);
 		case K_AUTO:
-			if (!strcmp(value, "auto")) {
+			if (!strcasecmp(value, "auto")) {
 				*(int *)f = -1;
 				return 0;
 			}
-			return parse_bool(value, f, why);
+			if (parse_bool(value, f, why) < 0) {
+				*why = "use auto, yes or no";
+				return -1;
+			}
+			return 0;
 		}
 	}
 	*why = "unknown key";

@@ -95,7 +95,7 @@ int parse_size(const char *s, uint64_t *out, const char **why)
 			return 0;
 		}
 	}
-	*why = "unknown unit (use k, M or G)";
+	*why = "unknown unit (use k, M, G, Ki, Mi or Gi)";
 	return -1;
 }
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -107,13 +108,13 @@ static int top_configure(void *state, const char *key, const char *value, char *
 			snprintf(err, errlen, "'%s': use bytes or bits", value);
 			return -EINVAL;
 		}
-	} else if (!strcmp(key, "names") && !strcmp(value, "auto")) {
+	} else if (!strcmp(key, "names") && !strcasecmp(value, "auto")) {
 		t->names = -1;
 	} else if (!strcmp(key, "reverse") || !strcmp(key, "show_closed") || !strcmp(key, "names")) {
 		int b;
 		const char *why;
 		if (parse_bool(value, &b, &why) < 0) {
-			snprintf(err, errlen, "'%s': use yes or no", value);
+			snprintf(err, errlen, "'%s': use %syes or no", value, strcmp(key, "names") ? "" : "auto, ");
 			return -EINVAL;
 		}
 		if (!strcmp(key, "reverse"))

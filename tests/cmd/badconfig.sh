@@ -333,6 +333,18 @@ EOF
 tt -c "$f" --check-config >"$TMP/out" 2>"$TMP/err" && grep -q "OK (1 output)" "$TMP/out" &&
 	pass "indented keys and sections: $(cat "$TMP/out")" || fail "indented lines: $(cat "$TMP/out" "$TMP/err")"
 
+# out of range: the message gives the limit
+conf <<EOF
+[core]
+refresh = 5ms
+EOF
+refused "a duration below its least" "$f:2: key 'refresh': " "too short \(at least 10ms\)" -c "$f"
+conf <<EOF
+[core]
+names_ptr = sometimes
+EOF
+refused "names_ptr" "$f:2: key 'names_ptr': " "use auto, yes or no" -c "$f"
+
 for r in bogus 127.0.0.1:99999 1.2.3.4: '[::1' '10.0.0.1,'; do
 	conf <<EOF
 [core]
