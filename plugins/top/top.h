@@ -47,6 +47,11 @@ struct top {
 	size_t viscap;
 	size_t offset;
 	size_t nrows;          /* rows the screen had at the last draw */
+	int need_c, need_s;    /* the widest endpoints shown since the terminal's
+	                        * width or the names last changed: the columns
+	                        * are laid out for them, so that they do not come
+	                        * and go as rows of other widths scroll by */
+	int need_w, need_names;
 
 	/* state of the view */
 	int paused, help, editing, quitting;

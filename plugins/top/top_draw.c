@@ -97,6 +97,14 @@ void top_draw(struct top *t)
 		nc = a > nc ? a : nc;
 		ns = b > ns ? b : ns;
 	}
+	/* widths only grow, until the terminal's width or the names change */
+	if (W != t->need_w || t->names != t->need_names) {
+		t->need_c = t->need_s = 0;
+		t->need_w = W;
+		t->need_names = t->names;
+	}
+	nc = t->need_c = nc > t->need_c ? nc : t->need_c;
+	ns = t->need_s = ns > t->need_s ? ns : t->need_s;
 	struct top_layout lay;
 	top_layout_make(&lay, W, nc, ns, t->health | (t->procs ? TOP_SHOW_PROCS : 0));
 	struct top_fmt_opts fo = {.bits = t->bits, .names = t->names, .now_us = rows->time_us,

@@ -284,6 +284,19 @@ key q
 i=0; while [ ! -s "$EXIT" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ "$(cat "$EXIT" 2>/dev/null)" = 0 ] && pass "q after the end: status 0" || fail "q after the end"
 
+# ---- the columns stay while rows of other widths (IPv6) come and go ----
+view 150 12 -c "$TMP/paced.conf" -o top:sort=rate -T "$SHARED_DIR/pcaps/reddit.pcap"
+wait_for "Reading reddit.pcap" 10
+: >"$TMP/heads"
+for _ in $(seq 16); do screen | head -1 | tr -s ' ' >>"$TMP/heads"; sleep 0.5; done
+# a header changes as wider endpoints first come, never back
+changes=$(uniq "$TMP/heads" | wc -l)
+distinct=$(sort -u "$TMP/heads" | wc -l)
+[ "$changes" -eq "$distinct" ] &&
+	pass "the columns stay as rows scroll by ($distinct header(s) in 16 frames)" ||
+	fail "the columns came and went: $(uniq -c "$TMP/heads" | tr '\n' '|')"
+key q
+
 # ---- a full table: evictions are said ----
 printf '[core]\nreplay_speed = 0\nmax_connections = 16\n' > "$TMP/small.conf"
 tt -c "$TMP/small.conf" -T "$MP" -o "csv:mode=connections,file=$TMP/small.csv" 2>/dev/null
