@@ -233,17 +233,20 @@ static int term_match(const struct top_term *t, const struct top_row *r, char (*
 		       filter_prefix_match(&t->prefix, r->family, r->server);
 	default:
 		if (!*formatted) {
+			/* as numbers, and as names and services (shown or not:
+			 * www.example.com:https) */
 			top_fmt_endpoint(ep[0], r->family, r->client, r->cport);
 			top_fmt_endpoint(ep[1], r->family, r->server, r->sport);
+			top_fmt_row_endpoint(ep[2], r, 0, 1);
+			top_fmt_row_endpoint(ep[3], r, 1, 1);
 			*formatted = 1;
 		}
-		if (strstr(ep[0], t->text) || strstr(ep[1], t->text))
+		if (strstr(ep[0], t->text) || strstr(ep[1], t->text) || strcasestr(ep[2], t->text) ||
+		    strcasestr(ep[3], t->text))
 			return 1;
-		/* names (in lower case) and the process, shown or not */
-		const uint32_t texts[3] = {r->cname, r->sname, r->proc};
-		for (int k = 0; k < 3; k++)
-			if (texts[k] && strcasestr(top_row_text(r, texts[k]), t->text))
-				return 1;
+		/* the process */
+		if (r->proc && strcasestr(top_row_text(r, r->proc), t->text))
+			return 1;
 		/* the text is in lower case, the state as the host names it */
 		return r->state_text && strcasestr(r->state_text, t->text) != NULL;
 	}
@@ -251,7 +254,7 @@ static int term_match(const struct top_term *t, const struct top_row *r, char (*
 
 int top_filter_match(const struct top_filter *f, const struct top_row *r)
 {
-	char ep[2][TOP_ENDPOINT_MAX];
+	char ep[4][TOP_ENDPOINT_MAX];
 	int formatted = 0;
 	for (int i = 0; i < f->nterms; i++)
 		if (!term_match(&f->terms[i], r, ep, &formatted))

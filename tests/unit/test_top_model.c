@@ -578,9 +578,25 @@ static void test_sorting(void)
 	free(ref);
 }
 
+/* a lookup that names 173.194.116.30 and port 443, as the host would */
+static size_t name_of(void *arg, int family, const uint8_t *addr, char *buf, size_t len)
+{
+	(void)arg;
+	if (family != 4 || addr[0] != 173 || addr[1] != 194)
+		return 0;
+	return (size_t)snprintf(buf, len, "www.example.com");
+}
+
+static const char *service_of(void *arg, uint16_t port)
+{
+	(void)arg;
+	return port == 443 ? "https" : NULL;
+}
+
 static void test_filter(void)
 {
-	struct top_rows rows = {.state_name = state_name};
+	struct top_lookup lk = {.name_of = name_of, .service_of = service_of, .names = 1};
+	struct top_rows rows = {.state_name = state_name, .lk = &lk};
 	top_rows_clear(&rows, 0);
 	struct tt_conn a = conn4(1, "10.77.0.1", 40000, "10.77.0.2", 5201);
 	struct tt_conn b = conn4(2, "10.0.0.1", 55212, "173.194.116.30", 443);
@@ -614,6 +630,10 @@ static void test_filter(void)
 		{"10.77.0.1:40000", "1"},
 		{"nothing", ""},
 		{"10.0.0.0/99", ""},
+		/* names and services, as shown with n, whether shown or not */
+		{"example.com", "2"},
+		{"com:https", "2"},
+		{"https", "234"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		top_filter_set(&f, cases[i].text);
