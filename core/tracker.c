@@ -852,7 +852,7 @@ void tracker_run(struct tracker *tr)
 	if (!tr->live && !got_stop) {
 		if (tr->start_us)
 			run_timers(tr, tr->now_us);
-		host_snapshot_all(tr->host, tr->now_us, TT_SNAP_EOF);
+		host_snapshot_all(tr->host, tr->now_us, TT_SNAP_EOF | (tr->damaged ? TT_SNAP_DAMAGED : 0));
 		if (host_interactive(tr->host) && !tr->quit)
 			hold_view(tr);
 	}

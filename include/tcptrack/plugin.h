@@ -95,7 +95,7 @@
  *
  * ABI 1.3 added the capability TT_CAP_STDOUT (an instance that writes
  * standard output says so, and the core refuses two of them, or one beside
- * a terminal output).
+ * a terminal output) and the snapshot flag TT_SNAP_DAMAGED.
  *
  * Return values: 0 on success, a negative errno value on failure (e.g.
  * -ENOMEM, -EINVAL).  What a failure does is told at each callback.  Every
@@ -282,6 +282,9 @@ struct tt_stats {
 #define TT_SNAP_EOF   0x01 /* the capture file has been read to its end */
 #define TT_SNAP_FINAL 0x02 /* tcptrack is stopping: this is the last snapshot */
 #define TT_SNAP_ASKED 0x04 /* sent because the plugin called host->snapshot */
+#define TT_SNAP_DAMAGED 0x08 /* (ABI 1.3) with TT_SNAP_EOF: the file was read up
+                              * to damage, not to its end (tcptrack tells
+                              * where on stderr, and exits 65) */
 
 struct tt_snapshot;
 typedef int (*tt_conn_cb)(void *arg, const struct tt_conn *conn);

@@ -339,7 +339,7 @@ static int top_on_snapshot(void *state, const struct tt_snapshot *s)
 	else if (t->input_fd >= 0)
 		t->input_pos = lseek(t->input_fd, 0, SEEK_CUR);
 	if (s->flags & TT_SNAP_EOF)
-		t->eof = 1;
+		t->eof = s->flags & TT_SNAP_DAMAGED ? 2 : 1;
 	/* a file read faster than real time brings many snapshots a second: one
 	 * per refresh of wall time is shown */
 	int64_t now = mono_now_us();

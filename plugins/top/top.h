@@ -60,7 +60,7 @@ struct top {
 
 	/* what the footer tells */
 	int live;
-	int eof;
+	int eof;               /* the file was read: 1 to its end, 2 up to damage */
 	const char *input_base;
 	int input_fd;          /* to know how far the file is read */
 	int64_t input_pos, input_size;

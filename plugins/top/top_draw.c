@@ -27,6 +27,10 @@ static void input_notes(struct top *t, char (*n)[160], const char **notes)
 	if (t->live) {
 		snprintf(n[0], 160, "Live on %s", t->input_base);
 		snprintf(n[1], 160, "Live");
+	} else if (t->eof == 2) {
+		/* the core says where at exit, on stderr */
+		snprintf(n[0], 160, "%s: damaged, read up to the damage", t->input_base);
+		snprintf(n[1], 160, "damaged file");
 	} else if (t->eof) {
 		snprintf(n[0], 160, "%s: end of file reached", t->input_base);
 		snprintf(n[1], 160, "end of file");

@@ -284,6 +284,15 @@ key q
 i=0; while [ ! -s "$EXIT" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ "$(cat "$EXIT" 2>/dev/null)" = 0 ] && pass "q after the end: status 0" || fail "q after the end"
 
+# ---- a file cut short: the view says it was read up to the damage ----
+head -c 1000000 "$MP" >"$TMP/cut.pcap"
+view 120 20 -c "$TMP/fast.conf" -T "$TMP/cut.pcap"
+expect "a damaged file is said so in the view" "cut.pcap: damaged, read up to the damage"
+key q
+i=0; while [ ! -s "$EXIT" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(cat "$EXIT" 2>/dev/null)" = 65 ] && pass "q after a damaged file: status 65" ||
+	fail "q after a damaged file: status $(cat "$EXIT" 2>/dev/null)"
+
 # ---- the columns stay while rows of other widths (IPv6) come and go ----
 view 150 12 -c "$TMP/paced.conf" -o top:sort=rate -T "$SHARED_DIR/pcaps/reddit.pcap"
 wait_for "Reading reddit.pcap" 10
