@@ -363,8 +363,13 @@ static int top_on_snapshot(void *state, const struct tt_snapshot *s)
 	for (size_t i = 0; t->eof && i < rows->n; i++)
 		if (rows->v[i].state == TT_CLOSED || rows->v[i].state == TT_RESET)
 			rows->v[i].c2s_rate = rows->v[i].s2c_rate = 0;
-	if (t->paused)
+	if (t->paused) {
 		t->fresh = 1;
+	} else {
+		/* the total line's note goes with the rows it sums */
+		t->shown_eof = t->eof;
+		t->shown_pos = t->input_pos;
+	}
 	top_draw(t);
 	return 0;
 }

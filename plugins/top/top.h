@@ -61,6 +61,8 @@ struct top {
 	/* what the footer tells */
 	int live;
 	int eof;               /* the file was read: 1 to its end, 2 up to damage */
+	int shown_eof;         /* eof and input_pos as of the rows shown (paused: */
+	int64_t shown_pos;     /* as of the pause) */
 	const char *input_base;
 	int input_fd;          /* to know how far the file is read */
 	int64_t input_pos, input_size;

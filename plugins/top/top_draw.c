@@ -27,15 +27,15 @@ static void input_notes(struct top *t, char (*n)[160], const char **notes)
 	if (t->live) {
 		snprintf(n[0], 160, "Live on %s", t->input_base);
 		snprintf(n[1], 160, "Live");
-	} else if (t->eof == 2) {
+	} else if (t->shown_eof == 2) {
 		/* the core says where at exit, on stderr */
 		snprintf(n[0], 160, "%s: damaged, read up to the damage", t->input_base);
 		snprintf(n[1], 160, "damaged file");
-	} else if (t->eof) {
+	} else if (t->shown_eof) {
 		snprintf(n[0], 160, "%s: end of file reached", t->input_base);
 		snprintf(n[1], 160, "end of file");
-	} else if (t->input_size > 0 && t->input_pos >= 0) {
-		int64_t pct = t->input_pos * 100 / t->input_size;
+	} else if (t->input_size > 0 && t->shown_pos >= 0) {
+		int64_t pct = t->shown_pos * 100 / t->input_size;
 		if (pct > 99)
 			pct = 99; /* the end is said when it is reached */
 		snprintf(n[0], 160, "Reading %s: %d%%", t->input_base, (int)pct);
@@ -53,8 +53,11 @@ static void draw_edit(struct top *t, int y, int W)
 {
 	char buf[TOP_FILTER_MAX + 16], hint[96];
 	snprintf(buf, sizeof buf, " Filter: %s", t->filter.text);
-	snprintf(hint, sizeof hint, "%zu of %zu match; Enter keeps, Esc cancels", t->sel.matched,
-	         t->rows[t->cur].n);
+	if (t->filter.dropped)
+		snprintf(hint, sizeof hint, "at most %d terms: the rest are left out", TOP_FILTER_TERMS);
+	else
+		snprintf(hint, sizeof hint, "%zu of %zu match; Enter keeps, Esc cancels", t->sel.matched,
+		         t->rows[t->cur].n);
 	move(y, 0);
 	clrtoeol();
 	mvaddnstr(y, 0, buf, W - 1);

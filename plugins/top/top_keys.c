@@ -31,6 +31,10 @@ static void act_pause(struct top *t)
 		t->cur = !t->cur;
 		t->fresh = 0;
 	}
+	if (!t->paused) {
+		t->shown_eof = t->eof;
+		t->shown_pos = t->input_pos;
+	}
 }
 
 static void act_sort_cycle(struct top *t)
@@ -203,7 +207,11 @@ void top_draw_help(int H, int W, int health)
 	for (size_t i = 0; i < na && y < y0 + bh; i++) {
 		if (!actions[i].label)
 			continue;
-		snprintf(buf, sizeof buf, " %-10s %s", actions[i].label, actions[i].help);
+		const char *help = actions[i].help;
+		/* without the health columns, the sort cycle ends at idle */
+		if (!health && actions[i].fn == act_sort_cycle)
+			help = "sort: unsorted, rate, bytes, idle";
+		snprintf(buf, sizeof buf, " %-10s %s", actions[i].label, help);
 		mvaddnstr(y++, x0, buf, bw);
 	}
 	y++;

@@ -217,9 +217,13 @@ void top_filter_set(struct top_filter *f, const char *text)
 	char buf[TOP_FILTER_MAX];
 	snprintf(buf, sizeof buf, "%s", text);
 	char *save = NULL;
-	for (char *w = strtok_r(buf, " \t", &save); w && f->nterms < TOP_FILTER_TERMS;
-	     w = strtok_r(NULL, " \t", &save))
+	for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (f->nterms == TOP_FILTER_TERMS) {
+			f->dropped = 1; /* told while it is typed */
+			break;
+		}
 		parse_term(&f->terms[f->nterms++], w);
+	}
 }
 
 static int term_match(const struct top_term *t, const struct top_row *r, char (*ep)[TOP_ENDPOINT_MAX],

@@ -121,6 +121,7 @@ struct top_term {
 struct top_filter {
 	char text[TOP_FILTER_MAX]; /* as typed */
 	int nterms;
+	int dropped;           /* the text has more terms than are kept */
 	struct top_term terms[TOP_FILTER_TERMS];
 };
 

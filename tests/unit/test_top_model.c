@@ -645,6 +645,11 @@ static void test_filter(void)
 		got[n] = 0;
 		CHECK(!strcmp(got, cases[i].want), "filter '%s': %s, want %s", cases[i].text, got, cases[i].want);
 	}
+	/* more terms than are kept: the view is told, to say so */
+	top_filter_set(&f, "1 2 3 4 5 6 7 8 zzzz");
+	CHECK(f.nterms == TOP_FILTER_TERMS && f.dropped, "9 terms: %d kept, dropped %d", f.nterms, f.dropped);
+	top_filter_set(&f, "1 2 3 4 5 6 7 8");
+	CHECK(f.nterms == 8 && !f.dropped, "8 terms: %d kept, dropped %d", f.nterms, f.dropped);
 	/* selection counts only what passes */
 	struct top_select s = {0};
 	const struct top_row *out[10];

@@ -269,10 +269,15 @@ sleep 1.5
 key p
 expect "paused during the replay" "  Paused  "
 rows > "$TMP/p1"
+screen | tail -2 | head -1 > "$TMP/t1"
 sleep 2
 rows > "$TMP/p2"
+screen | tail -2 | head -1 > "$TMP/t2"
 status | grep -q "Paused" && cmp -s "$TMP/p1" "$TMP/p2" && pass "paused: the rows stay as they were" ||
 	fail "paused rows changed"
+# the total line too, its note of the file's progress with its sums
+cmp -s "$TMP/t1" "$TMP/t2" && pass "paused: the total line stays: $(tr -s ' ' < "$TMP/t2")" ||
+	fail "paused: the total line moved: $(cat "$TMP/t1" "$TMP/t2")"
 key p
 sleep 1
 rows > "$TMP/p3"
