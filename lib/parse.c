@@ -120,7 +120,7 @@ int parse_double(const char *s, double *v, const char **why)
 {
 	const char *e;
 	if (parse_number(s, v, &e) < 0 || !rest_is(e, "")) {
-		*why = "not a number";
+		*why = "not a number of the plain kind: digits, a point (no sign or exponent)";
 		return -1;
 	}
 	return 0;

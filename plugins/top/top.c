@@ -94,8 +94,8 @@ static int top_configure(void *state, const char *key, const char *value, char *
 	if (!strcmp(key, "sort")) {
 		int s = top_sort_parse(value);
 		if (s < 0) {
-			snprintf(err, errlen, "'%s': use none, rate, bytes, idle, client, server, state, "
-			         "c2s, s2c, packets, rtt or retrans", value);
+			snprintf(err, errlen, "'%s': use none (or unsorted), rate, bytes, idle, client, server, "
+			         "state, c2s, s2c, packets, rtt, retrans or process", value);
 			return -EINVAL;
 		}
 		t->sort = (enum top_sort)s;
@@ -203,7 +203,10 @@ static int top_open(void *state, char *err, size_t errlen)
 	int e = 0;
 	if (setupterm(NULL, STDOUT_FILENO, &e) != OK) {
 		const char *term = getenv("TERM");
-		snprintf(err, errlen, "terminal type '%s' unknown", term ? term : "");
+		if (!term || !*term)
+			snprintf(err, errlen, "TERM is not set: no terminal type to draw with");
+		else
+			snprintf(err, errlen, "terminal type '%s' unknown", term);
 		return -ENOTTY;
 	}
 	char cup[] = "cup";
