@@ -177,7 +177,7 @@ key PPage; expect "PgUp" "^ Connections 1-37 of $nwant "
 
 # ---- help ----
 key h; expect "h: help" "tcptrack keys"
-expect "help lists the filter key" "filter: address, prefix, port or state"
+expect "help lists the filter key" "filter: address, port, name, state, process"
 expect "help tells the RTT column" "RTT +round trip, client to server and back"
 key x
 gone "tcptrack keys" && pass "any key closes the help" || fail "any key closes the help"
