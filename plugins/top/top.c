@@ -267,6 +267,10 @@ static int top_start(void *state)
 	t->live = s->live;
 	t->procs = TT_HAS(tt_settings, s, processes) && s->processes && TT_HOST_HAS(t->host, process_of);
 	t->lk.procs = t->procs;
+	/* no processes (a file, [core] processes = no): the order of arrival,
+	 * not a "Sorted by process" with no such column */
+	if (!t->procs && t->sort == TOP_SORT_PROCESS)
+		t->sort = TOP_SORT_NONE;
 	if (t->names < 0)
 		t->names = t->live;
 	t->period_us = s->refresh_us > 0 ? s->refresh_us : 1000000;
