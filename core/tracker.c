@@ -494,21 +494,30 @@ static void process_batch(struct tracker *tr, struct batch *b)
 /* A signal is the process's, not a tracker's: the handler only sets these. */
 static volatile sig_atomic_t got_hup, got_stop;
 /* the outputs are being stopped, every file written out, and no terminal
- * is to be restored: a second stop need not wait for them (a Prometheus
- * linger, a receiver's drain) */
+ * is to be restored: a stop asked again need not wait for them (a
+ * Prometheus linger, a receiver's drain) */
 static volatile sig_atomic_t stopping_outputs;
+/* when the first stop came (CLOCK_MONOTONIC, s): one again within a
+ * second is the same stop (timeout(1) signals the child, then its whole
+ * group) */
+static volatile sig_atomic_t stop_sec;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP) {
 		got_hup = 1;
-	} else if (stopping_outputs) {
+		return;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (!got_stop) {
+		stop_sec = (sig_atomic_t)ts.tv_sec;
+		got_stop = 1;
+	} else if (stopping_outputs && ts.tv_sec - stop_sec >= 2) {
 		static const char m[] = "tcptrack: stopped again: exiting without waiting for the outputs\n";
 		ssize_t r = write(STDERR_FILENO, m, sizeof m - 1);
 		(void)r;
 		_exit(128 + sig);
-	} else {
-		got_stop = 1;
 	}
 }
 

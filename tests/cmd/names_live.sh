@@ -94,8 +94,9 @@ c, _ = s.accept(); c.recv(100); time.sleep(1); c.close()
 SRV_PID=$!
 # a socat server in A (one connection, in its own process; held 3 s, so
 # that a walk of /proc, a slice each turn of the loop, reaches socat while
-# the socket is open even in a sanitizer build on a loaded machine)
-ip netns exec "$NS_A" socat TCP-LISTEN:7002,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 3" &
+# the socket is open even in a sanitizer build on a loaded machine: -t 4,
+# as socat would close half a second after the client's end of file)
+ip netns exec "$NS_A" socat -t 4 TCP-LISTEN:7002,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 3" &
 SOCAT_PID=$!
 # a server in B on an address dnsmasq does not know, and a python3 client
 # in A (the local end: client) that exits after 2 s
