@@ -633,6 +633,12 @@ static int reader_gone(struct connlog *l)
 	return l->reader_gone;
 }
 
+/* The file being written, as a message names it. */
+static const char *shown_name(const struct connlog *l)
+{
+	return l->cur_name[0] ? l->cur_name : strcmp(l->file, "-") ? l->file : "standard output";
+}
+
 /* Flush, and say so once when rows were lost to a failing disk. */
 static void do_flush(struct connlog *l)
 {
@@ -642,7 +648,7 @@ static void do_flush(struct connlog *l)
 	 * SIGHUP): what comes now would go where no name leads; made anew
 	 * for it, checked before each write out */
 	if (l->w.len && strcmp(l->file, "-") && wfile_removed(&l->w)) {
-		const char *path = l->cur_name[0] ? l->cur_name : l->file;
+		const char *path = shown_name(l); /* (not "-": checked above) */
 		int fresh = wfile_reopen(&l->w, l->dirfd >= 0 ? l->dirfd : AT_FDCWD,
 		                         l->dirfd >= 0 ? path + l->dir_len : path, l->header);
 		if (fresh < 0) {
@@ -656,7 +662,7 @@ static void do_flush(struct connlog *l)
 	int r = wfile_flush(&l->w);
 	if (reader_gone(l))
 		return;
-	const char *name = l->cur_name[0] ? l->cur_name : strcmp(l->file, "-") ? l->file : "standard output";
+	const char *name = shown_name(l);
 	if (r < 0 && l->w.rows_lost > l->reported_lost) {
 		if (!l->reported_lost && r == -EBADF)
 			l->host->log(l->ctx, TT_LOG_ERR, "%s is not open: rows are being lost (%llu so far); "
@@ -1004,9 +1010,7 @@ void connlog_stop(struct connlog *l)
 	if (l->w.rows_lost && !l->reader_gone)
 		l->host->log(l->ctx, TT_LOG_ERR, "%llu rows could not be written to %s%s",
 		             (unsigned long long)l->w.rows_lost, l->timed_name ? "the files of " : "",
-		             l->cur_name[0] && !l->timed_name ? l->cur_name
-		             : strcmp(l->file, "-")          ? l->file
-		                                              : "standard output");
+		             l->timed_name ? l->file : shown_name(l));
 }
 
 void connlog_free(struct connlog *l)

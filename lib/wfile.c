@@ -42,6 +42,16 @@ int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh)
 	return wfile_openat(w, AT_FDCWD, path, truncate, fresh);
 }
 
+/* path opened for appending (emptied first with truncate); *fresh: new or
+ * empty.  The descriptor, or -1 with errno. */
+static int open_append(int dirfd, const char *path, int truncate, int *fresh)
+{
+	int fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
+	struct stat st;
+	*fresh = fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0;
+	return fd;
+}
+
 int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int *fresh)
 {
 	int fd;
@@ -49,9 +59,7 @@ int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int
 		fd = dup(STDOUT_FILENO);
 		*fresh = 1;
 	} else {
-		fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
-		struct stat st;
-		*fresh = fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0;
+		fd = open_append(dirfd, path, truncate, fresh);
 	}
 	if (fd < 0)
 		return -errno;
@@ -74,11 +82,10 @@ int wfile_removed(const struct wfile *w)
 
 int wfile_reopen(struct wfile *w, int dirfd, const char *path, const char *header)
 {
-	int fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fresh;
+	int fd = open_append(dirfd, path, 0, &fresh);
 	if (fd < 0)
 		return -errno;
-	struct stat st;
-	int fresh = fstat(fd, &st) == 0 && st.st_size == 0;
 	/* what the old file was still to get first (a row's rest, or its
 	 * own header) is not the new one's */
 	size_t skip = w->carry > w->hdr ? w->carry : w->hdr;

@@ -241,8 +241,12 @@ static int term_match(const struct top_term *t, const struct top_row *r, char (*
 			 * www.example.com:https) */
 			top_fmt_endpoint(ep[0], r->family, r->client, r->cport);
 			top_fmt_endpoint(ep[1], r->family, r->server, r->sport);
-			top_fmt_row_endpoint(ep[2], r, 0, 1);
-			top_fmt_row_endpoint(ep[3], r, 1, 1);
+			/* (an end without a name or service is its numbers, above) */
+			ep[2][0] = ep[3][0] = 0;
+			if (r->cname || r->csvc)
+				top_fmt_row_endpoint(ep[2], r, 0, 1);
+			if (r->sname || r->ssvc)
+				top_fmt_row_endpoint(ep[3], r, 1, 1);
 			*formatted = 1;
 		}
 		if (strstr(ep[0], t->text) || strstr(ep[1], t->text) || strcasestr(ep[2], t->text) ||
