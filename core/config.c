@@ -140,55 +140,19 @@ void config_defaults(struct config *c)
 	c->processes = -1;              /* live only */
 }
 
-/* Whether v is a port, 1 to 65535. */
-static int is_port(const char *v, size_t n)
-{
-	if (!n || n > 5 || strspn(v, "0123456789") < n)
-		return 0;
-	long p = strtol(v, NULL, 10);
-	return p >= 1 && p <= 65535;
-}
-
 /* Whether v is a list of DNS servers as the resolver key takes them:
  * ADDR[:PORT],... with IPv6 as [ADDR]:PORT or a bare ADDR (found now, not
  * when the lookups start). */
 static int resolver_ok(const char *v)
 {
 	for (;;) {
-		size_t n = strcspn(v, ","), a, port = 0;
+		size_t n = strcspn(v, ",");
 		char addr[64];
 		unsigned char bin[16];
-		int fam = AF_INET;
-		if (v[0] == '[') {
-			const char *e = memchr(v, ']', n);
-			if (!e)
-				return 0;
-			a = (size_t)(e - v) - 1;
-			if (a >= sizeof addr)
-				return 0;
-			memcpy(addr, v + 1, a);
-			if ((size_t)(e + 1 - v) < n) {
-				if (e[1] != ':')
-					return 0;
-				port = (size_t)(e + 2 - v);
-			}
-			fam = AF_INET6;
-		} else {
-			const char *c = memchr(v, ':', n);
-			int colons = 0;
-			for (size_t i = 0; i < n; i++)
-				colons += v[i] == ':';
-			if (colons > 1)
-				fam = AF_INET6; /* a bare IPv6 address, no port */
-			a = colons == 1 ? (size_t)(c - v) : n;
-			if (colons == 1)
-				port = a + 1;
-			if (a >= sizeof addr)
-				return 0;
-			memcpy(addr, v, a);
-		}
-		addr[a] = 0;
-		if (inet_pton(fam, addr, bin) != 1 || (port && !is_port(v + port, n - port)))
+		long port;
+		const char *why;
+		if (parse_hostport(v, n, addr, sizeof addr, &port, &why) < 0 || port == 0 ||
+		    inet_pton(strchr(addr, ':') ? AF_INET6 : AF_INET, addr, bin) != 1)
 			return 0;
 		if (!v[n])
 			return 1;

@@ -126,3 +126,58 @@ int parse_double(const char *s, double *v, const char **why)
 	return 0;
 }
 
+int parse_hostport(const char *s, size_t n, char *host, size_t hostsz, long *port, const char **why)
+{
+	const char *h = s, *ps = NULL;
+	size_t hn = n;
+	*port = -1;
+	if (n && s[0] == '[') {
+		const char *e = memchr(s, ']', n);
+		if (!e) {
+			*why = "a '[' without its ']'";
+			return -1;
+		}
+		h = s + 1;
+		hn = (size_t)(e - h);
+		if (hn && !memchr(h, ':', hn)) {
+			*why = "brackets hold an IPv6 address";
+			return -1;
+		}
+		if (e + 1 < s + n) {
+			if (e[1] != ':') {
+				*why = "only :PORT may follow ']'";
+				return -1;
+			}
+			ps = e + 2;
+		}
+	} else {
+		const char *c = memchr(s, ':', n);
+		/* one colon: ADDR:PORT; more: a bare IPv6 address */
+		if (c && !memchr(c + 1, ':', n - (size_t)(c + 1 - s))) {
+			hn = (size_t)(c - s);
+			ps = c + 1;
+		}
+	}
+	if (!hn) {
+		*why = "no address";
+		return -1;
+	}
+	if (hn >= hostsz) {
+		*why = "the address is too long";
+		return -1;
+	}
+	if (ps) {
+		size_t pn = n - (size_t)(ps - s);
+		long v = 0;
+		for (size_t i = 0; i < pn && v <= 65535; i++)
+			v = isdigit((unsigned char)ps[i]) ? v * 10 + (ps[i] - '0') : 65536;
+		if (!pn || v > 65535) {
+			*why = "the port is not a number up to 65535";
+			return -1;
+		}
+		*port = v;
+	}
+	memcpy(host, h, hn);
+	host[hn] = 0;
+	return 0;
+}

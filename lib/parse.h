@@ -6,6 +6,7 @@
 #ifndef TT_PARSE_H
 #define TT_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 int parse_duration(const char *s, int64_t *us, const char **why); /* 500us 100ms 2s 1m 1h 1d; bare = s */
@@ -16,5 +17,14 @@ int parse_double(const char *s, double *v, const char **why);
  * digits; no sign, hex or exponent) after optional blanks; *end after it.
  * For a value that goes on (a range, a unit of its own).  0, or -1. */
 int parse_number(const char *s, double *v, const char **end);
+
+/* ADDR[:PORT] in the n bytes at s (not NUL-terminated: a list's item): an
+ * IPv6 address as [ADDR] or [ADDR]:PORT (brackets hold nothing else), or
+ * bare, and then with no port (its colons are its own: "::1:9100" is one
+ * address).  host gets ADDR, NUL-
+ * terminated, in hostsz bytes at most; *port the port (digits only, 0 to
+ * 65535), -1 when there is none.  Whether an address or a port is required,
+ * and which, is the caller's: this only splits. */
+int parse_hostport(const char *s, size_t n, char *host, size_t hostsz, long *port, const char **why);
 
 #endif

@@ -5,7 +5,6 @@
 #include "target.h"
 
 #include <errno.h>
-#include <math.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -66,29 +65,15 @@ static int parse_unix(struct target *t, const char *spec, char *err, size_t errl
 /* HOST:PORT or [IPV6]:PORT after "udp:" or "tcp:" */
 static int parse_inet(struct target *t, const char *spec, int tcp, char *err, size_t errlen)
 {
-	char host[256];
-	const char *hp = spec + 4, *port;
-	if (*hp == '[') {
-		const char *close = strchr(hp, ']');
-		if (!close || close[1] != ':' || (size_t)(close - hp - 1) >= sizeof host)
-			goto bad;
-		memcpy(host, hp + 1, (size_t)(close - hp - 1));
-		host[close - hp - 1] = 0;
-		port = close + 2;
-	} else {
-		const char *colon = strrchr(hp, ':');
-		if (!colon || colon == hp || strchr(hp, ':') != colon || (size_t)(colon - hp) >= sizeof host)
-			goto bad;
-		memcpy(host, hp, (size_t)(colon - hp));
-		host[colon - hp] = 0;
-		port = colon + 1;
-	}
-	double pn;
-	const char *e;
-	if (parse_number(port, &pn, &e) < 0 || *e || pn < 1 || pn > 65535 || pn != floor(pn)) {
-		snprintf(err, errlen, "'%s': bad port '%s' (1-65535)", spec, port);
+	char host[256], port[24];
+	long pn;
+	const char *why = "no port";
+	if (parse_hostport(spec + 4, strlen(spec + 4), host, sizeof host, &pn, &why) < 0 || pn < 1) {
+		snprintf(err, errlen, "'%s': %s; use %s:HOST:PORT, a port of 1 to 65535 (an IPv6 address in brackets)",
+		         spec, pn == 0 ? "the port is 0" : why, tcp ? "tcp" : "udp");
 		return -EINVAL;
 	}
+	snprintf(port, sizeof port, "%ld", pn);
 	struct addrinfo hints, *ai = NULL;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -106,9 +91,6 @@ static int parse_inet(struct target *t, const char *spec, int tcp, char *err, si
 	freeaddrinfo(ai);
 	t->kind = tcp ? TARGET_TCP : TARGET_UDP;
 	return 0;
-bad:
-	snprintf(err, errlen, "'%s': use %s:HOST:PORT (an IPv6 address in brackets)", spec, tcp ? "tcp" : "udp");
-	return -EINVAL;
 }
 
 int target_parse(struct target *t, const char *spec, char *err, size_t errlen)

@@ -80,20 +80,13 @@ static int prom_create(const struct tt_host *host, struct tt_ctx *ctx, const cha
 static int parse_listen(struct pm_http_conf *c, const char *v, char *err, size_t errlen)
 {
 	char host[64];
-	const char *colon = strrchr(v, ':');
-	const char *a = v;
-	size_t n = colon ? (size_t)(colon - v) : 0;
-	if (n >= 2 && v[0] == '[' && v[n - 1] == ']')
-		a = v + 1, n -= 2;
-	char *end;
-	unsigned long port = colon && colon[1] ? strtoul(colon + 1, &end, 10) : 70000;
-	if (!colon || !n || n >= sizeof host || port > 65535 || *end) {
-		snprintf(err, errlen, "'%s': use ADDRESS:PORT (e.g. 127.0.0.1:%d, [::1]:%d)", v,
+	long port;
+	const char *why = "no port";
+	if (parse_hostport(v, strlen(v), host, sizeof host, &port, &why) < 0 || port < 0) {
+		snprintf(err, errlen, "'%s': %s; use ADDRESS:PORT (e.g. 127.0.0.1:%d, [::1]:%d)", v, why,
 		         DEFAULT_PORT, DEFAULT_PORT);
 		return -EINVAL;
 	}
-	memcpy(host, a, n);
-	host[n] = 0;
 	memset(c->addr, 0, sizeof c->addr);
 	if (inet_pton(AF_INET, host, c->addr) == 1)
 		c->family = 4;

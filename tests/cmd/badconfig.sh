@@ -345,13 +345,23 @@ names_ptr = sometimes
 EOF
 refused "names_ptr" "$f:2: key 'names_ptr': " "use auto, yes or no" -c "$f"
 
-for r in bogus 127.0.0.1:99999 1.2.3.4: '[::1' '10.0.0.1,'; do
+for r in bogus 127.0.0.1:99999 1.2.3.4: '[::1' '10.0.0.1,' 127.0.0.1:0 '[10.0.0.1]:53' '[::1]x'; do
 	conf <<EOF
 [core]
 resolver = $r
 EOF
 	refused "resolver '$r'" "$f:2: key 'resolver': " "not a list of ADDR\[:PORT\]" -c "$f"
 done
+# a list of every form: ADDR:PORT, ADDR, [IPV6]:PORT, [IPV6] and a bare IPv6
+conf <<EOF
+[core]
+resolver = 127.0.0.1:5353,10.0.0.1,[::1]:53,[::1],fe80::1:53
+EOF
+if tt -c "$f" --check-config >"$TMP/out" 2>"$TMP/err"; then
+	pass "resolver: a list of every ADDR[:PORT] form is taken"
+else
+	fail "resolver: a list of every ADDR[:PORT] form refused: $(cat "$TMP/err")"
+fi
 
 conf <<EOF
 [output log]

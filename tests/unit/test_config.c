@@ -96,6 +96,49 @@ static void test_parsers(void)
 	}
 }
 
+/* ADDR[:PORT]: the one splitter of the resolver, listen and target keys */
+static void test_hostport(void)
+{
+	static const struct { const char *s; const char *host; long port; } ok[] = {
+		{"127.0.0.1:53", "127.0.0.1", 53}, {"10.0.0.1", "10.0.0.1", -1},
+		{"[::1]:9100", "::1", 9100}, {"[::1]", "::1", -1}, {"::1", "::1", -1},
+		/* one address, not ::1 and a port */
+		{"::1:9100", "::1:9100", -1}, {"localhost:514", "localhost", 514},
+		{"127.0.0.1:0", "127.0.0.1", 0}, {"h:65535", "h", 65535}, {"h:00080", "h", 80},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		char host[64] = "";
+		long port = 7;
+		const char *why = NULL;
+		int r = parse_hostport(ok[i].s, strlen(ok[i].s), host, sizeof host, &port, &why);
+		CHECK(r == 0 && !strcmp(host, ok[i].host) && port == ok[i].port, "parse_hostport(\"%s\") = %s %ld (%s)",
+		      ok[i].s, host, port, why ? why : "");
+	}
+	static const struct { const char *s; const char *why; } bad[] = {
+		{"", "no address"}, {":53", "no address"}, {"[]:53", "no address"},
+		{"[::1", "without its ']'"}, {"[::1]x", "only :PORT"}, {"[::1]53", "only :PORT"},
+		{"[10.0.0.1]:53", "IPv6"}, {"h:", "port"}, {"h:65536", "port"}, {"h:123456", "port"},
+		{"h:5x", "port"}, {"h:-1", "port"}, {"h: 80", "port"}, {"[::1]:", "port"},
+		{"averyveryverylonghostnamethatdoesnotfit:1", "too long"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char host[32] = "unset";
+		long port = 7;
+		const char *why = NULL;
+		int r = parse_hostport(bad[i].s, strlen(bad[i].s), host, sizeof host, &port, &why);
+		CHECK(r < 0 && why && strstr(why, bad[i].why) && !strcmp(host, "unset"),
+		      "parse_hostport(\"%s\") refused: %s", bad[i].s, why ? why : "(no reason)");
+	}
+	/* an item of a list: only its n bytes count */
+	char host[64];
+	long port;
+	const char *why = NULL;
+	CHECK(parse_hostport("10.0.0.1:53,[::1]:5", 11, host, sizeof host, &port, &why) == 0 &&
+	      !strcmp(host, "10.0.0.1") && port == 53, "a list's first item");
+	CHECK(parse_hostport("10.0.0.1:5353", 10, host, sizeof host, &port, &why) == 0 && port == 5,
+	      "the port ends at n");
+}
+
 /* ---- the file ---- */
 
 static void test_core_keys(void)
@@ -392,6 +435,7 @@ int main(void)
 		return 99;
 	}
 	test_parsers();
+	test_hostport();
 	test_core_keys();
 	test_errors();
 	test_specs();

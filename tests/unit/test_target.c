@@ -128,9 +128,21 @@ static void test_parse(void)
 	CHECK(target_parse(&t, "unix:log.sock", err, sizeof err) == -EINVAL &&
 	      strstr(err, "must be absolute"), "relative unix path: %s", err);
 	CHECK(target_parse(&t, "tcp:127.0.0.1:99999", err, sizeof err) == -EINVAL &&
-	      strstr(err, "bad port '99999'"), "port: %s", err);
-	CHECK(target_parse(&t, "udp:127.0.0.1", err, sizeof err) == -EINVAL && strstr(err, "use udp:HOST:PORT"),
-	      "no port: %s", err);
+	      strstr(err, "'tcp:127.0.0.1:99999': the port is not a number up to 65535; use tcp:HOST:PORT"),
+	      "port: %s", err);
+	CHECK(target_parse(&t, "udp:127.0.0.1", err, sizeof err) == -EINVAL &&
+	      strstr(err, "'udp:127.0.0.1': no port; use udp:HOST:PORT"), "no port: %s", err);
+	CHECK(target_parse(&t, "udp:127.0.0.1:0", err, sizeof err) == -EINVAL && strstr(err, "the port is 0"),
+	      "port 0: %s", err);
+	/* its colons are the address's: no port, not ::1 port 514 */
+	CHECK(target_parse(&t, "udp:::1:514", err, sizeof err) == -EINVAL && strstr(err, "no port"),
+	      "bare IPv6: %s", err);
+	CHECK(target_parse(&t, "udp:127.0.0.1:514.0", err, sizeof err) == -EINVAL &&
+	      strstr(err, "the port is not a number"), "port with a point: %s", err);
+	CHECK(target_parse(&t, "udp:[127.0.0.1]:514", err, sizeof err) == -EINVAL &&
+	      strstr(err, "brackets hold an IPv6 address"), "IPv4 in brackets: %s", err);
+	CHECK(target_parse(&t, "udp:[::1:514", err, sizeof err) == -EINVAL && strstr(err, "without its ']'"),
+	      "bracket not closed: %s", err);
 	CHECK(target_parse(&t, "tcp:[::1]:514", err, sizeof err) == 0 && t.kind == TARGET_TCP &&
 	      t.addr.ss_family == AF_INET6 && !strcmp(t.name, "tcp:[::1]:514"), "IPv6 in brackets");
 	CHECK(target_parse(&t, "udp:127.0.0.1:514", err, sizeof err) == 0 && t.kind == TARGET_UDP, "udp");

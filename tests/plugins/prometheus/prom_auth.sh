@@ -24,6 +24,14 @@ done
 for l in 127.0.0.1:9999 127.1.2.3:0 '[::1]:9999'; do
 	tt --check-config -T "$CAP" -o "prometheus:listen=$l" >/dev/null 2>"$TMP/err" || fail "listen = $l refused: $(cat "$TMP/err")"
 done
+# ADDRESS:PORT as every key of the kind takes it: "::1:9999" is one IPv6
+# address (with no port), not ::1 and a port
+for l in '::1:9999' 127.0.0.1 127.0.0.1:65536 '[::1]9999' '[127.0.0.1]:9999' 127.0.0.1:+80; do
+	tt --check-config -T "$CAP" -o "prometheus:listen=$l" >/dev/null 2>"$TMP/err"
+	rc=$?
+	[ $rc -ne 0 ] && grep -qF "'$l': " "$TMP/err" && grep -q "; use ADDRESS:PORT" "$TMP/err" ||
+		fail "listen = $l: exit $rc: $(cat "$TMP/err")"
+done
 tt --check-config -T "$CAP" -o "prometheus:tls_cert=/x" 2>"$TMP/err"
 [ $? -eq 78 ] && grep -q 'tls_cert and tls_key go together' "$TMP/err" || fail "tls_cert alone: $(cat "$TMP/err")"
 # the files they name are read at the start: --check-config finds one missing

@@ -83,9 +83,9 @@ bad "a percentage of messages" 12 "key 'max_rate': '5%': not a number of message
 bad "bad level" 11 "key 'warning': 'fast': not a level" 'metric = conn_rate\nwarning = fast\n'
 bad "target of unknown kind" 12 "key 'target': 'smtp:mail': use syslog, unix:/PATH, udp:HOST:PORT or tcp:HOST:PORT" \
 	'metric = conn_rate\nwarning = 1M\ntarget = smtp:mail\n'
-bad "target port out of range" 12 "key 'target': 'tcp:127\.0\.0\.1:99999': bad port '99999'" \
+bad "target port out of range" 12 "key 'target': 'tcp:127\.0\.0\.1:99999': the port is not a number up to 65535" \
 	'metric = conn_rate\nwarning = 1M\ntarget = tcp:127.0.0.1:99999\n'
-bad "target without port" 12 "key 'target': 'udp:127\.0\.0\.1': use udp:HOST:PORT" \
+bad "target without port" 12 "key 'target': 'udp:127\.0\.0\.1': no port; use udp:HOST:PORT" \
 	'metric = conn_rate\nwarning = 1M\ntarget = udp:127.0.0.1\n'
 bad "relative unix socket" 12 "key 'target': 'unix:log\.sock': a unix socket path must be absolute" \
 	'metric = conn_rate\nwarning = 1M\ntarget = unix:log.sock\n'
