@@ -24,6 +24,36 @@ need_shared() {
 need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 
+# wait_capturing ERRFILE [PID]: wait (up to 30 s: a sanitizer build on a
+# loaded machine starts slowly) for the headless start line "capturing on",
+# which tcptrack writes once its capture is open, its outputs are open and
+# privileges are dropped: packets sent after it are counted.  Stops waiting
+# when PID (if given) has exited.  0, or 1 after a FAIL line.
+wait_capturing() {
+	local i
+	for i in $(seq 300); do
+		grep -q 'capturing on' "$1" 2>/dev/null && return 0
+		[ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && break
+		sleep 0.1
+	done
+	fail "no 'capturing on' in $1: $(head -c 500 "$1" 2>/dev/null)"
+	return 1
+}
+
+# wait_tcp_listen NS PORT: wait (up to 10 s) for a TCP listener on PORT in
+# network namespace NS ("" for this one): a daemon (iperf3 -D) returns
+# before it binds.  0, or 1 after a FAIL line.
+wait_tcp_listen() {
+	local i
+	for i in $(seq 100); do
+		if [ -n "$1" ]; then ip netns exec "$1" ss -Hltn "sport = :$2"; else ss -Hltn "sport = :$2"; fi |
+			grep -q . && return 0
+		sleep 0.1
+	done
+	fail "nothing listens on TCP port $2${1:+ in $1}"
+	return 1
+}
+
 # tt ARGS...: run tcptrack from the build tree
 tt() { "$TCPTRACK" "$@"; }
 

@@ -87,9 +87,14 @@ PY
 	zlive() {
 		unshare -n bash -c '
 			ip link set lo up
+			rm -f "$ERR" # (the previous run wrote its start line there)
 			"$@" -i lo 2>"$ERR" &
 			tp=$!
-			sleep 1
+			for _ in $(seq 300); do
+				grep -q "capturing on" "$ERR" 2>/dev/null && break
+				kill -0 $tp 2>/dev/null || break
+				sleep 0.1
+			done
 			python3 "$CHURN"
 			kill -INT $tp
 			wait $tp' zlive "$TCPTRACK" "$@"

@@ -114,6 +114,10 @@ for i in $(seq $FLEET); do
 	ip netns exec "$(host_ns "$i")" iperf3 -s -D -1 -B 127.0.0.1 -p 5201 -I "$TMP/iperf$i.pid" \
 		--logfile "$TMP/iperf$i-s.log" || skip "iperf3 server did not start"
 done
+# (-D returns before the daemon binds)
+for i in $(seq $FLEET); do
+	wait_tcp_listen "$(host_ns "$i")" 5201
+done
 cpids=
 for i in $(seq $FLEET); do
 	ip netns exec "$(host_ns "$i")" iperf3 -c 127.0.0.1 -p 5201 -t "$SECS" -P 2 -b "$((i * 2))M" \

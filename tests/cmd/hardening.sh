@@ -82,7 +82,7 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && id nobody >/dev/null 2>&1; 
 	chmod 777 "$TMP"
 	ip netns exec "$NS_B" "$TCPTRACK" -Z nobody -i "$IF_B" -o "csv:file=$TMP/z.csv" 2>"$TMP/err" &
 	pid=$!
-	sleep 1
+	wait_capturing "$TMP/err" $pid # (said after the drop)
 	uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' /proc/$pid/status)
 	gids=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' /proc/$pid/status)
 	nobody=$(id -u nobody)
@@ -90,7 +90,7 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && id nobody >/dev/null 2>&1; 
 	[ "$gids" = "$(id -g nobody) $(id -g nobody) $(id -g nobody) $(id -g nobody)" ] && pass "-Z nobody: gids $gids" ||
 		fail "-Z: gids $gids"
 	in_b timeout 5 socat -u TCP-LISTEN:7001,reuseaddr,bind="$ADDR_B" OPEN:/dev/null &
-	sleep 0.5
+	wait_tcp_listen "$NS_B" 7001
 	head -c 100000 /dev/zero | in_a timeout 5 socat -u STDIN TCP:"$ADDR_B":7001
 	sleep 0.5
 	ip -n "$NS_B" link del "$IF_B"

@@ -134,11 +134,11 @@ run() {
 	local tpid=$!
 	local ra0 rb0
 	ra0=$(retrans "$NS_A") rb0=$(retrans "$NS_B")
-	sleep 1
+	wait_capturing "$TMP/$name.err" $tpid
 	if [ "$secs" -gt 0 ]; then
 		ip netns exec "$NS_B" iperf3 -s -1 -B "$ADDR_B" -p 5201 >"$TMP/$name.iperf-s" 2>&1 &
 		local spid=$!
-		sleep 0.3
+		wait_tcp_listen "$NS_B" 5201
 		ip netns exec "$NS_A" iperf3 -c "$ADDR_B" -p 5201 -t "$secs" -b 5M -J >"$TMP/$name.iperf" 2>&1 &
 		ipid=$!
 		# A's kernel's view of the data connection, twice a second while it runs

@@ -15,7 +15,9 @@ tpid=$!
 # and on every interface at once (-i any: Linux cooked capture)
 ip netns exec "$NS_B" "$TCPTRACK" -i any -o "csv:mode=connections,file=$TMP/any.csv" 2>"$TMP/err-any" &
 apid=$!
-sleep 1
+wait_tcp_listen "$NS_B" 5201
+wait_capturing "$TMP/err" $tpid
+wait_capturing "$TMP/err-any" $apid
 in_a iperf3 -c "$ADDR_B" -p 5201 -t 3 -b 20M -J > "$TMP/iperf.json" 2>&1 || fail "iperf3 client: $(tail -n 5 "$TMP/iperf.json")"
 sleep 2.5   # past the closed linger (2 s): the connections leave the table
 kill -TERM $tpid $apid

@@ -53,7 +53,11 @@ CONF
 ip netns exec "$NS_B" "$DNSMASQ" --keep-in-foreground --conf-file="$TMP/dnsmasq.conf" --pid-file= &
 DNS_PID=$!
 pids="$pids $DNS_PID"
-sleep 0.5
+for _ in $(seq 100); do # bound to its UDP port, or gone
+	ip netns exec "$NS_B" ss -Hlun "sport = :5353" | grep -q . && break
+	kill -0 "$DNS_PID" 2>/dev/null || break
+	sleep 0.1
+done
 kill -0 "$DNS_PID" 2>/dev/null || { fail "dnsmasq did not start"; finish; }
 
 # forward and reverse answers of the server itself, as a client sees them
@@ -83,7 +87,7 @@ ip netns exec "$NS_A" "$TCPTRACK" -c "$TMP/ptr.conf" -i "$IF_A" \
 	-o "csv:mode=connections,file=$TMP/ptr.csv,columns=client_name+server_name+pid+process+user" \
 	2> "$TMP/ptr.err" &
 TT=$!
-sleep 1
+wait_capturing "$TMP/ptr.err" $TT
 # a python3 server in A (the local end: server), a socat client in B
 ip netns exec "$NS_A" $PY -c "
 import socket, time
@@ -119,7 +123,10 @@ import socket, time
 s = socket.create_connection(('$ADDR_C', 7003)); s.send(b'x' * 10); time.sleep(2)
 " &
 CLI_PID=$!
-sleep 1
+for _ in $(seq 50); do # connected (it holds the connection 2 s)
+	in_a ss -tnp | grep -q "pid=$CLI_PID," && break
+	sleep 0.1
+done
 kill -0 $CLI_PID 2>/dev/null && in_a ss -tnp | grep -q "pid=$CLI_PID," &&
 	pass "the python3 client $CLI_PID holds its connection (ss -tp)" || fail "ss -tp does not see the client"
 wait $CLI_PID
@@ -156,7 +163,7 @@ grep -q "PTR" "$TMP/dnsmasq.log" && pass "dnsmasq was asked PTR questions" || fa
 ip netns exec "$NS_A" "$TCPTRACK" -c "$TMP/ptr.conf" -i lo \
 	-o "csv:mode=connections,file=$TMP/lo.csv,columns=client_name+server_name" 2>"$TMP/lo.err" &
 TT=$!
-sleep 1
+wait_capturing "$TMP/lo.err" $TT
 ip netns exec "$NS_A" socat TCP-LISTEN:7004,bind=127.0.0.1,reuseaddr SYSTEM:"cat >/dev/null" &
 pids="$pids $!"
 ip netns exec "$NS_A" socat TCP6-LISTEN:7005,bind=[::1],reuseaddr SYSTEM:"cat >/dev/null" &
@@ -238,7 +245,7 @@ run_many() { # CONF LABEL
 	ip netns exec "$NS_A" "$TCPTRACK" -c "$TMP/$1" -i "$IF_A" -o "csv:mode=connections,file=$TMP/$2.csv,columns=server_name" \
 		2> "$TMP/$2.err" &
 	local tt=$!
-	sleep 1
+	wait_capturing "$TMP/$2.err" $tt
 	ip netns exec "$NS_B" socat TCP-LISTEN:7010,reuseaddr,fork SYSTEM:true &
 	local srv=$!
 	wait_listen "$NS_B" 7010

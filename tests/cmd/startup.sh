@@ -61,6 +61,14 @@ i=0
 while [ "$(readlink /proc/$pid/exe 2>/dev/null)" != "$(readlink -f "$TCPTRACK")" ] && [ $i -lt 100 ]; do
 	sleep 0.05; i=$((i + 1))
 done
+# its SIGHUP handler is set (exec is not main(): a sanitizer's runtime and
+# the libraries' loading come first)
+i=0
+while [ $i -lt 200 ]; do
+	sc=$(awk '/^SigCgt:/ { print $2 }' /proc/$pid/status 2>/dev/null)
+	[ -n "$sc" ] && [ $((0x$sc & 1)) = 1 ] && break
+	sleep 0.05; i=$((i + 1))
+done
 sleep 0.2 # in open(2) of the FIFO
 kill -HUP $pid
 sleep 0.1
@@ -82,7 +90,8 @@ if [ "$(id -u)" = 0 ]; then
 		"$TCPTRACK" -c "$TMP/live.conf" -i lo "$@" 2>"$log" &
 		local p=$!
 		sleep 1.5
-		[ -n "${CHECK_WHILE:-}" ] && $CHECK_WHILE
+		# (-q says nothing: the pause above is all it gets)
+		[ -n "${CHECK_WHILE:-}" ] && wait_capturing "$log" $p && $CHECK_WHILE
 		kill -INT $p
 		wait $p
 	}

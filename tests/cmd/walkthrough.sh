@@ -30,7 +30,13 @@ tcptrack() { "$TCPTRACK" "$@"; }
 systemctl() { # enable --now tcptrack: the unit's command, in the background
 	"$TCPTRACK" -c "$TMP/etc/tcptrack.conf" </dev/null >/dev/null 2>"$TMP/service.err" &
 	echo $! >"$TMP/service.pid"
-	sleep 1
+	# as systemd's start returns once the service runs: here, once it says
+	# it captures (journalctl is grepped for that line next)
+	for _ in $(seq 300); do
+		grep -q 'capturing on' "$TMP/service.err" && break
+		kill -0 $! 2>/dev/null || break
+		sleep 0.1
+	done
 }
 journalctl() { cat "$TMP/service.err"; }
 logrotate() { command logrotate -s "$TMP/logrotate.state" "$@"; }

@@ -19,7 +19,8 @@ in_b iperf3 -s -D -1 -B "$ADDR_B" -p 5201 --logfile "$TMP/iperf-s.log" || skip "
 ip netns exec "$NS_B" "$TCPTRACK" -i "$IF_B" -o "ipfix:target=udp:127.0.0.1:$NF_PORT,active_timeout=1s" \
 	-o "csv:mode=connections,file=$TMP/live.csv" 2>"$TMP/err" &
 tpid=$!
-sleep 1
+wait_tcp_listen "$NS_B" 5201
+wait_capturing "$TMP/err" $tpid
 in_a iperf3 -c "$ADDR_B" -p 5201 -t 4 -b 5M >"$TMP/iperf.out" 2>&1 || fail "iperf3 client: $(tail -n 5 "$TMP/iperf.out")"
 sleep 2.5   # past the closed linger (2 s): the connections leave the table
 kill -TERM $tpid

@@ -44,7 +44,7 @@ feed_rest
 wait $FEED_PID
 rc=$?
 rs_wait every 1 10
-sleep 1
+rs_settle every
 awk '/\|mark\|.*udp-mid$/ { on = 1 } on' "$RS_OUT" | grep 'rule="every"' > "$TMP/udp-mid.out"
 got=$(grep -vc 'event="lost"' "$TMP/udp-mid.out")
 said=$(sed -n 's/.*NOTICE: \([0-9]*\) messages\{0,1\} lost: udp:127\.0\.0\.1:[0-9]* refused them (nothing listened)$/\1/p' "$TMP/udp-mid.out")

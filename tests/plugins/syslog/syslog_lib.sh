@@ -89,6 +89,21 @@ rs_rule() { grep "rule=\"$1\"" "$RS_OUT"; }
 
 # Wait until rule $1 has at least $2 messages.
 rs_wait() { wait_for "${3:-20}" sh -c "[ \$(grep -c 'rule=\"$1\"' '$RS_OUT') -ge $2 ]"; }
+# rs_settle RULE: until the count of RULE's lines has not changed for a
+# second (20 s at most): what was sent has all been written
+rs_settle() {
+	local prev=-1 same=0 n i
+	for i in $(seq 100); do
+		n=$(grep -c "rule=\"$1\"" "$RS_OUT")
+		if [ "$n" = "$prev" ]; then
+			same=$((same + 1))
+			[ $same -ge 5 ] && return 0
+		else
+			same=0 prev=$n
+		fi
+		sleep 0.2
+	done
+}
 
 # sl_conf FILE: a config from stdin, with @UNIX@ @UDP@ @TCP@ replaced by
 # the targets of this rsyslogd.

@@ -46,14 +46,14 @@ view() {
 iperf() {
 	ip netns exec "$NS_B" iperf3 -s -1 -B "$ADDR_B" > "$TMP/server.log" 2>&1 &
 	SERVER_PID=$!
-	sleep 0.5
+	wait_tcp_listen "$NS_B" 5201
 	ip netns exec "$NS_A" iperf3 -c "$ADDR_B" -b 8M -l 1000 -t "$1" -J > "$TMP/client.json" 2>&1 &
 	IPERF_PID=$!
 }
 
 # ---- the rate, against iperf3's own report ----
 view -o top:units=bits,sort=rate port 5201
-wait_for "Live on $IF_B" 5 || { fail "the view did not start"; screen | sed 's/^/  | /'; finish; }
+wait_for "Live on $IF_B" 20 || { fail "the view did not start"; screen | sed 's/^/  | /'; finish; }
 iperf 9
 wait_for ':5201 ' 5 || fail "no iperf3 connection on the screen"
 samples=""
@@ -64,7 +64,7 @@ for t in 4 5 6 7; do
 done
 # p freezes the display, tracking goes on
 tm send-keys p
-sleep 0.3
+wait_for '  Paused  ' 5
 screen | head -n -2 > "$TMP/p1"
 sleep 1.5
 screen | head -n -2 > "$TMP/p2"
@@ -91,7 +91,7 @@ screen | grep -Eq ':5201 +ESTABLISHED|:5201 +CLOSED|:5201 +CLOSING' && pass "the
 
 # ---- -f: several refreshes a second ----
 view -f -o top:units=bits port 5201
-wait_for "Live on $IF_B" 5 || fail "the view did not start"
+wait_for "Live on $IF_B" 20 || fail "the view did not start"
 iperf 5
 wait_for ':5201 ' 5
 sleep 2
