@@ -140,9 +140,10 @@ void config_defaults(struct config *c)
 	c->processes = -1;              /* live only */
 }
 
-/* Whether v is a list of DNS servers as the resolver key takes them:
- * ADDR[:PORT],... with IPv6 as [ADDR]:PORT or a bare ADDR (found now, not
- * when the lookups start). */
+/* Whether v is a list of DNS servers as the resolver key takes them, and
+ * c-ares after it (ares_set_servers_ports_csv): ADDR[:PORT],... with IPv6
+ * as [ADDR]:PORT or a bare ADDR, not [ADDR] (found now, not when the
+ * lookups start). */
 static int resolver_ok(const char *v)
 {
 	for (;;) {
@@ -152,7 +153,7 @@ static int resolver_ok(const char *v)
 		long port;
 		const char *why;
 		if (parse_hostport(v, n, addr, sizeof addr, &port, &why) < 0 || port == 0 ||
-		    inet_pton(strchr(addr, ':') ? AF_INET6 : AF_INET, addr, bin) != 1)
+		    (v[0] == '[' && port < 0) || inet_pton(strchr(addr, ':') ? AF_INET6 : AF_INET, addr, bin) != 1)
 			return 0;
 		if (!v[n])
 			return 1;

@@ -82,7 +82,10 @@ static int parse_listen(struct pm_http_conf *c, const char *v, char *err, size_t
 	char host[64];
 	long port;
 	const char *why = "no port";
-	if (parse_hostport(v, strlen(v), host, sizeof host, &port, &why) < 0 || port < 0) {
+	int split = parse_hostport(v, strlen(v), host, sizeof host, &port, &why);
+	if (split < 0 || port < 0) {
+		if (!split && v[0] != '[' && strchr(host, ':'))
+			why = "no port (an IPv6 address with a port goes in brackets)";
 		snprintf(err, errlen, "'%s': %s; use ADDRESS:PORT (e.g. 127.0.0.1:%d, [::1]:%d)", v, why,
 		         DEFAULT_PORT, DEFAULT_PORT);
 		return -EINVAL;

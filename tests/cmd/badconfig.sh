@@ -345,17 +345,18 @@ names_ptr = sometimes
 EOF
 refused "names_ptr" "$f:2: key 'names_ptr': " "use auto, yes or no" -c "$f"
 
-for r in bogus 127.0.0.1:99999 1.2.3.4: '[::1' '10.0.0.1,' 127.0.0.1:0 '[10.0.0.1]:53' '[::1]x'; do
+for r in bogus 127.0.0.1:99999 1.2.3.4: '[::1' '10.0.0.1,' 127.0.0.1:0 '[10.0.0.1]:53' '[::1]x' '[::1]'; do
 	conf <<EOF
 [core]
 resolver = $r
 EOF
 	refused "resolver '$r'" "$f:2: key 'resolver': " "not a list of ADDR\[:PORT\]" -c "$f"
 done
-# a list of every form: ADDR:PORT, ADDR, [IPV6]:PORT, [IPV6] and a bare IPv6
+# a list of every form: ADDR:PORT, ADDR, [IPV6]:PORT and a bare IPv6 (c-ares
+# takes no [IPV6] without a port)
 conf <<EOF
 [core]
-resolver = 127.0.0.1:5353,10.0.0.1,[::1]:53,[::1],fe80::1:53
+resolver = 127.0.0.1:5353,10.0.0.1,[::1]:53,fe80::1:53
 EOF
 if tt -c "$f" --check-config >"$TMP/out" 2>"$TMP/err"; then
 	pass "resolver: a list of every ADDR[:PORT] form is taken"

@@ -135,7 +135,8 @@ static void test_parse(void)
 	CHECK(target_parse(&t, "udp:127.0.0.1:0", err, sizeof err) == -EINVAL && strstr(err, "the port is 0"),
 	      "port 0: %s", err);
 	/* its colons are the address's: no port, not ::1 port 514 */
-	CHECK(target_parse(&t, "udp:::1:514", err, sizeof err) == -EINVAL && strstr(err, "no port"),
+	CHECK(target_parse(&t, "udp:::1:514", err, sizeof err) == -EINVAL &&
+	      strstr(err, "no port; use udp:HOST:PORT, a port of 1 to 65535 (an IPv6 address in brackets)"),
 	      "bare IPv6: %s", err);
 	CHECK(target_parse(&t, "udp:127.0.0.1:514.0", err, sizeof err) == -EINVAL &&
 	      strstr(err, "the port is not a number"), "port with a point: %s", err);
