@@ -32,6 +32,9 @@ for l in '::1:9999' 127.0.0.1 127.0.0.1:65536 '[::1]9999' '[127.0.0.1]:9999' 127
 	[ $rc -ne 0 ] && grep -qF "'$l': " "$TMP/err" && grep -q "; use ADDRESS:PORT" "$TMP/err" ||
 		fail "listen = $l: exit $rc: $(cat "$TMP/err")"
 done
+tt --check-config -T "$CAP" -o "prometheus:listen=::1:9999" 2>"$TMP/err"
+grep -q "no port (an IPv6 address with a port goes in brackets)" "$TMP/err" ||
+	fail "listen = ::1:9999: $(cat "$TMP/err")"
 tt --check-config -T "$CAP" -o "prometheus:tls_cert=/x" 2>"$TMP/err"
 [ $? -eq 78 ] && grep -q 'tls_cert and tls_key go together' "$TMP/err" || fail "tls_cert alone: $(cat "$TMP/err")"
 # the files they name are read at the start: --check-config finds one missing
@@ -85,16 +88,32 @@ kill -TERM $pid
 exec 3>&-
 wait $pid
 
-# a real Prometheus scrapes it over TLS with basic authentication
-tport=$(free_port)
+# a real Prometheus scrapes it over TLS with basic authentication:
+# tcptrack first, on a port the kernel chooses (a port found free and
+# closed again could be taken before tcptrack binds it, even by a scrape's
+# own connection), the capture through a pipe that stays open until
+# Prometheus scrapes; then its end, and the final scrape the linger waits for
+rm -f "$TMP/feed"
+mkfifo "$TMP/feed"
+tt -T - -o "prometheus:listen=127.0.0.1:0,linger=20s,$opts" -o "csv:file=$TMP/conns.csv" 2>"$TMP/err" \
+	< "$TMP/feed" &
+pid=$!
+exec 3>"$TMP/feed"
+cat "$CAP" >&3
+tport=$(prom_port "$TMP/err") || fail "no port: $(cat "$TMP/err")"
 pport=$(free_port)
 prom_start "" "127.0.0.1:$tport" "127.0.0.1:$pport" "    scheme: https
     tls_config:
       ca_file: $TMP/cert.pem
     basic_auth:
       username: alice
-      password: wonderland" || finish
-tt -T "$CAP" -o "prometheus:listen=127.0.0.1:$tport,linger=20s,$opts" -o "csv:file=$TMP/conns.csv" 2>"$TMP/err"
+      password: wonderland" 3>&- || { exec 3>&-; wait $pid; finish; } # (its end of the pipe is not Prometheus's)
+for _ in $(seq 100); do # scraped once while the run goes on
+	[ "$(prom_query 'count(up{job="tcptrack"} == 1)')" = 1 ] && break
+	sleep 0.2
+done
+exec 3>&-
+wait $pid || fail "tcptrack: exit $?: $(cat "$TMP/err")"
 sleep 1.5  # the last scrape is stored
 got=$(prom_query 'last_over_time(tcptrack_connections_opened_total[5m])')
 want=$(tail -n +2 "$TMP/conns.csv" | wc -l)
