@@ -32,6 +32,7 @@
 struct pending {
 	uint64_t id;
 	uint8_t family;
+	uint8_t listener;     /* waiting: its inode is the listener's */
 	uint16_t cport, sport;
 	uint8_t client[16], server[16];
 };
@@ -59,7 +60,7 @@ struct procs {
 	struct map users;     /* uid -> name */
 	struct pending queue[QUEUE];
 	unsigned qhead, qlen;
-	uint64_t waiting[WAITING];
+	struct pending waiting[WAITING];
 	unsigned nwaiting;
 	/* the walk of /proc */
 	DIR *proc;
@@ -116,6 +117,7 @@ void procs_opened(struct procs *p, uint64_t id, int family, const uint8_t *clien
 	struct pending *q = &p->queue[(p->qhead + p->qlen++) % QUEUE];
 	q->id = id;
 	q->family = (uint8_t)family;
+	q->listener = 0;
 	q->cport = cport;
 	q->sport = sport;
 	memcpy(q->client, client, 16);
@@ -192,13 +194,15 @@ static int diag(struct procs *p, int family, const uint8_t *src, uint16_t sport,
 static const uint8_t zero16[16];
 
 /* The local socket of a connection: the client's end when it is here,
- * else the server's, else the server's listener. */
-static int owner_socket(struct procs *p, const struct pending *q, uint64_t *inode, uint32_t *uid)
+ * else the server's, else (*listener set) the server's listener. */
+static int owner_socket(struct procs *p, const struct pending *q, uint64_t *inode, uint32_t *uid, int *listener)
 {
+	*listener = 0;
 	if (diag(p, q->family, q->client, q->cport, q->server, q->sport, inode, uid) == 0 && *inode)
 		return 0;
 	if (diag(p, q->family, q->server, q->sport, q->client, q->cport, inode, uid) == 0 && *inode)
 		return 0;
+	*listener = 1;
 	if (diag(p, q->family, q->server, q->sport, zero16, 0, inode, uid) == 0 && *inode)
 		return 0;
 	return -1;
@@ -275,6 +279,29 @@ static void scan_pid(struct procs *p, int32_t pid)
 	closedir(d);
 }
 
+/* Connection w waited for the inode of its listener, and no process held
+ * it when /proc was read: a server that closes its listener once it
+ * accepts (socat, inetd's children).  Its own socket, accepted since: its
+ * process now, or 1 when it waits for the next walk, 0 when there is none. */
+static int own_socket_again(struct procs *p, struct pending *w, struct centry *e)
+{
+	uint64_t inode;
+	uint32_t uid;
+	int listener;
+	if (owner_socket(p, w, &inode, &uid, &listener) < 0 || listener)
+		return 0;
+	const struct inode_val *v = map_get(&p->inodes, &inode);
+	if (v) {
+		fill(p, e, v->pid, uid);
+		return 0;
+	}
+	e->inode = inode;
+	e->info.uid = uid;
+	e->scan = p->scan_no + 1;
+	w->listener = 0;
+	return 1;
+}
+
 /* The walk has ended: its map is the one to read, and the connections that
  * waited for it get their process, or none. */
 static void scan_done(struct procs *p)
@@ -285,15 +312,16 @@ static void scan_done(struct procs *p)
 	map_clear(&p->next);
 	unsigned keep = 0;
 	for (unsigned i = 0; i < p->nwaiting; i++) {
-		struct centry *e = map_get_id(&p->conns, p->waiting[i]);
+		struct pending *w = &p->waiting[i];
+		struct centry *e = map_get_id(&p->conns, w->id);
 		if (!e || e->state != C_WAIT)
 			continue;
 		const struct inode_val *v = map_get(&p->inodes, &e->inode);
 		if (v)
 			fill(p, e, v->pid, e->info.uid);
-		else if (e->scan > p->scan_no)
-			p->waiting[keep++] = p->waiting[i]; /* queued during this walk */
-		else
+		else if (e->scan > p->scan_no || (w->listener && own_socket_again(p, w, e)))
+			p->waiting[keep++] = *w; /* queued during this walk, or accepted since */
+		else if (e->state == C_WAIT)
 			e->state = C_DONE; /* no process of ours holds it */
 	}
 	p->nwaiting = keep;
@@ -340,7 +368,8 @@ void procs_run(struct procs *p)
 			continue; /* gone already */
 		uint64_t inode;
 		uint32_t uid;
-		if (owner_socket(p, &q, &inode, &uid) < 0) {
+		int listener;
+		if (owner_socket(p, &q, &inode, &uid, &listener) < 0) {
 			e->state = C_DONE; /* not a socket of this host: forwarded, mirrored */
 			continue;
 		}
@@ -357,7 +386,8 @@ void procs_run(struct procs *p)
 		e->inode = inode;
 		e->info.uid = uid;
 		e->scan = p->scan_no + 1; /* the next walk to begin */
-		p->waiting[p->nwaiting++] = q.id;
+		q.listener = (uint8_t)listener;
+		p->waiting[p->nwaiting++] = q;
 	}
 	if (p->proc || (p->nwaiting && start - p->scan_at >= SCAN_EVERY_US))
 		scan_slice(p, start + SLICE_US);
