@@ -279,6 +279,22 @@ static void scan_pid(struct procs *p, int32_t pid)
 	closedir(d);
 }
 
+/* e's socket is inode (owner uid): its process, when the latest walk of
+ * /proc saw the inode; else 1, e waiting for the next walk to begin. */
+static int known_or_wait(struct procs *p, struct centry *e, uint64_t inode, uint32_t uid)
+{
+	const struct inode_val *v = map_get(&p->inodes, &inode);
+	if (v) {
+		fill(p, e, v->pid, uid);
+		return 0;
+	}
+	e->state = C_WAIT;
+	e->inode = inode;
+	e->info.uid = uid;
+	e->scan = p->scan_no + 1;
+	return 1;
+}
+
 /* Connection w waited for the inode of its listener, and no process held
  * it when /proc was read: a server that closes its listener once it
  * accepts (socat, inetd's children).  Its own socket, accepted since: its
@@ -288,16 +304,8 @@ static int own_socket_again(struct procs *p, struct pending *w, struct centry *e
 	uint64_t inode;
 	uint32_t uid;
 	int listener;
-	if (owner_socket(p, w, &inode, &uid, &listener) < 0 || listener)
+	if (owner_socket(p, w, &inode, &uid, &listener) < 0 || listener || !known_or_wait(p, e, inode, uid))
 		return 0;
-	const struct inode_val *v = map_get(&p->inodes, &inode);
-	if (v) {
-		fill(p, e, v->pid, uid);
-		return 0;
-	}
-	e->inode = inode;
-	e->info.uid = uid;
-	e->scan = p->scan_no + 1;
 	w->listener = 0;
 	return 1;
 }
@@ -373,19 +381,12 @@ void procs_run(struct procs *p)
 			e->state = C_DONE; /* not a socket of this host: forwarded, mirrored */
 			continue;
 		}
-		const struct inode_val *v = map_get(&p->inodes, &inode);
-		if (v) {
-			fill(p, e, v->pid, uid);
+		if (!known_or_wait(p, e, inode, uid))
 			continue;
-		}
 		if (p->nwaiting == WAITING) {
 			e->state = C_DONE;
 			continue;
 		}
-		e->state = C_WAIT;
-		e->inode = inode;
-		e->info.uid = uid;
-		e->scan = p->scan_no + 1; /* the next walk to begin */
 		q.listener = (uint8_t)listener;
 		p->waiting[p->nwaiting++] = q;
 	}
