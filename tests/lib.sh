@@ -41,18 +41,22 @@ wait_capturing() {
 	return 1
 }
 
-# wait_tcp_listen NS PORT: wait (up to 10 s) for a TCP listener on PORT in
-# network namespace NS ("" for this one): a daemon (iperf3 -D) returns
-# before it binds.  0, or 1 after a FAIL line.
+# wait_tcp_listen NS [ADDR:]PORT...: wait (up to 10 s each) for a TCP
+# listener on each PORT (on ADDR, when given) in network namespace NS (""
+# for this one): a daemon (iperf3 -D) returns before it binds, and a client
+# started beside a server may be first.  0, or 1 after a FAIL line.
 wait_tcp_listen() {
-	local i
-	for i in $(seq 100); do
-		if [ -n "$1" ]; then ip netns exec "$1" ss -Hltn "sport = :$2"; else ss -Hltn "sport = :$2"; fi |
-			grep -q . && return 0
-		sleep 0.1
+	local ns=$1 p f i
+	shift
+	for p in "$@"; do
+		case $p in *:*) f="src $p" ;; *) f="sport = :$p" ;; esac
+		for i in $(seq 101); do
+			if [ -n "$ns" ]; then ip netns exec "$ns" ss -Hltn "$f"; else ss -Hltn "$f"; fi | grep -q . && break
+			[ "$i" = 101 ] && { fail "nothing listens on TCP $p${ns:+ in $ns}"; return 1; }
+			sleep 0.1
+		done
 	done
-	fail "nothing listens on TCP port $2${1:+ in $1}"
-	return 1
+	return 0
 }
 
 # tt ARGS...: run tcptrack from the build tree

@@ -107,15 +107,8 @@ SOCAT_PID=$!
 ip netns exec "$NS_B" socat TCP-LISTEN:7003,bind=$ADDR_C,reuseaddr SYSTEM:"cat >/dev/null" &
 pids="$pids $!"
 # (python3 starts slowly on a loaded machine: the clients wait for the servers)
-wait_listen() { # NS [ADDR:]PORT...
-	local ns=$1; shift
-	for p in "$@"; do
-		case $p in *:*) ;; *) p=":$p" ;; esac
-		for _ in $(seq 50); do ip netns exec "$ns" ss -ltn | grep -qF "$p " && break; sleep 0.2; done
-	done
-}
-wait_listen "$NS_A" 7001 7002
-wait_listen "$NS_B" 7003
+wait_tcp_listen "$NS_A" 7001 7002
+wait_tcp_listen "$NS_B" 7003
 echo hello | in_b socat -t 2 - TCP:$ADDR_A:7001 &
 in_b socat -u OPEN:/dev/null TCP:$ADDR_A:7002 &
 ip netns exec "$NS_A" $PY -c "
@@ -168,7 +161,7 @@ ip netns exec "$NS_A" socat TCP-LISTEN:7004,bind=127.0.0.1,reuseaddr SYSTEM:"cat
 pids="$pids $!"
 ip netns exec "$NS_A" socat TCP6-LISTEN:7005,bind=[::1],reuseaddr SYSTEM:"cat >/dev/null" &
 pids="$pids $!"
-wait_listen "$NS_A" 7004 7005
+wait_tcp_listen "$NS_A" 7004 7005
 echo x | in_a socat -t 1 - TCP:127.0.0.1:7004
 echo x | in_a socat -t 1 - TCP6:[::1]:7005
 sleep 1
@@ -196,7 +189,7 @@ tm -f /dev/null new-session -d -x 160 -y 20 \
 # build starts slowly), and the server must be python3's on ADDR_A, not
 # the socat still listening on 127.0.0.1:7004 from above
 wait_for "Live on $IF_A" 20 || { fail "the view did not start"; screen; }
-wait_listen "$NS_A" "$ADDR_A:7004"
+wait_tcp_listen "$NS_A" "$ADDR_A:7004"
 ip netns exec "$NS_B" $PY -c "
 import socket, time
 s = socket.create_connection(('$ADDR_A', 7004)); s.send(b'x'); time.sleep(30)
@@ -248,7 +241,7 @@ run_many() { # CONF LABEL
 	wait_capturing "$TMP/$2.err" $tt
 	ip netns exec "$NS_B" socat TCP-LISTEN:7010,reuseaddr,fork SYSTEM:true &
 	local srv=$!
-	wait_listen "$NS_B" 7010
+	wait_tcp_listen "$NS_B" 7010
 	for i in $(seq 10 209); do
 		in_a socat -u OPEN:/dev/null TCP:10.77.$N.$i:7010,bind=$ADDR_A 2>/dev/null
 	done

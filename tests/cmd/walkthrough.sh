@@ -32,11 +32,7 @@ systemctl() { # enable --now tcptrack: the unit's command, in the background
 	echo $! >"$TMP/service.pid"
 	# as systemd's start returns once the service runs: here, once it says
 	# it captures (journalctl is grepped for that line next)
-	for _ in $(seq 300); do
-		grep -q 'capturing on' "$TMP/service.err" && break
-		kill -0 $! 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_capturing "$TMP/service.err" $!
 }
 journalctl() { cat "$TMP/service.err"; }
 logrotate() { command logrotate -s "$TMP/logrotate.state" "$@"; }

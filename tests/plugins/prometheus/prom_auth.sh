@@ -65,11 +65,7 @@ opts="tls_cert=$TMP/cert.pem,tls_key=$TMP/key.pem,auth_users=$TMP/users"
 
 # curl: who gets what (the capture through a pipe that stays open: the
 # run goes on while curl asks)
-mkfifo "$TMP/feed"
-tt -T - -o "prometheus:listen=127.0.0.1:0,$opts" 2>"$TMP/err" < "$TMP/feed" &
-pid=$!
-exec 3>"$TMP/feed"
-cat "$CAP" >&3
+feed_half "$CAP" -o "prometheus:listen=127.0.0.1:0,$opts"
 port=$(prom_port "$TMP/err") || fail "no port: $(cat "$TMP/err")"
 url=https://127.0.0.1:$port/metrics
 code() { curl -s -o "$TMP/body" -w '%{http_code}' --cacert "$TMP/cert.pem" "$@"; }
@@ -84,22 +80,16 @@ curl -sf "http://127.0.0.1:$port/metrics" -o /dev/null && c7=plain-ok || c7=refu
 [ "$c1 $c2 $c3 $c4 $c5 $c6 $c7" = "401 401 401 200 200 200 refused" ] &&
 	pass "HTTPS only; no user, a wrong password or an unknown user 401; alice (bcrypt) and bob (SHA-512) 200" ||
 	fail "answers: $c1 $c2 $c3 $c4 $c5 $c6 $c7 (want 401 401 401 200 200 200 refused)"
-kill -TERM $pid
-exec 3>&-
-wait $pid
+kill -TERM $FEED_PID
+feed_close
+wait $FEED_PID
 
 # a real Prometheus scrapes it over TLS with basic authentication:
 # tcptrack first, on a port the kernel chooses (a port found free and
 # closed again could be taken before tcptrack binds it, even by a scrape's
-# own connection), the capture through a pipe that stays open until
-# Prometheus scrapes; then its end, and the final scrape the linger waits for
-rm -f "$TMP/feed"
-mkfifo "$TMP/feed"
-tt -T - -o "prometheus:listen=127.0.0.1:0,linger=20s,$opts" -o "csv:file=$TMP/conns.csv" 2>"$TMP/err" \
-	< "$TMP/feed" &
-pid=$!
-exec 3>"$TMP/feed"
-cat "$CAP" >&3
+# own connection), half the capture through a pipe that stays open until
+# Prometheus scrapes; then the rest, and the final scrape the linger waits for
+feed_half "$CAP" -o "prometheus:listen=127.0.0.1:0,linger=20s,$opts" -o "csv:file=$TMP/conns.csv"
 tport=$(prom_port "$TMP/err") || fail "no port: $(cat "$TMP/err")"
 pport=$(free_port)
 prom_start "" "127.0.0.1:$tport" "127.0.0.1:$pport" "    scheme: https
@@ -107,13 +97,13 @@ prom_start "" "127.0.0.1:$tport" "127.0.0.1:$pport" "    scheme: https
       ca_file: $TMP/cert.pem
     basic_auth:
       username: alice
-      password: wonderland" 3>&- || { exec 3>&-; wait $pid; finish; } # (its end of the pipe is not Prometheus's)
+      password: wonderland" 3>&- || { feed_close; wait $FEED_PID; finish; } # (its end of the pipe is not Prometheus's)
 for _ in $(seq 100); do # scraped once while the run goes on
 	[ "$(prom_query 'count(up{job="tcptrack"} == 1)')" = 1 ] && break
 	sleep 0.2
 done
-exec 3>&-
-wait $pid || fail "tcptrack: exit $?: $(cat "$TMP/err")"
+feed_rest
+wait $FEED_PID || fail "tcptrack: exit $?: $(cat "$TMP/err")"
 sleep 1.5  # the last scrape is stored
 got=$(prom_query 'last_over_time(tcptrack_connections_opened_total[5m])')
 want=$(tail -n +2 "$TMP/conns.csv" | wc -l)
