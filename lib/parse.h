@@ -21,10 +21,10 @@ int parse_number(const char *s, double *v, const char **end);
 /* ADDR[:PORT] in the n bytes at s (not NUL-terminated: a list's item): an
  * IPv6 address as [ADDR] or [ADDR]:PORT (brackets hold nothing else), or
  * bare, and then with no port (its colons are its own: "::1:9100" is one
- * address).  host gets ADDR, NUL-
- * terminated, in hostsz bytes at most; *port the port (digits only, 0 to
- * 65535), -1 when there is none.  Whether an address or a port is required,
- * and which, is the caller's: this only splits. */
+ * address).  host gets ADDR, NUL-terminated, in hostsz bytes at most;
+ * *port the port (digits only, 0 to 65535), -1 when there is none.
+ * Whether an address or a port is required, and which, is the caller's:
+ * this only splits. */
 int parse_hostport(const char *s, size_t n, char *host, size_t hostsz, long *port, const char **why);
 
 #endif

@@ -68,7 +68,7 @@ static int parse_inet(struct target *t, const char *spec, int tcp, char *err, si
 	char host[256], port[24];
 	long pn;
 	const char *why = "no port";
-	/* (the message's end tells "udp:::1:514", one address, how) */
+	/* ("udp:::1:514" is one address, with no port: the message's end says how) */
 	if (parse_hostport(spec + 4, strlen(spec + 4), host, sizeof host, &pn, &why) < 0 || pn < 1) {
 		snprintf(err, errlen, "'%s': %s; use %s:HOST:PORT, a port of 1 to 65535 (an IPv6 address in brackets)",
 		         spec, pn == 0 ? "the port is 0" : why, tcp ? "tcp" : "udp");
