@@ -279,7 +279,11 @@ static void add_record(struct ipfix *s, const struct rec *r)
 }
 
 /* The records of c since what `sent` carried (NULL: since its start),
- * ending at end_us (active timeout) or with the connection. */
+ * at an active timeout or as it ends.  An active timeout gives a record
+ * for each direction that sent since; the end gives one for each direction
+ * that ever sent, with no packets when it sent nothing since its previous
+ * record, so that the last record of every direction tells the collector
+ * why it ended. */
 static void export_conn(struct ipfix *s, const struct tt_conn *c, const struct sent *sent, uint8_t reason)
 {
 	const struct tt_counts *cnt[2] = {&c->c2s, &c->s2c};
@@ -299,8 +303,12 @@ static void export_conn(struct ipfix *s, const struct tt_conn *c, const struct s
 	};
 	if (r.end_us < r.start_us)
 		r.end_us = r.start_us;
+	/* a record for direction d: new packets, or the end of a direction
+	 * whose earlier records a collector holds */
+	int last = reason != END_ACTIVE && sent;
+	int want[2] = {pk[0] || (last && cnt[0]->packets), pk[1] || (last && cnt[1]->packets)};
 	if (s->biflow) {
-		if (!pk[0] && !pk[1])
+		if (!want[0] && !want[1])
 			return;
 		r.src = c->client, r.dst = c->server, r.sport = c->client_port, r.dport = c->server_port;
 		memcpy(r.pk, pk, sizeof pk), memcpy(r.by, by, sizeof by), memcpy(r.fl, fl, sizeof fl);
@@ -308,7 +316,7 @@ static void export_conn(struct ipfix *s, const struct tt_conn *c, const struct s
 		return;
 	}
 	for (int d = 0; d < 2; d++) {
-		if (!pk[d])
+		if (!want[d])
 			continue;
 		r.src = d ? c->server : c->client, r.dst = d ? c->client : c->server;
 		r.sport = d ? c->server_port : c->client_port, r.dport = d ? c->client_port : c->server_port;

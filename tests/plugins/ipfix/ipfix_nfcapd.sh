@@ -2,8 +2,9 @@
 # ipfix: the export of `tcptrack -T` over every capture the manifest marks
 # for the oracle, received by nfcapd (records every second of capture time:
 # active_timeout = 1s) and recorded for tshark (uniflow records in messages
-# of mtu 576, and biflow records); per direction of each connection, the
-# packets and IP bytes of the records add up to the connection log's, the
+# of mtu 576 every second too, and biflow records); per direction of each
+# connection, the packets and IP bytes of the records add up to the
+# connection log's, its last record and only that one says why it ended, the
 # sequence numbers count the data records, no message passes the MTU, and
 # the TCP flags of the records are the OR of the capture's.
 . "$TESTS_SRCDIR/lib.sh"
@@ -35,6 +36,7 @@ for mode in uni bi; do
 			echo "observation_domain = $i"
 			if [ $mode = uni ]; then
 				echo "mtu = 576"
+				echo "active_timeout = 1s"
 				echo "[output nf]"
 				echo "plugin = ipfix"
 				echo "target = udp:127.0.0.1:$NF_PORT"
@@ -63,8 +65,8 @@ check_sums nfcapd --csv "$TMP"/csv/*.csv --nfdump "$TMP/nf.csv"
 grep -q "Sequence Errors: [1-9]" "$TMP/nf.log" && fail "nfcapd saw sequence errors: $(grep Sequence "$TMP/nf.log")"
 grep -q "Sequence Errors: 0" "$TMP/nf.log" && pass "nfcapd: no sequence error"
 
-check_sums "tshark, uniflow (sequence numbers, TCP flags)" --csv "$TMP"/csv/*.csv --tshark "$TMP/uni.json" \
-	--flags-pcap "$P/many-protocols.pcap"
+check_sums "tshark, uniflow (sequence numbers, TCP flags, end reasons)" --csv "$TMP"/csv/*.csv --tshark "$TMP/uni.json" \
+	--flags-pcap "$P/many-protocols.pcap" --ends
 check_sums "tshark, biflow" --csv "$TMP"/csv/*.csv --tshark "$TMP/bi.json" --biflow --flags-pcap "$P/reddit.pcap"
 big=$(tshark -r "$TMP/uni.pcap" -d udp.port==4739,cflow -T fields -e cflow.len 2>/dev/null | sort -n | tail -n 1)
 [ -n "$big" ] && [ "$big" -le 528 ] && pass "mtu = 576: the largest message is $big bytes" ||

@@ -9,7 +9,9 @@ it.  For tshark it also checks that every message's sequence number is
 the count of data records before it in its observation domain (RFC 7011
 section 3.1), and with --flags-pcap CAP that the OR of the TCP flags of
 the records of each direction of CAP's connections equals the OR over
-CAP's packets as tshark reads them.  Prints what differs and exits 1, or prints
+CAP's packets as tshark reads them.  With --ends (tshark), every direction
+the logs count packets of ends in exactly one record whose end reason is
+not 2 (active timeout): its last.  Prints what differs and exits 1, or prints
 "directions D records R longest L" (L: the most records of one direction)."""
 import argparse
 import csv
@@ -60,6 +62,7 @@ def get(pairs, k):
 
 
 FLAGS = defaultdict(int)
+ENDS = defaultdict(list)  # per direction, its records' end reasons in order
 
 
 def pcap_flags(cap):
@@ -104,10 +107,12 @@ def from_tshark(name, biflow, errors):
                     sp, dp = get(fl, "cflow.srcport")[0], get(fl, "cflow.dstport")[0]
                     pk, by = get(fl, "cflow.packets"), get(fl, "cflow.octets")
                     tf = get(fl, "cflow.tcpflags")
+                    why = get(fl, "cflow.flow_end_reason")
                     dirs = [(key(sa, sp, da, dp), 0)]
                     if biflow:
                         dirs.append((key(da, dp, sa, sp), 1))
                     for k2, i in dirs:
+                        ENDS[k2].append(int(why[0]) if why else None)
                         if int(pk[i]):
                             sums[k2][0] += int(pk[i])
                             sums[k2][1] += int(by[i])
@@ -124,6 +129,7 @@ def main():
     ap.add_argument("--tshark")
     ap.add_argument("--biflow", action="store_true")
     ap.add_argument("--flags-pcap")
+    ap.add_argument("--ends", action="store_true")
     a = ap.parse_args()
     want = from_csv(a.csv)
     errors = []
@@ -138,6 +144,11 @@ def main():
         for k, fl in pcap_flags(a.flags_pcap).items():
             if FLAGS.get(k) != fl:
                 errors.append("%s:%d > %s:%d: flags 0x%02x in the capture, 0x%02x exported" % (k + (fl, FLAGS.get(k, 0))))
+    if a.ends:
+        for k in sorted(want):
+            why = ENDS.get(k, [])
+            if not why or why[-1] in (2, None) or any(w != 2 for w in why[:-1]):
+                errors.append("%s:%d > %s:%d: end reasons of its records %s" % (k + (why,)))
     for e in errors[:20]:
         print(e)
     if errors:
