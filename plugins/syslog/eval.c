@@ -219,6 +219,13 @@ static int walk_one(void *arg, const struct tt_conn *c)
 	if (d->scope == SC_CONN) {
 		if (s->metric == M_CONN_RTT && rtt(c) < 0)
 			return 0; /* no round trip yet: nothing to compare */
+		if (eval_reads_rates(s) && c->state != TT_ESTABLISHED && c->state != TT_CLOSING)
+			return 0; /* not open yet, or over: it sends nothing because
+			           * of that, which is no rate to alarm on (a rule
+			           * "below" would fire for every SYN unanswered and
+			           * every connection that closes); an alarm on a
+			           * connection that ends ends with "the connection
+			           * ended" */
 		k.id = c->id;
 		memcpy(k.client, c->client, 16);
 		k.client_port = c->client_port;
