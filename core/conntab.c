@@ -564,8 +564,14 @@ static __attribute__((noinline)) void advance(struct conntab *t, struct conn *c,
 			c->cls |= CLS_ACKED;
 		return;
 	}
-	if (c->state == TT_RESET)
+	if (c->state == TT_RESET) {
+		/* a SYN here is the refused handshake's, sent again (resolve()
+		 * made another initial sequence number a new connection): it
+		 * goes on; one after a completed handshake is a stale copy */
+		if ((fl & (TCPF_SYN | TCPF_RST)) == TCPF_SYN && !(c->flags & CONN_SHOOK))
+			set_state(t, c, (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT, now);
 		return;
+	}
 	if (fl & TCPF_RST) {
 		set_state(t, c, TT_RESET, now);
 		return;
@@ -640,9 +646,8 @@ static struct conn *resolve(struct conntab *t, struct conn *c, const struct pkt 
 		}
 		if (c->flags & CONN_HIDDEN)
 			unhide(t, c, now);
-		/* a handshake refused (RST) and tried again: it goes on */
-		if (c->state == TT_RESET && !(c->flags & CONN_SHOOK))
-			set_state(t, c, (fl & TCPF_ACK) ? TT_SYN_ACK_ACK : TT_SYN_SENT, now);
+		/* a handshake refused (RST) and tried again goes on: advance()
+		 * moves it on, once p is counted */
 		return c;
 	}
 	if ((c->flags & TT_CONN_MIDSTREAM) && *dir == !!(c->flags & CONN_SEQ_S2C)) {

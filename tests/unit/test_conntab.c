@@ -601,6 +601,10 @@ static void test_identity(void)
 	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 5000, 0), 101 * SEC);
 	CHECK(c && conntab_cold(t, c)->id == id && c->state == TT_SYN_SENT && c->pk[0] == 2 && conntab_cold(t, c)->gen == 0,
 	      "the SYN sent again after a RST: the same connection, SYN_SENT again");
+	e = last_ev(TT_EV_STATE);
+	CHECK(e && e->old == TT_RESET && e->state == TT_SYN_SENT && e->pk[0] == 2 && e->now == 101 * SEC,
+	      "its STATE event RESET -> SYN_SENT comes with the SYN counted (%llu packets)",
+	      e ? (unsigned long long)e->pk[0] : 0ull);
 	tx(t, seg(SRV, 81, CLI, 40001, TCPF_SYN | TCPF_ACK, 0, 9000, 5001), 101 * SEC);
 	c = tx(t, seg(CLI, 40001, SRV, 81, TCPF_ACK, 0, 5001, 9001), 101 * SEC);
 	CHECK(c && conntab_cold(t, c)->id == id && c->state == TT_ESTABLISHED, "and it completes");
