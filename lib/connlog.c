@@ -750,7 +750,6 @@ int connlog_configure(struct connlog *l, const char *key, const char *value, cha
 		}
 		*(!strcmp(key, "interval") ? &l->interval_us : &l->flush_us) = us;
 		l->interval_given |= !strcmp(key, "interval");
-		l->flush_given |= !strcmp(key, "flush");
 	} else if (!strcmp(key, "append")) {
 		const char *why;
 		if (parse_bool(value, &l->append, &why) < 0) {
@@ -826,10 +825,6 @@ int connlog_check(struct connlog *l, char *err, size_t errlen)
 	/* (an interval given to a connection log was a log of intervals meant) */
 	if (l->interval_given && l->mode != CONNLOG_INTERVALS) {
 		snprintf(err, errlen, "interval needs mode = intervals");
-		return -EINVAL;
-	}
-	if (l->flush_given && l->mode == CONNLOG_INTERVALS) {
-		snprintf(err, errlen, "flush needs mode = connections (a log of intervals writes each as it ends)");
 		return -EINVAL;
 	}
 	l->timed_name = l->file && strchr(l->file, '%') != NULL;

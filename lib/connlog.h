@@ -99,7 +99,6 @@ struct connlog {
 	int64_t interval_us;
 	int interval_given;  /* the interval key was given */
 	int64_t flush_us;
-	int flush_given;     /* the flush key was given */
 	int health;            /* the core measures TCP health (ABI 1.1) */
 	connlog_row_fn row;
 	void *arg;

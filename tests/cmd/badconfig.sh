@@ -379,15 +379,6 @@ refused "interval without mode = intervals" "$f:3: output log" "interval needs m
 conf <<EOF
 [output log]
 plugin = csv
-mode = intervals
-flush = 10s
-EOF
-refused "flush with mode = intervals" "$f:4: output log" "flush needs mode = connections" -c "$f"
-refused "flush with mode = intervals (json, -o)" "-o json" "flush needs mode = connections" \
-	-o "json:mode=intervals,flush=10s,file=$TMP/never.json"
-conf <<EOF
-[output log]
-plugin = csv
 columns = pid process pid
 EOF
 refused "a column given twice" "$f:3: key 'columns'" "'pid' given twice" -c "$f"
