@@ -91,7 +91,10 @@
  * end of struct tt_host: name_of, service_of and process_of (who a
  * connection's ends are: names and the owning process, asked for when
  * shown rather than copied into every connection view); at the end of
- * struct tt_settings: user, chroot_dir and processes.
+ * struct tt_stats: c2s, s2c, c2s_retrans, c2s_retrans_bytes, s2c_retrans,
+ * s2c_retrans_bytes, in_state and held (what the table holds and
+ * counted); at the end of struct tt_settings: user, chroot_dir and
+ * processes.
  *
  * ABI 1.3 added the capability TT_CAP_STDOUT (an instance that writes
  * standard output says so, and the core refuses two of them, or one beside
