@@ -55,6 +55,8 @@ struct top {
 
 	/* state of the view */
 	int paused, help, editing, quitting;
+	int help_top;          /* the help's first line shown (scrolled) */
+	int help_page;         /* lines of it shown, when it does not fit; else 0 */
 	char edit_saved[TOP_FILTER_MAX];
 	int dirty;
 
@@ -83,8 +85,9 @@ void top_draw(struct top *t);
 /* The keys typed (and KEY_RESIZE): actions, the filter being typed. */
 void top_read_keys(struct top *t);
 /* The help over the screen, H lines of W columns (the health columns'
- * lines with health). */
-void top_draw_help(int H, int W, int health);
+ * lines with health), from line t->help_top of its body when it does not
+ * fit (t->help_page then says how many lines show). */
+void top_draw_help(struct top *t, int H, int W);
 /* SIGWINCH came: tell curses the new size. */
 void top_take_size(void);
 /* q, or the terminal went away. */

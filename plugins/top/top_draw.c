@@ -159,7 +159,7 @@ void top_draw(struct top *t)
 		curs_set(0);
 	}
 	if (t->help)
-		top_draw_help(H, W, t->health);
+		top_draw_help(t, H, W);
 	wnoutrefresh(stdscr);
 	doupdate();
 }

@@ -91,8 +91,10 @@ size_t top_fmt_idle(char *buf, size_t len, int64_t us)
 		r = snprintf(buf, len, "%dm", (int)(s / 60));
 	else if (s < 86400)
 		r = snprintf(buf, len, "%dh", (int)(s / 3600));
-	else
-		r = snprintf(buf, len, "%dd", (int)(s / 86400 > 999 ? 999 : s / 86400));
+	else if (s < 1000 * 86400LL)
+		r = snprintf(buf, len, "%dd", (int)(s / 86400));
+	else /* years of 365.25 days (999y: that or more) */
+		r = snprintf(buf, len, "%dy", (int)(s / 31557600 > 999 ? 999 : s / 31557600));
 	return written(r, len);
 }
 
@@ -209,7 +211,7 @@ size_t top_fmt_row_endpoint(char *buf, const struct top_row *r, int server, int 
 	if (sl > 15)
 		sl = 15;
 	if (nl + 1 + sl > TOP_ENDPOINT_MAX - 1)
-		nl = TOP_ENDPOINT_MAX - 2 - sl; /* the name's beginning: its host */
+		nl = TOP_ENDPOINT_MAX - 2 - sl; /* (never: a name is at most 254) */
 	memcpy(buf, name, nl);
 	buf[nl] = ':';
 	memcpy(buf + nl + 1, svc, sl);

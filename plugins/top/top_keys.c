@@ -96,6 +96,7 @@ static void act_end(struct top *t)
 static void act_help(struct top *t)
 {
 	t->help = 1;
+	t->help_top = 0;
 }
 
 static void act_filter(struct top *t)
@@ -178,50 +179,92 @@ static const struct help_line help_text[] = {
 	{"Retr", "share of segments retransmitted, both directions"},
 };
 
-void top_draw_help(int H, int W, int health)
+/* Line i of the help's body (key lines, a blank, the columns) into buf;
+ * 0 past its end. */
+static int help_line(int i, int health, char *buf, size_t len)
 {
 	size_t na = sizeof actions / sizeof actions[0], nh = sizeof help_text / sizeof help_text[0];
 	if (!health)
 		nh -= 2; /* the health columns, last, are not shown */
-	int nlines = 0;
-	for (size_t i = 0; i < na; i++)
-		nlines += actions[i].label != NULL;
-	int bh = nlines + (int)nh + 5, bw = 66;
+	for (size_t k = 0; k < na; k++) {
+		if (!actions[k].label)
+			continue;
+		if (i-- == 0) {
+			const char *help = actions[k].help;
+			/* without the health columns, the sort cycle ends at idle */
+			if (!health && actions[k].fn == act_sort_cycle)
+				help = "sort: unsorted, rate, bytes, idle";
+			snprintf(buf, len, " %-10s %s", actions[k].label, help);
+			return 1;
+		}
+	}
+	if (i-- == 0) {
+		buf[0] = 0;
+		return 1;
+	}
+	if (i < 0 || (size_t)i >= nh)
+		return 0;
+	snprintf(buf, len, " %-10s %s", help_text[i].keys, help_text[i].what);
+	return 1;
+}
+
+void top_draw_help(struct top *t, int H, int W)
+{
+	char buf[160];
+	int body = 0;
+	while (help_line(body, t->health, buf, sizeof buf))
+		body++;
+	/* a title, a blank, the body, a blank, the last line */
+	int bh = body + 4, bw = 66;
 	if (bw > W)
 		bw = W;
 	if (bh > H)
 		bh = H;
+	int room = bh - 4 > 0 ? bh - 4 : 0;
+	t->help_page = room < body ? (room > 0 ? room : 1) : 0;
+	if (t->help_top > body - room)
+		t->help_top = body - room > 0 ? body - room : 0;
+	if (t->help_top < 0)
+		t->help_top = 0;
 	int y0 = (H - bh) / 2, x0 = (W - bw) / 2;
-	char buf[160];
 	for (int y = 0; y < bh; y++) {
 		move(y0 + y, x0);
 		for (int x = 0; x < bw; x++)
 			addch(' ' | A_REVERSE);
 	}
-	int y = y0;
 	attron(A_REVERSE | A_BOLD);
-	snprintf(buf, sizeof buf, " tcptrack keys");
-	mvaddnstr(y++, x0, buf, bw);
+	if (t->help_page)
+		snprintf(buf, sizeof buf, " tcptrack keys (%d-%d of %d)", t->help_top + 1, t->help_top + room, body);
+	else
+		snprintf(buf, sizeof buf, " tcptrack keys");
+	mvaddnstr(y0, x0, buf, bw);
 	attroff(A_BOLD);
-	y++;
-	for (size_t i = 0; i < na && y < y0 + bh; i++) {
-		if (!actions[i].label)
-			continue;
-		const char *help = actions[i].help;
-		/* without the health columns, the sort cycle ends at idle */
-		if (!health && actions[i].fn == act_sort_cycle)
-			help = "sort: unsorted, rate, bytes, idle";
-		snprintf(buf, sizeof buf, " %-10s %s", actions[i].label, help);
-		mvaddnstr(y++, x0, buf, bw);
-	}
-	y++;
-	for (size_t i = 0; i < nh && y < y0 + bh; i++) {
-		snprintf(buf, sizeof buf, " %-10s %s", help_text[i].keys, help_text[i].what);
-		mvaddnstr(y++, x0, buf, bw);
-	}
-	if (y < y0 + bh)
-		mvaddnstr(y0 + bh - 1, x0, " Any key closes this help.", bw);
+	for (int i = 0; i < room; i++)
+		if (help_line(t->help_top + i, t->health, buf, sizeof buf))
+			mvaddnstr(y0 + 2 + i, x0, buf, bw);
+	if (bh >= 2)
+		mvaddnstr(y0 + bh - 1, x0,
+		          t->help_page ? " Up Down PgUp PgDn scroll; any other key closes this help."
+		                       : " Any key closes this help.",
+		          bw);
 	attroff(A_REVERSE);
+}
+
+/* A key while the help is shown: it scrolls a help taller than the
+ * screen; any other key closes it. */
+static void help_key(struct top *t, int c)
+{
+	int page = t->help_page;
+	if (page && (c == KEY_UP || c == 'k'))
+		t->help_top--;
+	else if (page && (c == KEY_DOWN || c == 'j'))
+		t->help_top++;
+	else if (page && (c == KEY_PPAGE || c == KCTRL('b')))
+		t->help_top -= page;
+	else if (page && (c == KEY_NPAGE || c == ' ' || c == KCTRL('f')))
+		t->help_top += page;
+	else
+		t->help = 0; /* (top_draw_help keeps help_top in range) */
 }
 
 /* SIGWINCH (through the pipe): tell curses the new size; it answers with
@@ -289,7 +332,7 @@ void top_read_keys(struct top *t)
 		if (c == KEY_RESIZE)
 			resized(t);
 		else if (t->help)
-			t->help = 0; /* any key closes the help */
+			help_key(t, c);
 		else if (t->editing)
 			edit_key(t, c);
 		else

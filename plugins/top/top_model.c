@@ -326,12 +326,13 @@ static uint64_t sort_key(enum top_sort s, const struct top_row *r)
 	case TOP_SORT_RTT: return UINT64_MAX - 1 - (uint64_t)r->rtt_us;
 	case TOP_SORT_RETRANS: return UINT64_MAX - 1 - dbl_key(retrans_share(r));
 	case TOP_SORT_PROCESS: {
-		/* the command name's first 6 bytes, then the pid's low 16 bits */
+		/* the command name's first 7 bytes (less() goes on with the
+		 * rest, then the pid) */
 		const char *p = top_row_text(r, r->proc);
 		uint64_t k = 0;
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < 7; i++)
 			k = k << 8 | (uint8_t)(*p ? *p++ : 0);
-		return (k << 16 | ((uint64_t)r->pid & 0xffff)) >> 1;
+		return k << 1 | 1; /* odd: reversed (~k), never the no-value key */
 	}
 	default: return 0;
 	}
@@ -358,6 +359,15 @@ static int less(const struct top_sel *a, const struct top_sel *b, const struct o
 {
 	if (a->key != b->key)
 		return a->key < b->key;
+	if (o->sort == TOP_SORT_PROCESS && a->key != UINT64_MAX) {
+		/* the key holds the name's first bytes: the rest, then the pid */
+		const struct top_row *ra = a->row, *rb = b->row;
+		int d = strcmp(top_row_text(ra, ra->proc), top_row_text(rb, rb->proc));
+		if (!d && ra->pid != rb->pid)
+			d = ra->pid < rb->pid ? -1 : 1;
+		if (d)
+			return o->reverse ? d > 0 : d < 0;
+	}
 	if (o->sort == TOP_SORT_CLIENT || o->sort == TOP_SORT_SERVER) {
 		int srv = o->sort == TOP_SORT_SERVER;
 		int d = endpoint_cmp(a->row, b->row, srv);

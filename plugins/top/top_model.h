@@ -180,13 +180,15 @@ void top_select_free(struct top_select *s);
 #define TOP_STATE_W 11 /* "SYN|ACK-ACK", "ESTABLISHED" */
 #define TOP_RTT_W 5    /* "812us", "1.2ms", "40ms", "1.20s" */
 #define TOP_RETR_W 4   /* "0.4%", "12%", "100%" */
-#define TOP_PROC_W 21  /* "4194304 " and a command name of 15 */
+#define TOP_PROC_W 23  /* "4194304 " and a command name of 15 */
 
 /* The `health` argument of the layout and the sort steps is these flags
  * (1, the health columns, as before) */
 #define TOP_SHOW_HEALTH 1
 #define TOP_SHOW_PROCS 2
-#define TOP_ENDPOINT_MAX 48 /* "[" 39 "]:" 5 digits, and a NUL */
+#define TOP_ADDR_MAX 48      /* in numbers: "[" 39 "]:" 5 digits, and a NUL */
+#define TOP_ENDPOINT_MAX 272 /* with names: a host name of up to 253, ":", a
+                              * service of up to 15, and a NUL */
 
 size_t top_fmt_rate(char *buf, size_t len, double bytes_per_s, int bits);
 size_t top_fmt_size(char *buf, size_t len, uint64_t bytes);
@@ -201,8 +203,8 @@ size_t top_fmt_retrans(char *buf, size_t len, uint64_t retrans, uint64_t packets
 /* "10.0.0.1:80", "[2001:db8::1]:443" (compressed, RFC 5952). */
 size_t top_fmt_endpoint(char *buf, int family, const uint8_t *addr, uint16_t port);
 /* A row's client (server 0) or server endpoint; with names, as
- * "name:service" where they are known (the name cut to fit
- * TOP_ENDPOINT_MAX). */
+ * "name:service" where they are known, the name whole (a column too narrow
+ * for it shortens it in its middle: top_shorten). */
 size_t top_fmt_row_endpoint(char *buf, const struct top_row *r, int server, int names);
 /* Copy src into dst in at most width columns; when it is longer, the middle
  * of the address gives way to a '~' and the port stays whole.  Returns the

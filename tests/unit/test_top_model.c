@@ -94,8 +94,12 @@ static void test_units(void)
 	CHECK(!strcmp(b, "2h"), "%s", b);
 	top_fmt_idle(b, sizeof b, -5);
 	CHECK(!strcmp(b, "0s"), "a packet after the snapshot: %s", b);
+	top_fmt_idle(b, sizeof b, 999 * 86400 * 1000000LL);
+	CHECK(!strcmp(b, "999d"), "%s", b);
+	top_fmt_idle(b, sizeof b, 1465 * 86400 * 1000000LL);
+	CHECK(!strcmp(b, "4y"), "1465 days: %s", b);
 	top_fmt_idle(b, sizeof b, INT64_MAX);
-	CHECK(strlen(b) <= TOP_IDLE_W, "%s", b);
+	CHECK(!strcmp(b, "999y") && strlen(b) <= TOP_IDLE_W, "%s", b);
 }
 
 static const char *rtt(int64_t us)
@@ -159,7 +163,7 @@ static void test_endpoints(void)
 	CHECK(!strcmp(b, "[2001:db8::1]:51000"), "IPv6 compressed: %s", b);
 	struct tt_conn w = conn4(1, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535, "1.2.3.4", 1);
 	size_t n = top_fmt_endpoint(b, 6, w.client, w.client_port);
-	CHECK(n == TOP_ENDPOINT_MAX - 1, "longest endpoint: %zu", n);
+	CHECK(n == TOP_ADDR_MAX - 1, "longest endpoint in numbers: %zu", n);
 	struct tt_conn x = conn4(1, "192.168.100.200", 54321, "1.2.3.4", 80);
 	top_fmt_endpoint(b, 4, x.client, x.client_port);
 	CHECK(!strcmp(b, "192.168.100.200:54321"), "%s", b);
@@ -278,6 +282,7 @@ static void test_health_layout(void)
 {
 	static const enum top_col order[] = {
 		TOP_COL_RETR, TOP_COL_RTT, TOP_COL_PACKETS, TOP_COL_BYTES, TOP_COL_C2S, TOP_COL_IDLE,
+		TOP_COL_ACT, TOP_COL_STATE, TOP_COL_RATE,
 	};
 	struct top_layout l;
 	top_layout_make(&l, 120, 21, 21, 1);
@@ -313,7 +318,7 @@ static void test_health_layout(void)
 				CHECK(0, "width %d (%d, %d): column %d shown without column %d", w, nc, ns,
 				      order[i - 1], order[i]);
 	}
-	CHECK(1, "columns drop in order: Retr, RTT, Packets, Bytes, the directions, Idle");
+	CHECK(1, "columns drop in order: Retr, RTT, Packets, Bytes, the directions, Idle, A, State, Rate");
 }
 
 static void test_rows_text(void)
@@ -389,10 +394,28 @@ static void test_rows_text(void)
 
 /* ---- sorting and selection ---- */
 
-static struct top_rows make_rows(size_t n, unsigned seed)
+/* processes by connection id: names alike in their first bytes, an empty
+ * one, pids that tie and do not; none for some */
+static int proc_of(void *arg, const struct tt_conn *c, int32_t *pid, char *comm, size_t len)
 {
-	struct top_rows rows = {0};
-	top_rows_clear(&rows, 1000000000);
+	(void)arg;
+	static const char *const names[] = {"zzclientB", "zzclientA", "aaclient", "zzclientC", "zzclient",
+	                                    "sshd", "", "zzclientAA"};
+	unsigned k = (unsigned)(c->id % 9);
+	if (k == 8)
+		return 0;
+	snprintf(comm, len, "%s", names[k]);
+	*pid = (int32_t)(c->id * 31 % 5 + 1);
+	return 1;
+}
+
+/* (filled in place: a row points at its table's text) */
+static void make_rows(struct top_rows *rows, size_t n, unsigned seed)
+{
+	static const struct top_lookup lk = {.process_of = proc_of, .procs = 1};
+	memset(rows, 0, sizeof *rows);
+	rows->lk = &lk;
+	top_rows_clear(rows, 1000000000);
 	srand(seed);
 	for (size_t i = 0; i < n; i++) {
 		char c[64], s[64];
@@ -418,9 +441,8 @@ static struct top_rows make_rows(size_t n, unsigned seed)
 		/* health: round trips missing for some, ties; no packets for some */
 		v.rtt_us = rand() % 5 == 0 ? -1 : (rand() % 4) * 1000;
 		v.c2s_retrans = v.c2s.packets ? (uint64_t)rand() % (v.c2s.packets + 1) / 2 : 0;
-		top_rows_add(&rows, &v);
+		top_rows_add(rows, &v);
 	}
-	return rows;
 }
 
 static enum top_sort g_sort;
@@ -454,7 +476,8 @@ static double share(const struct top_row *r)
 /* Whether a row has no value for the order: last, reversed or not. */
 static int missing(const struct top_row *r)
 {
-	return (g_sort == TOP_SORT_RTT && r->rtt_us < 0) || (g_sort == TOP_SORT_RETRANS && !r->packets);
+	return (g_sort == TOP_SORT_RTT && r->rtt_us < 0) || (g_sort == TOP_SORT_RETRANS && !r->packets) ||
+	       (g_sort == TOP_SORT_PROCESS && !r->proc);
 }
 
 /* The order the view promises, written plainly. */
@@ -477,6 +500,10 @@ static int ref_cmp(const void *pa, const void *pb)
 	case TOP_SORT_PACKETS: d = -ucmp(a->packets, b->packets); break;
 	case TOP_SORT_RTT: d = -ucmp((uint64_t)a->rtt_us, (uint64_t)b->rtt_us); break;
 	case TOP_SORT_RETRANS: d = -dcmp(share(a), share(b)); break;
+	case TOP_SORT_PROCESS:
+		d = strcmp(top_row_text(a, a->proc), top_row_text(b, b->proc));
+		d = d ? (d < 0 ? -1 : 1) : ucmp((uint64_t)a->pid, (uint64_t)b->pid);
+		break;
 	default: break;
 	}
 	if (!d)
@@ -487,7 +514,8 @@ static int ref_cmp(const void *pa, const void *pb)
 static void test_sorting(void)
 {
 	size_t n = 3000;
-	struct top_rows rows = make_rows(n, 42);
+	struct top_rows rows;
+	make_rows(&rows, n, 42);
 	const struct top_row **ref = malloc(n * sizeof *ref);
 	const struct top_row *out[50];
 	struct top_select s = {0};
@@ -561,7 +589,8 @@ static void test_sorting(void)
 
 	/* fewer rows than lines */
 	size_t off = 10;
-	struct top_rows few = make_rows(5, 1);
+	struct top_rows few;
+	make_rows(&few, 5, 1);
 	struct top_view_opts vo = {.sort = TOP_SORT_RATE};
 	top_select(&s, &few, &vo, &off, 50, out);
 	CHECK(off == 0 && s.shown == 5 && s.matched == 5, "few: off %zu shown %zu", off, s.shown);
@@ -665,6 +694,60 @@ static void test_filter(void)
 	top_rows_free(&rows);
 }
 
+/* a lookup with a host name longer than an IPv6 endpoint */
+#define LONG_NAME "server-13-224-12-34.fra56.r.cloudfront.net"
+static size_t long_name_of(void *arg, int family, const uint8_t *addr, char *buf, size_t len)
+{
+	(void)arg;
+	(void)family;
+	return addr[3] == 31 ? (size_t)snprintf(buf, len, "%s", LONG_NAME) : 0;
+}
+
+/* the longest process cell: a 7-digit pid (pid_max 4194304) and a
+ * command name of 15 */
+static int long_proc_of(void *arg, const struct tt_conn *c, int32_t *pid, char *comm, size_t len)
+{
+	(void)arg;
+	(void)c;
+	*pid = 4194303;
+	snprintf(comm, len, "abcdefghijklmno");
+	return 1;
+}
+
+static void test_long_names(void)
+{
+	struct top_lookup lk = {.name_of = long_name_of, .service_of = service_of, .names = 1,
+	                        .process_of = long_proc_of, .procs = 1};
+	struct top_rows rows = {.state_name = state_name, .lk = &lk};
+	top_rows_clear(&rows, 0);
+	struct tt_conn a = conn4(1, "10.0.0.1", 55212, "173.194.116.31", 443);
+	top_rows_add(&rows, &a);
+	char ep[TOP_ENDPOINT_MAX], buf[400];
+	size_t n = top_fmt_row_endpoint(ep, &rows.v[0], 1, 1);
+	CHECK(!strcmp(ep, LONG_NAME ":https") && n == strlen(ep), "the name whole: %s", ep);
+	/* a wide terminal shows it whole; a narrow column shortens it in its
+	 * middle, the service kept */
+	struct top_fmt_opts o = {.names = 1, .now_us = 1, .active_us = 1};
+	struct top_layout l;
+	top_layout_make(&l, 250, 21, (int)n, 1);
+	top_format_row(&l, &rows.v[0], &o, buf);
+	CHECK(strstr(buf, " " LONG_NAME ":https ") != NULL, "250 columns: %s", buf);
+	top_layout_make(&l, 80, 21, (int)n, 1);
+	top_format_row(&l, &rows.v[0], &o, buf);
+	const char *t = strchr(buf, '~');
+	CHECK(t && strstr(t, ".net:https ") && !strstr(buf, LONG_NAME), "80 columns: shortened: %s", buf);
+	top_layout_make(&l, 250, 21, (int)n, TOP_SHOW_HEALTH | TOP_SHOW_PROCS);
+	top_format_row(&l, &rows.v[0], &o, buf);
+	CHECK(strstr(buf, " 4194303 abcdefghijklmno"), "the process whole: %s", buf);
+	/* the filter sees the whole name */
+	struct top_filter f;
+	top_filter_set(&f, "cloudfront.net");
+	CHECK(top_filter_match(&f, &rows.v[0]), "filter 'cloudfront.net' matches " LONG_NAME);
+	top_filter_set(&f, "cloudfront.net:https");
+	CHECK(top_filter_match(&f, &rows.v[0]), "filter 'cloudfront.net:https' matches");
+	top_rows_free(&rows);
+}
+
 static void test_status(void)
 {
 	char buf[300];
@@ -702,6 +785,7 @@ int main(void)
 	test_rows_text();
 	test_sorting();
 	test_filter();
+	test_long_names();
 	test_status();
 	DONE();
 }

@@ -183,6 +183,17 @@ key x
 gone "tcptrack keys" && pass "any key closes the help" || fail "any key closes the help"
 key '?'; expect "?: help" "tcptrack keys"
 key Escape; gone "tcptrack keys"
+# taller than 80x24: it scrolls, and says so
+tm resize-window -x 80 -y 24
+expect "80x24" "^ Connections 1-21 of $nwant "
+key h; expect "80x24: the help says which of its lines show" "tcptrack keys \\(1-[0-9]+ of [0-9]+\\)"
+expect "80x24: the help says how to scroll it" "PgUp PgDn scroll; any other key closes"
+screen | grep -q "Retr +share of segments" && fail "80x24: the help's last line shows before scrolling"
+key NPage; expect "80x24: PgDn shows the help's last line" "Retr +share of segments retransmitted"
+key Up; expect "80x24: Up scrolls the help, it stays" "tcptrack keys \\([2-9]-"
+key x; gone "tcptrack keys" && pass "80x24: another key closes the help" || fail "80x24: the help stays after x"
+tm resize-window -x 120 -y 40
+expect "back to 120x40" "^ Connections 1-37 of $nwant "
 
 # ---- the display filter ----
 n443=$(awk '$1 ~ /:443$/ || $2 ~ /:443$/' "$TMP/want" | wc -l)
