@@ -382,7 +382,14 @@ static void ng_time(const struct ngif *ifc, uint32_t hi, uint32_t lo, struct tim
 		frac /= ifc->res / 1000000;
 	else
 		frac *= 1000000 / ifc->res;
-	tv->tv_sec = (time_t)(sec + (uint64_t)ifc->offset);
+	/* (bounded first: pcap_time_us takes it from there) */
+	int64_t s = sec > (uint64_t)INT32_MAX * 1000000 ? (int64_t)INT32_MAX * 1000000 : (int64_t)sec;
+	int64_t off = ifc->offset;
+	if (off > (int64_t)INT32_MAX * 1000000)
+		off = (int64_t)INT32_MAX * 1000000;
+	else if (off < -(int64_t)INT32_MAX * 1000000)
+		off = -(int64_t)INT32_MAX * 1000000;
+	tv->tv_sec = (time_t)(s + off);
 	tv->tv_usec = (suseconds_t)frac;
 }
 
@@ -541,7 +548,7 @@ static void into_chunk(u_char *user, const struct pcap_pkthdr *h, const u_char *
 	struct pcapfile *f = (struct pcapfile *)user;
 	struct chunk *c = &f->chunks[f->filled % NCHUNK];
 	struct pcapfile_pkt *d = &c->p[c->n++];
-	d->ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	d->ts = pcap_time_us(&h->ts);
 	d->result = decode(f->tun, f->dlt, data, h->caplen, h->len, &d->p);
 	d->raw = 0;
 	if (f->tap_dns && decode_is_dns(d->result, &d->p) && c->rawlen + 8 + h->caplen <= RAW) {

@@ -26,6 +26,21 @@
 
 struct pcapfile;
 
+/* A packet's time in microseconds, within +-2^61 (73,000 years either side
+ * of 1970): a damaged or absurd stamp (a pcapng one of 2^63 us, a time
+ * resolution of seconds with 64 bits) stays a time the capture clock's
+ * arithmetic (ticks, timeouts added) cannot overflow. */
+#define PCAP_TIME_LIMIT ((int64_t)1 << 61)
+static inline int64_t pcap_time_us(const struct timeval *tv)
+{
+	int64_t s = (int64_t)tv->tv_sec;
+	if (s >= PCAP_TIME_LIMIT / 1000000)
+		return PCAP_TIME_LIMIT;
+	if (s <= -PCAP_TIME_LIMIT / 1000000)
+		return -PCAP_TIME_LIMIT;
+	return s * 1000000 + (int64_t)tv->tv_usec;
+}
+
 /* Open path for fast reading if it is a file this reader takes; pc is
  * libpcap's handle on the same file (link type, snapshot length); ahead:
  * read and decode ahead in a thread of the reader's own; tun: the UDP

@@ -415,7 +415,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char 
 		b->n--; /* read for its names only */
 		return;
 	}
-	add_packet(b, i, (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec, r);
+	add_packet(b, i, pcap_time_us(&hdr->ts), r);
 }
 
 /* The same for a packet the file reader decoded ahead. */
@@ -703,7 +703,7 @@ static void loop_file_paced(struct tracker *tr, struct input *in, double speed)
 			read_error(tr, in);
 			break;
 		}
-		int64_t ts = (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec;
+		int64_t ts = pcap_time_us(&hdr->ts);
 		if (!wall0) {
 			wall0 = mono_now_us();
 			cap0 = ts;

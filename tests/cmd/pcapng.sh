@@ -81,4 +81,45 @@ if [ -n "$want" ] && [ "$(csv_sorted "$TMP/f.csv")" = "$want" ] &&
 else
 	fail "ng-multi.pcapng 'tcp port 80': $(cat "$TMP/f.csv")"
 fi
+
+# absurd stamps (2^63-1 us, the top bit alone; 2^64-1 and 2^63 seconds on
+# an interface of a second's resolution) between ordinary ones: read at once
+# by either reader, every packet counted (the clock's arithmetic overflowed:
+# tcptrack spun, deaf to SIGTERM)
+python3 - "$TMP/stamps" <<'EOF'
+import struct, sys
+def blk(t, b):
+    b += b"\0" * (-len(b) % 4)
+    return struct.pack("<II", t, 12 + len(b)) + b + struct.pack("<I", 12 + len(b))
+def seg(c2s, flags, seq, ack, data=b""):
+    a, b = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + len(data), 0, 0, 64, 6, 0, *((a, b) if c2s else (b, a)))
+    ports = (40000, 80) if c2s else (80, 40000)
+    return ip + struct.pack("!HHIIBBHHH", *ports, seq, ack, 0x50, flags, 65535, 0, 0) + data
+def write(path, idb_opts, stamps):
+    out = blk(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    out += blk(1, struct.pack("<HHI", 101, 0, 0) + idb_opts)  # raw IP
+    fr = [seg(1, 2, 100, 0), seg(0, 0x12, 500, 101), seg(1, 0x10, 101, 501),
+          seg(1, 0x18, 101, 501, b"x" * 10), seg(0, 0x10, 501, 111), seg(1, 0x11, 111, 501)]
+    for t, f in zip(stamps, fr):
+        out += blk(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF, len(f), len(f)) + f)
+    open(path, "wb").write(out)
+T = 1700000000
+write(sys.argv[1] + "-us.pcapng", b"", [T * 10**6, 2**63 - 1, 1 << 63, T * 10**6 + 5, 2**63 - 1, T * 10**6 + 9])
+write(sys.argv[1] + "-s.pcapng", struct.pack("<HHB3x", 9, 1, 0) + b"\0" * 4,
+      [T, 2**64 - 1, T + 1, 1 << 63, T + 2, T + 3])
+EOF
+for f in us s; do
+	for rd in pcapfile libpcap; do
+		TCPTRACK_READER=$rd timeout -s KILL 30 "$TCPTRACK" -T "$TMP/stamps-$f.pcapng" \
+			-o "csv:mode=connections,file=$TMP/st.csv" >/dev/null 2>"$TMP/st.err"
+		rc=$?
+		pk=$(awk -F, 'NR > 1 { print $8 + $11 }' "$TMP/st.csv" 2>/dev/null)
+		if [ $rc = 0 ] && [ "$pk" = 6 ]; then
+			pass "absurd stamps ($f, $rd): read, 6 packets in one row"
+		else
+			fail "absurd stamps ($f, $rd): exit $rc, packets '$pk': $(tail -n 2 "$TMP/st.err")"
+		fi
+	done
+done
 finish
