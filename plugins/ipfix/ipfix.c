@@ -527,7 +527,7 @@ static int ix_flush(void *state)
 {
 	struct ipfix *s = state;
 	finish(s);
-	target_drain(&s->target, s->drain_us);
+	target_pump(&s->target); /* stop() waits for the rest, as json's */
 	return 0;
 }
 

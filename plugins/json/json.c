@@ -332,8 +332,10 @@ static int json_flush(void *state)
 {
 	struct json *j = state;
 	connlog_flush(&j->log);
+	/* sent as far as it goes now; stop() waits for the rest (drain),
+	 * once every output has written its files */
 	if (j->to_target)
-		target_drain(&j->target, j->drain_us);
+		target_pump(&j->target);
 	return 0;
 }
 

@@ -89,4 +89,33 @@ SOCK=$TMP/json.sock
 run unix "UNIX-LISTEN:$SOCK" "unix:$SOCK" "$SOCK"
 port=$(free_port)
 run tcp "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" "tcp:127.0.0.1:$port" "$port"
+
+# At the end, a receiver away: every output's files are written out
+# before any target waits for it (drain), and a stop asked again 2 s into
+# that wait ends it at once (128 + the signal), as for Prometheus's linger
+# (the drain waited whole before: a service manager's stop hung).  The same
+# for json, ipfix and syslog, which share the target.
+dead=$(free_port) # nothing listens there
+for o in "json:target=tcp:127.0.0.1:$dead,drain=30s" "ipfix:target=tcp:127.0.0.1:$dead,drain=30s" \
+	"syslog:metric=conn_rate,warning=1,target=tcp:127.0.0.1:$dead,drain=30s"; do
+	name=${o%%:*}
+	rm -f "$TMP/drain.csv"
+	"$TCPTRACK" -T "$CAP" -o "$o" -o "csv:file=$TMP/drain.csv" 2>"$TMP/drain.err" &
+	pid=$!
+	for _ in $(seq 100); do [ "$(cat "$TMP/drain.csv" 2>/dev/null | wc -l)" -eq 127 ] && break; sleep 0.1; done
+	rows=$(tail -n +2 "$TMP/drain.csv" 2>/dev/null | wc -l)
+	[ "$rows" -eq 126 ] && pass "$name: waiting for its receiver, the connection log written out first ($rows rows)" ||
+		fail "$name: the connection log has $rows rows of 126 while the target waits"
+	kill -TERM $pid
+	sleep 2.2
+	kill -0 $pid 2>/dev/null || fail "$name: the first SIGTERM ended the drain"
+	t0=$(date +%s%N)
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ $rc -eq 143 ] && [ $ms -lt 2000 ] && grep -q "stopped again: exiting without waiting" "$TMP/drain.err" &&
+		pass "$name: SIGTERM again during the drain: exit $rc after $ms ms" ||
+		fail "$name: SIGTERM again during the drain: exit $rc after $ms ms: $(tail -n 3 "$TMP/drain.err")"
+done
 finish
