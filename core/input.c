@@ -28,11 +28,6 @@ static int pcap_in_dispatch(struct input *in, int max, const struct input_sink *
 	return pcap_dispatch(src(in)->pc, max, sink->raw, sink->user);
 }
 
-static int pcap_in_next(struct input *in, struct pcap_pkthdr **hdr, const u_char **data)
-{
-	return pcap_next_ex(src(in)->pc, hdr, data);
-}
-
 static void pcap_in_stats(struct input *in)
 {
 	capture_drops(src(in)->pc, &in->kernel_drops, &in->if_drops);
@@ -63,7 +58,6 @@ static void source_close(struct input *in)
 
 static const struct input_ops live_ops = {
 	.dispatch = pcap_in_dispatch,
-	.next = pcap_in_next,
 	.stats = pcap_in_stats,
 	.pos = pcap_in_pos,
 	.error = pcap_in_error,
@@ -72,7 +66,6 @@ static const struct input_ops live_ops = {
 
 static const struct input_ops pcap_file_ops = {
 	.dispatch = pcap_in_dispatch,
-	.next = pcap_in_next,
 	.pos = pcap_in_pos,
 	.error = pcap_in_error,
 	.close = source_close,

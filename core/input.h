@@ -29,9 +29,6 @@ struct input_ops {
 	 * file (live: none waiting), PCAP_ERROR_BREAK, or another negative
 	 * value on an error (ops->error says which). */
 	int (*dispatch)(struct input *in, int max, const struct input_sink *sink);
-	/* One packet, not handed to anyone yet (paced replay): as
-	 * pcap_next_ex().  NULL when the input cannot. */
-	int (*next)(struct input *in, struct pcap_pkthdr **hdr, const u_char **data);
 	/* Refresh kernel_drops and if_drops (NULL: none to count). */
 	void (*stats)(struct input *in);
 	/* Bytes of the file read so far (0 for a pipe or a live capture). */

@@ -378,17 +378,17 @@ static void drop_privileges(const char *user, const char *dir)
 		fatal(EXIT_SOFTWARE, "dropping privileges to %s did not stick", user);
 }
 
-/* The file or the interface.  A file read as fast as it goes is read by
- * blocks, unless TCPTRACK_READER says libpcap ("pcapfile": the block reader
- * or nothing, for tests); one replayed in a view, by libpcap. */
-static int open_input(const struct cmdline *cl, const struct config *cfg, int interactive,
-                      struct input **in, char *err, size_t errlen)
+/* The file or the interface.  A file is read by blocks where the block
+ * reader takes it (a regular file), unless TCPTRACK_READER says libpcap
+ * ("pcapfile": the block reader or nothing, for tests). */
+static int open_input(const struct cmdline *cl, const struct config *cfg, struct input **in, char *err,
+                      size_t errlen)
 {
 	if (!cl->file)
 		return input_open_live(in, cfg->interface, cfg, err, errlen);
 	const char *reader = getenv("TCPTRACK_READER");
 	enum input_reader how = INPUT_BLOCKS;
-	if ((interactive && cfg->replay_speed > 0) || (reader && !strcmp(reader, "libpcap")))
+	if (reader && !strcmp(reader, "libpcap"))
 		how = INPUT_LIBPCAP;
 	else if (reader && !strcmp(reader, "pcapfile"))
 		how = INPUT_BLOCKS_ONLY;
@@ -446,7 +446,7 @@ static int run(const struct cmdline *cl, const struct config *cfg)
 		return 0;
 	}
 	struct input *in = NULL;
-	if ((r = open_input(cl, cfg, tracker_interactive(tr), &in, err, sizeof err))) {
+	if ((r = open_input(cl, cfg, &in, err, sizeof err))) {
 		msg("%s", err);
 		if (in) /* opened, then refused (its filter, or the reader asked for) */
 			in->ops->close(in);

@@ -682,28 +682,28 @@ static void loop_file_fast(struct tracker *tr, struct input *in)
 	progress(tr, 1);
 }
 
-/* A file replayed on the packet clock at replay_speed times real time. */
+/* A file replayed on the packet clock at replay_speed times real time, by
+ * whichever reader reads it fast (the block reader's pcapng of several
+ * link types too): one packet at a time into the batch, decoded, and
+ * counted once the clock reaches its time. */
 #define MAX_REPLAY_GAP 2e6 /* us of real time */
 static void loop_file_paced(struct tracker *tr, struct input *in, double speed)
 {
 	struct batch b;
 	struct input_sink sink;
 	batch_init(&b, tr, &sink);
-	b.dlt = in->dlt;
-	b.tun = in->tun;
-	b.in = in;
-	struct pcap_pkthdr *hdr;
-	const u_char *data;
 	int64_t wall0 = 0, cap0 = 0;
 	while (!check_signals(tr)) {
-		int r = in->ops->next(in, &hdr, &data);
-		if (r == PCAP_ERROR_BREAK)
+		int r = dispatch(in, 1, &b, &sink);
+		if (r == 0 || r == PCAP_ERROR_BREAK)
 			break;
 		if (r < 0) {
 			read_error(tr, in);
 			break;
 		}
-		int64_t ts = pcap_time_us(&hdr->ts);
+		if (!b.n)
+			continue; /* a frame read for its names only */
+		int64_t ts = b.ts[0];
 		if (!wall0) {
 			wall0 = mono_now_us();
 			cap0 = ts;
@@ -736,7 +736,6 @@ static void loop_file_paced(struct tracker *tr, struct input *in, double speed)
 		}
 		if (tr->quit)
 			break;
-		on_packet((u_char *)&b, hdr, data);
 		process_batch(tr, &b);
 		run_asked(tr);
 	}
@@ -851,7 +850,7 @@ static void hold_view(struct tracker *tr)
 void tracker_run(struct tracker *tr)
 {
 	struct input *in = tr->inputs[0];
-	int paced = host_interactive(tr->host) && tr->cfg->replay_speed > 0 && in->ops->next;
+	int paced = host_interactive(tr->host) && tr->cfg->replay_speed > 0;
 	if (tr->live)
 		loop_live(tr);
 	else if (paced)

@@ -300,6 +300,17 @@ key q
 i=0; while [ ! -s "$EXIT" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ "$(cat "$EXIT" 2>/dev/null)" = 0 ] && pass "q after the end: status 0" || fail "q after the end"
 
+# ---- a paced replay of a pcapng of three link types (libpcap stops at the
+# second; the view replayed through it, and called the file damaged) ----
+printf '[core]\nreplay_speed = 1000\n' > "$TMP/paced-fast.conf"
+view 120 20 -c "$TMP/paced-fast.conf" -T "$SHARED_DIR/pcaps/many_interfaces-1.pcapng"
+expect "pcapng of three link types, paced: read to its end" "^ TOTAL +(many_interfaces-1.pcapng: )?end of file"
+expect "pcapng of three link types, paced: its two connections" "^ Connections 1-2 of 2 "
+key q
+i=0; while [ ! -s "$EXIT" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(cat "$EXIT" 2>/dev/null)" = 0 ] && pass "pcapng of three link types, paced: status 0" ||
+	fail "pcapng of three link types, paced: status $(cat "$EXIT" 2>/dev/null)"
+
 # ---- a file cut short: the view says it was read up to the damage ----
 head -c 1000000 "$MP" >"$TMP/cut.pcap"
 view 120 20 -c "$TMP/fast.conf" -T "$TMP/cut.pcap"
