@@ -131,8 +131,11 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			msg("option -o needs a value, not an empty one (tcptrack -h for help)");
 			return EXIT_USAGE;
 		}
-	if (optind < argc)
+	if (optind < argc) {
 		cl->filter = join_args(argc - optind, argv + optind);
+		if (!cl->filter[strspn(cl->filter, " \t\n")])
+			cl->filter[0] = 0; /* blanks only: no filter, as an empty one */
+	}
 	return -1;
 }
 
@@ -447,7 +450,16 @@ static int run(const struct cmdline *cl, const struct config *cfg)
 	}
 	struct input *in = NULL;
 	if ((r = open_input(cl, cfg, &in, err, sizeof err))) {
-		msg("%s", err);
+		if (r == EXIT_USAGE && !cl->filter) {
+			/* the file's filter, valid, but not for the capture's link
+			 * type (check_config compiles it for Ethernet) */
+			char where[512];
+			origin(where, sizeof where, cl, 0, NULL, "filter", cfg->filter_line);
+			msg("%s%s", where, err);
+			r = EXIT_CONFIG;
+		} else {
+			msg("%s", err);
+		}
 		if (in) /* opened, then refused (its filter, or the reader asked for) */
 			in->ops->close(in);
 		return r;

@@ -91,4 +91,10 @@ grep -q "^tcptrack: 3103 packets read, [0-9]* TCP, [0-9]* connections; not count
 # --check-config validates and exits without capturing
 printf '[core]\nrefresh = 2s\n[output log]\nplugin = csv\nmode = intervals\n' > "$TMP/ok.conf"
 expect_exit 0 "--check-config on a good file" tt -c "$TMP/ok.conf" --check-config
+
+# a filter of blanks only is no filter, as an empty one (it was '(   ) or port 53': exit 64)
+tt -T "$P/alexa-app.pcapng" -o "csv:file=$TMP/blank.csv" '   ' 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] && grep -q "3103 packets read" "$TMP/err" &&
+	pass "a filter of blanks: none" || fail "a filter of blanks: exit $rc: $(cat "$TMP/err")"
 finish

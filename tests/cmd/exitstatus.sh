@@ -119,6 +119,12 @@ fi
 status 78 "a bad -o" "-o output" tt -T "$P" -o "csv:mode=sometimes"
 conf '[core]\nfilter = port nonsense-port-name\n'
 status 78 "a filter of the file that does not compile" "a filter that does not compile" tt -c "$TMP/c.conf" -T "$P"
+# valid (check_config compiles it for Ethernet), not for this capture's raw IP: still the file's
+conf '[core]\nfilter = ether host 00:11:22:33:44:55\n'
+status 78 "a filter of the file that does not compile for the capture's link type" "a filter that does not compile" \
+	tt -c "$TMP/c.conf" -T "$SHARED_DIR/pcaps/ocs.pcap"
+grep -q "c.conf:2: key 'filter'" "$TMP/err" &&
+	pass "the link type's refusal names the file's line" || fail "the link type's refusal does not name c.conf:2"
 conf '[core]\nuser = ttnosuchuser\n'
 status 78 "an unknown user of the file" "user that does not exist" tt -c "$TMP/c.conf" -T "$P"
 conf '[core]\ncolour = red\n'
