@@ -32,6 +32,7 @@ struct output_cfg {
 struct config {
 	char *interface;
 	char *filter;
+	int filter_cmdline;    /* the filter came from the command line */
 	char *user;
 	char *chroot_dir;
 	char *plugin_dir;

@@ -75,12 +75,18 @@ static const struct input_ops pcap_file_ops = {
 
 static int blocks_dispatch(struct input *in, int max, const struct input_sink *sink)
 {
-	return pcapfile_dispatch(src(in)->pf, max, sink->raw, sink->user);
+	int r = pcapfile_dispatch(src(in)->pf, max, sink->raw, sink->user);
+	if (r < 0)
+		in->bad_filter = pcapfile_bad_filter(src(in)->pf);
+	return r;
 }
 
 static int ahead_dispatch(struct input *in, int max, const struct input_sink *sink)
 {
-	return pcapfile_dispatch_decoded(src(in)->pf, max, sink->decoded, sink->user);
+	int r = pcapfile_dispatch_decoded(src(in)->pf, max, sink->decoded, sink->user);
+	if (r < 0)
+		in->bad_filter = pcapfile_bad_filter(src(in)->pf);
+	return r;
 }
 
 static int64_t blocks_pos(struct input *in)
@@ -133,7 +139,7 @@ static int set_filter(struct source *s, const struct config *cfg, char *err, siz
 	}
 	int r = capture_set_filter(s->pc, expr, err, errlen);
 	if (r == 0 && s->pf)
-		r = pcapfile_set_filter(s->pf, s->pc, expr, err, errlen);
+		r = pcapfile_set_filter(s->pf, s->pc, expr, cfg->filter, err, errlen);
 	if (r == 0 && s->pf && cfg->names_dns && pcapfile_tap_dns(s->pf) < 0) {
 		snprintf(err, errlen, "%s: out of memory", s->in.name);
 		r = -1;

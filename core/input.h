@@ -49,6 +49,8 @@ struct input {
 	const struct bpf_program *user_filter; /* the user's filter, when the
 	                       * capture's takes port 53 too (names): a DNS
 	                       * frame it refuses is read, never counted */
+	int bad_filter;        /* the read stopped where the filter does not
+	                        * compile (a pcapng interface's link type) */
 	uint64_t kernel_drops; /* pcap_stats ps_drop, ps_ifdrop (live) */
 	uint64_t if_drops;
 };

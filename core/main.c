@@ -174,8 +174,10 @@ static int configure(struct cmdline *cl, struct config *cfg)
 		config_set_core(cfg, "user", cl->user, &why);
 	if (cl->iface)
 		config_set_core(cfg, "interface", cl->iface, &why);
-	if (cl->filter)
+	if (cl->filter) {
 		config_set_core(cfg, "filter", cl->filter, &why);
+		cfg->filter_cmdline = 1;
+	}
 	for (int i = 0; i < cl->nspecs; i++)
 		if (config_add_spec(cfg, cl->specs[i], err, sizeof err) < 0) {
 			msg("%s", err);

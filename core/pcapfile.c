@@ -75,6 +75,9 @@ struct pcapfile {
 	struct ngif *ifs;             /* pcapng: the section's interfaces */
 	uint32_t nifs;
 	const char *filter;           /* pcapng: compiled for each interface's link type */
+	const char *shown;            /* the filter in the user's words, for messages */
+	int bad_filter;               /* the read stopped at an interface the filter
+	                               * does not compile for */
 	int use_thread;               /* decode ahead in a thread (else in the loop) */
 	int dlt;                      /* for decode() */
 	const struct decode_tunnels *tun;
@@ -199,7 +202,8 @@ libpcap:
 	return NULL;
 }
 
-int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *err, size_t errlen)
+int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, const char *shown, char *err,
+                        size_t errlen)
 {
 	if (!expr || !*expr)
 		return 0;
@@ -207,6 +211,7 @@ int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *
 		/* compiled for each interface as it is described; here for
 		 * the first, so that a bad filter is said at once */
 		f->filter = expr;
+		f->shown = shown ? shown : expr;
 		pcap_t *dead = pcap_open_dead(pcap_datalink(pc), MAX_CAPLEN);
 		int bad = !dead || pcap_compile(dead, &f->prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0;
 		if (bad)
@@ -351,8 +356,9 @@ static int ng_interface(struct pcapfile *f, const uint8_t *b, uint32_t len)
 	if (f->filter) {
 		pcap_t *dead = pcap_open_dead(ifc.dlt, (int)ifc.snap);
 		if (!dead || pcap_compile(dead, &ifc.prog, f->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			snprintf(f->err, sizeof f->err, "filter '%s' on link type %d: %s", f->filter, ifc.dlt,
-			         dead ? pcap_geterr(dead) : "no memory");
+			snprintf(f->err, sizeof f->err, "filter '%s' does not compile for the link type %d of interface id %u: %s",
+			         f->shown, ifc.dlt, (unsigned)f->nifs, dead ? pcap_geterr(dead) : "no memory");
+			f->bad_filter = 1;
 			if (dead)
 				pcap_close(dead);
 			return -1;
@@ -636,6 +642,11 @@ int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void 
 		f->cpos = f->chunks[f->freed % NCHUNK].pos;
 	}
 	return n;
+}
+
+int pcapfile_bad_filter(const struct pcapfile *f)
+{
+	return f->bad_filter;
 }
 
 int pcapfile_dlt(const struct pcapfile *f)

@@ -48,8 +48,13 @@ static inline int64_t pcap_time_us(const struct timeval *tv)
  * Returns NULL (errno 0) when libpcap should read it, or on an error. */
 struct pcapfile *pcapfile_open(const char *path, pcap_t *pc, int ahead,
                               const struct decode_tunnels *tun);
-/* Match packets against expr (NULL: all), compiled on pc. */
-int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, char *err, size_t errlen);
+/* Match packets against expr (NULL: all), compiled on pc; shown: the
+ * filter in the user's words, for messages (NULL: expr). */
+int pcapfile_set_filter(struct pcapfile *f, pcap_t *pc, const char *expr, const char *shown, char *err,
+                        size_t errlen);
+/* Whether the read stopped at a pcapng interface whose link type the filter
+ * does not compile for (pcapfile_error says which): no damage. */
+int pcapfile_bad_filter(const struct pcapfile *f);
 /* A packet decoded ahead: its time (us), decode()'s result and its facts. */
 struct pcapfile_pkt {
 	int64_t ts;

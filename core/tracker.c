@@ -646,6 +646,14 @@ static void read_error(struct tracker *tr, struct input *in)
 {
 	if (got_stop)
 		return; /* a signal interrupted the read: not damage */
+	if (in->bad_filter) {
+		/* the filter's mistake, not the file's: a usage or a
+		 * configuration error, all before it counted */
+		msg("%s: %s: read up to there (%llu packets)", in->name, in->ops->error(in),
+		    (unsigned long long)tr->stats.packets);
+		tr->exit_code = tr->cfg->filter_cmdline ? EXIT_USAGE : EXIT_CONFIG;
+		return;
+	}
 	msg("%s: %s: read up to the damage (%llu packets)", in->name, in->ops->error(in),
 	    (unsigned long long)tr->stats.packets);
 	tr->damaged = 1;

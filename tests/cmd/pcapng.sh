@@ -82,6 +82,23 @@ else
 	fail "ng-multi.pcapng 'tcp port 80': $(cat "$TMP/f.csv")"
 fi
 
+# a filter that compiles for the first interface's link type but not for a
+# later one's: the filter's mistake, not damage (it exited 65, "read up to
+# the damage", in the words of the internal '(...) or port 53')
+MI=$SHARED_DIR/pcaps/many_interfaces-1.pcapng
+F='ether host 00:11:22:33:44:55 or tcp'
+tt -T "$MI" -o "csv:file=$TMP/mi.csv" "$F" >/dev/null 2>"$TMP/mi.err"
+rc=$?
+printf '[core]\nfilter = %s\n' "$F" >"$TMP/mi.conf"
+tt -c "$TMP/mi.conf" -T "$MI" -o "csv:file=$TMP/mi.csv" >/dev/null 2>"$TMP/mi2.err"
+rc2=$?
+if [ $rc = 64 ] && [ $rc2 = 78 ] && grep -qF "filter '$F' does not compile for the link type 0 of interface id" "$TMP/mi.err" &&
+   ! grep -q "damage\|port 53" "$TMP/mi.err" "$TMP/mi2.err"; then
+	pass "a filter no later interface's link type takes: 64 (command line), 78 (file), in the user's words"
+else
+	fail "a filter a later interface's link type refuses: exit $rc, $rc2: $(head -n 1 "$TMP/mi.err")"
+fi
+
 # absurd stamps (2^63-1 us, the top bit alone; 2^64-1 and 2^63 seconds on
 # an interface of a second's resolution) between ordinary ones: read at once
 # by either reader, every packet counted (the clock's arithmetic overflowed:
