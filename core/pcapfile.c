@@ -388,13 +388,11 @@ static void ng_time(const struct ngif *ifc, uint32_t hi, uint32_t lo, struct tim
 		frac /= ifc->res / 1000000;
 	else
 		frac *= 1000000 / ifc->res;
-	/* (bounded first: pcap_time_us takes it from there) */
-	int64_t s = sec > (uint64_t)INT32_MAX * 1000000 ? (int64_t)INT32_MAX * 1000000 : (int64_t)sec;
-	int64_t off = ifc->offset;
-	if (off > (int64_t)INT32_MAX * 1000000)
-		off = (int64_t)INT32_MAX * 1000000;
-	else if (off < -(int64_t)INT32_MAX * 1000000)
-		off = -(int64_t)INT32_MAX * 1000000;
+	/* both within pcap_time_us's bound, so that their sum cannot
+	 * overflow; it bounds the sum */
+	const int64_t lim = PCAP_TIME_LIMIT / 1000000;
+	int64_t s = sec > (uint64_t)lim ? lim : (int64_t)sec;
+	int64_t off = ifc->offset > lim ? lim : ifc->offset < -lim ? -lim : ifc->offset;
 	tv->tv_sec = (time_t)(s + off);
 	tv->tv_usec = (suseconds_t)frac;
 }
