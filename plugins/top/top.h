@@ -52,6 +52,8 @@ struct top {
 	                        * are laid out for them, so that they do not come
 	                        * and go as rows of other widths scroll by */
 	int need_w, need_names;
+	unsigned shown_cols;   /* the columns of the last screen (1 << TOP_COL_*):
+	                        * the sort keys offer only theirs */
 
 	/* state of the view */
 	int paused, help, editing, quitting;

@@ -114,6 +114,7 @@ void top_draw(struct top *t)
 	ns = t->need_s = ns > t->need_s ? ns : t->need_s;
 	struct top_layout lay;
 	top_layout_make(&lay, W, nc, ns, t->health | (t->procs ? TOP_SHOW_PROCS : 0));
+	t->shown_cols = top_layout_cols(&lay);
 	struct top_fmt_opts fo = {.bits = t->bits, .names = t->names, .now_us = rows->time_us,
 	                          .active_us = t->active_us};
 

@@ -350,6 +350,14 @@ int top_layout_has(const struct top_layout *l, enum top_col c)
 	return 0;
 }
 
+unsigned top_layout_cols(const struct top_layout *l)
+{
+	unsigned m = 0;
+	for (int i = 0; i < l->ncols; i++)
+		m |= 1u << l->cols[i].id;
+	return m;
+}
+
 /* ---- lines ---- */
 
 static void blank(char *buf, int width)

@@ -39,20 +39,20 @@ static void act_pause(struct top *t)
 
 static void act_sort_cycle(struct top *t)
 {
-	t->sort = top_sort_cycle(t->sort, t->health);
+	t->sort = top_sort_cycle(t->sort, t->health, t->shown_cols);
 	t->offset = 0;
 }
 
 /* < and >: the sort column moves left or right, as in htop */
 static void act_sort_prev(struct top *t)
 {
-	t->sort = top_sort_step(t->sort, -1, t->health | (t->procs ? TOP_SHOW_PROCS : 0));
+	t->sort = top_sort_step(t->sort, -1, t->health | (t->procs ? TOP_SHOW_PROCS : 0), t->shown_cols);
 	t->offset = 0;
 }
 
 static void act_sort_next(struct top *t)
 {
-	t->sort = top_sort_step(t->sort, 1, t->health | (t->procs ? TOP_SHOW_PROCS : 0));
+	t->sort = top_sort_step(t->sort, 1, t->health | (t->procs ? TOP_SHOW_PROCS : 0), t->shown_cols);
 	t->offset = 0;
 }
 

@@ -147,18 +147,51 @@ int top_sort_parse(const char *s)
 	return -1;
 }
 
-enum top_sort top_sort_cycle(enum top_sort s, int health)
+/* The column an order sorts by (-1: unsorted). */
+static int sort_col(enum top_sort s)
+{
+	static const signed char col[TOP_NSORTS] = {
+		[TOP_SORT_NONE] = -1, [TOP_SORT_CLIENT] = TOP_COL_CLIENT,
+		[TOP_SORT_SERVER] = TOP_COL_SERVER, [TOP_SORT_STATE] = TOP_COL_STATE,
+		[TOP_SORT_IDLE] = TOP_COL_IDLE, [TOP_SORT_RATE] = TOP_COL_RATE,
+		[TOP_SORT_C2S] = TOP_COL_C2S, [TOP_SORT_S2C] = TOP_COL_S2C,
+		[TOP_SORT_BYTES] = TOP_COL_BYTES, [TOP_SORT_PACKETS] = TOP_COL_PACKETS,
+		[TOP_SORT_RTT] = TOP_COL_RTT, [TOP_SORT_RETRANS] = TOP_COL_RETR,
+		[TOP_SORT_PROCESS] = TOP_COL_PROC,
+	};
+	return col[s];
+}
+
+/* Whether a key may move the order to s: unsorted always; another order
+ * when its column is on the screen (shown: 1 << TOP_COL_* of the columns
+ * the screen shows; 0 when not known yet: as the flags allow). */
+static int sort_offered(enum top_sort s, int health, unsigned shown)
+{
+	int c = sort_col(s);
+	if (c < 0)
+		return 1;
+	if (shown)
+		return (shown >> c) & 1;
+	return !((!(health & TOP_SHOW_HEALTH) && top_sort_is_health(s)) ||
+	         (!(health & TOP_SHOW_PROCS) && s == TOP_SORT_PROCESS));
+}
+
+enum top_sort top_sort_cycle(enum top_sort s, int health, unsigned shown)
 {
 	/* tcptrack 1.x cycled unsorted, rate, bytes; idle joins them, and the
 	 * health columns where they are shown */
-	switch (s) {
-	case TOP_SORT_NONE: return TOP_SORT_RATE;
-	case TOP_SORT_RATE: return TOP_SORT_BYTES;
-	case TOP_SORT_BYTES: return TOP_SORT_IDLE;
-	case TOP_SORT_IDLE: return health ? TOP_SORT_RTT : TOP_SORT_NONE;
-	case TOP_SORT_RTT: return health ? TOP_SORT_RETRANS : TOP_SORT_NONE;
-	default: return TOP_SORT_NONE;
-	}
+	static const enum top_sort next[TOP_NSORTS] = {
+		[TOP_SORT_NONE] = TOP_SORT_RATE, [TOP_SORT_RATE] = TOP_SORT_BYTES,
+		[TOP_SORT_BYTES] = TOP_SORT_IDLE, [TOP_SORT_IDLE] = TOP_SORT_RTT,
+		[TOP_SORT_RTT] = TOP_SORT_RETRANS,
+	};
+	/* (every other order is followed by unsorted); rate, bytes and idle
+	 * whatever the screen shows, as 1.x, which showed no bytes column
+	 * either; RTT and Retr when on the screen */
+	do
+		s = next[s];
+	while (top_sort_is_health(s) && !sort_offered(s, health, shown));
+	return s;
 }
 
 int top_sort_is_health(enum top_sort s)
@@ -166,13 +199,12 @@ int top_sort_is_health(enum top_sort s)
 	return s == TOP_SORT_RTT || s == TOP_SORT_RETRANS;
 }
 
-enum top_sort top_sort_step(enum top_sort s, int dir, int health)
+enum top_sort top_sort_step(enum top_sort s, int dir, int health, unsigned shown)
 {
 	int n = TOP_NSORTS, i = (int)s;
 	do
 		i = ((i + (dir < 0 ? -1 : 1)) % n + n) % n;
-	while ((!(health & TOP_SHOW_HEALTH) && top_sort_is_health((enum top_sort)i)) ||
-	       (!(health & TOP_SHOW_PROCS) && i == TOP_SORT_PROCESS));
+	while (!sort_offered((enum top_sort)i, health, shown));
 	return (enum top_sort)i;
 }
 

@@ -100,12 +100,14 @@ const char *top_sort_label(enum top_sort s);
 /* Parse a config value (also "none", "unsorted"); -1 when unknown. */
 int top_sort_parse(const char *s);
 /* `s` key: unsorted, rate, bytes, idle, (with health: rtt, retrans,)
- * unsorted... */
-enum top_sort top_sort_cycle(enum top_sort s, int health);
+ * unsorted...: RTT and Retr only when their columns are on the screen.
+ * `shown` has bit 1 << TOP_COL_* set for each column on it
+ * (top_layout_cols); 0 when no screen was laid out yet, then `health`
+ * (TOP_SHOW_*) says which. */
+enum top_sort top_sort_cycle(enum top_sort s, int health, unsigned shown);
 /* `<` and `>`: the order of the column to the left (dir -1) or to the
- * right (+1), wrapping through unsorted; the health orders only with
- * health. */
-enum top_sort top_sort_step(enum top_sort s, int dir, int health);
+ * right (+1) of those on the screen, wrapping through unsorted. */
+enum top_sort top_sort_step(enum top_sort s, int dir, int health, unsigned shown);
 /* Whether an order is one of the health columns'. */
 int top_sort_is_health(enum top_sort s);
 
@@ -236,6 +238,8 @@ struct top_layout {
 void top_layout_make(struct top_layout *l, int width, int need_client, int need_server, int health);
 /* Whether the layout shows column c. */
 int top_layout_has(const struct top_layout *l, enum top_col c);
+/* The columns it shows, as bits 1 << TOP_COL_*. */
+unsigned top_layout_cols(const struct top_layout *l);
 
 /* Lines of exactly l->width characters plus a NUL (buf holds width + 1). */
 void top_format_header(const struct top_layout *l, char *buf);

@@ -542,25 +542,50 @@ static void test_sorting(void)
 			}
 		}
 	/* the `s` key cycles as tcptrack 1.x, with idle */
-	CHECK(top_sort_cycle(TOP_SORT_NONE, 0) == TOP_SORT_RATE, "s 1");
-	CHECK(top_sort_cycle(TOP_SORT_RATE, 0) == TOP_SORT_BYTES, "s 2");
-	CHECK(top_sort_cycle(TOP_SORT_BYTES, 0) == TOP_SORT_IDLE, "s 3");
-	CHECK(top_sort_cycle(TOP_SORT_IDLE, 0) == TOP_SORT_NONE, "s 4");
+	CHECK(top_sort_cycle(TOP_SORT_NONE, 0, 0) == TOP_SORT_RATE, "s 1");
+	CHECK(top_sort_cycle(TOP_SORT_RATE, 0, 0) == TOP_SORT_BYTES, "s 2");
+	CHECK(top_sort_cycle(TOP_SORT_BYTES, 0, 0) == TOP_SORT_IDLE, "s 3");
+	CHECK(top_sort_cycle(TOP_SORT_IDLE, 0, 0) == TOP_SORT_NONE, "s 4");
 	/* and through the health columns where they are shown */
-	CHECK(top_sort_cycle(TOP_SORT_NONE, 1) == TOP_SORT_RATE, "s 1 with health");
-	CHECK(top_sort_cycle(TOP_SORT_IDLE, 1) == TOP_SORT_RTT, "s 4 with health: RTT");
-	CHECK(top_sort_cycle(TOP_SORT_RTT, 1) == TOP_SORT_RETRANS, "s 5 with health: retransmissions");
-	CHECK(top_sort_cycle(TOP_SORT_RETRANS, 1) == TOP_SORT_NONE, "s 6 with health: unsorted");
-	CHECK(top_sort_cycle(TOP_SORT_RTT, 0) == TOP_SORT_NONE, "s from RTT without health: unsorted");
+	CHECK(top_sort_cycle(TOP_SORT_NONE, 1, 0) == TOP_SORT_RATE, "s 1 with health");
+	CHECK(top_sort_cycle(TOP_SORT_IDLE, 1, 0) == TOP_SORT_RTT, "s 4 with health: RTT");
+	CHECK(top_sort_cycle(TOP_SORT_RTT, 1, 0) == TOP_SORT_RETRANS, "s 5 with health: retransmissions");
+	CHECK(top_sort_cycle(TOP_SORT_RETRANS, 1, 0) == TOP_SORT_NONE, "s 6 with health: unsorted");
+	CHECK(top_sort_cycle(TOP_SORT_RTT, 0, 0) == TOP_SORT_NONE, "s from RTT without health: unsorted");
 	/* < and > through the columns, the health ones only where shown */
-	CHECK(top_sort_step(TOP_SORT_NONE, -1, 0) == TOP_SORT_PACKETS, "< from unsorted: packets");
-	CHECK(top_sort_step(TOP_SORT_NONE, -1, 1) == TOP_SORT_RETRANS, "< from unsorted with health: retrans");
-	CHECK(top_sort_step(TOP_SORT_RETRANS, -1, 1) == TOP_SORT_RTT, "< from retrans: RTT");
-	CHECK(top_sort_step(TOP_SORT_RTT, -1, 1) == TOP_SORT_PACKETS, "< from RTT: packets");
-	CHECK(top_sort_step(TOP_SORT_PACKETS, 1, 1) == TOP_SORT_RTT, "> from packets with health: RTT");
-	CHECK(top_sort_step(TOP_SORT_PACKETS, 1, 0) == TOP_SORT_NONE, "> from packets: unsorted");
-	CHECK(top_sort_step(TOP_SORT_RETRANS, 1, 1) == TOP_SORT_NONE, "> from retrans: unsorted");
-	CHECK(top_sort_step(TOP_SORT_NONE, 1, 0) == TOP_SORT_CLIENT, "> from unsorted: client");
+	CHECK(top_sort_step(TOP_SORT_NONE, -1, 0, 0) == TOP_SORT_PACKETS, "< from unsorted: packets");
+	CHECK(top_sort_step(TOP_SORT_NONE, -1, 1, 0) == TOP_SORT_RETRANS, "< from unsorted with health: retrans");
+	CHECK(top_sort_step(TOP_SORT_RETRANS, -1, 1, 0) == TOP_SORT_RTT, "< from retrans: RTT");
+	CHECK(top_sort_step(TOP_SORT_RTT, -1, 1, 0) == TOP_SORT_PACKETS, "< from RTT: packets");
+	CHECK(top_sort_step(TOP_SORT_PACKETS, 1, 1, 0) == TOP_SORT_RTT, "> from packets with health: RTT");
+	CHECK(top_sort_step(TOP_SORT_PACKETS, 1, 0, 0) == TOP_SORT_NONE, "> from packets: unsorted");
+	CHECK(top_sort_step(TOP_SORT_RETRANS, 1, 1, 0) == TOP_SORT_NONE, "> from retrans: unsorted");
+	CHECK(top_sort_step(TOP_SORT_NONE, 1, 0, 0) == TOP_SORT_CLIENT, "> from unsorted: client");
+	/* on a screen too narrow for some columns, the keys offer only the
+	 * orders of the columns it shows */
+	{
+		struct top_layout nl;
+		top_layout_make(&nl, 80, 21, 21, TOP_SHOW_HEALTH);
+		unsigned shown = top_layout_cols(&nl);
+		CHECK(!top_layout_has(&nl, TOP_COL_RETR) && !top_layout_has(&nl, TOP_COL_RTT) &&
+		      top_layout_has(&nl, TOP_COL_RATE), "80 wide: no RTT or Retr (the case below)");
+		for (int i = 0; i < TOP_NSORTS; i++)
+			for (int dir = -1; dir <= 1; dir += 2) {
+				enum top_sort to = top_sort_step((enum top_sort)i, dir, TOP_SHOW_HEALTH, shown);
+				CHECK(to != TOP_SORT_RTT && to != TOP_SORT_RETRANS, "%s %c: not to a column not shown",
+				      top_sort_key((enum top_sort)i), dir < 0 ? '<' : '>');
+			}
+		CHECK(top_sort_step(TOP_SORT_NONE, -1, TOP_SHOW_HEALTH, shown) == TOP_SORT_RATE &&
+		              top_sort_step(TOP_SORT_RATE, 1, TOP_SHOW_HEALTH, shown) == TOP_SORT_NONE,
+		      "< from unsorted: the rightmost column shown (rate), > from it: unsorted");
+		CHECK(top_sort_cycle(TOP_SORT_IDLE, TOP_SHOW_HEALTH, shown) == TOP_SORT_NONE,
+		      "s from idle: unsorted, not RTT off the screen");
+		top_layout_make(&nl, 200, 21, 21, TOP_SHOW_HEALTH);
+		shown = top_layout_cols(&nl);
+		CHECK(top_sort_step(TOP_SORT_NONE, -1, TOP_SHOW_HEALTH, shown) == TOP_SORT_RETRANS &&
+		      top_sort_cycle(TOP_SORT_IDLE, TOP_SHOW_HEALTH, shown) == TOP_SORT_RTT,
+		      "200 wide: retrans and RTT offered");
+	}
 	CHECK(top_sort_parse("rtt") == TOP_SORT_RTT && top_sort_parse("retrans") == TOP_SORT_RETRANS &&
 	      !strcmp(top_sort_label(TOP_SORT_RTT), "Sorted by RTT"), "rtt, retrans");
 	CHECK(!strcmp(top_sort_label(TOP_SORT_RATE), "Sorted by rate"), "label");

@@ -228,6 +228,12 @@ screen > "$TMP/before"
 tm resize-window -x 80 -y 40
 expect "80 columns: tcptrack 1.x's columns" '^ Client +Server +State +Idle A +Rate$'
 screen | awk 'length($0) > 80 { bad = 1 } END { exit bad }' && pass "80: no line wider" || fail "80: a line is wider"
+# the sort keys offer only the columns on the screen
+key '<'; expect "80: < from unsorted goes to Rate, the last column shown" "Sorted by rate"
+key '>'; expect "80: > from Rate wraps to unsorted" "Unsorted"
+key s s; expect "80: s to bytes, as tcptrack 1.x, no column for it either" "Sorted by bytes"
+key s; expect "80: s to idle" "Sorted by idle"
+key s; expect "80: s from idle goes back to unsorted, not to RTT off the screen" "Unsorted"
 tm resize-window -x 60 -y 20
 expect "60 columns: essentials" '^ Client +Server +State +A +Rate$'
 expect "60x20: the rows follow the height" "^ Connections 1-17 of $nwant "
