@@ -982,7 +982,12 @@ void connlog_removed(struct connlog *l, const struct tt_event *ev)
 void connlog_flush(struct connlog *l)
 {
 	if (l->mode == CONNLOG_INTERVALS && l->groups.count) {
-		struct span sp = open_span(l, l->host->now(l->ctx));
+		int64_t now = l->host->now(l->ctx);
+		struct span sp = open_span(l, now);
+		/* the file of the open interval: a run shorter than one
+		 * interval has not opened it (only an interval's end, or a
+		 * row of group_by = connection, does) */
+		connlog_follow(l, now);
 		emit_groups(l, &sp);
 	}
 	do_flush(l);

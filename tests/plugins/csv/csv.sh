@@ -29,6 +29,21 @@ else
 	fail "time-named files: $n files, headers ok=$((1 - bad)), totals $got, want $want"
 fi
 
+# a run shorter than its first interval, rows rolled up by server: the
+# open interval's rows go to the file of its time, which nothing opened
+# before the end
+mkdir "$TMP/short"
+SHORT=$P/reddit.pcap # 14 s
+tt -T "$SHORT" -o "csv:mode=connections,file=$TMP/short.csv" 2>/dev/null
+want_short=$(sum_cols "$TMP/short.csv")
+tt -T "$SHORT" -o "csv:mode=intervals,interval=5m,group_by=server,file=$TMP/short/s-%F.csv" 2>"$TMP/err"
+rc=$?
+set -- "$TMP"/short/*.csv
+got=$(awk -F, 'FNR > 1 { p += $8 + $11; b += $10 + $13 } END { print p + 0, b + 0 }' "$@" 2>/dev/null)
+[ $rc -eq 0 ] && [ $# -eq 1 ] && [ -f "$1" ] && [ "$got" = "$want_short" ] && [ "$got" != "0 0" ] &&
+	pass "a run shorter than an interval, group_by = server: its rows in ${1##*/}, totals $got" ||
+	fail "a run shorter than an interval, group_by = server: exit $rc, files $*, totals $got, want $want_short: $(head -c 300 "$TMP/err")"
+
 # patterns in the directory: each directory is made when its first file is
 tt -T "$CAP" -o "csv:mode=intervals,interval=10s,file=$TMP/hours/%H/%M/log.csv" 2>"$TMP/err"
 rc=$?
