@@ -537,7 +537,11 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		bad = why;
 	if (bad) {
 		fclose(ps.f);
-		snprintf(err, errlen, "%s: refusing the configuration: %s", path, bad);
+		/* what to do about it: as root, only a file (and directories) that
+		 * root alone may change names the code tcptrack loads */
+		snprintf(err, errlen, "%s: refusing the configuration: %s%s", path, bad,
+		         bad == why ? " (read a copy no one else may change: sudo install -m 644 FILE "
+		                      SYSCONFDIR "/)" : "");
 		return -1;
 	}
 	ps.buf = xmalloc(CONFIG_LINE_MAX + 1);

@@ -40,7 +40,8 @@ static void usage(FILE *f)
 	        "  -p         do not put the interface into promiscuous mode\n"
 	        "  -q         quiet: no line on stderr at a headless live start\n"
 	        "  -r SECS    how long a closed connection stays shown (default 2)\n"
-	        "  -c FILE    configuration file (default %s/tcptrack.conf when it exists)\n"
+	        "  -c FILE    configuration file (default %s/tcptrack.conf when it exists:\n"
+	        "             its settings and views; its other outputs only when named with -c)\n"
 	        "  -o SPEC    add an output: plugin:key=value,... (e.g. csv:mode=connections,file=out.csv)\n"
 	        "  -Z USER    drop privileges to USER once the capture and outputs are open\n"
 	        "  --check-config  check the configuration and outputs, then exit\n"
@@ -139,16 +140,51 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 	return -1;
 }
 
+/* The default configuration file read without -c: its [core] settings
+ * apply, and its views (top), but its other outputs are the service's (the
+ * unit names the file with -c): `tcptrack -i eth0' typed at a terminal
+ * shows the view, as tcptrack 1.x, and neither truncates the service's
+ * logs nor sends its alerts again.  Said on stderr, before any view. */
+static void service_outputs_off(struct config *cfg, int quiet)
+{
+	char names[512] = "";
+	size_t kept = 0, off = 0, len = 0;
+	for (size_t i = 0; i < cfg->noutputs; i++) {
+		struct output_cfg *o = &cfg->outputs[i];
+		if (!strcmp(o->plugin, "top")) {
+			cfg->outputs[kept++] = *o;
+			continue;
+		}
+		if (len < sizeof names)
+			len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", off ? ", " : "", o->name);
+		off++;
+		free(o->name);
+		free(o->plugin);
+		for (size_t j = 0; j < o->nkv; j++) {
+			free(o->kv[j].key);
+			free(o->kv[j].value);
+		}
+		free(o->kv);
+	}
+	cfg->noutputs = kept;
+	if (off && !quiet)
+		msg("not starting the %zu output%s of %s (%s): without -c, that file gives the "
+		    "settings; its outputs run with -c %s",
+		    off, off == 1 ? "" : "s", cfg->path, names, cfg->path);
+}
+
 /* The configuration file, then the command line over it, then the default
  * output.  Returns 0 or the exit status. */
 static int configure(struct cmdline *cl, struct config *cfg)
 {
 	char err[1024];
 	config_defaults(cfg);
+	int implicit = 0;
 	if (!cl->cfgfile) {
 		static const char def[] = SYSCONFDIR "/tcptrack.conf";
 		if (access(def, F_OK) == 0)
 			cl->cfgfile = def;
+		implicit = cl->cfgfile != NULL;
 	}
 	if (cl->cfgfile) {
 		/* config_load refuses, as sshd's StrictModes, a file that others
@@ -158,6 +194,8 @@ static int configure(struct cmdline *cl, struct config *cfg)
 			return EXIT_CONFIG;
 		}
 	}
+	if (implicit && !cl->check_only)
+		service_outputs_off(cfg, cl->opt_q);
 	/* the command line overrides the file */
 	const char *why;
 	if (cl->opt_d)

@@ -278,6 +278,8 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	printf '[core]\nsnaplen = 128\n' >"$TMP/trust/nobody.conf"
 	chown nobody "$TMP/trust/nobody.conf"
 	refused "config owned by another user" "$TMP/trust/nobody.conf: " "owned by uid" -c "$TMP/trust/nobody.conf"
+	grep -q "read a copy no one else may change: sudo install -m 644 FILE /.*/)" "$TMP/err" &&
+		pass "the refusal says what to do" || fail "the refusal says nothing to do: $(cat "$TMP/err")"
 	printf '[core]\nsnaplen = 128\n' >"$TMP/trust/open/c.conf"
 	refused "config in a directory everyone may write" "$TMP/trust/open/c.conf: " \
 		"in directory $TMP/trust/open, writable by everyone" -c "$TMP/trust/open/c.conf"

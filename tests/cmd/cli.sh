@@ -97,4 +97,49 @@ tt -T "$P/alexa-app.pcapng" -o "csv:file=$TMP/blank.csv" '   ' 2>"$TMP/err"
 rc=$?
 [ $rc = 0 ] && grep -q "3103 packets read" "$TMP/err" &&
 	pass "a filter of blanks: none" || fail "a filter of blanks: exit $rc: $(cat "$TMP/err")"
+# the default configuration file, read without -c: its settings and views,
+# not its other outputs (a service's: its unit names the file with -c).
+# Tried in a mount namespace of its own, with a tmpfs over sysconfdir, so
+# that the system's directory is not touched.
+etc=$(tt -h 2>&1 | sed -n 's|.*default \(/[^ ]*\)/tcptrack.conf when.*|\1|p')
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && [ -d "$etc" ] &&
+	unshare -m true 2>/dev/null; then
+	export TCPTRACK TCPTRACK_PLUGIN_DIR
+	cap=$P/quickplay.pcap
+	in_etc() { # CONFIG-TEXT COMMAND...: run with CONFIG-TEXT as the default file
+		local text=$1; shift
+		unshare -m sh -c 'mount -t tmpfs tmpfs "$1" && printf "%s" "$2" > "$1/tcptrack.conf" && shift 2 && exec "$@"' \
+			sh "$etc" "$text" "$@"
+	}
+	conf=$(printf '[core]\ntcp_health = no\n[output log]\nplugin = csv\nmode = connections\nfile = %s\n' "$TMP/service.csv")
+	in_etc "$conf" "$TCPTRACK" -T "$cap" > "$TMP/def.out" 2> "$TMP/def.err"
+	rc=$?
+	ncols=$(awk -F, 'NR == 2 { print $15 "|" $23 }' "$TMP/def.out")
+	if [ $rc = 0 ] && [ ! -e "$TMP/service.csv" ] && grep -q "^first_seen," "$TMP/def.out" &&
+		[ "$ncols" = "|" ] && grep -q "not starting the 1 output of $etc/tcptrack.conf (log): .*run with -c $etc/tcptrack.conf" "$TMP/def.err"; then
+		pass "default file without -c: its settings (tcp_health = no) apply, its csv output is not started, and it says so"
+	else
+		fail "default file without -c: exit $rc, service.csv $([ -e "$TMP/service.csv" ] && echo made || echo absent), health cells '$ncols': $(head -c 300 "$TMP/def.err")"
+	fi
+	in_etc "$conf" "$TCPTRACK" -q -T "$cap" > /dev/null 2> "$TMP/def.err"
+	grep -q "not starting" "$TMP/def.err" && fail "-q: the note is still printed" || pass "-q: no note"
+	in_etc "$conf" "$TCPTRACK" -c "$etc/tcptrack.conf" -T "$cap" > "$TMP/def.out" 2> "$TMP/def.err"
+	rc=$?
+	[ $rc = 0 ] && [ -s "$TMP/service.csv" ] && [ ! -s "$TMP/def.out" ] && ! grep -q "not starting" "$TMP/def.err" &&
+		pass "the same file named with -c: its output runs" ||
+		fail "-c the default file: exit $rc, service.csv $(wc -l < "$TMP/service.csv" 2>&1): $(head -c 300 "$TMP/def.err")"
+	# its views stay (settings of the view); --check-config checks its
+	# outputs all the same
+	in_etc "$(printf '[output log]\nplugin = csv\nfile = %s\nmode = nope\n' "$TMP/x.csv")" \
+		"$TCPTRACK" --check-config > /dev/null 2> "$TMP/def.err"
+	rc=$?
+	[ $rc = 78 ] && grep -q "mode" "$TMP/def.err" && pass "--check-config without -c checks the default file's outputs too" ||
+		fail "--check-config of the default file: exit $rc: $(cat "$TMP/def.err")"
+	in_etc "$(printf '[output view]\nplugin = top\nsort = nope\n')" "$TCPTRACK" -T "$cap" > /dev/null 2> "$TMP/def.err"
+	rc=$?
+	[ $rc = 78 ] && grep -q "sort" "$TMP/def.err" && pass "the default file's view is kept (its bad sort is refused)" ||
+		fail "the default file's top output: exit $rc: $(cat "$TMP/def.err")"
+else
+	echo "SKIP: the default configuration file (needs root, unshare and $etc)"
+fi
 finish
