@@ -627,6 +627,17 @@ int config_add_spec(struct config *c, const char *spec, char *err, size_t errlen
 	return 0;
 }
 
+void config_output_free(struct output_cfg *o)
+{
+	free(o->name);
+	free(o->plugin);
+	for (size_t j = 0; j < o->nkv; j++) {
+		free(o->kv[j].key);
+		free(o->kv[j].value);
+	}
+	free(o->kv);
+}
+
 void config_free(struct config *c)
 {
 	free(c->interface);
@@ -635,16 +646,8 @@ void config_free(struct config *c)
 	free(c->chroot_dir);
 	free(c->plugin_dir);
 	free(c->resolver);
-	for (size_t i = 0; i < c->noutputs; i++) {
-		struct output_cfg *o = &c->outputs[i];
-		free(o->name);
-		free(o->plugin);
-		for (size_t j = 0; j < o->nkv; j++) {
-			free(o->kv[j].key);
-			free(o->kv[j].value);
-		}
-		free(o->kv);
-	}
+	for (size_t i = 0; i < c->noutputs; i++)
+		config_output_free(&c->outputs[i]);
 	free(c->outputs);
 	memset(c, 0, sizeof *c);
 }

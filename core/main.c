@@ -158,13 +158,7 @@ static void service_outputs_off(struct config *cfg, int quiet)
 		if (len < sizeof names)
 			len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", off ? ", " : "", o->name);
 		off++;
-		free(o->name);
-		free(o->plugin);
-		for (size_t j = 0; j < o->nkv; j++) {
-			free(o->kv[j].key);
-			free(o->kv[j].value);
-		}
-		free(o->kv);
+		config_output_free(o);
 	}
 	cfg->noutputs = kept;
 	if (off && !quiet)
