@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -28,6 +29,8 @@
 #define QUERY_US 1000          /* and for this long at most (checked every 16) */
 #define SCAN_EVERY_US 250000   /* a /proc walk begins at most this often */
 #define SLICE_US 1000          /* and reads /proc this long per turn */
+#define LOCALS 1024            /* this host's addresses kept, at most */
+#define DIAG_LISTEN 10         /* the kernel's TCP_LISTEN state */
 
 struct pending {
 	uint64_t id;
@@ -67,6 +70,13 @@ struct procs {
 	uint64_t scan_no;     /* walks begun */
 	int64_t scan_at;
 	struct procs_stats st;
+	/* this host's addresses (addr_local) */
+	struct local {
+		uint8_t family;
+		uint8_t addr[16];
+	} locals[LOCALS];
+	unsigned nlocals;
+	int64_t locals_at;
 };
 
 struct procs *procs_new(uint64_t max, char *err, size_t errlen)
@@ -145,7 +155,8 @@ int procs_get(struct procs *p, uint64_t id, struct procs_info *out)
  * A listener answers for a destination of port 0.  Returns 0, or -1 when
  * there is none. */
 static int diag(struct procs *p, int family, const uint8_t *src, uint16_t sport,
-                const uint8_t *dst, uint16_t dport, uint64_t *inode, uint32_t *uid)
+                const uint8_t *dst, uint16_t dport, uint64_t *inode, uint32_t *uid,
+                uint8_t bound[16])
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -184,6 +195,21 @@ static int diag(struct procs *p, int family, const uint8_t *src, uint16_t sport,
 			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
 				return -1;
 			const struct inet_diag_msg *m = NLMSG_DATA(h);
+			/* The kernel looks the tuple up as a packet would: with
+			 * no connection of it, a listener of the local port
+			 * answers, bound to any address.  A connection's query
+			 * wants the connection (a remote client's port may be
+			 * the port of a listener here); a listener's query the
+			 * listener, and bound its address is returned. */
+			if ((m->idiag_state == DIAG_LISTEN) != !dport)
+				return -1;
+			if (bound) {
+				memset(bound, 0, 16);
+				if (m->idiag_family == AF_INET)
+					memcpy(bound, m->id.idiag_src, 4);
+				else if (m->idiag_family == AF_INET6)
+					memcpy(bound, m->id.idiag_src, 16);
+			}
 			*inode = m->idiag_inode;
 			*uid = m->idiag_uid;
 			return 0;
@@ -193,17 +219,66 @@ static int diag(struct procs *p, int family, const uint8_t *src, uint16_t sport,
 
 static const uint8_t zero16[16];
 
+/* Whether addr is one of this host's (its network namespace's): the
+ * addresses of its interfaces, read again when a second has passed; the
+ * whole of 127/8 and ::1. */
+static int addr_local(struct procs *p, int family, const uint8_t *addr)
+{
+	if (family == 4 && addr[0] == 127)
+		return 1;
+	if (family == 6 && !memcmp(addr, zero16, 15) && addr[15] == 1)
+		return 1;
+	int64_t now = mono_now_us();
+	if (!p->locals_at || now - p->locals_at >= 1000000) {
+		p->locals_at = now;
+		p->nlocals = 0;
+		struct ifaddrs *all = NULL;
+		if (getifaddrs(&all) == 0) {
+			for (struct ifaddrs *i = all; i && p->nlocals < LOCALS; i = i->ifa_next) {
+				struct local *l = &p->locals[p->nlocals];
+				memset(l, 0, sizeof *l);
+				if (!i->ifa_addr)
+					continue;
+				if (i->ifa_addr->sa_family == AF_INET) {
+					l->family = 4;
+					memcpy(l->addr, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
+				} else if (i->ifa_addr->sa_family == AF_INET6) {
+					l->family = 6;
+					memcpy(l->addr, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, 16);
+				} else {
+					continue;
+				}
+				p->nlocals++;
+			}
+			freeifaddrs(all);
+		}
+	}
+	size_t alen = family == 4 ? 4 : 16;
+	for (unsigned i = 0; i < p->nlocals; i++)
+		if (p->locals[i].family == family && !memcmp(p->locals[i].addr, addr, alen))
+			return 1;
+	/* more addresses than kept: cannot tell, as before */
+	return p->nlocals == LOCALS;
+}
+
 /* The local socket of a connection: the client's end when it is here,
  * else the server's, else (*listener set) the server's listener. */
 static int owner_socket(struct procs *p, const struct pending *q, uint64_t *inode, uint32_t *uid, int *listener)
 {
 	*listener = 0;
-	if (diag(p, q->family, q->client, q->cport, q->server, q->sport, inode, uid) == 0 && *inode)
+	if (diag(p, q->family, q->client, q->cport, q->server, q->sport, inode, uid, NULL) == 0 && *inode)
 		return 0;
-	if (diag(p, q->family, q->server, q->sport, q->client, q->cport, inode, uid) == 0 && *inode)
+	if (diag(p, q->family, q->server, q->sport, q->client, q->cport, inode, uid, NULL) == 0 && *inode)
 		return 0;
+	/* the server's listener: the connection's own socket is not held yet
+	 * (not accepted) or any more (TIME_WAIT).  A listener bound to any
+	 * address answers for every server address, also for a connection
+	 * this host only forwards or sees mirrored: then only when the server
+	 * address is one of this host's. */
 	*listener = 1;
-	if (diag(p, q->family, q->server, q->sport, zero16, 0, inode, uid) == 0 && *inode)
+	uint8_t bound[16];
+	if (diag(p, q->family, q->server, q->sport, zero16, 0, inode, uid, bound) == 0 && *inode &&
+	    (memcmp(bound, zero16, 16) || addr_local(p, q->family, q->server)))
 		return 0;
 	return -1;
 }

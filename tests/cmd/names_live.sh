@@ -102,15 +102,27 @@ SRV_PID=$!
 # as socat would close half a second after the client's end of file)
 ip netns exec "$NS_A" socat -t 4 TCP-LISTEN:7002,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 3" &
 SOCAT_PID=$!
+# a listener in A on any address, port 7007, that no connection is for; a
+# server in A on 7006 that a client in B reaches from its port 7007; and
+# SYNs from B to port 7007 of an address that is not A's, sent to A's MAC
+# (as to a router; A does not forward them)
+ip netns exec "$NS_A" socat TCP-LISTEN:7007,reuseaddr SYSTEM:"sleep 1" &
+DECOY_PID=$!
+ip netns exec "$NS_A" socat -t 4 TCP-LISTEN:7006,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 3" &
+S6_PID=$!
 # a server in B on an address dnsmasq does not know, and a python3 client
 # in A (the local end: client) that exits after 2 s
 ip netns exec "$NS_B" socat TCP-LISTEN:7003,bind=$ADDR_C,reuseaddr SYSTEM:"cat >/dev/null" &
 pids="$pids $!"
 # (python3 starts slowly on a loaded machine: the clients wait for the servers)
-wait_tcp_listen "$NS_A" 7001 7002
+wait_tcp_listen "$NS_A" 7001 7002 7006 7007
 wait_tcp_listen "$NS_B" 7003
 echo hello | in_b socat -t 2 - TCP:$ADDR_A:7001 &
 in_b socat -u OPEN:/dev/null TCP:$ADDR_A:7002 &
+in_b socat -u OPEN:/dev/null TCP:$ADDR_A:7006,sourceport=7007 &
+NOT_A=10.77.$N.9
+in_b ip neigh replace $NOT_A lladdr "$(in_a cat /sys/class/net/$IF_A/address)" dev $IF_B nud permanent
+in_b timeout 3 socat -u OPEN:/dev/null TCP:$NOT_A:7007,connect-timeout=2 2>/dev/null &
 ip netns exec "$NS_A" $PY -c "
 import socket, time
 s = socket.create_connection(('$ADDR_C', 7003)); s.send(b'x' * 10); time.sleep(2)
@@ -124,7 +136,7 @@ kill -0 $CLI_PID 2>/dev/null && in_a ss -tnp | grep -q "pid=$CLI_PID," &&
 	pass "the python3 client $CLI_PID holds its connection (ss -tp)" || fail "ss -tp does not see the client"
 wait $CLI_PID
 sleep 1
-wait $SRV_PID $SOCAT_PID 2>/dev/null
+wait $SRV_PID $SOCAT_PID $S6_PID 2>/dev/null
 sleep 3 # the closed connections linger
 kill -TERM $TT; wait $TT
 sed 1d "$TMP/ptr.csv" | cut -d, -f3-6,24- > "$TMP/ptr.rows"
@@ -142,6 +154,15 @@ IFS=, read -r _ _ _ _ cn sn pid proc user <<< "$row7002"
 [ "$pid" = "$SOCAT_PID" ] && [ "$proc" = socat ] &&
 	pass "the socat server's pid $pid, process $proc" ||
 	fail "the 7002 server's process: '$pid' '$proc', want $SOCAT_PID socat"
+IFS=, read -r _ cp _ _ cn sn pid proc user <<< "$(awk -F, '$4 == 7006' "$TMP/ptr.rows")"
+[ "$cp" = 7007 ] && [ "$pid" = "$S6_PID" ] && [ "$proc" = socat ] &&
+	pass "a client whose port is a listener's here: the server's process ($pid), not the listener's ($DECOY_PID)" ||
+	fail "the 7006 connection from port 7007: port '$cp', pid '$pid' '$proc', want $S6_PID (not $DECOY_PID)"
+row_not_a=$(awk -F, -v a=$NOT_A '$3 == a && $4 == 7007' "$TMP/ptr.rows")
+IFS=, read -r _ _ _ _ cn sn pid proc user <<< "$row_not_a"
+[ -n "$row_not_a" ] && [ -z "$pid$proc$user" ] &&
+	pass "a connection to another host's address: no process, though a listener here has its port" ||
+	fail "the connection to $NOT_A:7007: '$row_not_a', want a row with no process (the listener here is $DECOY_PID)"
 IFS=, read -r _ _ _ _ cn sn pid proc user <<< "$row7003"
 [ "$pid" = "$CLI_PID" ] && [ "$proc" = python3 ] &&
 	pass "the python3 client's pid $pid, process $proc, kept after it exited" ||
