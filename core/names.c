@@ -34,6 +34,10 @@ struct ent {
 	uint64_t used;       /* n->gen at the last use */
 	uint8_t src;         /* enum names_src */
 	uint8_t state;       /* enum state */
+	uint8_t refresh;     /* named, past its time and asked again: the name
+	                      * stays shown until the answer (RFC 8767's
+	                      * stale answers), as a connection that outlives
+	                      * its names' TTL keeps them in its row */
 	char name[DNS_NAME_MAX];
 };
 
@@ -103,6 +107,7 @@ static struct ent *cache_put(struct names *n, const struct key *k, int64_t now, 
 	if (*added) {
 		e->state = ST_PENDING;
 		e->src = NAMES_NONE;
+		e->refresh = 0;
 		e->name[0] = 0;
 		e->expires = INT64_MAX;
 	}
@@ -130,6 +135,7 @@ static void learn(struct names *n, int family, const uint8_t *addr, const char *
 	snprintf(e->name, sizeof e->name, "%s", name);
 	e->state = ST_NAMED;
 	e->src = (uint8_t)src;
+	e->refresh = 0;
 	e->expires = expires;
 }
 
@@ -154,13 +160,20 @@ void names_dns_message(struct names *n, const uint8_t *m, size_t len)
 
 static void queue_lookup(struct names *n, const struct key *k, struct ent *e, int64_t now)
 {
+	int named = e->state == ST_NAMED; /* past its time: asked again */
 	if (n->qlen == QUEUE) {
-		/* asked again later rather than queued without bound */
-		e->state = ST_NEGATIVE;
+		/* asked again later rather than queued without bound (a name
+		 * past its time is shown meanwhile) */
+		if (!named)
+			e->state = ST_NEGATIVE;
 		e->expires = now + 1000000;
 		return;
 	}
 	n->queue[(n->qhead + n->qlen++) % QUEUE] = *k;
+	if (named) {
+		e->refresh = 1; /* shown until the answer */
+		return;
+	}
 	e->state = ST_PENDING;
 	e->expires = INT64_MAX; /* until the answer, or the lack of one */
 }
@@ -172,7 +185,7 @@ static void want(struct names *n, const struct key *k)
 	struct ent *e = cache_put(n, k, now, &added);
 	if (!e)
 		return;
-	if (added || (e->state != ST_PENDING && e->expires <= now))
+	if (added || (e->state != ST_PENDING && !e->refresh && e->expires <= now))
 		queue_lookup(n, k, e, now);
 }
 
@@ -211,8 +224,11 @@ size_t names_get(struct names *n, int family, const uint8_t *addr, char *buf, si
 	struct key k;
 	make_key(&k, family, addr);
 	struct ent *e = map_get(&n->cache, &k);
-	if (e && e->state == ST_NAMED && e->expires > mono_now_us()) {
+	if (e && e->state == ST_NAMED) {
 		e->used = ++n->gen;
+		/* past its time: asked again, and shown until the answer */
+		if (e->expires <= mono_now_us() && !e->refresh && n->ares_up && askable(family, addr))
+			want(n, &k);
 		size_t l = strlen(e->name);
 		if (l >= len)
 			return 0;
@@ -266,7 +282,15 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	struct ent *e = cache_put(n, &s->key, now, &added);
 	if (!e || (e->state == ST_NAMED && e->expires > now))
 		return; /* named meanwhile by the wire */
+	if (e->state == ST_NAMED && e->refresh && !answered) {
+		/* no answer to a name's refresh: the name stays, asked again later */
+		n->st.failed++;
+		e->refresh = 0;
+		e->expires = now + FAIL_RETRY_US;
+		return;
+	}
 	e->state = ST_NEGATIVE;
+	e->refresh = 0;
 	if (answered) {
 		/* no such name: cached as the zone says (RFC 2308), else as configured */
 		n->st.negative++;

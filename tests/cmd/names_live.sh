@@ -290,4 +290,41 @@ run_many slow.conf slow
 kill "$DNS_PID"; wait "$DNS_PID" 2>/dev/null
 conf dead.conf "$ADDR_B:5353" "names_cache = 64" "names_ptr_rate = 1000"
 run_many dead.conf dead
+# ---- a connection longer than its names' TTL keeps them in its rows ----
+# a second dnsmasq whose answers have a TTL of 0: a name then lasts 60 s;
+# past that it is asked again, and shown until the answer (before, a row
+# written then had no name)
+sed -e 's/^port=5353$/port=5354/; s/^local-ttl=300$/local-ttl=0/; s|^log-facility=.*|log-facility='"$TMP"'/dnsmasq0.log|' \
+	"$TMP/dnsmasq.conf" > "$TMP/dnsmasq0.conf"
+ip netns exec "$NS_B" "$DNSMASQ" --keep-in-foreground --conf-file="$TMP/dnsmasq0.conf" --pid-file= &
+DNS0_PID=$!
+pids="$pids $DNS0_PID"
+for _ in $(seq 100); do
+	ip netns exec "$NS_B" ss -Hlun "sport = :5354" | grep -q . && break
+	sleep 0.1
+done
+conf ttl.conf "$ADDR_B:5354"
+ip netns exec "$NS_A" "$TCPTRACK" -c "$TMP/ttl.conf" -i "$IF_A" \
+	-o "csv:mode=intervals,interval=10s,file=$TMP/ttl.csv,columns=server_name" \
+	-o "csv:mode=connections,file=$TMP/ttlc.csv,columns=client_name+server_name" 2>"$TMP/ttl.err" &
+TT=$!
+wait_capturing "$TMP/ttl.err" $TT
+ip netns exec "$NS_A" socat TCP-LISTEN:7010,bind=$ADDR_A,reuseaddr SYSTEM:"cat >/dev/null" &
+pids="$pids $!"
+wait_tcp_listen "$NS_A" 7010
+# a line a second for 75 s: a row in every interval
+in_b sh -c 'for i in $(seq 75); do echo x; sleep 1; done' | in_b socat -u - TCP:$ADDR_A:7010
+sleep 1
+kill -TERM $TT; wait $TT
+kill $DNS0_PID; wait $DNS0_PID 2>/dev/null
+rows=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "server_name") c = i } NR > 1 && $c != "" { print $c }' "$TMP/ttl.csv" | sort | uniq -c)
+nrows=$(tail -n +2 "$TMP/ttl.csv" | wc -l)
+named=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "server_name") c = i } NR > 1 && $c == "alpha.tt.test"' "$TMP/ttl.csv" | wc -l)
+nptr=$(grep -c "query\[PTR\] $(echo $ADDR_A | awk -F. '{print $4"."$3"."$2"."$1}')" "$TMP/dnsmasq0.log")
+conn=$(tail -n +2 "$TMP/ttlc.csv" | awk -F, '$6 == 7010 { print $24 "," $25 }')
+if [ "$nrows" -ge 7 ] && [ "$named" = "$nrows" ] && [ "$nptr" -ge 2 ] && [ "$conn" = "beta.tt.test,alpha.tt.test" ]; then
+	pass "75 s past a TTL of 0 (60 s): all $nrows interval rows and the connection's row named, the server asked $nptr times"
+else
+	fail "names past their TTL: $named of $nrows interval rows named ($rows), $nptr PTR queries of the server, connection row names '$conn'"
+fi
 finish
