@@ -77,8 +77,10 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 	};
 	cl->specs = xcalloc((size_t)argc + 1, sizeof *cl->specs);
 	opterr = 0;
+	/* options may come after the filter's words too (tcptrack -i eth0
+	 * port 80 -d), as tcptrack 1.x and tcpdump take them; -- ends them */
 	int o;
-	while ((o = getopt_long(argc, argv, "+:dfhpqvr:c:o:Z:T:i:", longopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":dfhpqvr:c:o:Z:T:i:", longopts, NULL)) != -1) {
 		switch (o) {
 		case 'd': cl->opt_d = 1; break;
 		case 'f': cl->opt_f = 1; break;

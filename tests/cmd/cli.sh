@@ -97,6 +97,18 @@ tt -T "$P/alexa-app.pcapng" -o "csv:file=$TMP/blank.csv" '   ' 2>"$TMP/err"
 rc=$?
 [ $rc = 0 ] && grep -q "3103 packets read" "$TMP/err" &&
 	pass "a filter of blanks: none" || fail "a filter of blanks: exit $rc: $(cat "$TMP/err")"
+# options after the filter's words, as tcptrack 1.x and tcpdump take them;
+# -- ends the options
+tt -T "$P/quickplay.pcap" -o "csv:file=$TMP/f80.csv" port 80 2>/dev/null
+tt -T "$P/quickplay.pcap" port 80 -o "csv:file=$TMP/after.csv" 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] && [ -s "$TMP/after.csv" ] && cmp -s "$TMP/f80.csv" "$TMP/after.csv" &&
+	pass "options after the filter: the same run as before it" ||
+	fail "options after the filter: exit $rc: $(cat "$TMP/err")"
+tt -T "$P/quickplay.pcap" -o "csv:file=$TMP/dd.csv" -- port 80 2>"$TMP/err"
+rc=$?
+[ $rc = 0 ] && cmp -s "$TMP/f80.csv" "$TMP/dd.csv" && pass "-- ends the options" || fail "--: exit $rc: $(cat "$TMP/err")"
+
 # the default configuration file, read without -c: its settings and views,
 # not its other outputs (a service's: its unit names the file with -c).
 # Tried in a mount namespace of its own, with a tmpfs over sysconfdir, so
