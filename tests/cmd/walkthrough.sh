@@ -100,6 +100,8 @@ sleep 3 # closed, lingered, logged
 # ---- rotate ----
 echo "a day of rows" >"$TMP/log/servers-2026-01-01.csv"
 echo "rows of another log" >"$TMP/log/other.csv" # two files: one SIGHUP all the same
+echo '{"lines":"of a json log"}' >"$TMP/log/lines.jsonl"
+echo '{"a day":"of lines"}' >"$TMP/log/lines-2026-01-01.jsonl"
 block rotate >"$TMP/rotate.sh"
 out=$(. "$TMP/rotate.sh" 2>&1) || fail "rotate: $out"
 sleep 0.5
@@ -116,6 +118,9 @@ head -1 "$TMP/log/connections.csv" 2>/dev/null | grep -q '^first_seen,' &&
 	pass "rotate: tcptrack started a new connection log on SIGHUP" || fail "rotate: no new connection log"
 [ "$(cat "$TMP/log/servers-2026-01-01.csv")" = "a day of rows" ] && ! ls "$TMP/log" | grep -q 'servers-.*csv\.' &&
 	pass "rotate: the time-named file is left alone" || fail "rotate: the time-named file was rotated: $(ls "$TMP/log")"
+[ -f "$TMP/log/lines.jsonl.1" ] && [ -f "$TMP/log/lines-2026-01-01.jsonl" ] && ! ls "$TMP/log" | grep -q 'lines-.*jsonl\.' &&
+	pass "rotate: a JSON-lines log of a fixed name rotated, a time-named one left alone" ||
+	fail "rotate: JSON-lines logs: $(ls "$TMP/log")"
 grep -q "packets read" "$TMP/service.err" && pass "the service stopped cleanly" ||
 	fail "service: $(cat "$TMP/service.err")"
 
