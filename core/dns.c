@@ -1,5 +1,6 @@
 /*
- * dns: names out of DNS responses and TLS ClientHellos.
+ * dns: names out of DNS messages (answers seen on the wire, and the answers
+ * to the reverse lookups the core sends).
  */
 #include "dns.h"
 
@@ -17,7 +18,7 @@ static inline uint32_t get32(const uint8_t *p)
 #define T_SOA   6
 #define T_PTR   12
 #define T_AAAA  28
-#define MAX_CHAIN 8 /* CNAMEs followed from the question's name */
+#define MAX_CHAIN 16 /* names followed from the question's, itself included */
 
 /*
  * The name at offset *off of message m (len bytes) into out, in lower case
@@ -131,6 +132,14 @@ void dns_reverse_name(int family, const uint8_t *a, char *out, size_t outlen)
 	snprintf(out + o, outlen - o, "ip6.arpa");
 }
 
+static int in_chain(char (*chain)[DNS_NAME_MAX], int n, const char *name)
+{
+	for (int k = 0; k < n; k++)
+		if (!strcmp(chain[k], name))
+			return 1;
+	return 0;
+}
+
 int dns_response(const uint8_t *m, size_t len, dns_bind_fn fn, void *arg,
                  struct dns_result *res)
 {
@@ -153,6 +162,31 @@ int dns_response(const uint8_t *m, size_t len, dns_bind_fn fn, void *arg,
 	}
 	if (qd && nchain < MAX_CHAIN)
 		memcpy(chain[nchain++], qname, sizeof qname);
+	/* the CNAMEs from the question's name first, in whatever order the
+	 * answer lists them (a server may put an address before the CNAME
+	 * that leads to it): passes over the answer until one adds none */
+	size_t answers = off;
+	for (int grew = 1; grew && nchain > 0 && nchain < MAX_CHAIN;) {
+		grew = 0;
+		off = answers;
+		for (unsigned i = 0; i < an; i++) {
+			if (read_name(m, len, &off, name) < 0 || off + 10 > len)
+				return -1;
+			uint16_t type = get16(m + off), cls = get16(m + off + 2);
+			size_t rdlen = get16(m + off + 8), p = off + 10;
+			off = p + rdlen;
+			if (off > len)
+				return -1;
+			if (type != T_CNAME || cls != 1 || !in_chain(chain, nchain, name) ||
+			    read_name(m, len, &p, target) < 0 || in_chain(chain, nchain, target))
+				continue;
+			memcpy(chain[nchain++], target, sizeof target);
+			grew = 1;
+			if (nchain == MAX_CHAIN)
+				break;
+		}
+	}
+	off = answers;
 	for (unsigned i = 0; i < an + ns; i++) {
 		if (read_name(m, len, &off, name) < 0 || off + 10 > len)
 			return -1;
@@ -181,34 +215,31 @@ int dns_response(const uint8_t *m, size_t len, dns_bind_fn fn, void *arg,
 			}
 			continue;
 		}
-		int in_chain = 0;
-		for (int k = 0; k < nchain; k++)
-			in_chain |= !strcmp(chain[k], name);
+		int chained = in_chain(chain, nchain, name);
 		switch (type) {
-		case T_CNAME: {
-			size_t p = rd;
-			if (in_chain && nchain < MAX_CHAIN && read_name(m, len, &p, target) == 0)
-				memcpy(chain[nchain++], target, sizeof target);
-			break;
-		}
 		case T_A:
 		case T_AAAA: {
 			size_t alen = type == T_A ? 4 : 16;
-			if (!in_chain || rdlen != alen || !qname[0])
+			if (!chained || rdlen != alen || !qname[0])
 				break;
 			uint8_t addr[16] = {0};
 			memcpy(addr, m + rd, alen);
-			fn(arg, type == T_A ? 4 : 6, addr, qname, ttl);
+			fn(arg, type == T_A ? 4 : 6, addr, qname, ttl, DNS_FORWARD);
 			res->binds++;
 			break;
 		}
 		case T_PTR: {
 			uint8_t addr[16];
+			/* the owner's address; reached by a CNAME from the question
+			 * (RFC 2317's classless delegation: 4.0-25.2.0.192...), the
+			 * question's */
 			int fam = reverse_addr(name, addr);
+			if (!fam && chained)
+				fam = reverse_addr(qname, addr);
 			size_t p = rd;
 			if (!fam || read_name(m, len, &p, target) < 0 || !target[0])
 				break;
-			fn(arg, fam, addr, target, ttl);
+			fn(arg, fam, addr, target, ttl, DNS_REVERSE);
 			res->binds++;
 			break;
 		}

@@ -141,12 +141,22 @@ static void learn(struct names *n, int family, const uint8_t *addr, const char *
 
 /* ---- passive ---- */
 
-static void on_passive(void *arg, int family, const uint8_t *addr, const char *name, uint32_t ttl)
+static void on_passive(void *arg, int family, const uint8_t *addr, const char *name, uint32_t ttl,
+                       enum dns_kind kind)
 {
-	(void)ttl; /* a client may use an address long after its TTL: the name stays
-	            * until the cache needs the room */
 	struct names *n = arg;
 	n->st.learned++;
+	if (kind == DNS_REVERSE) {
+		/* someone's reverse lookup (tcptrack's own too, when its
+		 * resolver is reached through the interface captured): what a
+		 * lookup of ours would have got, with its trust and its time,
+		 * never over the name a client looked up */
+		uint32_t t = ttl < MIN_TTL ? MIN_TTL : ttl;
+		learn(n, family, addr, name, NAMES_PTR, mono_now_us() + (int64_t)t * 1000000);
+		return;
+	}
+	/* a client may use an address long after its TTL: the name stays
+	 * until the cache needs the room */
 	learn(n, family, addr, name, NAMES_DNS, INT64_MAX);
 }
 
@@ -247,8 +257,10 @@ struct ptr_got {
 	char name[DNS_NAME_MAX];
 };
 
-static void on_ptr(void *arg, int family, const uint8_t *addr, const char *name, uint32_t ttl)
+static void on_ptr(void *arg, int family, const uint8_t *addr, const char *name, uint32_t ttl,
+                   enum dns_kind kind)
 {
+	(void)kind; /* only the PTR record of the address asked about is taken */
 	struct ptr_got *g = arg;
 	struct key k;
 	make_key(&k, family, addr);

@@ -87,4 +87,16 @@ conn(C4, "192.0.2.50", 40008, 443, v4)
 answer(v4(R4, C4), "60.2.0.192.in-addr.arpa", "PTR",
        [DNSRR(rrname="60.2.0.192.in-addr.arpa", type="PTR", ttl=60, rdata="ptr.example.net")])
 conn(C4, "192.0.2.60", 40009, 443, v4)
+# a PTR answer for an address a client looked up by name (a CDN's reverse
+# name): the name looked up stays
+answer(v4(R4, C4), "cdn.example.com", "A",
+       [DNSRR(rrname="cdn.example.com", type="A", ttl=60, rdata="192.0.2.70")])
+answer(v4(R4, C4), "70.2.0.192.in-addr.arpa", "PTR",
+       [DNSRR(rrname="70.2.0.192.in-addr.arpa", type="PTR", ttl=60, rdata="a192-0-2-70.deploy.cdn.net")])
+conn(C4, "192.0.2.70", 40010, 443, v4)
+# the address before the CNAME that leads to it
+answer(v4(R4, C4), "order.example.com", "A",
+       [DNSRR(rrname="edge.example.net", type="A", ttl=60, rdata="192.0.2.80"),
+        DNSRR(rrname="order.example.com", type="CNAME", ttl=60, rdata="edge.example.net")])
+conn(C4, "192.0.2.80", 40011, 443, v4)
 wrpcap(sys.argv[1], pkts)

@@ -522,7 +522,7 @@ struct tt_host {
 	 * buf (len bytes; 254 are always enough) with its length returned, or
 	 * 0 with buf untouched when no name is known (yet): show the address
 	 * then.  Names come from DNS answers seen on the wire (the name the
-	 * client looked up), TLS ClientHellos, and reverse lookups that the core
+	 * client looked up) and reverse lookups that the core
 	 * sends on a miss, never waiting for them ([core] names_*): a later
 	 * call may have a name where this one had none.  Lower case, printable
 	 * ASCII, no final dot.  Call it for what is shown, not at packet rate. */

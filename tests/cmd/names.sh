@@ -1,7 +1,8 @@
 #!/bin/bash
 # Names learned from the DNS answers of a capture (tests/make-dns.py): each
-# connection shows the name its client looked up (through CNAMEs, A and
-# AAAA, over UDP and TCP, the newest answer, a PTR answer seen on the wire),
+# connection shows the name its client looked up (through CNAMEs in any
+# order, A and AAAA, over UDP and TCP, the newest answer, a PTR answer seen
+# on the wire, but not over the name looked up),
 # and nothing else; every reader gives the same; with a filter, port 53
 # still reaches the names but is not counted; names_dns = no learns none.
 . "$TESTS_SRCDIR/lib.sh"
@@ -23,6 +24,8 @@ cat > "$TMP/want" <<'W'
 10.0.0.1,40007,192.0.2.40,80,,
 10.0.0.1,40008,192.0.2.50,443,,second.example.com
 10.0.0.1,40009,192.0.2.60,443,,ptr.example.net
+10.0.0.1,40010,192.0.2.70,443,,cdn.example.com
+10.0.0.1,40011,192.0.2.80,443,,order.example.com
 2001:db8::1,40002,2001:db8::10,443,,six.example.com
 W
 if diff "$TMP/want" "$TMP/got" > "$TMP/diff"; then
@@ -61,7 +64,7 @@ printf '[core]\nnames_dns = no\n' > "$TMP/off.conf"
 tt -c "$TMP/off.conf" -T "$TMP/dns.pcap" -o "csv:mode=connections,file=$TMP/off.csv,columns=server_name" \
 	port 443 2>"$TMP/off.err"
 named=$(sed 1d "$TMP/f.csv" | cut -d, -f5,24 | tr '\n' ' ')
-[ "$named" = "192.0.2.10,www.example.com 2001:db8::10,six.example.com 192.0.2.50,second.example.com 192.0.2.60,ptr.example.net " ] &&
+[ "$named" = "192.0.2.10,www.example.com 2001:db8::10,six.example.com 192.0.2.50,second.example.com 192.0.2.60,ptr.example.net 192.0.2.70,cdn.example.com 192.0.2.80,order.example.com " ] &&
 	pass "filter port 443: the answers on port 53 still name: $named" || fail "filter port 443: $named"
 [ "$(summary "$TMP/f.err")" = "$(summary "$TMP/off.err")" ] &&
 	pass "filter port 443: the same counts as without names: $(summary "$TMP/f.err")" ||

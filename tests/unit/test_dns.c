@@ -7,6 +7,7 @@
  * read past it is caught under ASan.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,9 +73,11 @@ struct got {
 	uint8_t addr[8][16];
 	char name[8][DNS_NAME_MAX];
 	uint32_t ttl[8];
+	enum dns_kind kind[8];
 };
 
-static void on_bind(void *arg, int family, const uint8_t *addr, const char *nm, uint32_t ttl)
+static void on_bind(void *arg, int family, const uint8_t *addr, const char *nm, uint32_t ttl,
+                    enum dns_kind kind)
 {
 	struct got *g = arg;
 	if (g->n == 8)
@@ -83,6 +86,7 @@ static void on_bind(void *arg, int family, const uint8_t *addr, const char *nm, 
 	memcpy(g->addr[g->n], addr, 16);
 	strcpy(g->name[g->n], nm);
 	g->ttl[g->n] = ttl;
+	g->kind[g->n] = kind;
 	g->n++;
 }
 
@@ -115,7 +119,35 @@ int main(void)
 	rr(&m, "other.example.org", 1, 30, a2, 4); /* not on the chain */
 	CHECK(parse(&m, &g, &r) == 0 && g.n == 1, "a CNAME chain: one binding (%d)", g.n);
 	CHECK(g.family[0] == 4 && !memcmp(g.addr[0], a1, 4) && !strcmp(g.name[0], "www.example.com") &&
-	      g.ttl[0] == 30, "the address named by the question's name: %s", g.name[0]);
+	      g.ttl[0] == 30 && g.kind[0] == DNS_FORWARD, "the address named by the question's name: %s", g.name[0]);
+
+	/* the address before the CNAME that leads to it (the order is the
+	 * server's): named all the same */
+	header(&m, 0x8180, 1, 2, 0);
+	name(&m, "www.example.com");
+	put16(&m, 1);
+	put16(&m, 1);
+	rr(&m, "cdn.example.net", 1, 30, a1, 4);
+	rr(&m, "www.example.com", 5, 60, t.b, t.n);
+	CHECK(parse(&m, &g, &r) == 0 && g.n == 1 && !strcmp(g.name[0], "www.example.com"),
+	      "an A record before its CNAME: %d bindings", g.n);
+
+	/* a chain of 12 CNAMEs, listed last to first */
+	header(&m, 0x8180, 1, 13, 0);
+	name(&m, "c0.example.com");
+	put16(&m, 1);
+	put16(&m, 1);
+	rr(&m, "c12.example.com", 1, 30, a2, 4);
+	for (int i = 11; i >= 0; i--) {
+		char own[32], to[32];
+		snprintf(own, sizeof own, "c%d.example.com", i);
+		snprintf(to, sizeof to, "c%d.example.com", i + 1);
+		struct msg tt = {.n = 0};
+		name(&tt, to);
+		rr(&m, own, 5, 60, tt.b, tt.n);
+	}
+	CHECK(parse(&m, &g, &r) == 0 && g.n == 1 && !strcmp(g.name[0], "c0.example.com") &&
+	      !memcmp(g.addr[0], a2, 4), "12 CNAMEs, last first: %d bindings", g.n);
 
 	/* the same as a query: nothing */
 	m.b[2] = 0x01;
@@ -157,7 +189,21 @@ int main(void)
 	put16(&m, (unsigned)t.n);
 	put(&m, t.b, t.n);
 	CHECK(parse(&m, &g, &r) == 0 && g.n == 1 && g.family[0] == 4 && !memcmp(g.addr[0], a1, 4) &&
-	      !strcmp(g.name[0], "host.example.net") && g.ttl[0] == 3600, "PTR: %d %s", g.n, g.name[0]);
+	      !strcmp(g.name[0], "host.example.net") && g.ttl[0] == 3600 && g.kind[0] == DNS_REVERSE,
+	      "PTR: %d %s", g.n, g.name[0]);
+
+	/* RFC 2317's classless delegation: the question's name leads by a
+	 * CNAME to a PTR record whose owner spells no address */
+	header(&m, 0x8180, 1, 2, 0);
+	name(&m, "10.2.0.192.in-addr.arpa");
+	put16(&m, 12);
+	put16(&m, 1);
+	struct msg c2317 = {.n = 0};
+	name(&c2317, "10.0-25.2.0.192.in-addr.arpa");
+	rr(&m, "10.2.0.192.in-addr.arpa", 5, 60, c2317.b, c2317.n);
+	rr(&m, "10.0-25.2.0.192.in-addr.arpa", 12, 60, t.b, t.n);
+	CHECK(parse(&m, &g, &r) == 0 && g.n == 1 && g.family[0] == 4 && !memcmp(g.addr[0], a1, 4) &&
+	      !strcmp(g.name[0], "host.example.net"), "RFC 2317: %d bindings", g.n);
 
 	/* IPv6 reverse names, both ways */
 	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xab, 0x01};
