@@ -91,14 +91,40 @@ static int drop_old(void *arg, void *val)
 	return drop;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The last use below which an entry is among the less recently used half
+ * of the cache (uses count every look-up, so a count of them would drop
+ * nearly all when a few names are looked up often).  0 when out of memory:
+ * only the expired entries go then. */
+static uint64_t half_used(struct names *n)
+{
+	size_t count = n->cache.count, i = 0;
+	uint64_t *v = count ? malloc(count * sizeof *v) : NULL;
+	if (!v)
+		return 0;
+	for (const struct ent *e = map_next(&n->cache, NULL); e && i < count; e = map_next(&n->cache, e))
+		v[i++] = e->used;
+	/* sorted: once in cache_max / 2 new names, a few ms at most */
+	qsort(v, i, sizeof *v, cmp_u64);
+	uint64_t mid = i ? v[i / 2] : 0;
+	free(v);
+	return mid;
+}
+
 /* The entry of k, made (state pending, no name) when absent; when the
  * cache is at its bound, the expired entries and the less recently used
- * half go first.  NULL when out of memory. */
+ * half go first (a sweep when the cache is full: at most once in
+ * cache_max / 2 new names).  NULL when out of memory. */
 static struct ent *cache_put(struct names *n, const struct key *k, int64_t now, int *added)
 {
 	struct ent *e = map_get(&n->cache, k);
 	if (!e && n->cache.count >= n->c.cache_max) {
-		struct sweep s = {n, now, n->gen > n->c.cache_max / 2 ? n->gen - n->c.cache_max / 2 : 0};
+		struct sweep s = {n, now, half_used(n)};
 		map_sweep(&n->cache, drop_old, &s);
 	}
 	e = map_put(&n->cache, k, added);

@@ -76,4 +76,41 @@ tt -T "$TMP/dns.pcap" -o "csv:file=/dev/null" 2>"$TMP/a.err"
 tt -c "$TMP/off.conf" -T "$TMP/dns.pcap" -o "csv:file=/dev/null" 2>"$TMP/b.err"
 [ "$(summary "$TMP/a.err")" = "$(summary "$TMP/b.err")" ] && pass "no filter: the same counts with names" ||
 	fail "no filter: $(summary "$TMP/a.err") / $(summary "$TMP/b.err")"
+# a full cache drops its less recently used half, not nearly everything:
+# 16 names (the least names_cache), one of them looked up for every row of
+# a 20 s connection, then a 17th: of the other 15, about half stay
+/usr/bin/python3 - "$TMP/lru.pcap" <<'PY'
+import sys
+from scapy.all import DNS, DNSQR, DNSRR, IP, TCP, UDP, Ether, conf, wrpcap
+conf.verb = 0
+pk, t = [], [1700000000.0]
+def add(p, dt=0.001):
+    q = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / p
+    q.time = t[0]; t[0] += dt; pk.append(q)
+C, R = "10.0.0.1", "10.0.0.53"
+def answer(i):
+    q = "n%d.example.com" % i
+    add(IP(src=R, dst=C) / UDP(sport=53, dport=33000) /
+        DNS(id=7, qr=1, rd=1, ra=1, qd=DNSQR(qname=q), an=DNSRR(rrname=q, type="A", rdata="192.0.2.%d" % (100 + i))))
+def tcp(s, d, sp, dp, fl, seq, ack, dt=0.001):
+    add(IP(src=s, dst=d) / TCP(sport=sp, dport=dp, flags=fl, seq=seq, ack=ack), dt)
+for i in range(16):
+    answer(i)
+S = "192.0.2.115"
+tcp(C, S, 40000, 443, "S", 100, 0); tcp(S, C, 443, 40000, "SA", 500, 101)
+for k in range(200):
+    tcp(C, S, 40000, 443, "A", 101, 501, dt=0.1)
+answer(16)
+for i in range(15):
+    s, p = "192.0.2.%d" % (100 + i), 41000 + i
+    tcp(C, s, p, 443, "S", 100, 0); tcp(s, C, 443, p, "SA", 500, 101)
+    tcp(C, s, p, 443, "FA", 101, 501); tcp(s, C, 443, p, "FA", 501, 102); tcp(C, s, p, 443, "A", 102, 502)
+wrpcap(sys.argv[1], pk)
+PY
+printf '[core]\nnames_cache = 16\n' > "$TMP/lru.conf"
+tt -c "$TMP/lru.conf" -T "$TMP/lru.pcap" -o "csv:mode=intervals,interval=1s,file=$TMP/lru-i.csv,columns=server_name" \
+	-o "csv:mode=connections,file=$TMP/lru.csv,columns=server_name" 2>"$TMP/err"
+kept=$(awk -F, '$6 == 443 && $5 != "192.0.2.115" && $24 != ""' "$TMP/lru.csv" | wc -l)
+[ "$kept" -ge 6 ] && [ "$kept" -le 9 ] && pass "a full cache of 16: $kept of the other 15 names kept (about half)" ||
+	fail "a full cache of 16: $kept of 15 names kept, want about half: $(grep names: "$TMP/err")"
 finish
