@@ -77,6 +77,12 @@ static const struct {
 } core_max[] = {
 	{"read_timeout", 1000000, "more than 1s (at most 1s)"},
 	{"snaplen", 262144, "more than libpcap takes (at most 262144)"},
+	{"max_connections", 4294967294u, "more than the table holds (at most 4294967294)"},
+	{"names_cache", 10000000, "more than 10M (at most 10M, about 3 GB)"},
+	{"names_ptr_rate", 100000, "more than 100k lookups a second (at most 100k)"},
+	{"names_ptr_inflight", 65536, "more than 65536 lookups in flight (at most 65536)"},
+	{"names_ptr_timeout", 3600000000u, "more than 1h (at most 1h)"},
+	{"names_negative_ttl", 7 * 86400000000ull, "more than 7d (at most 7d)"},
 };
 
 static int over_max(const char *key, uint64_t v, const char **why)

@@ -56,6 +56,12 @@ int parse_duration(const char *s, int64_t *us, const char **why)
 		*why = "not a duration (examples: 500ms, 2s, 1m, 1h)";
 		return -1;
 	}
+	if (rest_is(e, "M") && *e == 'M') {
+		/* the units take either case, but a size's M is mega: "1M" is
+		 * more likely a million than a minute */
+		*why = "M is not a unit of time (m: minutes, ms: milliseconds)";
+		return -1;
+	}
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		if (rest_is(e, units[i].sfx)) {
 			double r = v * units[i].mul;
@@ -91,7 +97,12 @@ int parse_size(const char *s, uint64_t *out, const char **why)
 				*why = "number too large";
 				return -1;
 			}
-			*out = (uint64_t)llround(r);
+			if (r != floor(r)) {
+				/* 1.5k is 1500; 100.5 is not a count */
+				*why = "not a whole number";
+				return -1;
+			}
+			*out = (uint64_t)r;
 			return 0;
 		}
 	}

@@ -82,6 +82,29 @@ syn_timeout = 30 seconds
 EOF
 refused "bad duration" "$f:3: key 'syn_timeout': " "duration" -c "$f"
 
+# values past what works: refused before anything starts (names_ptr_inflight
+# = 1G passed the check, then the start ran out of memory, exit 71)
+conf <<EOF
+[core]
+names_ptr_inflight = 1G
+EOF
+refused "names_ptr_inflight too large" "$f:2: key 'names_ptr_inflight': " "at most 65536" -c "$f"
+conf <<EOF
+[core]
+max_connections = 99999999999999
+EOF
+refused "max_connections past the table" "$f:2: key 'max_connections': " "at most 4294967294" -c "$f"
+conf <<EOF
+[core]
+snaplen = 100.5
+EOF
+refused "a count with a fraction" "$f:2: key 'snaplen': " "whole number" -c "$f"
+conf <<EOF
+[core]
+refresh = 1M
+EOF
+refused "M as a unit of time" "$f:2: key 'refresh': " "M is not a unit of time" -c "$f"
+
 conf <<EOF
 [output log]
 plugin = nosuchplugin

@@ -49,7 +49,7 @@ static void test_parsers(void)
 		      (long long)v, (long long)dur[i].us, why ? why : "");
 	}
 	static const char *baddur[] = {"", " ", "abc", "-1s", "1x", "1sec", "1.5.2s", "s", "1 2s",
-	                               "nan", "inf", "1e300s", "2 s s", "+", "0x10s"};
+	                               "nan", "inf", "1e300s", "2 s s", "+", "0x10s", "1M", " 5M "};
 	for (size_t i = 0; i < sizeof baddur / sizeof baddur[0]; i++) {
 		int64_t v = 12345;
 		const char *why = NULL;
@@ -69,7 +69,8 @@ static void test_parsers(void)
 		CHECK(r == 0 && v == size[i].v, "parse_size(\"%s\") = %llu, want %llu (%s)", size[i].s,
 		      (unsigned long long)v, (unsigned long long)size[i].v, why ? why : "");
 	}
-	static const char *badsize[] = {"", "x", "-5", "1T", "1kb", "k", "12 k", "1e30", "3,000"};
+	static const char *badsize[] = {"", "x", "-5", "1T", "1kb", "k", "12 k", "1e30", "3,000", "100.5",
+	                                "1.0001k"};
 	for (size_t i = 0; i < sizeof badsize / sizeof badsize[0]; i++) {
 		uint64_t v = 12345;
 		const char *why = NULL;
