@@ -511,6 +511,8 @@ static int handler(void *user, const char *section_name, const char *name, const
 		if (near) {
 			snprintf(hint, sizeof hint, "unknown key (did you mean '%s'?)", near);
 			why = hint;
+		} else if (k < 0 && !strcmp(name, "plugin")) {
+			why = "unknown key in [core] (an output's plugin goes in an [output NAME] section)";
 		}
 		return fail(ps, name, why);
 	}

@@ -390,11 +390,20 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 		int known = 0;
 		for (const char *const *k = p->keys; k && *k && !known; k++)
 			known = !strcmp(*k, o->kv[i].key);
-		const char *near = known ? NULL : util_nearest(o->kv[i].key, p->keys);
-		if (!known)
-			return refuse(err, errlen, o, o->kv[i].line, ": key '%s': unknown key for plugin %s%s%s%s",
-			              o->kv[i].key, p->name, near ? " (did you mean '" : "", near ? near : "",
-			              near ? "'?)" : "");
+		if (known)
+			continue;
+		/* a [core] key in an output's section: say where it goes */
+		int core = 0;
+		for (const char *const *k = config_core_keys; *k && !core; k++)
+			core = !strcmp(*k, o->kv[i].key);
+		if (core)
+			return refuse(err, errlen, o, o->kv[i].line,
+			              ": key '%s': unknown key for plugin %s (a [core] key: it goes in the [core] section)",
+			              o->kv[i].key, p->name);
+		const char *near = util_nearest(o->kv[i].key, p->keys);
+		return refuse(err, errlen, o, o->kv[i].line, ": key '%s': unknown key for plugin %s%s%s%s",
+		              o->kv[i].key, p->name, near ? " (did you mean '" : "", near ? near : "",
+		              near ? "'?)" : "");
 	}
 	int r = p->create(&host_api, ctx, o->name, &ctx->state);
 	if (r < 0)
@@ -407,9 +416,12 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 			              why[0] ? why : "bad value");
 	}
 	why[0] = 0;
-	if (p->check && p->check(ctx->state, why, sizeof why) < 0)
-		return refuse(err, errlen, o, key_line(o, why), ": output %s: %s", o->name,
-		              why[0] ? why : "bad configuration");
+	if (p->check && p->check(ctx->state, why, sizeof why) < 0) {
+		/* "FILE:LINE: output NAME: ...", "-o NAME: ..." (which names it) */
+		int in_file = strcmp(o->file, "-o") && strcmp(o->file, OUTPUT_DEFAULT);
+		return refuse(err, errlen, o, key_line(o, why), ": %s%s%s%s", in_file ? "output " : "",
+		              in_file ? o->name : "", in_file ? ": " : "", why[0] ? why : "bad configuration");
+	}
 	return 0;
 }
 

@@ -82,6 +82,20 @@ syn_timeout = 30 seconds
 EOF
 refused "bad duration" "$f:3: key 'syn_timeout': " "duration" -c "$f"
 
+# a key in the wrong section: where it goes (a [core] key under an output
+# was "did you mean 'file'?")
+conf <<EOF
+[output log]
+plugin = csv
+filter = port 80
+EOF
+refused "a [core] key in an output" "$f:3: key 'filter': " "a \[core\] key: it goes in the \[core\] section" -c "$f"
+conf <<EOF
+[core]
+plugin = csv
+EOF
+refused "plugin in [core]" "$f:2: key 'plugin': " "goes in an \[output NAME\] section" -c "$f"
+
 # values past what works: refused before anything starts (names_ptr_inflight
 # = 1G passed the check, then the start ran out of memory, exit 71)
 conf <<EOF
