@@ -24,19 +24,20 @@ struct cmdline {
 	const char *cfgfile, *file, *iface, *user, *linger;
 	const char **specs;  /* -o, in order */
 	int nspecs;
-	int opt_d, opt_f, opt_p, opt_q, check_only;
+	int opt_d, opt_f, opt_n, opt_p, opt_q, check_only;
 	char *filter;        /* the words after the options, joined; NULL: none */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tcptrack [-dfhpqv] [-r seconds] [-c config] [-o output] [-Z user]\n"
+	        "usage: tcptrack [-dfhnpqv] [-r seconds] [-c config] [-o output] [-Z user]\n"
 	        "                [-T file | -i interface] [filter expression]\n"
 	        "  -i IF      capture live on IF (also 'any'); default: the config's, else the first usable\n"
 	        "  -T FILE    read a pcap or pcapng file ('-' for stdin)\n"
 	        "  -d         track only connections that start (SYN) after tcptrack started\n"
 	        "  -f         fast average recalculation (several times a second)\n"
+	        "  -n         no names: no reverse lookups, none from DNS answers (as tcpdump -n)\n"
 	        "  -p         do not put the interface into promiscuous mode\n"
 	        "  -q         quiet: no line on stderr at a headless live start\n"
 	        "  -r SECS    how long a closed connection stays shown (default 2)\n"
@@ -80,10 +81,11 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 	/* options may come after the filter's words too (tcptrack -i eth0
 	 * port 80 -d), as tcptrack 1.x and tcpdump take them; -- ends them */
 	int o;
-	while ((o = getopt_long(argc, argv, ":dfhpqvr:c:o:Z:T:i:", longopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":dfhnpqvr:c:o:Z:T:i:", longopts, NULL)) != -1) {
 		switch (o) {
 		case 'd': cl->opt_d = 1; break;
 		case 'f': cl->opt_f = 1; break;
+		case 'n': cl->opt_n = 1; break;
 		case 'p': cl->opt_p = 1; break;
 		case 'q': cl->opt_q = 1; break;
 		case 'r': cl->linger = optarg; break;
@@ -200,6 +202,8 @@ static int configure(struct cmdline *cl, struct config *cfg)
 		cfg->fast_average = 1;
 	if (cl->opt_p)
 		cfg->promiscuous = 0;
+	if (cl->opt_n)
+		cfg->names_ptr = cfg->names_dns = 0;
 	if (cl->linger && config_set_core(cfg, "closed_linger", cl->linger, &why) < 0) {
 		msg("-r %s: %s", cl->linger, why);
 		return EXIT_USAGE;

@@ -71,6 +71,9 @@ named=$(sed 1d "$TMP/f.csv" | cut -d, -f5,24 | tr '\n' ' ')
 	fail "filter port 443: counts $(summary "$TMP/f.err") without names $(summary "$TMP/off.err")"
 [ "$(sed 1d "$TMP/off.csv" | cut -d, -f24 | tr -d '\n')" = "" ] && pass "names_dns = no: no names" ||
 	fail "names_dns = no: names learned"
+tt -n -T "$TMP/dns.pcap" -o "csv:mode=connections,file=$TMP/n.csv,columns=client_name+server_name" 2>/dev/null
+[ -s "$TMP/n.csv" ] && [ "$(sed 1d "$TMP/n.csv" | cut -d, -f24,25 | tr -d ',\n')" = "" ] &&
+	pass "-n: no names" || fail "-n: names: $(sed 1d "$TMP/n.csv" | cut -d, -f24,25 | tr '\n' ' ')"
 # without a filter, the counts do not change either
 tt -T "$TMP/dns.pcap" -o "csv:file=/dev/null" 2>"$TMP/a.err"
 tt -c "$TMP/off.conf" -T "$TMP/dns.pcap" -o "csv:file=/dev/null" 2>"$TMP/b.err"
