@@ -30,6 +30,7 @@
 #define SCAN_EVERY_US 250000   /* a /proc walk begins at most this often */
 #define SLICE_US 1000          /* and reads /proc this long per turn */
 #define LOCALS 1024            /* this host's addresses kept, at most */
+#define USERS_AT_START 4096    /* user names read at start, at most */
 #define DIAG_LISTEN 10         /* the kernel's TCP_LISTEN state */
 
 struct pending {
@@ -55,6 +56,7 @@ struct inode_val {
 
 struct procs {
 	int fd;
+	int procfd;           /* /proc, opened before any chroot */
 	uint32_t seq;
 	uint64_t max;
 	struct map conns;     /* id -> struct centry */
@@ -86,8 +88,17 @@ struct procs *procs_new(uint64_t max, char *err, size_t errlen)
 		snprintf(err, errlen, "processes: socket(NETLINK_SOCK_DIAG): %s", strerror(errno));
 		return NULL;
 	}
+	/* /proc, opened now: a chroot (with user) would hide it later */
+	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0) {
+		int e = errno;
+		close(fd);
+		snprintf(err, errlen, "processes: open /proc: %s", strerror(e));
+		return NULL;
+	}
 	struct procs *p = xcalloc(1, sizeof *p);
 	p->fd = fd;
+	p->procfd = procfd;
 	p->max = max;
 	uint64_t seed = map_seed();
 	if (map_init(&p->conns, 0, sizeof(struct centry), seed) < 0 ||
@@ -98,6 +109,17 @@ struct procs *procs_new(uint64_t max, char *err, size_t errlen)
 		procs_free(p);
 		return NULL;
 	}
+	/* the users' names, read now: a chroot (with user) has no password
+	 * database; the local ones, not a directory service's thousands */
+	setpwent();
+	struct passwd *pw;
+	for (int i = 0; i < USERS_AT_START && (pw = getpwent()); i++) {
+		int added;
+		char *v = strlen(pw->pw_name) < 33 ? map_put(&p->users, &pw->pw_uid, &added) : NULL;
+		if (v && added)
+			snprintf(v, 33, "%s", pw->pw_name);
+	}
+	endpwent();
 	return p;
 }
 
@@ -108,6 +130,7 @@ void procs_free(struct procs *p)
 	if (p->proc)
 		closedir(p->proc);
 	close(p->fd);
+	close(p->procfd);
 	map_free(&p->conns);
 	map_free(&p->inodes);
 	map_free(&p->next);
@@ -311,8 +334,8 @@ static void fill(struct procs *p, struct centry *e, int32_t pid, uint32_t uid)
 	e->info.pid = pid;
 	e->info.uid = uid;
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof path, "%d/comm", (int)pid);
+	int fd = openat(p->procfd, path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, e->info.comm, sizeof e->info.comm - 1) : -1;
 	if (fd >= 0)
 		close(fd);
@@ -332,10 +355,14 @@ static void fill(struct procs *p, struct centry *e, int32_t pid, uint32_t uid)
 static void scan_pid(struct procs *p, int32_t pid)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-	DIR *d = opendir(path);
-	if (!d)
+	snprintf(path, sizeof path, "%d/fd", (int)pid);
+	int fd = openat(p->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return; /* gone, or not ours to read (no privilege) */
+	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -413,9 +440,13 @@ static void scan_done(struct procs *p)
 static void scan_slice(struct procs *p, int64_t until)
 {
 	if (!p->proc) {
-		p->proc = opendir("/proc");
-		if (!p->proc)
+		int fd = openat(p->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		p->proc = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!p->proc) {
+			if (fd >= 0)
+				close(fd);
 			return;
+		}
 		p->scan_no++;
 		p->st.scans++;
 		p->scan_at = mono_now_us();

@@ -172,6 +172,29 @@ IFS=, read -r _ _ _ _ cn sn pid proc user <<< "$row7003"
 grep "names:" "$TMP/ptr.err"
 grep -q "PTR" "$TMP/dnsmasq.log" && pass "dnsmasq was asked PTR questions" || fail "dnsmasq saw no PTR query"
 
+# ---- processes under user and chroot: /proc is opened before the chroot
+# (inside it there is none; every process was unknown) ----
+mkdir -m 755 "$TMP/jail" "$TMP/jlog"
+chown nobody "$TMP/jlog"
+conf jail.conf "$ADDR_B:5353" "user = nobody" "chroot = $TMP/jail"
+ip netns exec "$NS_A" "$TCPTRACK" -c "$TMP/jail.conf" -i "$IF_A" \
+	-o "csv:mode=connections,file=$TMP/jlog/jail.csv,columns=pid+process+user" 2>"$TMP/jail.err" &
+TT=$!
+wait_capturing "$TMP/jail.err" $TT
+# a server of the user tcptrack runs as (the /proc of others' is closed to it)
+ip netns exec "$NS_A" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	socat -t 4 TCP-LISTEN:7020,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 3" &
+JAIL_PID=$!
+wait_tcp_listen "$NS_A" 7020
+in_b socat -u OPEN:/dev/null TCP:$ADDR_A:7020
+wait $JAIL_PID 2>/dev/null
+sleep 1
+kill -TERM $TT; wait $TT
+IFS=, read -r pid proc user <<< "$(awk -F, '$6 == 7020 { print $24 "," $25 "," $26 }' "$TMP/jlog/jail.csv")"
+[ "$pid" = "$JAIL_PID" ] && [ "$proc" = socat ] && [ "$user" = nobody ] &&
+	pass "user = nobody, chroot: the server's process found ($pid $proc $user)" ||
+	fail "user and chroot: process '$pid' '$proc' '$user', want $JAIL_PID socat nobody: $(grep -i proc "$TMP/jail.err")"
+
 # ---- loopback: never asked about (no DNS server names it; the query
 # would only leave the host) ----
 ip netns exec "$NS_A" "$TCPTRACK" -c "$TMP/ptr.conf" -i lo \
