@@ -186,6 +186,11 @@ static void on_passive(void *arg, int family, const uint8_t *addr, const char *n
 	learn(n, family, addr, name, NAMES_DNS, INT64_MAX);
 }
 
+void names_dns_cut(struct names *n)
+{
+	n->st.cut++;
+}
+
 void names_dns_message(struct names *n, const uint8_t *m, size_t len)
 {
 	struct dns_result r;

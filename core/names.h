@@ -34,6 +34,7 @@ enum names_src { NAMES_NONE = 0, NAMES_PTR, NAMES_DNS };
 
 struct names_stats {
 	uint64_t learned;        /* names learned from the wire */
+	uint64_t cut;            /* DNS answers seen cut short by the snap length */
 	uint64_t lookups;        /* reverse lookups sent */
 	uint64_t answered;       /* of them answered with a name */
 	uint64_t negative;       /* answered: no name */
@@ -55,6 +56,9 @@ void names_free(struct names *n);
 /* A DNS message seen on the wire (UDP payload, or TCP without the length
  * bytes). */
 void names_dns_message(struct names *n, const uint8_t *m, size_t len);
+/* A DNS answer seen cut short (the capture's snap length): counted, and
+ * told at the end, as the names it held are not known. */
+void names_dns_cut(struct names *n);
 
 /* The name of addr (family 4 or 6) copied into buf, and its length;
  * 0 when none is known yet.  A miss asks for a reverse lookup (when on),

@@ -383,6 +383,10 @@ static int tap_dns(struct batch *b, const uint8_t *data, uint32_t caplen, uint32
 		if (l.proto == 17 && l.len >= 8) {
 			m = l.data + 8;
 			len = l.len - 8;
+			/* an answer longer than what was captured of it */
+			uint32_t ulen = (uint32_t)l.data[4] << 8 | l.data[5];
+			if (ulen > l.len && len >= 3 && (m[2] & 0x80))
+				names_dns_cut(b->tr->names);
 		} else if (l.proto == 6 && l.len >= 20) {
 			/* one whole message after its two length bytes (RFC 7766);
 			 * a message split over segments is not put together */
@@ -896,11 +900,15 @@ static void summary(struct tracker *tr)
 	        (unsigned long long)s->non_tcp, (unsigned long long)s->fragments,
 	        (unsigned long long)s->truncated, (unsigned long long)s->invalid,
 	        (unsigned long long)s->unsupported, (unsigned long long)s->untracked);
+	struct names_stats ns;
+	names_stats(tr->names, &ns);
+	if (ns.cut)
+		fprintf(stderr, "tcptrack: names: %llu DNS answers were cut short by the snap length%s: "
+		        "what they held past the cut is not known%s\n", (unsigned long long)ns.cut,
+		        tr->live ? "" : " of the capture", tr->live ? " (snaplen = 1500 keeps them)" : "");
 	if (!tr->live)
 		return;
 	/* what names and processes did, and what they cost the loop */
-	struct names_stats ns;
-	names_stats(tr->names, &ns);
 	struct procs_stats ps = {0};
 	if (tr->procs)
 		procs_stats(tr->procs, &ps);

@@ -116,4 +116,13 @@ tt -c "$TMP/lru.conf" -T "$TMP/lru.pcap" -o "csv:mode=intervals,interval=1s,file
 kept=$(awk -F, '$6 == 443 && $5 != "192.0.2.115" && $24 != ""' "$TMP/lru.csv" | wc -l)
 [ "$kept" -ge 6 ] && [ "$kept" -le 9 ] && pass "a full cache of 16: $kept of the other 15 names kept (about half)" ||
 	fail "a full cache of 16: $kept of 15 names kept, want about half: $(grep names: "$TMP/err")"
+# answers cut short by the snap length: counted and told, not silent
+if command -v editcap >/dev/null; then
+	editcap -s 90 "$TMP/dns.pcap" "$TMP/cut.pcap" >/dev/null 2>&1
+	tt -T "$TMP/cut.pcap" -o "csv:file=/dev/null" 2>"$TMP/err"
+	grep -q "names: [1-9][0-9]* DNS answers were cut short by the snap length of the capture" "$TMP/err" &&
+		! tt -T "$TMP/dns.pcap" -o "csv:file=/dev/null" 2>&1 | grep -q "cut short" &&
+		pass "answers cut by the snap length are told: $(grep 'cut short' "$TMP/err")" ||
+		fail "answers cut by the snap length: $(cat "$TMP/err")"
+fi
 finish
