@@ -375,8 +375,12 @@ void conntab_expire(struct conntab *t, struct conn *c, uint32_t reason, int64_t 
 		int64_t tmo = view_timeout(t, c, &r);
 		if (hold_timeout(t, c, tmo) > tmo) {
 			hide(t, c);
-			schedule(t, c, 0);
-			return;
+			/* its hold may be over already: the clock jumped past both
+			 * (a gap in a capture, a process stopped a while) */
+			if (!expired(t, c, now, &reason)) {
+				schedule(t, c, 0);
+				return;
+			}
 		}
 	}
 	conn_remove(t, c, reason, now);

@@ -593,6 +593,16 @@ static void test_identity(void)
 	conntab_tick(t, 135 * SEC);
 	CHECK(st->active == 0 && removed(id, TT_RM_LINGER) == 1, "until time_wait");
 
+	/* the clock jumps past the linger and the hold at once (a gap in a
+	 * capture): removed at that tick, not held from then on */
+	c = established(t, CLI, 40006, SRV, 80);
+	id = idof(t, c);
+	tx(t, p4(SRV, 80, CLI, 40006, TCPF_RST, 0), 140 * SEC);
+	conntab_tick(t, 200 * SEC);
+	CHECK(st->active == 0 && st->held == 0 && removed(id, TT_RM_LINGER) == 1,
+	      "a jump past the linger and the hold: removed at once (active %llu, held %llu)",
+	      (unsigned long long)st->active, (unsigned long long)st->held);
+
 	/* a refused SYN tried again with the same initial sequence number:
 	 * one attempt, one row; another number: a new connection */
 	tx(t, seg(CLI, 40001, SRV, 81, TCPF_SYN, 0, 5000, 0), 100 * SEC);
