@@ -26,6 +26,7 @@
 #include "util.h"
 
 #define BATCH 64
+#define BATCH_DNS_BYTES 32768 /* the DNS answers a batch holds (a bigger one: learned at once) */
 
 struct tracker {
 	const struct config *cfg;
@@ -78,6 +79,17 @@ struct batch {
 	uint64_t h[BATCH];
 	uint8_t tcp[BATCH];  /* 0: not TCP, only its time counts */
 	struct pkt p[BATCH];
+	/* the DNS answers of a file's batch, learned in packet order: after
+	 * the timers due before them ran (a row written then has the name of
+	 * its time, as live) */
+	struct batch_dns {
+		int i;           /* learned before packet i is taken */
+		int64_t ts;
+		uint32_t off, len;
+	} dns[BATCH];
+	int ndns;
+	uint32_t dns_used;
+	uint8_t dns_buf[BATCH_DNS_BYTES];
 };
 
 /* ---- statistics ---- */
@@ -373,7 +385,24 @@ static void add_packet(struct batch *b, int i, int64_t ts, enum decode_result r)
  * when the frame is to be left uncounted: the capture's filter took port 53
  * only for the names, and the user's own filter refuses the frame.
  */
-static int tap_dns(struct batch *b, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+/* A DNS message at time ts: learned now (live: the timers run on the
+ * system's clock, between batches), else at its place in the batch. */
+static void learn_dns(struct batch *b, const uint8_t *m, uint32_t len, int64_t ts)
+{
+	if (!b->tr->live && b->ndns < BATCH && len <= BATCH_DNS_BYTES - b->dns_used) {
+		struct batch_dns *d = &b->dns[b->ndns++];
+		d->i = b->n;
+		d->ts = ts;
+		d->off = b->dns_used;
+		d->len = len;
+		memcpy(b->dns_buf + b->dns_used, m, len);
+		b->dns_used += len;
+		return;
+	}
+	names_dns_message(b->tr->names, m, len);
+}
+
+static int tap_dns(struct batch *b, const uint8_t *data, uint32_t caplen, uint32_t wirelen, int64_t ts)
 {
 	struct l4 l;
 	enum decode_result r = decode_l4(b->tun, b->dlt, data, caplen, wirelen, &l);
@@ -400,7 +429,7 @@ static int tap_dns(struct batch *b, const uint8_t *data, uint32_t caplen, uint32
 			}
 		}
 		if (m)
-			names_dns_message(b->tr->names, m, len);
+			learn_dns(b, m, len, ts);
 	}
 	const struct bpf_program *user = b->in ? b->in->user_filter : NULL;
 	if (!user)
@@ -414,12 +443,17 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char 
 	struct batch *b = (struct batch *)user;
 	int i = b->n++;
 	enum decode_result r = decode(b->tun, b->dlt, data, hdr->caplen, hdr->len, &b->p[i]);
-	if (b->tr->tap_dns && decode_is_dns(r, &b->p[i]) &&
-	    tap_dns(b, data, hdr->caplen, hdr->len)) {
-		b->n--; /* read for its names only */
-		return;
+	int64_t ts = pcap_time_us(&hdr->ts);
+	if (b->tr->tap_dns && decode_is_dns(r, &b->p[i])) {
+		b->n--; /* (its place, for the answer's) */
+		int drop = tap_dns(b, data, hdr->caplen, hdr->len, ts);
+		b->n++;
+		if (drop) {
+			b->n--; /* read for its names only */
+			return;
+		}
 	}
-	add_packet(b, i, pcap_time_us(&hdr->ts), r);
+	add_packet(b, i, ts, r);
 }
 
 /* The same for a packet the file reader decoded ahead. */
@@ -429,7 +463,7 @@ static void on_decoded(void *user, const struct pcapfile_pkt *d, const uint8_t *
 	if (raw && b->tr->tap_dns) {
 		uint32_t lens[2];
 		memcpy(lens, raw, sizeof lens);
-		if (tap_dns(b, raw + 8, lens[0], lens[1]))
+		if (tap_dns(b, raw + 8, lens[0], lens[1], d->ts))
 			return;
 	}
 	int i = b->n++;
@@ -445,6 +479,8 @@ static void batch_init(struct batch *b, struct tracker *tr, struct input_sink *s
 	b->tun = tr->ninputs ? tr->inputs[0]->tun : NULL;
 	b->in = tr->ninputs ? tr->inputs[0] : NULL;
 	b->n = 0;
+	b->ndns = 0;
+	b->dns_used = 0;
 	sink->raw = on_packet;
 	sink->decoded = on_decoded;
 	sink->user = b;
@@ -463,6 +499,35 @@ static int dispatch(struct input *in, int max, struct batch *b, const struct inp
  * miss, few enough that the prefetches fit the core's fill buffers. */
 #define PREFETCH_AHEAD 16
 
+/* The capture clock to a packet's time ts, the timers due before it run
+ * first.  Returns the time the packet is taken at. */
+static inline int64_t clock_to(struct tracker *tr, int64_t ts)
+{
+	if (tr->live) {
+		/* live: timers run on the system clock in the loop; a packet
+		 * keeps its own time */
+	} else if (!tr->start_us) {
+		start_clock(tr, ts);
+	} else if (ts > tr->now_us) {
+		if (ts >= tr->deadline)
+			run_timers(tr, ts);
+		tr->now_us = ts;
+	} else {
+		ts = tr->now_us; /* time never runs backwards */
+	}
+	return ts;
+}
+
+/* The DNS answers of the batch due before packet i, each at its time. */
+static int learn_batch_dns(struct tracker *tr, struct batch *b, int d, int i)
+{
+	for (; d < b->ndns && b->dns[d].i <= i; d++) {
+		clock_to(tr, b->dns[d].ts);
+		names_dns_message(tr->names, b->dns_buf + b->dns[d].off, b->dns[d].len);
+	}
+	return d;
+}
+
 static void process_batch(struct tracker *tr, struct batch *b)
 {
 	struct conntab *tab = tr->tab;
@@ -470,27 +535,24 @@ static void process_batch(struct tracker *tr, struct batch *b)
 	for (int i = 0; i < b->n && i < PREFETCH_AHEAD; i++)
 		if (b->tcp[i])
 			conntab_prefetch_entry(tab, b->h[i]);
+	int d = 0, next_dns = b->ndns ? b->dns[0].i : BATCH + 1;
 	for (int i = 0; i < b->n; i++) {
 		int j = i + PREFETCH_AHEAD;
 		if (j < b->n && b->tcp[j])
 			conntab_prefetch_entry(tab, b->h[j]);
-		int64_t ts = b->ts[i];
-		if (tr->live) {
-			/* live: timers run on the system clock in the loop; a packet
-			 * keeps its own time */
-		} else if (!tr->start_us) {
-			start_clock(tr, ts);
-		} else if (ts > tr->now_us) {
-			if (ts >= tr->deadline)
-				run_timers(tr, ts);
-			tr->now_us = ts;
-		} else {
-			ts = tr->now_us; /* time never runs backwards */
+		if (__builtin_expect(i == next_dns, 0)) {
+			d = learn_batch_dns(tr, b, d, i);
+			next_dns = d < b->ndns ? b->dns[d].i : BATCH + 1;
 		}
+		int64_t ts = clock_to(tr, b->ts[i]);
 		if (b->tcp[i])
 			conntab_packet(tab, &b->p[i], b->h[i], ts);
 	}
+	/* (an answer after the last packet: read for its names only) */
+	learn_batch_dns(tr, b, d, BATCH + 1);
 	b->n = 0;
+	b->ndns = 0;
+	b->dns_used = 0;
 }
 
 /* ---- signals ---- */

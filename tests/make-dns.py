@@ -15,9 +15,10 @@ t = [1700000000.0]
 
 
 def add(p):
-    p.time = t[0]
+    q = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / p
+    q.time = t[0]  # (the frame's own: a time set on p is not kept by the /)
     t[0] += 0.001
-    pkts.append(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / p)
+    pkts.append(q)
 
 
 def answer(ip, qname, qtype, rrs, sport=53, dport=33000, tcp=None):
@@ -99,4 +100,14 @@ answer(v4(R4, C4), "order.example.com", "A",
        [DNSRR(rrname="edge.example.net", type="A", ttl=60, rdata="192.0.2.80"),
         DNSRR(rrname="order.example.com", type="CNAME", ttl=60, rdata="edge.example.net")])
 conn(C4, "192.0.2.80", 40011, 443, v4)
+# an address renamed two minutes after a connection to it ended: that
+# connection keeps the name of its time (its row is written before the
+# new answer, as live), the next one has the new name
+answer(v4(R4, C4), "old.example.com", "A",
+       [DNSRR(rrname="old.example.com", type="A", ttl=60, rdata="192.0.2.90")])
+conn(C4, "192.0.2.90", 40012, 443, v4)
+t[0] += 120
+answer(v4(R4, C4), "new.example.com", "A",
+       [DNSRR(rrname="new.example.com", type="A", ttl=60, rdata="192.0.2.90")])
+conn(C4, "192.0.2.90", 40013, 443, v4)
 wrpcap(sys.argv[1], pkts)

@@ -26,6 +26,8 @@ cat > "$TMP/want" <<'W'
 10.0.0.1,40009,192.0.2.60,443,,ptr.example.net
 10.0.0.1,40010,192.0.2.70,443,,cdn.example.com
 10.0.0.1,40011,192.0.2.80,443,,order.example.com
+10.0.0.1,40012,192.0.2.90,443,,old.example.com
+10.0.0.1,40013,192.0.2.90,443,,new.example.com
 2001:db8::1,40002,2001:db8::10,443,,six.example.com
 W
 if diff "$TMP/want" "$TMP/got" > "$TMP/diff"; then
@@ -64,7 +66,7 @@ printf '[core]\nnames_dns = no\n' > "$TMP/off.conf"
 tt -c "$TMP/off.conf" -T "$TMP/dns.pcap" -o "csv:mode=connections,file=$TMP/off.csv,columns=server_name" \
 	port 443 2>"$TMP/off.err"
 named=$(sed 1d "$TMP/f.csv" | cut -d, -f5,24 | tr '\n' ' ')
-[ "$named" = "192.0.2.10,www.example.com 2001:db8::10,six.example.com 192.0.2.50,second.example.com 192.0.2.60,ptr.example.net 192.0.2.70,cdn.example.com 192.0.2.80,order.example.com " ] &&
+[ "$named" = "192.0.2.10,www.example.com 2001:db8::10,six.example.com 192.0.2.50,second.example.com 192.0.2.60,ptr.example.net 192.0.2.70,cdn.example.com 192.0.2.80,order.example.com 192.0.2.90,old.example.com 192.0.2.90,new.example.com " ] &&
 	pass "filter port 443: the answers on port 53 still name: $named" || fail "filter port 443: $named"
 [ "$(summary "$TMP/f.err")" = "$(summary "$TMP/off.err")" ] &&
 	pass "filter port 443: the same counts as without names: $(summary "$TMP/f.err")" ||
