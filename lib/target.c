@@ -23,6 +23,9 @@
 #define BACKOFF_MAX_US 30000000
 /* an outage that begins this soon after the last one ended is not told */
 #define FLAP_US 10000000
+/* how long a SIGHUP waits for the message being sent on a stream to be
+ * whole: a receiver that reads that slowly has hung */
+#define REOPEN_WAIT_US 30000000
 
 void target_init(struct target *t, const struct tt_host *host, struct tt_ctx *ctx)
 {
@@ -30,6 +33,7 @@ void target_init(struct target *t, const struct tt_host *host, struct tt_ctx *ct
 	t->host = host;
 	t->ctx = ctx;
 	t->fd = -1;
+	t->reopen_wait = REOPEN_WAIT_US;
 }
 
 static int set_name(struct target *t, const char *name)
@@ -226,6 +230,7 @@ static void close_fd(struct target *t)
 	t->watched = 0;
 	t->connecting = 0;
 	t->off = 0;
+	t->reopen = 0;
 }
 
 /* An outage begins: told, unless one ended less than FLAP_US ago (a target
@@ -444,12 +449,17 @@ static int send_stream(struct target *t, const struct target_msg *m)
 	return SENT;
 }
 
-/* Send what the queue holds: 0 when it is empty, -EAGAIN when the socket
- * is full, another -errno when the target failed. */
+/* send_queue: a reopen waited for the end of the message just sent */
+#define REOPEN 1
+
+/* Send what the queue holds: 0 when it is empty, REOPEN, -EAGAIN when the
+ * socket is full, another -errno when the target failed. */
 static int send_queue(struct target *t)
 {
 	int refusals = 0;
 	while (t->qcount) {
+		if (t->reopen && !t->off)
+			return REOPEN;
 		int r = t->stream ? send_stream(t, &t->q[t->qhead]) : send_dgram(t, &t->q[t->qhead]);
 		if (r == -ECONNREFUSED && t->kind == TARGET_UDP && refusals++ < 2) {
 			/* the refusal of an earlier datagram; this one was not sent */
@@ -470,7 +480,26 @@ static int send_queue(struct target *t)
 		t->sent_unrefused++;
 		t->backoff = 0;
 	}
-	return 0;
+	return t->reopen ? REOPEN : 0;
+}
+
+/* SIGHUP's new connection, when the head message is whole or the wait for
+ * it is over. */
+static void reopen_if_due(struct target *t)
+{
+	if (!t->reopen)
+		return;
+	int64_t now = mono_now_us();
+	if (t->off && now < t->reopen_by)
+		return;
+	if (t->off)
+		t->host->log(t->ctx, TT_LOG_WARN,
+		             "target %s: the message being sent was not whole %gs after SIGHUP: it is cut on the "
+		             "old connection and sent whole on the new one",
+		             t->name, (double)t->reopen_wait / 1e6);
+	close_fd(t);
+	t->reopen = 0;
+	t->retry_at = 0;
 }
 
 void target_pump(struct target *t)
@@ -490,6 +519,7 @@ void target_pump(struct target *t)
 		return;
 	}
 	for (int round = 0; round < 4; round++) {
+		reopen_if_due(t);
 		if (t->fd < 0) {
 			if (!t->qcount)
 				return;
@@ -533,6 +563,8 @@ void target_pump(struct target *t)
 		int r = send_queue(t);
 		if (r == 0 && !t->down && report_lost(t))
 			r = send_queue(t);
+		if (r == REOPEN)
+			continue;
 		if (r == 0) {
 			set_watch(t, t->stream ? POLLIN : 0);
 			return;
@@ -583,6 +615,9 @@ void target_drain(struct target *t, int64_t max_us)
 			break;
 		int64_t wait = end - now;
 		if (t->fd >= 0) {
+			/* woken for SIGHUP's connection to a receiver that hung */
+			if (t->reopen && t->reopen_by - now < wait)
+				wait = t->reopen_by > now ? t->reopen_by - now : 0;
 			struct pollfd p = {.fd = t->fd, .events = POLLOUT};
 			poll(&p, 1, (int)((wait + 999) / 1000));
 		} else {
@@ -600,8 +635,10 @@ void target_reopen(struct target *t)
 {
 	if (t->kind == TARGET_FUNC)
 		return;
-	close_fd(t);
-	t->retry_at = 0;
+	if (!t->reopen) {
+		t->reopen = 1;
+		t->reopen_by = mono_now_us() + t->reopen_wait;
+	}
 	target_pump(t);
 }
 

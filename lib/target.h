@@ -79,6 +79,10 @@ struct target {
 	int fresh;                   /* a socket nothing was sent on yet */
 	short watched;
 	size_t off;                  /* bytes of the head message already sent */
+	int reopen;                  /* SIGHUP: a new connection once the head
+	                              * message is whole... */
+	int64_t reopen_by;           /* ...or at this time at the latest */
+	int64_t reopen_wait;         /* how long that may be (target_init: 30s) */
 	/* outages */
 	int down;
 	int64_t down_since, retry_at, backoff; /* monotonic clock */
@@ -127,7 +131,10 @@ void target_pump(struct target *t);
 /* At the end: keep sending for at most max_us (all targets of the plugin
  * wait together, from when the first began, not one after the other). */
 void target_drain(struct target *t, int64_t max_us);
-/* SIGHUP: a restarted peer may have a new socket; connect again. */
+/* SIGHUP: a restarted peer may have a new socket; connect again.  On a
+ * stream, once the message being sent is whole: a message cut there would
+ * reach the old receiver broken, and the new one again.  A receiver that
+ * takes none of the rest is left after reopen_wait, the message cut. */
 void target_reopen(struct target *t);
 /* The end of the run: count and say what could not be sent, close. */
 void target_stop(struct target *t);

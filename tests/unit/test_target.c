@@ -3,7 +3,9 @@
  * opens: framing on each kind of socket, the queue's bound and the count
  * of what it lost, the notice of losses once the target is back, a
  * reconnection after the peer closed, a peer that reads slowly (messages
- * cut by a full socket go out whole and in order), and the end of a run.
+ * cut by a full socket go out whole and in order), SIGHUP while a message
+ * is half sent (each connection gets whole messages, none twice), and the
+ * end of a run.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -368,29 +370,33 @@ static void test_raw(void)
 	target_free(&t);
 }
 
+/* Open t (to lfd) with small socket buffers on both sides, so that they
+ * fill soon, and queue n messages of len bytes: the number ("%05d"), then
+ * a letter of its own. */
+static void open_small(struct target *t, int lfd, size_t queue_max, int n, size_t len)
+{
+	int small = 4096;
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	target_open(t, queue_max);
+	setsockopt(t->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+	char *msg = malloc(len + 1);
+	for (int i = 0; i < n; i++) {
+		snprintf(msg, len + 1, "%05d", i);
+		memset(msg + 5, 'a' + i % 26, len - 5);
+		msg[len] = 0;
+		push(t, msg, 0);
+	}
+	free(msg);
+}
+
 /* A peer that reads slowly: the socket fills, messages go out in pieces,
  * and the stream still holds each message whole and in order. */
 static void test_slow_peer(void)
 {
-	uint16_t port;
-	int lfd = listen_tcp(&port);
-	char spec[64], err[256];
 	struct target t;
-	target_init(&t, &host, NULL);
-	snprintf(spec, sizeof spec, "tcp:127.0.0.1:%u", port);
-	target_parse(&t, spec, err, sizeof err);
+	int lfd = tcp_target(&t);
 	enum { N = 1000, LEN = 1500 };
-	int small = 4096;
-	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-	target_open(&t, N);
-	setsockopt(t.fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-	char *msg = malloc(LEN + 1);
-	for (int i = 0; i < N; i++) {
-		snprintf(msg, LEN + 1, "%05d", i);
-		memset(msg + 5, 'a' + i % 26, LEN - 5);
-		msg[LEN] = 0;
-		push(&t, msg, 0);
-	}
+	open_small(&t, lfd, N, N, LEN);
 	int cfd = accept_pumping(lfd, &t);
 	size_t cap = (size_t)N * (LEN + 8) + 1, have = 0;
 	char *got = malloc(cap);
@@ -418,8 +424,97 @@ static void test_slow_peer(void)
 	}
 	CHECK(!bad && at == have, "every message framed whole, in order (first wrong: %d)", bad - 1);
 	free(got);
-	free(msg);
 	close(cfd);
+	close(lfd);
+	target_stop(&t);
+	target_free(&t);
+}
+
+/* Lines of LEN bytes numbered from *next on ("%05d" then filler), each
+ * whole; *next is the number after the last.  0, or -1 at the first line
+ * that is not the next whole one. */
+static int whole_lines(const char *buf, size_t len, size_t linelen, int *next)
+{
+	for (size_t at = 0; at < len; at += linelen + 1) {
+		char want[8];
+		snprintf(want, sizeof want, "%05d", *next);
+		if (len - at < linelen + 1 || memcmp(buf + at, want, 5) || buf[at + linelen] != '\n')
+			return -1;
+		(*next)++;
+	}
+	return 0;
+}
+
+/* SIGHUP while a message is half sent to a receiver not reading: the new
+ * connection waits until that message is whole, so that each connection
+ * holds whole lines and each line comes once.  A receiver that reads
+ * nothing more (hung) is left after reopen_wait: the line cut there goes
+ * whole on the new connection. */
+static void test_reopen_midway(int hung)
+{
+	enum { N = 20, LEN = 30000 };
+	struct target t;
+	int lfd = tcp_target(&t);
+	t.lf_frames = 1;
+	if (hung)
+		t.reopen_wait = 200000;
+	open_small(&t, lfd, N, N, LEN);
+	int c1 = accept_pumping(lfd, &t);
+	for (int i = 0; i < 100 && !t.off; i++) {
+		target_pump(&t);
+		usleep(1000);
+	}
+	CHECK(t.off && t.qcount, "a line larger than the sockets' buffers half sent (%zu bytes)", t.off);
+	int fd1 = t.fd;
+	logged[0] = 0;
+	target_reopen(&t);
+	struct pollfd pl = {.fd = lfd, .events = POLLIN};
+	CHECK(t.fd == fd1 && poll(&pl, 1, 100) == 0, "no new connection while the line is half sent");
+
+	size_t cap = (size_t)N * (LEN + 1) * 2, have1 = 0, have2 = 0;
+	char *got1 = malloc(cap), *got2 = malloc(cap);
+	int c2 = -1, eof1 = 0;
+	int64_t end = mono_now_us() + 10000000;
+	while ((t.qcount || c2 < 0 || !eof1) && mono_now_us() < end) {
+		target_pump(&t);
+		ssize_t k;
+		while (!hung && !eof1 && (k = recv(c1, got1 + have1, cap - have1, MSG_DONTWAIT)) >= 0) {
+			have1 += (size_t)k;
+			eof1 = k == 0;
+		}
+		if (hung)
+			eof1 = 1;
+		if (c2 < 0 && poll(&pl, 1, 0) > 0)
+			c2 = accept(lfd, NULL, NULL);
+		while (c2 >= 0 && (k = recv(c2, got2 + have2, cap - have2, MSG_DONTWAIT)) > 0)
+			have2 += (size_t)k;
+		usleep(1000);
+	}
+	have2 = read_some(c2, got2, cap, have2, 100, 0);
+	if (hung)
+		have1 = read_some(c1, got1, cap, 0, 100, 0);
+	CHECK(t.qcount == 0 && c2 >= 0 && t.delivered == N && t.lost == 0,
+	      "all sent, over two connections: %zu left, %llu delivered", t.qcount, (unsigned long long)t.delivered);
+	int next = 0;
+	if (hung) {
+		/* the old connection ends in the line cut there */
+		size_t whole = have1 - have1 % (LEN + 1);
+		CHECK(have1 % (LEN + 1) && whole_lines(got1, whole, LEN, &next) == 0,
+		      "the hung receiver's lines whole up to the one cut (%zu bytes)", have1);
+		CHECK(strstr(logged, "the message being sent was not whole 0.2s after SIGHUP: it is cut on the old "
+		                     "connection and sent whole on the new one"), "said: %s", logged);
+	} else {
+		CHECK(whole_lines(got1, have1, LEN, &next) == 0 && next > 0,
+		      "the old connection holds whole lines, up to %d (%zu bytes)", next, have1);
+	}
+	int from = next;
+	CHECK(whole_lines(got2, have2, LEN, &next) == 0 && next == N,
+	      "the new connection goes on from line %d, whole and once, to %d", from, next);
+	free(got1);
+	free(got2);
+	close(c1);
+	if (c2 >= 0)
+		close(c2);
 	close(lfd);
 	target_stop(&t);
 	target_free(&t);
@@ -489,6 +584,8 @@ int main(void)
 	test_reconnect();
 	test_raw();
 	test_slow_peer();
+	test_reopen_midway(0);
+	test_reopen_midway(1);
 	test_func();
 	test_drain();
 	char p[128];
