@@ -178,13 +178,32 @@ void target_push_front(struct target *t, const struct target_msg *m)
 	t->qcount++;
 }
 
+/* A message lost to a full queue: counted, and said once until the loss
+ * is told. */
+static void lost_to_full(struct target *t)
+{
+	t->lost++;
+	if (!t->full_said) {
+		t->full_said = 1;
+		t->host->log(t->ctx, TT_LOG_WARN, "target %s: queue full (%zu messages): the oldest are lost",
+		             t->name, t->queue_max);
+	}
+}
+
 void target_push(struct target *t, const struct target_msg *m, int notice)
 {
+	int full = t->qcount >= t->queue_max + (notice ? 1 : 0);
+	if (full && t->off && t->qcount == 1) {
+		/* the only message is half sent: the stream needs the rest of
+		 * it before anything else, and there is no room for this one */
+		lost_to_full(t);
+		return;
+	}
 	struct target_msg c;
 	if (copy_msg(t, m, &c) < 0)
 		return;
-	if (t->qcount >= t->queue_max + (notice ? 1 : 0)) {
-		if (t->off && t->qcount > 1) {
+	if (full) {
+		if (t->off) {
 			/* the head is half sent: keep it, lose the one behind it */
 			size_t second = (t->qhead + 1) % t->qcap;
 			free(t->q[second].buf);
@@ -193,15 +212,9 @@ void target_push(struct target *t, const struct target_msg *m, int notice)
 			t->qhead = second;
 			t->qcount--;
 		} else {
-			t->off = 0;
 			q_pop(t);
 		}
-		t->lost++;
-		if (!t->full_said) {
-			t->full_said = 1;
-			t->host->log(t->ctx, TT_LOG_WARN, "target %s: queue full (%zu messages): the oldest are lost",
-			             t->name, t->queue_max);
-		}
+		lost_to_full(t);
 	}
 	t->q[(t->qhead + t->qcount) % t->qcap] = c;
 	t->qcount++;

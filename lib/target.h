@@ -120,7 +120,10 @@ void target_on_connect(struct target *t, target_connect_fn fn, void *arg);
 int target_open(struct target *t, size_t queue_max);
 /* In the plugin's start: watch the socket. */
 void target_start(struct target *t);
-/* Queue a copy of m (buf, len bytes); a notice may take the spare slot. */
+/* Queue a copy of m (buf, len bytes); a notice may take the spare slot.
+ * When the queue is full the oldest message is lost, but never one half
+ * sent on a stream (the rest must come before anything else): the one
+ * behind it is, or m when it is the only one. */
 void target_push(struct target *t, const struct target_msg *m, int notice);
 /* Queue a copy of m before every other message: only from the connect
  * function (nothing of the head is sent yet).  When the queue is full the

@@ -4,8 +4,8 @@
  * of what it lost, the notice of losses once the target is back, a
  * reconnection after the peer closed, a peer that reads slowly (messages
  * cut by a full socket go out whole and in order), SIGHUP while a message
- * is half sent (each connection gets whole messages, none twice), and the
- * end of a run.
+ * is half sent (each connection gets whole messages, none twice), a queue
+ * of one whose message is half sent, and the end of a run.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -520,6 +520,51 @@ static void test_reopen_midway(int hung)
 	target_free(&t);
 }
 
+/* A queue of one message, half sent: it goes out whole, the one pushed
+ * meanwhile is lost (no room: the rest of the first must come before it),
+ * and the next goes out whole after it. */
+static void test_queue_one(void)
+{
+	enum { LEN = 30000 };
+	struct target t;
+	int lfd = tcp_target(&t);
+	t.lf_frames = 1;
+	open_small(&t, lfd, 1, 1, LEN);
+	int cfd = accept_pumping(lfd, &t);
+	for (int i = 0; i < 100 && !t.off; i++) {
+		target_pump(&t);
+		usleep(1000);
+	}
+	CHECK(t.off && t.qcount == 1, "the only line half sent (%zu bytes)", t.off);
+	logged[0] = 0;
+	push(&t, "no room", 0);
+	CHECK(t.lost == 1 && t.qcount == 1 && strstr(logged, "queue full (1 messages): the oldest are lost"),
+	      "the line pushed meanwhile lost: %llu lost, %zu queued; %s", (unsigned long long)t.lost, t.qcount,
+	      logged);
+	size_t cap = 2 * (LEN + 1), have = 0;
+	char *got = malloc(cap);
+	int64_t end = mono_now_us() + 10000000;
+	while (t.qcount && mono_now_us() < end) {
+		target_pump(&t);
+		ssize_t k;
+		while ((k = recv(cfd, got + have, cap - 1 - have, MSG_DONTWAIT)) > 0)
+			have += (size_t)k;
+	}
+	push(&t, "after", 0);
+	target_pump(&t);
+	have = read_some(cfd, got, cap, have, 1000, 0);
+	int next = 0;
+	CHECK(have > LEN && whole_lines(got, LEN + 1, LEN, &next) == 0 && !strcmp(got + LEN + 1, "after\n"),
+	      "the half-sent line whole, then the next (%zu bytes, '%.20s' after the first line)", have,
+	      have > LEN ? got + LEN + 1 : "");
+	CHECK(t.delivered == 2 && t.lost == 1, "%llu delivered", (unsigned long long)t.delivered);
+	free(got);
+	close(cfd);
+	close(lfd);
+	target_stop(&t);
+	target_free(&t);
+}
+
 static char delivered[256];
 
 static int deliver(void *arg, const struct target_msg *m)
@@ -586,6 +631,7 @@ int main(void)
 	test_slow_peer();
 	test_reopen_midway(0);
 	test_reopen_midway(1);
+	test_queue_one();
 	test_func();
 	test_drain();
 	char p[128];
