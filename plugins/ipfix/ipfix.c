@@ -238,9 +238,10 @@ static void on_connect(void *arg)
 	if (t->qcount) {
 		const struct target_msg *head = &t->q[t->qhead];
 		const unsigned char *h = (const unsigned char *)head->buf;
-		/* a socket that failed at once (UDP to a closed port): the
-		 * templates of the previous try are still first */
-		if (head->len == len && h[HDR] == 0 && h[HDR + 1] == 2)
+		/* the head begins with them already: those of a socket that
+		 * failed at once (UDP to a closed port), or a message built
+		 * while the target was down */
+		if (head->len >= len && !memcmp(h + HDR, buf + HDR, len - HDR))
 			return;
 		seq = (uint32_t)h[8] << 24 | (uint32_t)h[9] << 16 | (uint32_t)h[10] << 8 | h[11];
 	}
@@ -259,8 +260,11 @@ static void add_record(struct ipfix *s, const struct rec *r)
 		finish(s);
 	if (!s->len) {
 		s->len = HDR;
-		/* over UDP the collector may have restarted and forgotten them */
-		if (s->udp && mono_now_us() >= s->next_templates) {
+		/* over UDP the collector may have restarted and forgotten
+		 * them; and while its host refuses the messages (nothing
+		 * listens) each carries them, as the first that gets through
+		 * is the first of a collector that has none */
+		if (s->udp && (s->target.down || mono_now_us() >= s->next_templates)) {
 			s->len = (size_t)(put_templates(s, s->buf + HDR) - s->buf);
 			s->next_templates = mono_now_us() + s->refresh_us;
 		}

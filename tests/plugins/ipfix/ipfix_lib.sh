@@ -63,14 +63,15 @@ nf_stop() {
 	nfdump -R "$NF_DIR" -o csv >"$1"
 }
 
-# rec_start OUT.pcap [tcp]: ipfix_rec.py recording into OUT.pcap, its port
-# in REC_PORT (one recorder at a time)
+# rec_start OUT.pcap [udp|tcp [PORT]]: ipfix_rec.py recording into OUT.pcap,
+# on PORT or a free one, its port in REC_PORT (one recorder at a time; it
+# does not keep a FIFO open on fd 3, as feed_half's)
 rec_start() {
 	REC_OUT=$1
-	REC_PORT=$(free_port)
 	REC_PROTO=${2:-udp}
+	REC_PORT=${3:-$(free_port)}
 	rm -f "$REC_OUT.ready"
-	python3 "$IPFIX_DIR/ipfix_rec.py" "$REC_PORT" "$REC_OUT" "$REC_PROTO" >"$REC_OUT.count" &
+	python3 "$IPFIX_DIR/ipfix_rec.py" "$REC_PORT" "$REC_OUT" "$REC_PROTO" >"$REC_OUT.count" 3>&- &
 	REC_PID=$!
 	add_cleanup rec_kill
 	ready_within_5s test -e "$REC_OUT.ready" || { fail "ipfix_rec.py did not start"; finish; }
