@@ -83,7 +83,9 @@ struct rec {
 /* What a long connection's records carried already */
 struct sent {
 	uint64_t pk[2], by[2];
-	int64_t base_us;      /* the next record starts here */
+	int64_t end_us[2];    /* where each direction's previous record ended:
+	                       * its next starts there */
+	int64_t at_us;        /* capture clock: the sweep that gave them */
 };
 
 struct ipfix {
@@ -282,13 +284,23 @@ static void add_record(struct ipfix *s, const struct rec *r)
 	s->records++;
 }
 
+/* A record's times: from where the previous record of its direction
+ * ended (the connection's first packet for the first) to the latest
+ * packet; with no packet since, the previous record's end as both, so that
+ * no record reaches past the connection's last packet. */
+static void set_times(struct rec *r, const struct tt_conn *c, int64_t from, int new_packets)
+{
+	r->start_us = from;
+	r->end_us = new_packets && c->last_seen_us > from ? c->last_seen_us : from;
+}
+
 /* The records of c since what `sent` carried (NULL: since its start),
- * at an active timeout or as it ends.  An active timeout gives a record
- * for each direction that sent since; the end gives one for each direction
- * that ever sent, with no packets when it sent nothing since its previous
- * record, so that the last record of every direction tells the collector
- * why it ended. */
-static void export_conn(struct ipfix *s, const struct tt_conn *c, const struct sent *sent, uint8_t reason)
+ * at an active timeout or as it ends; `sent` then carries them too.  An
+ * active timeout gives a record for each direction that sent since; the
+ * end gives one for each direction that ever sent, with no packets when
+ * it sent nothing since its previous record, so that the last record of
+ * every direction tells the collector why it ended. */
+static void export_conn(struct ipfix *s, const struct tt_conn *c, struct sent *sent, uint8_t reason)
 {
 	const struct tt_counts *cnt[2] = {&c->c2s, &c->s2c};
 	uint64_t pk[2], by[2];
@@ -299,14 +311,10 @@ static void export_conn(struct ipfix *s, const struct tt_conn *c, const struct s
 	uint8_t fl[2] = {0, 0};
 	if (TT_HAS(tt_conn, c, s2c_tcp_flags))
 		fl[0] = c->c2s_tcp_flags, fl[1] = c->s2c_tcp_flags;
-	struct rec r = {
-		.v6 = c->family == 6,
-		.start_us = sent ? sent->base_us : c->first_seen_us,
-		.end_us = c->last_seen_us,
-		.reason = reason,
-	};
-	if (r.end_us < r.start_us)
-		r.end_us = r.start_us;
+	int64_t from[2] = {c->first_seen_us, c->first_seen_us};
+	if (sent)
+		memcpy(from, sent->end_us, sizeof from);
+	struct rec r = {.v6 = c->family == 6, .reason = reason};
 	/* a record for direction d: new packets, or the end of a direction
 	 * whose earlier records a collector holds */
 	int last = reason != END_ACTIVE && sent;
@@ -316,17 +324,26 @@ static void export_conn(struct ipfix *s, const struct tt_conn *c, const struct s
 			return;
 		r.src = c->client, r.dst = c->server, r.sport = c->client_port, r.dport = c->server_port;
 		memcpy(r.pk, pk, sizeof pk), memcpy(r.by, by, sizeof by), memcpy(r.fl, fl, sizeof fl);
+		set_times(&r, c, from[0], pk[0] || pk[1]);
 		add_record(s, &r);
+		from[0] = from[1] = r.end_us;
+	} else {
+		for (int d = 0; d < 2; d++) {
+			if (!want[d])
+				continue;
+			r.src = d ? c->server : c->client, r.dst = d ? c->client : c->server;
+			r.sport = d ? c->server_port : c->client_port, r.dport = d ? c->client_port : c->server_port;
+			r.pk[0] = pk[d], r.by[0] = by[d], r.fl[0] = fl[d];
+			set_times(&r, c, from[d], pk[d] != 0);
+			add_record(s, &r);
+			from[d] = r.end_us;
+		}
+	}
+	if (!sent)
 		return;
-	}
-	for (int d = 0; d < 2; d++) {
-		if (!want[d])
-			continue;
-		r.src = d ? c->server : c->client, r.dst = d ? c->client : c->server;
-		r.sport = d ? c->server_port : c->client_port, r.dport = d ? c->client_port : c->server_port;
-		r.pk[0] = pk[d], r.by[0] = by[d], r.fl[0] = fl[d];
-		add_record(s, &r);
-	}
+	for (int d = 0; d < 2; d++)
+		sent->pk[d] = cnt[d]->packets, sent->by[d] = cnt[d]->bytes;
+	memcpy(sent->end_us, from, sizeof from);
 }
 
 static uint8_t end_reason(uint32_t reason)
@@ -491,16 +508,19 @@ static int sweep_one(void *arg, const struct tt_conn *c)
 	struct ipfix *s = arg;
 	int64_t now = s->sweep_now;
 	struct sent *sent = s->sent.count ? map_get_id(&s->sent, c->id) : NULL;
-	int64_t base = sent ? sent->base_us : c->first_seen_us;
-	if (now - base < s->active_us)
+	if (now - (sent ? sent->at_us : c->first_seen_us) < s->active_us)
 		return 0;
-	if (!sent || c->c2s.packets != sent->pk[0] || c->s2c.packets != sent->pk[1])
-		export_conn(s, c, sent, END_ACTIVE);
-	if (!sent && !(sent = map_put_id(&s->sent, c->id)))
-		return -ENOMEM;
-	sent->pk[0] = c->c2s.packets, sent->pk[1] = c->s2c.packets;
-	sent->by[0] = c->c2s.bytes, sent->by[1] = c->s2c.bytes;
-	sent->base_us = now;
+	/* nothing since the previous records: none now, and the next one's
+	 * time is still counted from them */
+	if (sent && c->c2s.packets == sent->pk[0] && c->s2c.packets == sent->pk[1])
+		return 0;
+	if (!sent) {
+		if (!(sent = map_put_id(&s->sent, c->id)))
+			return -ENOMEM;
+		sent->end_us[0] = sent->end_us[1] = c->first_seen_us;
+	}
+	export_conn(s, c, sent, END_ACTIVE);
+	sent->at_us = now;
 	return 0;
 }
 

@@ -83,7 +83,7 @@ rec_stop() {
 	kill "$REC_PID"
 	wait "$REC_PID"
 	REC_PID=
-	tshark -r "$REC_OUT" -d udp.port==4739,cflow -T json >"$1" 2>/dev/null
+	TZ=UTC tshark -r "$REC_OUT" -d udp.port==4739,cflow -T json >"$1" 2>/dev/null
 }
 
 sums() { python3 "$IPFIX_DIR/ipfix_sums.py" "$@"; }

@@ -5,8 +5,10 @@
 # of mtu 576 every second too, and biflow records); per direction of each
 # connection, the packets and IP bytes of the records add up to the
 # connection log's, its last record and only that one says why it ended, the
-# sequence numbers count the data records, no message passes the MTU, and
-# the TCP flags of the records are the OR of the capture's.
+# sequence numbers count the data records, no message passes the MTU, the
+# TCP flags of the records are the OR of the capture's, and the times of a
+# direction's records run on from one to the next, from the connection's
+# first packet to its last, never past it.
 . "$TESTS_SRCDIR/lib.sh"
 . "$TESTS_SRCDIR/plugins/ipfix/ipfix_lib.sh"
 need_shared
@@ -65,8 +67,8 @@ check_sums nfcapd --csv "$TMP"/csv/*.csv --nfdump "$TMP/nf.csv"
 grep -q "Sequence Errors: [1-9]" "$TMP/nf.log" && fail "nfcapd saw sequence errors: $(grep Sequence "$TMP/nf.log")"
 grep -q "Sequence Errors: 0" "$TMP/nf.log" && pass "nfcapd: no sequence error"
 
-check_sums "tshark, uniflow (sequence numbers, TCP flags, end reasons)" --csv "$TMP"/csv/*.csv --tshark "$TMP/uni.json" \
-	--flags-pcap "$P/many-protocols.pcap" --ends
+check_sums "tshark, uniflow (sequence numbers, TCP flags, end reasons, times)" --csv "$TMP"/csv/*.csv \
+	--tshark "$TMP/uni.json" --flags-pcap "$P/many-protocols.pcap" --ends --times
 check_sums "tshark, biflow" --csv "$TMP"/csv/*.csv --tshark "$TMP/bi.json" --biflow --flags-pcap "$P/reddit.pcap"
 big=$(tshark -r "$TMP/uni.pcap" -d udp.port==4739,cflow -T fields -e cflow.len 2>/dev/null | sort -n | tail -n 1)
 [ -n "$big" ] && [ "$big" -le 528 ] && pass "mtu = 576: the largest message is $big bytes" ||

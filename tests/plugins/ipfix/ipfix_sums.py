@@ -11,13 +11,23 @@ section 3.1), and with --flags-pcap CAP that the OR of the TCP flags of
 the records of each direction of CAP's connections equals the OR over
 CAP's packets as tshark reads them.  With --ends (tshark), every direction
 the logs count packets of ends in exactly one record whose end reason is
-not 2 (active timeout): its last.  Prints what differs and exits 1, or prints
-"directions D records R longest L" (L: the most records of one direction)."""
+not 2 (active timeout): its last.  With --times (tshark, uniflow; the logs
+named N.csv, N the observation domain of their capture's records), the
+records of each direction of a connection follow each other in time: the
+first starts at the connection's first packet, each next one where the one
+before ended, a record of no packets ends where it starts, none ends after
+the connection's last packet, and the latest end of its records is that
+packet's time (in milliseconds, as the records give times).  Prints what
+differs and exits 1, or prints "directions D records R longest L" (L: the
+most records of one direction)."""
 import argparse
+import calendar
 import csv
 import ipaddress
 import json
+import os
 import sys
+import time
 from collections import defaultdict
 
 
@@ -63,6 +73,58 @@ def get(pairs, k):
 
 FLAGS = defaultdict(int)
 ENDS = defaultdict(list)  # per direction, its records' end reasons in order
+TIMES = defaultdict(list)  # per domain and direction, its records' (start, end, packets, reason)
+
+
+def csv_ms(t):
+    """milliseconds of the log's seconds.microseconds"""
+    sec, _, frac = t.partition(".")
+    return int(sec) * 1000 + int((frac + "000")[:3])
+
+
+def tshark_ms(t):
+    """milliseconds of tshark's time, as "Jan  3, 2015 13:04:42.319000000 UTC"""
+    stamp, zone = t.rsplit(" ", 1)
+    if zone != "UTC":
+        raise ValueError("not a UTC time: " + t)
+    sec, frac = stamp.split(".")
+    return calendar.timegm(time.strptime(sec, "%b %d, %Y %H:%M:%S")) * 1000 + int(frac[:3])
+
+
+def check_times(files, errors):
+    """--times: the records of each connection's directions against its row"""
+    rows = defaultdict(list)  # per domain and direction, the rows of connections it sent in
+    for name in files:
+        dom = os.path.splitext(os.path.basename(name))[0]
+        with open(name, newline="") as f:
+            for r in csv.DictReader(f):
+                for d, (a, ap, b, bp) in (("c2s", ("client", "client_port", "server", "server_port")),
+                                          ("s2c", ("server", "server_port", "client", "client_port"))):
+                    if int(r[d + "_packets"]):
+                        rows[(dom, key(r[a], r[ap], r[b], r[bp]))].append(r)
+    ends = {}  # per connection, its last packet's time and the latest end of its records
+    for dk, conns in rows.items():
+        conns.sort(key=lambda r: csv_ms(r["first_seen"]))
+        recs = TIMES.get(dk, [])
+        for r in conns:
+            # a connection's records end with the one whose reason is not 2
+            n = next((i + 1 for i, x in enumerate(recs) if x[3] != 2), len(recs))
+            mine, recs = recs[:n], recs[n:]
+            first, last = csv_ms(r["first_seen"]), csv_ms(r["last_seen"])
+            start = first
+            for st, end, pk, _ in mine:
+                if st != start or end < st or end > last or (not pk and end != st):
+                    errors.append("domain %s %s:%d > %s:%d: records (start, end, packets, reason) %s, "
+                                  "connection %d to %d" % ((dk[0],) + dk[1] + (mine, first, last)))
+                    break
+                start = end
+            conn = (dk[0], r["client"], r["client_port"], r["server"], r["server_port"], r["first_seen"])
+            e = ends.setdefault(conn, [last, 0])
+            e[1] = max([e[1]] + [x[1] for x in mine])
+    for conn, (last, end) in sorted(ends.items()):
+        if end != last:
+            errors.append("domain %s, connection %s:%s > %s:%s: its records end at %d, its last packet at %d"
+                          % (conn[:5] + (end, last)))
 
 
 def pcap_flags(cap):
@@ -108,11 +170,16 @@ def from_tshark(name, biflow, errors):
                     pk, by = get(fl, "cflow.packets"), get(fl, "cflow.octets")
                     tf = get(fl, "cflow.tcpflags")
                     why = get(fl, "cflow.flow_end_reason")
+                    span = get(fl, "cflow.timedelta_tree")
                     dirs = [(key(sa, sp, da, dp), 0)]
                     if biflow:
                         dirs.append((key(da, dp, sa, sp), 1))
                     for k2, i in dirs:
                         ENDS[k2].append(int(why[0]) if why else None)
+                        if span and why:
+                            TIMES[(dom, k2)].append((tshark_ms(get(span[0], "cflow.abstimestart")[0]),
+                                                     tshark_ms(get(span[0], "cflow.abstimeend")[0]),
+                                                     int(pk[i]), int(why[0])))
                         if int(pk[i]):
                             sums[k2][0] += int(pk[i])
                             sums[k2][1] += int(by[i])
@@ -130,6 +197,7 @@ def main():
     ap.add_argument("--biflow", action="store_true")
     ap.add_argument("--flags-pcap")
     ap.add_argument("--ends", action="store_true")
+    ap.add_argument("--times", action="store_true")
     a = ap.parse_args()
     want = from_csv(a.csv)
     errors = []
@@ -149,6 +217,8 @@ def main():
             why = ENDS.get(k, [])
             if not why or why[-1] in (2, None) or any(w != 2 for w in why[:-1]):
                 errors.append("%s:%d > %s:%d: end reasons of its records %s" % (k + (why,)))
+    if a.times:
+        check_times(a.csv, errors)
     for e in errors[:20]:
         print(e)
     if errors:
