@@ -64,8 +64,22 @@ static const struct input_ops live_ops = {
 	.close = source_close,
 };
 
+/* libpcap reads a pipe through stdio: what its buffer still holds is
+ * read without waiting */
+static int pcap_in_idle_fd(struct input *in)
+{
+	FILE *f = pcap_file(src(in)->pc);
+#ifdef __GLIBC__
+	if (f && f->_IO_read_ptr >= f->_IO_read_end)
+		return fileno(f);
+#endif
+	(void)f;
+	return -1;
+}
+
 static const struct input_ops pcap_file_ops = {
 	.dispatch = pcap_in_dispatch,
+	.idle_fd = pcap_in_idle_fd,
 	.pos = pcap_in_pos,
 	.error = pcap_in_error,
 	.close = source_close,

@@ -35,6 +35,10 @@ struct input_ops {
 	int64_t (*pos)(struct input *in);
 	/* The words of the last error. */
 	const char *(*error)(struct input *in);
+	/* A pipe: the descriptor a dispatch would wait on, when nothing read
+	 * is left to give (-1: something is, or it cannot tell; NULL: not a
+	 * pipe's reader), so that the loop can serve the outputs meanwhile. */
+	int (*idle_fd)(struct input *in);
 	void (*close)(struct input *in);
 };
 

@@ -688,9 +688,12 @@ static void progress(struct tracker *tr, int done)
 
 /* ---- the loops ---- */
 
-static void poll_plugins(struct tracker *tr, int timeout_ms)
+/* Serve the outputs' descriptors (and the names'), waiting up to
+ * timeout_ms; with in_fd >= 0, that too: returns 1 when it is readable (or
+ * at its end). */
+static int poll_plugins_in(struct tracker *tr, int timeout_ms, int in_fd)
 {
-	struct pollfd fds[48];
+	struct pollfd fds[49];
 	int n = host_pollfds(tr->host, fds, 32);
 	int nn = names_pollfds(tr->names, fds + n, 16);
 	int64_t nw = names_wait_us(tr->names);
@@ -698,12 +701,37 @@ static void poll_plugins(struct tracker *tr, int timeout_ms)
 		timeout_ms = (int)(nw / 1000);
 	if (procs_busy(tr->procs) && timeout_ms > 10)
 		timeout_ms = 10;
-	int r = n + nn ? poll(fds, (nfds_t)(n + nn), timeout_ms) : (timeout_ms > 0 ? poll(NULL, 0, timeout_ms) : 0);
+	int ni = 0;
+	if (in_fd >= 0) {
+		fds[n + nn] = (struct pollfd){.fd = in_fd, .events = POLLIN};
+		ni = 1;
+	}
+	int r = n + nn + ni ? poll(fds, (nfds_t)(n + nn + ni), timeout_ms)
+	                    : (timeout_ms > 0 ? poll(NULL, 0, timeout_ms) : 0);
 	names_run(tr->names, r > 0 ? fds + n : NULL, r > 0 ? nn : 0);
 	procs_run(tr->procs);
 	if (r > 0 && n) {
 		host_fd_ready(tr->host, fds, n);
 		update_deadline(tr); /* a plugin may have asked for a snapshot */
+	}
+	return ni && r > 0 && fds[n + nn].revents;
+}
+
+static void poll_plugins(struct tracker *tr, int timeout_ms)
+{
+	poll_plugins_in(tr, timeout_ms, -1);
+}
+
+/* A pipe with nothing to give yet: the outputs are served while it is
+ * silent (a scrape gets the figures of what was read), until it has
+ * something or a signal comes. */
+static void wait_pipe(struct tracker *tr, struct input *in)
+{
+	int fd;
+	while (in->ops->idle_fd && (fd = in->ops->idle_fd(in)) >= 0 && !check_signals(tr) && !tr->quit) {
+		if (poll_plugins_in(tr, 200, fd))
+			return;
+		run_asked(tr);
 	}
 }
 
@@ -736,7 +764,10 @@ static void loop_file_fast(struct tracker *tr, struct input *in)
 	 * serve the plugins between them, rather than wait for a full batch */
 	int stream = in->size < 0;
 	int batch = stream ? 1 : BATCH;
+	int serve = interactive || host_has_fds(tr->host);
 	for (unsigned iter = 0; !check_signals(tr); iter++) {
+		if (stream && serve)
+			wait_pipe(tr, in);
 		int r = dispatch(in, batch, &b, &sink);
 		process_batch(tr, &b);
 		if (r == 0 || r == PCAP_ERROR_BREAK)

@@ -119,6 +119,24 @@ else
 	fail "counters: $down"
 fi
 
+# a pipe gone quiet (tcpdump -w - on a quiet link): what was read is served
+# while tcptrack waits for more (the loop waited in the read, and every
+# scrape had zeros)
+rm -f "$TMP/feed"
+mkfifo "$TMP/feed"
+tt -T - -o "prometheus:listen=127.0.0.1:0" 2>"$TMP/err" < "$TMP/feed" &
+pid=$!
+exec 3>"$TMP/feed"
+cat "$P/many-protocols.pcap" >&3
+port=$(prom_port "$TMP/err") || fail "no port: $(cat "$TMP/err")"
+sleep 1
+curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" -o "$TMP/quiet"
+exec 3>&-
+wait $pid
+read_n=$(metric "$TMP/quiet" 'tcptrack_packets_read_total')
+[ "$read_n" = 4709 ] && pass "a quiet pipe: the scrape has the 4709 packets read" ||
+	fail "a quiet pipe: the scrape says $read_n packets read, want 4709"
+
 # a stop signal while the final figures linger is the stop asked for; the
 # same signal again within a second too (timeout(1) signals the child, then
 # its group), but asked again later it ends the wait at once (the files
