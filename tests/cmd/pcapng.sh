@@ -131,9 +131,12 @@ for f in us s; do
 		TCPTRACK_READER=$rd timeout -s KILL 30 "$TCPTRACK" -T "$TMP/stamps-$f.pcapng" \
 			-o "csv:mode=connections,file=$TMP/st.csv" >/dev/null 2>"$TMP/st.err"
 		rc=$?
-		pk=$(awk -F, 'NR > 1 { print $8 + $11 }' "$TMP/st.csv" 2>/dev/null)
+		# (a jump of the clock past the timeouts ends the connection
+		# there, as it would live: its later packets may make a row of
+		# their own)
+		pk=$(awk -F, 'NR > 1 { n += $8 + $11 } END { print n + 0 }' "$TMP/st.csv" 2>/dev/null)
 		if [ $rc = 0 ] && [ "$pk" = 6 ]; then
-			pass "absurd stamps ($f, $rd): read, 6 packets in one row"
+			pass "absurd stamps ($f, $rd): read, the 6 packets counted"
 		else
 			fail "absurd stamps ($f, $rd): exit $rc, packets '$pk': $(tail -n 2 "$TMP/st.err")"
 		fi
