@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct user {
 
 struct pm_http {
 	int lsock, efd;
+	int port;                  /* the socket's, once bound */
 	struct MHD_Daemon *d;
 	char *cert, *key;
 	struct user *users;
@@ -58,11 +60,13 @@ struct pm_http {
 	size_t textcap;
 };
 
-static char *slurp(const char *path, char *err, size_t errlen)
+/* The file of key; its reasons start with the key's name, so that the core
+ * tells them with its line */
+static char *slurp(const char *key, const char *path, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", key, path, strerror(errno));
 		return NULL;
 	}
 	char *buf = malloc(MAX_FILE + 1);
@@ -72,7 +76,7 @@ static char *slurp(const char *path, char *err, size_t errlen)
 		n += (size_t)r;
 	close(fd);
 	if (!buf || r < 0) {
-		snprintf(err, errlen, "%s: %s", path, buf ? strerror(errno) : "out of memory");
+		snprintf(err, errlen, "%s %s: %s", key, path, buf ? strerror(errno) : "out of memory");
 		free(buf);
 		return NULL;
 	}
@@ -83,7 +87,7 @@ static char *slurp(const char *path, char *err, size_t errlen)
 /* user:hash lines (as htpasswd -B writes them); # comments, blank lines */
 static int load_users(struct pm_http *h, const char *path, char *err, size_t errlen)
 {
-	char *text = slurp(path, err, errlen);
+	char *text = slurp("auth_users", path, err, errlen);
 	if (!text)
 		return -EACCES;
 	int r = 0, line = 0;
@@ -94,7 +98,7 @@ static int load_users(struct pm_http *h, const char *path, char *err, size_t err
 			continue;
 		char *colon = strchr(l, ':');
 		if (!colon || colon == l || colon[1] != '$') {
-			snprintf(err, errlen, "%s:%d: not user:hash with a crypt(3) hash ($2y$..., $6$...)",
+			snprintf(err, errlen, "auth_users %s:%d: not user:hash with a crypt(3) hash ($2y$..., $6$...)",
 			         path, line);
 			r = -EINVAL;
 			break;
@@ -117,11 +121,11 @@ static int load_users(struct pm_http *h, const char *path, char *err, size_t err
 	}
 	free(text);
 	if (!r && !h->nusers) {
-		snprintf(err, errlen, "%s: no user", path);
+		snprintf(err, errlen, "auth_users %s: no user", path);
 		r = -EINVAL;
 	}
 	if (r == -ENOMEM)
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "auth_users %s: out of memory", path);
 	return r;
 }
 
@@ -272,6 +276,89 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req,
 	*req = NULL;
 }
 
+/* libmicrohttpd's first message: why a server did not start */
+struct first_msg {
+	char *buf;
+	size_t len;
+};
+
+static void keep_first(void *cls, const char *fmt, va_list ap)
+{
+	struct first_msg *m = cls;
+	if (!m->buf[0])
+		vsnprintf(m->buf, m->len, fmt, ap);
+}
+
+/* The certificate and key as the server will take them: a server of
+ * libmicrohttpd with neither socket nor thread, so that what is refused
+ * here (not PEM, an encrypted key, a key that is not the certificate's)
+ * is exactly what would keep the server from starting. */
+static int tls_check(const struct pm_http *h, const struct pm_http_conf *c, char *err, size_t errlen)
+{
+	char why[256] = "";
+	struct first_msg m = {why, sizeof why};
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0,
+	                                        NULL, NULL, handle, NULL,
+	                                        MHD_OPTION_EXTERNAL_LOGGER, keep_first, &m,
+	                                        MHD_OPTION_HTTPS_MEM_KEY, h->key,
+	                                        MHD_OPTION_HTTPS_MEM_CERT, h->cert,
+	                                        MHD_OPTION_END);
+	if (d) {
+		MHD_stop_daemon(d);
+		return 0;
+	}
+	/* "GnuTLS failed to setup x509 certificate/key: The ... match.\n":
+	 * GnuTLS's own words */
+	why[strcspn(why, "\n")] = 0;
+	size_t n = strlen(why);
+	if (n && why[n - 1] == '.')
+		why[n - 1] = 0;
+	const char *gnutls = strrchr(why, ':') ? strrchr(why, ':') + 1 : why;
+	gnutls += strspn(gnutls, " ");
+	snprintf(err, errlen, "tls_cert %s and tls_key %s: not a PEM certificate and its unencrypted private key%s%s%s",
+	         c->tls_cert, c->tls_key, *gnutls ? " (GnuTLS: " : "", gnutls, *gnutls ? ")" : "");
+	return -EINVAL;
+}
+
+/* The files of tls_cert, tls_key and auth_users, read and checked */
+static int load_files(struct pm_http *h, const struct pm_http_conf *c, char *err, size_t errlen)
+{
+	if (c->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "tls_cert: this libmicrohttpd was built without TLS");
+			return -ENOTSUP;
+		}
+		if (!(h->cert = slurp("tls_cert", c->tls_cert, err, errlen)) ||
+		    !(h->key = slurp("tls_key", c->tls_key, err, errlen)))
+			return -EACCES;
+		int r = tls_check(h, c, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return c->users ? load_users(h, c->users, err, errlen) : 0;
+}
+
+static void free_files(struct pm_http *h)
+{
+	for (size_t i = 0; i < h->nusers; i++) {
+		free(h->users[i].name);
+		free(h->users[i].hash);
+		free(h->users[i].ok);
+	}
+	free(h->users);
+	free(h->cert);
+	free(h->key);
+}
+
+int pm_http_check(const struct pm_http_conf *c, char *err, size_t errlen)
+{
+	struct pm_http h;
+	memset(&h, 0, sizeof h);
+	int r = load_files(&h, c, err, errlen);
+	free_files(&h);
+	return r;
+}
+
 static int bind_socket(struct pm_http *h, const struct pm_http_conf *c, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -295,7 +382,8 @@ static int bind_socket(struct pm_http *h, const struct pm_http_conf *c, char *er
 	if (h->lsock < 0 ||
 	    setsockopt(h->lsock, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
 	    (c->family == 6 && setsockopt(h->lsock, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) < 0) ||
-	    bind(h->lsock, (struct sockaddr *)&ss, len) < 0 || listen(h->lsock, 64) < 0) {
+	    bind(h->lsock, (struct sockaddr *)&ss, len) < 0 || listen(h->lsock, 64) < 0 ||
+	    getsockname(h->lsock, (struct sockaddr *)&ss, &len) < 0) {
 		int e = errno;
 		char a[INET6_ADDRSTRLEN] = "?";
 		inet_ntop(ss.ss_family, c->addr, a, sizeof a);
@@ -303,6 +391,8 @@ static int bind_socket(struct pm_http *h, const struct pm_http_conf *c, char *er
 		         c->family == 6 ? "]" : "", (unsigned)c->port, strerror(e));
 		return -e;
 	}
+	h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                                         : ((struct sockaddr_in *)&ss)->sin_port);
 	return 0;
 }
 
@@ -328,17 +418,8 @@ int pm_http_open(struct pm_http **hp, const struct pm_http_conf *c, char *err, s
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if (c->tls_cert) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-			snprintf(err, errlen, "tls_cert: this libmicrohttpd was built without TLS");
-			return -ENOTSUP;
-		}
-		if (!(h->cert = slurp(c->tls_cert, err, errlen)) ||
-		    !(h->key = slurp(c->tls_key, err, errlen)))
-			return -EACCES;
-	}
-	int r;
-	if (c->users && (r = load_users(h, c->users, err, errlen)) < 0)
+	int r = load_files(h, c, err, errlen);
+	if (r < 0)
 		return r;
 	if ((h->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
@@ -349,12 +430,7 @@ int pm_http_open(struct pm_http **hp, const struct pm_http_conf *c, char *err, s
 
 int pm_http_port(const struct pm_http *h)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	if (getsockname(h->lsock, (struct sockaddr *)&ss, &len) < 0)
-		return -1;
-	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-	                                      : ((struct sockaddr_in *)&ss)->sin_port);
+	return h->port;
 }
 
 int pm_http_start(struct pm_http *h, char *err, size_t errlen)
@@ -441,14 +517,7 @@ void pm_http_close(struct pm_http *h)
 		close(h->lsock);
 	if (h->efd >= 0)
 		close(h->efd);
-	for (size_t i = 0; i < h->nusers; i++) {
-		free(h->users[i].name);
-		free(h->users[i].hash);
-		free(h->users[i].ok);
-	}
-	free(h->users);
-	free(h->cert);
-	free(h->key);
+	free_files(h);
 	free(h->cd);
 	free(h->text);
 	pm_figs_free(&h->shared);

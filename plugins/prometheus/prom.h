@@ -127,6 +127,9 @@ struct pm_http_conf {
 	size_t cap;                /* max_servers, for the figures' copies */
 	struct pm_names names;
 };
+/* Read and check the files as pm_http_open will (no socket, no thread).
+ * 0, or a negative errno with the reason, starting with the key, in err. */
+int pm_http_check(const struct pm_http_conf *c, char *err, size_t errlen);
 /* Bind the socket, read the files (as root, before privileges drop).
  * 0, or a negative errno with the reason in err. */
 int pm_http_open(struct pm_http **hp, const struct pm_http_conf *c, char *err, size_t errlen);

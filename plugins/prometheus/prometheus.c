@@ -173,19 +173,15 @@ static int prom_check(void *state, char *err, size_t errlen)
 		snprintf(err, errlen, "tls_cert and tls_key go together");
 		return -EINVAL;
 	}
-	/* the files are read at open: one missing is a mistake --check-config
-	 * must find too */
-	const char *const names[] = {"tls_cert", "tls_key", "auth_users"};
-	const char *const paths[] = {p->tls_cert, p->tls_key, p->users};
-	for (int i = 0; i < 3; i++)
-		if (paths[i] && access(paths[i], R_OK) < 0) {
-			int e = errno;
-			snprintf(err, errlen, "%s %s: %s", names[i], paths[i], strerror(e));
-			return -e;
-		}
 	p->conf.tls_cert = p->tls_cert;
 	p->conf.tls_key = p->tls_key;
 	p->conf.users = p->users;
+	/* the files are read again at open; a file missing, a certificate the
+	 * server would not take or a line that is not a user is a mistake of
+	 * the configuration, which --check-config must find too */
+	int r = pm_http_check(&p->conf, err, errlen);
+	if (r < 0)
+		return r;
 	if (pm_acct_init(&p->acct, &p->sel, (size_t)p->max_servers) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -197,15 +193,7 @@ static int prom_check(void *state, char *err, size_t errlen)
 static int prom_open(void *state, char *err, size_t errlen)
 {
 	struct prom *p = state;
-	int r = pm_http_open(&p->http, &p->conf, err, errlen);
-	if (r < 0)
-		return r;
-	char a[INET6_ADDRSTRLEN];
-	inet_ntop(p->conf.family == 6 ? AF_INET6 : AF_INET, p->conf.addr, a, sizeof a);
-	p->host->log(p->ctx, TT_LOG_INFO, "serving %s://%s%s%s:%d/metrics", p->tls_cert ? "https" : "http",
-	             p->conf.family == 6 ? "[" : "", a, p->conf.family == 6 ? "]" : "",
-	             pm_http_port(p->http));
-	return 0;
+	return pm_http_open(&p->http, &p->conf, err, errlen);
 }
 
 static int prom_start(void *state)
@@ -223,6 +211,12 @@ static int prom_start(void *state)
 		return r;
 	}
 	p->watching = 1;
+	/* said once the server answers: the address is what a scraper may use */
+	char a[INET6_ADDRSTRLEN];
+	inet_ntop(p->conf.family == 6 ? AF_INET6 : AF_INET, p->conf.addr, a, sizeof a);
+	p->host->log(p->ctx, TT_LOG_INFO, "serving %s://%s%s%s:%d/metrics", p->tls_cert ? "https" : "http",
+	             p->conf.family == 6 ? "[" : "", a, p->conf.family == 6 ? "]" : "",
+	             pm_http_port(p->http));
 	return 0;
 }
 

@@ -60,6 +60,28 @@ bc=$(python3 -c 'import crypt; print(crypt.crypt("wonderland", crypt.mksalt(cryp
 	echo "alice:$bc"
 	echo "bob:$(openssl passwd -6 builder)"
 } > "$TMP/users"
+# a certificate the server would not take (the key given as the
+# certificate, a key of another certificate) or a users file with a line
+# that is not a user is a mistake of the configuration: --check-config and
+# a start refuse it alike (78), and nothing is served
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TMP/other.key" 2>"$TMP/ssl.err" ||
+	fail "openssl: $(cat "$TMP/ssl.err")"
+echo alice > "$TMP/badusers"
+refused=0
+for o in "tls_cert=$TMP/key.pem,tls_key=$TMP/cert.pem" "tls_cert=$TMP/cert.pem,tls_key=$TMP/other.key" \
+	"auth_users=$TMP/badusers"; do
+	case $o in
+	auth_users=*) want="auth_users $TMP/badusers:1: not user:hash" ;;
+	*) want="not a PEM certificate and its unencrypted private key" ;;
+	esac
+	for how in --check-config ''; do
+		tt $how -T "$CAP" -o "prometheus:listen=127.0.0.1:0,$o" >/dev/null 2>"$TMP/err"
+		rc=$?
+		[ $rc -eq 78 ] && grep -qF "$want" "$TMP/err" && ! grep -q serving "$TMP/err" && refused=$((refused + 1)) ||
+			fail "$o, ${how:-a start}: exit $rc: $(cat "$TMP/err")"
+	done
+done
+[ $refused -eq 6 ] && pass "a swapped or mismatched tls_cert and tls_key, a line of auth_users not user:hash: 78 at --check-config and at start"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 opts="tls_cert=$TMP/cert.pem,tls_key=$TMP/key.pem,auth_users=$TMP/users"
 
