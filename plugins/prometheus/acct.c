@@ -58,7 +58,9 @@ int pm_acct_init(struct pm_acct *a, const struct filter *sel, size_t max_servers
 	a->max_servers = a->sel ? max_servers : 0;
 	if (map_init(&a->slots, sizeof(struct pm_server_key), sizeof(uint32_t), map_seed()) < 0)
 		return -EINVAL;
-	return pm_figs_alloc(&a->figs, a->max_servers);
+	int r = pm_figs_alloc(&a->figs, a->max_servers);
+	a->figs.selected = !!a->sel;
+	return r;
 }
 
 void pm_acct_free(struct pm_acct *a)

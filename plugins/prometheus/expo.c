@@ -227,7 +227,7 @@ void pm_expo(struct strbuf *b, const struct pm_figs *f, const struct pm_names *n
 	hist(b, "tcptrack_connection_rtt_seconds",
 	     "Smoothed end-to-end round trip of connections as they leave the table (those that have one).",
 	     &f->rtt);
-	if (f->cap)
+	if (f->selected)
 		servers(b, f);
 	family(b, "tcptrack_exporter_collect_seconds", "gauge",
 	       "Time the event loop spent on the latest collection of these figures.");

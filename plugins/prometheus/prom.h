@@ -70,6 +70,9 @@ struct pm_figs {
 	uint64_t overflow_conns;   /* connections summed into the overflow series
 	                            * because max_servers was reached */
 	int64_t collect_us, collect_max_us; /* the loop's time for a collection */
+	int selected;              /* servers are selected: the server series are
+	                            * shown (with max_servers = 0, the overflow
+	                            * series alone) */
 	size_t nservers;           /* of servers[] in use, the overflow apart */
 	size_t cap;                /* of servers[] */
 	struct pm_server *servers; /* cap entries */

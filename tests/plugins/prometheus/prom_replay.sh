@@ -11,12 +11,13 @@ need_shared
 need_cmd promtool
 P=$SHARED_DIR/pcaps
 
-# run CAPTURE OUTFILE: replay it, scraping until tcptrack exits: linger
-# holds the end until a scrape has fetched the final figures, so the last
-# scrape that answered holds them
+# run CAPTURE OUTFILE [KEYS]: replay it, scraping until tcptrack exits:
+# linger holds the end until a scrape has fetched the final figures, so the
+# last scrape that answered holds them; KEYS select the servers (default:
+# ports 80 and 443, three series at most)
 run() {
 	rm -f "$TMP/err" "$2"
-	tt -T "$1" -o "prometheus:listen=127.0.0.1:0,linger=20s,server_ports=80 443,max_servers=3" \
+	tt -T "$1" -o "prometheus:listen=127.0.0.1:0,linger=20s,${3:-server_ports=80 443,max_servers=3}" \
 		-o "csv:file=$TMP/conns.csv" 2>"$TMP/err" &
 	local pid=$! port
 	port=$(prom_port "$TMP/err") || { kill $pid; wait $pid; return 1; }
@@ -25,6 +26,11 @@ run() {
 		sleep 0.1
 	done
 	wait $pid
+}
+# sel_sums: c2s and s2c IP bytes and rows of the selected servers (ports
+# 80, 443) in the CSV log
+sel_sums() {
+	awk -F, 'NR > 1 && ($6 == 80 || $6 == 443) { a += $9; b += $12; n++ } END { printf "%d %d %d\n", a, b, n }' "$TMP/conns.csv"
 }
 
 n=0
@@ -40,8 +46,7 @@ while IFS=$'\t' read -r folder file _ _ _ _ _ _ _ _ _ oracle; do
 	want=$(csv_sums "$TMP/conns.csv")
 	closed=$(awk '$1 ~ /^tcptrack_connections_closed_total/ { s += $2 } END { print s + 0 }' "$TMP/final")
 	open=$(awk '$1 ~ /^tcptrack_connections\{/ { s += $2 } END { print s + 0 }' "$TMP/final")
-	# the selected servers (ports 80, 443) of the CSV log
-	sel=$(awk -F, 'NR > 1 && ($6 == 80 || $6 == 443) { a += $9; b += $12; n++ } END { printf "%d %d %d\n", a, b, n }' "$TMP/conns.csv")
+	sel=$(sel_sums)
 	ssum=$(awk '$1 ~ /^tcptrack_server_ip_bytes_total/ && /c2s/ { a += $2 } $1 ~ /^tcptrack_server_ip_bytes_total/ && /s2c/ { b += $2 }
 		$1 ~ /^tcptrack_server_connections_opened_total/ { n += $2 } END { printf "%d %d %d\n", a, b, n }' "$TMP/final")
 	series=$(grep -c '^tcptrack_server_connections_opened_total{' "$TMP/final")
@@ -67,6 +72,20 @@ hits=$(metric "$TMP/final" 'tcptrack_server_overflow_total')
 [ "$hits" -gt 0 ] && [ "$(grep -c '^tcptrack_server_connections{' "$TMP/final")" -eq 4 ] &&
 	pass "max_servers = 3: three series and the overflow, $hits connections in it" ||
 	fail "overflow: $hits connections, series: $(grep '^tcptrack_server_connections{' "$TMP/final")"
+
+# max_servers = 0: no server has a series of its own, the selected
+# servers' connections are all in the overflow series
+run "$P/many-protocols.pcap" "$TMP/final" "server_ports=80 443,max_servers=0" || fail "tcptrack: $(cat "$TMP/err")"
+o='address="other",port="other"'
+got="$(metric "$TMP/final" "tcptrack_server_ip_bytes_total{$o,direction=\"c2s\"}")"
+got="$got $(metric "$TMP/final" "tcptrack_server_ip_bytes_total{$o,direction=\"s2c\"}")"
+got="$got $(metric "$TMP/final" "tcptrack_server_connections_opened_total{$o}")"
+want=$(sel_sums)
+hits=$(metric "$TMP/final" 'tcptrack_server_overflow_total')
+[ "$got" = "$want" ] && [ "$hits" = "${want##* }" ] && [ "${want##* }" -gt 0 ] &&
+	[ "$(grep -c '^tcptrack_server_connections{' "$TMP/final")" -eq 1 ] &&
+	pass "max_servers = 0: the overflow series alone, the selected servers' $got (bytes, connections)" ||
+	fail "max_servers = 0: overflow '$got' ($hits counted), CSV '$want': $(grep '^tcptrack_server_connections{' "$TMP/final")"
 
 # counters never go down: the capture arrives in eight parts through a
 # pipe, with scrapes between them, while its connections leave the table
