@@ -32,6 +32,13 @@
 #include "prom.h"
 
 #define MAX_FILE (1 << 20)
+/* Connections the server holds at once, from one address among them, and
+ * how long one may stay idle: a scraper needs one, and a host that opens
+ * many and sends nothing holds only its share, for a few seconds, rather
+ * than every slot until a scrape times out */
+#define MAX_CONNS 32
+#define MAX_CONNS_PER_IP 8
+#define IDLE_TIMEOUT_S 3
 #define FINAL_MARK ((void *)1)
 
 struct user {
@@ -455,8 +462,9 @@ int pm_http_start(struct pm_http *h, char *err, size_t errlen)
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
 	                        MHD_OPTION_LISTEN_SOCKET, h->lsock,
-	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
+	                        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_CONNS_PER_IP,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
 	                        MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	                        MHD_OPTION_ARRAY, h->cert ? tls : none,
 	                        MHD_OPTION_END);

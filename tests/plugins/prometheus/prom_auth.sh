@@ -106,6 +106,39 @@ kill -TERM $FEED_PID
 feed_close
 wait $FEED_PID
 
+# one host cannot keep the scraper out: 32 connections from 127.0.0.1 that
+# send nothing (as many as the server takes) leave a scrape from 127.0.0.2
+# its answer at once, and none of them is kept past 3 s
+feed_half "$CAP" -o "prometheus:listen=127.0.0.1:0"
+port=$(prom_port "$TMP/err") || fail "no port: $(cat "$TMP/err")"
+python3 - "$port" > "$TMP/idle" <<'PY' &
+import select, socket, sys, time
+t0 = time.monotonic()
+left = {socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(32)}
+while left and time.monotonic() - t0 < 20:
+    for s in select.select(list(left), [], [], 1)[0]:
+        try:
+            gone = not s.recv(1)
+        except OSError:
+            gone = True
+        if gone:
+            left.discard(s)
+print(len(left), round(time.monotonic() - t0, 1))
+PY
+idle=$!
+sleep 0.5
+t0=$(date +%s%N)
+c=$(curl -s --max-time 15 --interface 127.0.0.2 -o "$TMP/body" -w '%{http_code}' "http://127.0.0.1:$port/metrics")
+ms=$((($(date +%s%N) - t0) / 1000000))
+wait $idle
+read -r left secs < "$TMP/idle"
+[ "$c" = 200 ] && [ $ms -lt 2000 ] && [ "$left" = 0 ] && [ "${secs%.*}" -lt 5 ] &&
+	pass "32 idle connections from one host: a scrape from another answered in $ms ms; all let go in $secs s" ||
+	fail "32 idle connections from one host: a scrape from another: $c after $ms ms; $left still open after $secs s"
+kill -TERM $FEED_PID
+feed_close
+wait $FEED_PID
+
 # a real Prometheus scrapes it over TLS with basic authentication:
 # tcptrack first, on a port the kernel chooses (a port found free and
 # closed again could be taken before tcptrack binds it, even by a scrape's
