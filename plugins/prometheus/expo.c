@@ -193,7 +193,7 @@ void pm_expo(struct strbuf *b, const struct pm_figs *f, const struct pm_names *n
 		sample(b, "tcptrack_packets_skipped_total", lab, skipv[i]);
 	}
 
-	family(b, "tcptrack_connections", "gauge", "Connections in the table now, by state.");
+	family(b, "tcptrack_connections", "gauge", "Connections shown now, by state (not the tuples held after them for time_wait).");
 	for (unsigned i = 0; i < PM_NSTATES; i++) {
 		if (i < TT_NSTATES)
 			label_name(v, sizeof v, nm->state[i]);

@@ -233,6 +233,20 @@ static int collect_one(void *arg, const struct tt_conn *c)
 	return 0;
 }
 
+/* The connections by state are those shown, as the core counts them
+ * (ABI 1.2): a walk also meets the tuples the table only holds ([core]
+ * time_wait), which it must for their traffic, and which the core counts
+ * apart.  0 when the core does not count them. */
+static int shown_states(struct pm_figs *f, const struct tt_stats *st)
+{
+	if (!st || !TT_HAS(tt_stats, st, held))
+		return 0;
+	memset(f->states, 0, sizeof f->states);
+	for (int s = 0; s < TT_NSTATES; s++)
+		f->states[s] = st->in_state[s];
+	return 1;
+}
+
 /* Without per-server series every figure is a total that the core keeps
  * (ABI 1.2): a collection walks nothing, whatever the table holds.  The
  * same sums as the walk's: traffic counted since start is that of the
@@ -250,9 +264,7 @@ static int from_stats(struct pm_acct *a, const struct tt_stats *st)
 		struct pm_dir d = {k[i]->packets, k[i]->bytes, k[i]->payload, re[i], rb[i]};
 		f->traffic.d[i] = d;
 	}
-	for (int s = 0; s < TT_NSTATES; s++)
-		f->states[s] = st->in_state[s];
-	return 1;
+	return shown_states(f, st);
 }
 
 static int prom_on_snapshot(void *state, const struct tt_snapshot *snap)
@@ -262,6 +274,7 @@ static int prom_on_snapshot(void *state, const struct tt_snapshot *snap)
 	if (!from_stats(&p->acct, snap->stats)) {
 		pm_acct_begin(&p->acct);
 		snap->foreach(snap, collect_one, &p->acct);
+		shown_states(&p->acct.figs, snap->stats);
 	}
 	pm_acct_end(&p->acct, snap->stats);
 	struct pm_figs *f = &p->acct.figs;

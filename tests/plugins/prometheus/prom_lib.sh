@@ -3,12 +3,13 @@
 need_cmd curl
 need_cmd python3
 
-# prom_port ERRFILE: the port tcptrack's prometheus output says it serves
-# on (listen = 127.0.0.1:0 lets the kernel choose); waits up to 10 s
+# prom_port ERRFILE [NAME]: the port tcptrack's prometheus output (the one
+# named NAME) says it serves on (listen = 127.0.0.1:0 lets the kernel
+# choose); waits up to 10 s
 prom_port() {
 	local i p
 	for i in $(seq 100); do
-		p=$(sed -n 's|.*serving https\{0,1\}://.*:\([0-9]*\)/metrics.*|\1|p' "$1" | head -n 1)
+		p=$(sed -n "s|.*${2:+ $2: }serving https\{0,1\}://.*:\([0-9]*\)/metrics.*|\1|p" "$1" | head -n 1)
 		[ -n "$p" ] && { echo "$p"; return 0; }
 		sleep 0.1
 	done

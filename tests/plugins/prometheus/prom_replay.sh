@@ -87,6 +87,41 @@ hits=$(metric "$TMP/final" 'tcptrack_server_overflow_total')
 	pass "max_servers = 0: the overflow series alone, the selected servers' $got (bytes, connections)" ||
 	fail "max_servers = 0: overflow '$got' ($hits counted), CSV '$want': $(grep '^tcptrack_server_connections{' "$TMP/final")"
 
+# the connections by state are those shown, whether a collection walks the
+# table (for server series) or takes the core's totals: two outputs of one
+# run, one with server series, asked for figures at the same moment, half
+# way through the capture (the tuples of connections closed by then are
+# held, no longer shown)
+cat > "$TMP/two.conf" <<EOF
+[output totals]
+plugin = prometheus
+listen = 127.0.0.1:0
+[output walk]
+plugin = prometheus
+listen = 127.0.0.1:0
+server_ports = 1-65535
+EOF
+feed_half "$P/many-protocols.pcap" -c "$TMP/two.conf"
+tport=$(prom_port "$TMP/err" totals) && wport=$(prom_port "$TMP/err" walk) || fail "no port: $(cat "$TMP/err")"
+# the loop waits for the rest of a packet: both ask, and collect once the
+# next packets came (later scrapes get those figures)
+curl -s "http://127.0.0.1:$tport/metrics" -o /dev/null & ask=$!
+curl -s "http://127.0.0.1:$wport/metrics" -o /dev/null
+wait $ask
+tail -c +$((feed_size / 2 + 1)) "$P/many-protocols.pcap" | head -c $((feed_size / 4)) >&3
+sleep 0.5
+for o in totals walk; do
+	[ $o = totals ] && p=$tport || p=$wport
+	curl -sf "http://127.0.0.1:$p/metrics" | grep -E '^tcptrack_connections(\{|_opened_total )' > "$TMP/states.$o" ||
+		fail "scrape of $o"
+done
+feed_close
+wait $FEED_PID
+shown=$(awk '/^tcptrack_connections\{/ { s += $2 } END { print s + 0 }' "$TMP/states.totals")
+[ "$shown" -gt 0 ] && cmp -s "$TMP/states.totals" "$TMP/states.walk" &&
+	pass "the same connections by state ($shown shown) with and without the walk of server series" ||
+	fail "connections by state, without and with the walk: $(diff "$TMP/states.totals" "$TMP/states.walk" | grep '^[<>]' | tr '\n' ' ')"
+
 # counters never go down: the capture arrives in eight parts through a
 # pipe, with scrapes between them, while its connections leave the table
 rm -f "$TMP/feed"
