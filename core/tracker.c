@@ -380,11 +380,6 @@ static void add_packet(struct batch *b, int i, int64_t ts, enum decode_result r)
 	conntab_prefetch_slot(b->tab, b->h[i]);
 }
 
-/*
- * A frame to or from port 53: its DNS answer names addresses.  Returns 1
- * when the frame is to be left uncounted: the capture's filter took port 53
- * only for the names, and the user's own filter refuses the frame.
- */
 /* A DNS message at time ts: learned now (live: the timers run on the
  * system's clock, between batches), else at its place in the batch. */
 static void learn_dns(struct batch *b, const uint8_t *m, uint32_t len, int64_t ts)
@@ -402,6 +397,11 @@ static void learn_dns(struct batch *b, const uint8_t *m, uint32_t len, int64_t t
 	names_dns_message(b->tr->names, m, len);
 }
 
+/*
+ * A frame to or from port 53: its DNS answer names addresses.  Returns 1
+ * when the frame is to be left uncounted: the capture's filter took port 53
+ * only for the names, and the user's own filter refuses the frame.
+ */
 static int tap_dns(struct batch *b, const uint8_t *data, uint32_t caplen, uint32_t wirelen, int64_t ts)
 {
 	struct l4 l;
