@@ -380,13 +380,14 @@ static void add_packet(struct batch *b, int i, int64_t ts, enum decode_result r)
 	conntab_prefetch_slot(b->tab, b->h[i]);
 }
 
-/* A DNS message at time ts: learned now (live: the timers run on the
- * system's clock, between batches), else at its place in the batch. */
-static void learn_dns(struct batch *b, const uint8_t *m, uint32_t len, int64_t ts)
+/* A DNS message at time ts, of the frame at place `at` of the batch:
+ * learned now (live: the timers run on the system's clock, between
+ * batches), else at that place. */
+static void learn_dns(struct batch *b, int at, const uint8_t *m, uint32_t len, int64_t ts)
 {
 	if (!b->tr->live && b->ndns < BATCH && len <= BATCH_DNS_BYTES - b->dns_used) {
 		struct batch_dns *d = &b->dns[b->ndns++];
-		d->i = b->n;
+		d->i = at;
 		d->ts = ts;
 		d->off = b->dns_used;
 		d->len = len;
@@ -402,7 +403,8 @@ static void learn_dns(struct batch *b, const uint8_t *m, uint32_t len, int64_t t
  * when the frame is to be left uncounted: the capture's filter took port 53
  * only for the names, and the user's own filter refuses the frame.
  */
-static int tap_dns(struct batch *b, const uint8_t *data, uint32_t caplen, uint32_t wirelen, int64_t ts)
+static int tap_dns(struct batch *b, int at, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+                   int64_t ts)
 {
 	struct l4 l;
 	enum decode_result r = decode_l4(b->tun, b->dlt, data, caplen, wirelen, &l);
@@ -429,7 +431,7 @@ static int tap_dns(struct batch *b, const uint8_t *data, uint32_t caplen, uint32
 			}
 		}
 		if (m)
-			learn_dns(b, m, len, ts);
+			learn_dns(b, at, m, len, ts);
 	}
 	const struct bpf_program *user = b->in ? b->in->user_filter : NULL;
 	if (!user)
@@ -444,14 +446,9 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char 
 	int i = b->n++;
 	enum decode_result r = decode(b->tun, b->dlt, data, hdr->caplen, hdr->len, &b->p[i]);
 	int64_t ts = pcap_time_us(&hdr->ts);
-	if (b->tr->tap_dns && decode_is_dns(r, &b->p[i])) {
-		b->n--; /* (its place, for the answer's) */
-		int drop = tap_dns(b, data, hdr->caplen, hdr->len, ts);
-		b->n++;
-		if (drop) {
-			b->n--; /* read for its names only */
-			return;
-		}
+	if (b->tr->tap_dns && decode_is_dns(r, &b->p[i]) && tap_dns(b, i, data, hdr->caplen, hdr->len, ts)) {
+		b->n--; /* read for its names only */
+		return;
 	}
 	add_packet(b, i, ts, r);
 }
@@ -463,7 +460,7 @@ static void on_decoded(void *user, const struct pcapfile_pkt *d, const uint8_t *
 	if (raw && b->tr->tap_dns) {
 		uint32_t lens[2];
 		memcpy(lens, raw, sizeof lens);
-		if (tap_dns(b, raw + 8, lens[0], lens[1], d->ts))
+		if (tap_dns(b, b->n, raw + 8, lens[0], lens[1], d->ts))
 			return;
 	}
 	int i = b->n++;
