@@ -462,7 +462,7 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-static int core_index(const char *key)
+int config_core_index(const char *key)
 {
 	for (size_t i = 0; i < sizeof core_keys / sizeof core_keys[0]; i++)
 		if (!strcmp(core_keys[i].name, key))
@@ -496,7 +496,7 @@ static int handler(void *user, const char *section_name, const char *name, const
 		add_kv(ps->cur, name, value, ps->line);
 		return 1;
 	}
-	int k = core_index(name);
+	int k = config_core_index(name);
 	if (k >= 0 && ps->core_seen[k]++)
 		return fail(ps, name, "given twice");
 	const char *why;

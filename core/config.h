@@ -82,6 +82,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
 int config_add_spec(struct config *c, const char *spec, char *err, size_t errlen);
 /* Set one [core] key (also used by the command line). */
 int config_set_core(struct config *c, const char *key, const char *value, const char **why);
+/* The place of a [core] key in the table, or -1 when it is not one. */
+int config_core_index(const char *key);
 /* One output's strings (config_free frees them all). */
 void config_output_free(struct output_cfg *o);
 void config_free(struct config *c);

@@ -393,10 +393,7 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 		if (known)
 			continue;
 		/* a [core] key in an output's section: say where it goes */
-		int core = 0;
-		for (const char *const *k = config_core_keys; *k && !core; k++)
-			core = !strcmp(*k, o->kv[i].key);
-		if (core)
+		if (config_core_index(o->kv[i].key) >= 0)
 			return refuse(err, errlen, o, o->kv[i].line,
 			              ": key '%s': unknown key for plugin %s (a [core] key: it goes in the [core] section)",
 			              o->kv[i].key, p->name);
