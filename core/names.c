@@ -165,6 +165,14 @@ static void learn(struct names *n, int family, const uint8_t *addr, const char *
 	e->expires = expires;
 }
 
+/* A reverse name, for its TTL (MIN_TTL at least) from now. */
+static void learn_ptr(struct names *n, int family, const uint8_t *addr, const char *name, uint32_t ttl,
+                      int64_t now)
+{
+	uint32_t t = ttl < MIN_TTL ? MIN_TTL : ttl;
+	learn(n, family, addr, name, NAMES_PTR, now + (int64_t)t * 1000000);
+}
+
 /* ---- passive ---- */
 
 static void on_passive(void *arg, int family, const uint8_t *addr, const char *name, uint32_t ttl,
@@ -177,8 +185,7 @@ static void on_passive(void *arg, int family, const uint8_t *addr, const char *n
 		 * resolver is reached through the interface captured): what a
 		 * lookup of ours would have got, with its trust and its time,
 		 * never over the name a client looked up */
-		uint32_t t = ttl < MIN_TTL ? MIN_TTL : ttl;
-		learn(n, family, addr, name, NAMES_PTR, mono_now_us() + (int64_t)t * 1000000);
+		learn_ptr(n, family, addr, name, ttl, mono_now_us());
 		return;
 	}
 	/* a client may use an address long after its TTL: the name stays
@@ -317,8 +324,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	               abuf && alen > 0 && dns_response(abuf, (size_t)alen, on_ptr, &g, &r) == 0;
 	if (g.name[0]) {
 		n->st.answered++;
-		uint32_t ttl = g.ttl < MIN_TTL ? MIN_TTL : g.ttl;
-		learn(n, s->key.family, s->key.addr, g.name, NAMES_PTR, now + (int64_t)ttl * 1000000);
+		learn_ptr(n, s->key.family, s->key.addr, g.name, g.ttl, now);
 		return;
 	}
 	int added;
