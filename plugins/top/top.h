@@ -60,6 +60,7 @@ struct top {
 	int help_top;          /* the help's first line shown (scrolled) */
 	int help_page;         /* lines of it shown, when it does not fit; else 0 */
 	char edit_saved[TOP_FILTER_MAX];
+	const char *hint;      /* why a key did nothing, on the status line */
 	int dirty;
 
 	/* what the footer tells */

@@ -148,7 +148,7 @@ void top_draw(struct top *t)
 		.offset = t->sel.offset, .shown = t->sel.shown, .matched = t->sel.matched,
 		.in_table = rows->n, .paused = t->paused, .sort = t->sort, .reverse = t->reverse,
 		.filter = t->filter.text, .hide_closed = t->hide_closed, .drops = t->drops,
-		.evicted = t->evicted,
+		.evicted = t->evicted, .hint = t->hint,
 	};
 	if (t->editing) {
 		draw_edit(t, H - 1, W);

@@ -507,6 +507,10 @@ void top_format_status(const struct top_status *st, int width, char *buf)
 	}
 	snprintf(p[n].text, sizeof p[n].text, "%s", st->paused ? "Paused" : "Unpaused");
 	p[n++].prio = 1;
+	if (st->hint) {
+		snprintf(p[n].text, sizeof p[n].text, "%s", st->hint);
+		p[n++].prio = 1;
+	}
 	if (st->drops) {
 		snprintf(p[n].text, sizeof p[n].text, "Dropped: %llu", (unsigned long long)st->drops);
 		p[n++].prio = 2;

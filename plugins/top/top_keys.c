@@ -122,11 +122,15 @@ static void act_names(struct top *t)
 	t->names = !t->names;
 }
 
-/* o: sort by the owning process (p pauses) */
+/* o: sort by the owning process (p pauses); without processes the status
+ * line says why the order stays */
 static void act_sort_process(struct top *t)
 {
 	if (t->procs)
 		t->sort = t->sort == TOP_SORT_PROCESS ? TOP_SORT_NONE : TOP_SORT_PROCESS;
+	else
+		t->hint = t->live ? "No processes ([core] processes): not sorted"
+		                  : "No processes when reading a file: not sorted";
 }
 
 static void act_redraw(struct top *t)
@@ -329,6 +333,8 @@ void top_read_keys(struct top *t)
 	int c;
 	while (!t->quitting && (c = wgetch(stdscr)) != ERR) {
 		t->dirty = 1;
+		if (c != KEY_RESIZE)
+			t->hint = NULL; /* told until the next key */
 		if (c == KEY_RESIZE)
 			resized(t);
 		else if (t->help)

@@ -267,6 +267,7 @@ struct top_status {
 	int hide_closed;
 	uint64_t drops;        /* capture drops */
 	uint64_t evicted;      /* connections the full table evicted */
+	const char *hint;      /* why the last key did nothing, or NULL */
 };
 /* " Connections X-Y of N  Unpaused  Sorted by rate  ..." in width columns:
  * what does not fit is left out, least important first. */
