@@ -896,8 +896,31 @@ static int open_dir(struct connlog *l, char *err, size_t errlen)
 	return 0;
 }
 
+/* columns of the owning process where no process is found: said once, at
+ * the start, rather than left to be wondered at in every row */
+static void warn_no_processes(const struct connlog *l)
+{
+	const struct tt_settings *st = l->host->settings(l->ctx);
+	if (TT_HAS(tt_settings, st, processes) && st->processes)
+		return;
+	char cols[64] = "";
+	size_t n = 0;
+	int k = 0;
+	for (int i = 0; i < l->nextra; i++)
+		if (l->extra[i] >= CONNLOG_X_PID) {
+			n += (size_t)snprintf(cols + n, sizeof cols - n, "%s%s", n ? ", " : "", extra_names[l->extra[i]]);
+			k++;
+		}
+	if (k)
+		l->host->log(l->ctx, TT_LOG_WARN, "column%s %s stay%s empty: %s", k > 1 ? "s" : "", cols,
+		             k > 1 ? "" : "s",
+		             st->live ? "no processes are found ([core] processes)"
+		                      : "the processes of a file's connections are not known");
+}
+
 int connlog_open(struct connlog *l, char *err, size_t errlen)
 {
+	warn_no_processes(l);
 	if (!l->file)
 		return 0;
 	int r = open_dir(l, err, errlen);

@@ -140,6 +140,11 @@ static int sl_open(void *state, char *err, size_t errlen)
 			break;
 		}
 	s->pid = (int)getpid();
+	const struct tt_settings *st = s->host->settings(s->ctx);
+	if (s->process[0] && !(TT_HAS(tt_settings, st, processes) && st->processes))
+		s->host->log(s->ctx, TT_LOG_WARN, "process = %s matches no connection: %s", s->process,
+		             st->live ? "no processes are found ([core] processes)"
+		                      : "the processes of a file's connections are not known");
 	if (s->to_syslog && target_set_func(&s->target, "syslog (" _PATH_LOG ")", to_syslog, s) < 0)
 		return -ENOMEM;
 	target_on_lost(&s->target, on_lost, s);

@@ -127,4 +127,13 @@ if command -v editcap >/dev/null; then
 		pass "answers cut by the snap length are told: $(grep 'cut short' "$TMP/err")" ||
 		fail "answers cut by the snap length: $(cat "$TMP/err")"
 fi
+
+# processes are not known for a file: what needs them is told once, at the start
+tt -T "$TMP/dns.pcap" -o "csv:mode=connections,file=$TMP/p.csv,columns=server_name+pid+user" \
+	-o "syslog:metric=conn_rate,warning=1kB/s,process=nginx,target=udp:127.0.0.1:9" 2>"$TMP/err"
+grep -qx "tcptrack: csv: columns pid, user stay empty: the processes of a file's connections are not known" "$TMP/err" &&
+	grep -qx "tcptrack: syslog: process = nginx matches no connection: the processes of a file's connections are not known" "$TMP/err" &&
+	! tt -T "$TMP/dns.pcap" -o "csv:mode=connections,file=$TMP/p.csv,columns=server_name" 2>&1 | grep -q "stay" &&
+	pass "columns and rules that need processes, for a file: told at the start" ||
+	fail "no word of the process columns or rule on a file: $(cat "$TMP/err")"
 finish
