@@ -677,8 +677,8 @@ static void do_flush(struct connlog *l)
 			             "tracking goes on", name, strerror(-r), (unsigned long long)l->w.rows_lost);
 		l->reported_lost = l->w.rows_lost;
 	} else if (r == 0 && l->reported_lost && !l->w.failing) {
-		l->host->log(l->ctx, TT_LOG_WARN, "write %s: writing again; %llu rows were lost", name,
-		             (unsigned long long)l->w.rows_lost);
+		l->host->log(l->ctx, TT_LOG_WARN, "write %s: writing again; %llu row%s lost", name,
+		             (unsigned long long)l->w.rows_lost, l->w.rows_lost == 1 ? " was" : "s were");
 		l->reported_lost = 0;
 	}
 }
@@ -1041,8 +1041,9 @@ void connlog_stop(struct connlog *l)
 	do_flush(l);
 	wfile_close(&l->w); /* what a failed write kept is lost now */
 	if (l->w.rows_lost && !l->reader_gone)
-		l->host->log(l->ctx, TT_LOG_ERR, "%llu rows could not be written to %s%s",
-		             (unsigned long long)l->w.rows_lost, l->timed_name ? "the files of " : "",
+		l->host->log(l->ctx, TT_LOG_ERR, "%llu row%s could not be written to %s%s",
+		             (unsigned long long)l->w.rows_lost, l->w.rows_lost == 1 ? "" : "s",
+		             l->timed_name ? "the files of " : "",
 		             l->timed_name ? l->file : shown_name(l));
 }
 
