@@ -216,7 +216,11 @@ static int api_process_of(struct tt_ctx *ctx, const struct tt_conn *conn, struct
 	if (!out || out->size < offsetof(struct tt_process, comm) ||
 	    !procs_get(ctx->host->procs, conn->id, &pi))
 		return 0;
-	struct tt_process full = {.size = out->size, .pid = pi.pid, .uid = pi.uid};
+	/* a plugin of before ABI 1.4 is told of a process, never of its owner alone */
+	if (!pi.pid && out->size < offsetof(struct tt_process, known) + sizeof out->known)
+		return 0;
+	struct tt_process full = {.size = out->size, .pid = pi.pid, .uid = pi.uid,
+	                          .known = TT_PROC_OWNER | (pi.pid ? TT_PROC_PROCESS : 0)};
 	memcpy(full.comm, pi.comm, sizeof full.comm);
 	memcpy(full.user, pi.user, sizeof full.user);
 	size_t n = out->size < sizeof full ? out->size : sizeof full;

@@ -165,7 +165,7 @@ void procs_removed(struct procs *p, uint64_t id)
 int procs_get(struct procs *p, uint64_t id, struct procs_info *out)
 {
 	const struct centry *e = p ? map_get_id(&p->conns, id) : NULL;
-	if (!e || e->state != C_DONE || !e->info.pid)
+	if (!e || e->state != C_DONE || (!e->info.pid && !e->info.user[0]))
 		return 0;
 	*out = e->info;
 	return 1;
@@ -349,6 +349,16 @@ static void fill(struct procs *p, struct centry *e, int32_t pid, uint32_t uid)
 	p->st.found++;
 }
 
+/* e's socket is held, and no process tcptrack can see holds it: another
+ * user's, privileges dropped.  Its owner, from the kernel, is all there is. */
+static void owner_only(struct procs *p, struct centry *e)
+{
+	e->state = C_DONE;
+	e->info.pid = 0;
+	e->info.comm[0] = 0;
+	user_name(p, e->info.uid, e->info.user, sizeof e->info.user);
+}
+
 /* ---- the walk of /proc ---- */
 
 /* The socket inodes of process pid into the walk's map. */
@@ -432,7 +442,7 @@ static void scan_done(struct procs *p)
 		else if (e->scan > p->scan_no || (w->listener && own_socket_again(p, w, e)))
 			p->waiting[keep++] = *w; /* queued during this walk, or accepted since */
 		else if (e->state == C_WAIT)
-			e->state = C_DONE; /* no process of ours holds it */
+			owner_only(p, e); /* no process of ours holds it */
 	}
 	p->nwaiting = keep;
 }
@@ -490,7 +500,7 @@ void procs_run(struct procs *p)
 		if (!known_or_wait(p, e, inode, uid))
 			continue;
 		if (p->nwaiting == WAITING) {
-			e->state = C_DONE;
+			owner_only(p, e);
 			continue;
 		}
 		q.listener = (uint8_t)listener;

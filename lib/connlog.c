@@ -112,6 +112,8 @@ static void extra_cells(const struct connlog *l, struct connlog_row *r, const st
 			if (!have_pr)
 				continue;
 			if (x == CONNLOG_X_PID) {
+				if (!pr.pid)
+					continue; /* only the owner is known */
 				c->kind = CONNLOG_U64;
 				c->v.u = (uint64_t)pr.pid;
 				continue;

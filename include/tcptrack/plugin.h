@@ -100,6 +100,10 @@
  * standard output says so, and the core refuses two of them, or one beside
  * a terminal output) and the snapshot flag TT_SNAP_DAMAGED.
  *
+ * ABI 1.4 added, at the end of struct tt_process: known (a process hidden
+ * from tcptrack, another user's once privileges are dropped, still has its
+ * owner told, to a plugin whose struct has this field).
+ *
  * Return values: 0 on success, a negative errno value on failure (e.g.
  * -ENOMEM, -EINVAL).  What a failure does is told at each callback.  Every
  * callback but create may be NULL.
@@ -115,7 +119,7 @@ extern "C" {
 #endif
 
 #define TT_ABI_MAJOR 1
-#define TT_ABI_MINOR 3
+#define TT_ABI_MINOR 4
 
 /* Name of the one symbol a plugin exports: a const struct tt_plugin.  Build
  * with -fvisibility=hidden (or an export list) so that it is the only one. */
@@ -372,11 +376,18 @@ struct tt_settings {
  * fills the fields that size covers. */
 struct tt_process {
 	uint32_t size;   /* sizeof(struct tt_process), set by the plugin */
-	int32_t pid;
+	int32_t pid;     /* 0 when only the owner is known */
 	uint32_t uid;
-	char comm[16];   /* the command name (/proc/PID/comm), NUL-terminated */
+	char comm[16];   /* the command name (/proc/PID/comm), NUL-terminated;
+	                  * "" when only the owner is known */
 	char user[33];   /* the user name of uid, or uid in decimal */
+	/* ABI 1.4 */
+	uint32_t known;  /* TT_PROC_*: what of the above is known */
 };
+
+/* tt_process.known (ABI 1.4) */
+#define TT_PROC_OWNER   0x01 /* uid and user */
+#define TT_PROC_PROCESS 0x02 /* pid and comm */
 
 /* Opaque: identifies one output instance to the host.  Given to create(),
  * valid until destroy() returns; pass it to every host function. */
@@ -538,7 +549,10 @@ struct tt_host {
 	 * returned; 0 when there is none (the connection neither begins nor
 	 * ends on this host, another network namespace's, not found yet, or
 	 * no privilege to see it: [core] processes).  The process may have
-	 * exited since. */
+	 * exited since.  A socket whose process is hidden (another user's,
+	 * privileges dropped) still has the owner the kernel tells: to a
+	 * plugin whose size covers known (ABI 1.4), 1 with known =
+	 * TT_PROC_OWNER, pid 0 and comm ""; to an older one, 0. */
 	int (*process_of)(struct tt_ctx *ctx, const struct tt_conn *conn,
 	                  struct tt_process *out);
 };

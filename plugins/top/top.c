@@ -52,8 +52,8 @@ static int lk_process(void *arg, const struct tt_conn *c, int32_t *pid, char *co
 {
 	struct top *t = arg;
 	struct tt_process p = {.size = sizeof p};
-	if (!t->host->process_of(t->ctx, c, &p))
-		return 0;
+	if (!t->host->process_of(t->ctx, c, &p) || !p.pid)
+		return 0; /* none, or only its owner: the column shows processes */
 	*pid = p.pid;
 	snprintf(comm, len, "%s", p.comm);
 	return 1;

@@ -185,15 +185,24 @@ wait_capturing "$TMP/jail.err" $TT
 ip netns exec "$NS_A" setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	socat -t 4 TCP-LISTEN:7020,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 3" &
 JAIL_PID=$!
+# and one of root's, whose process is hidden from nobody: its owner is told
+ip netns exec "$NS_A" socat -t 4 TCP-LISTEN:7021,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 3" &
+ROOT_PID=$!
 wait_tcp_listen "$NS_A" 7020
+wait_tcp_listen "$NS_A" 7021
 in_b socat -u OPEN:/dev/null TCP:$ADDR_A:7020
-wait $JAIL_PID 2>/dev/null
+in_b socat -u OPEN:/dev/null TCP:$ADDR_A:7021
+wait $JAIL_PID $ROOT_PID 2>/dev/null
 sleep 1
 kill -TERM $TT; wait $TT
 IFS=, read -r pid proc user <<< "$(awk -F, '$6 == 7020 { print $24 "," $25 "," $26 }' "$TMP/jlog/jail.csv")"
 [ "$pid" = "$JAIL_PID" ] && [ "$proc" = socat ] && [ "$user" = nobody ] &&
 	pass "user = nobody, chroot: the server's process found ($pid $proc $user)" ||
 	fail "user and chroot: process '$pid' '$proc' '$user', want $JAIL_PID socat nobody: $(grep -i proc "$TMP/jail.err")"
+IFS=, read -r pid proc user <<< "$(awk -F, '$6 == 7021 { print $24 "," $25 "," $26 }' "$TMP/jlog/jail.csv")"
+[ -z "$pid$proc" ] && [ "$user" = root ] &&
+	pass "user = nobody: root's server, its process hidden, has its owner (root)" ||
+	fail "root's server under user = nobody: '$pid' '$proc' '$user', want '' '' root"
 
 # ---- loopback: never asked about (no DNS server names it; the query
 # would only leave the host) ----

@@ -1,12 +1,14 @@
 /* procs against the kernel: the owner of a connection of this very process,
  * found through NETLINK_SOCK_DIAG and /proc, also when its listener is gone
- * before /proc is read (a server that closes it once it accepts). */
+ * before /proc is read (a server that closes it once it accepts); seen
+ * from another user (root only), the owner without the process. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +105,32 @@ int main(void)
 	struct procs_stats st;
 	procs_stats(p, &st);
 	CHECK(st.scans >= 2, "%llu walks of /proc", (unsigned long long)st.scans);
+
+	/* as nobody (privileges dropped), root's socket: the kernel tells its
+	 * owner; root's /proc/PID/fd is closed to nobody, so no process */
+	if (geteuid() == 0) {
+		pid_t kid = fork();
+		if (kid == 0) {
+			close(a2); /* the parent's sockets only */
+			close(a);
+			close(c);
+			close(l);
+			struct procs *q = NULL;
+			if (setgid(65534) == 0 && setuid(65534) == 0)
+				q = procs_new(100, err, sizeof err);
+			if (!q)
+				_exit(2);
+			procs_opened(q, 3, 4, LO, cport, LO, sport);
+			settle(q);
+			struct procs_info o;
+			int r = procs_get(q, 3, &o);
+			_exit(r && o.pid == 0 && !o.comm[0] && o.uid == 0 && !strcmp(o.user, "root") ? 0 : 1);
+		}
+		int ws = 0;
+		CHECK(kid > 0 && waitpid(kid, &ws, 0) == kid && WIFEXITED(ws) && WEXITSTATUS(ws) == 0,
+		      "another user's socket, process hidden: owner root, no pid (child status %d)",
+		      WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+	}
 
 	close(a2);
 	close(a);
