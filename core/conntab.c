@@ -789,7 +789,7 @@ void conntab_view(const struct conntab *t, const struct conn *c, struct tt_conn 
 	v->size = sizeof *v;
 	v->family = c->family;
 	v->state = c->state;
-	v->flags = c->flags & CONN_PUBLIC;
+	v->flags = (uint16_t)((c->flags & CONN_PUBLIC) | (c->flags & CONN_HIDDEN ? TT_CONN_HELD : 0));
 	const struct conn_cold *o = cold_of(t, c);
 	v->id = o->id;
 	v->generation = o->gen;

@@ -86,7 +86,7 @@ static inline int64_t cdiv(int64_t a, int64_t b) { return -fdiv(-a, b); }
 #define CONN_HIDDEN  0x80 /* no longer shown: the tuple is held for late packets */
 #define CONN_SEQ_S2C 0x40 /* mid-stream: conn.seq follows the server's side */
 #define CONN_SHOOK   0x20 /* the handshake completed */
-#define CONN_PUBLIC  0x1f
+#define CONN_PUBLIC  0x07 /* the TT_CONN_* the table keeps; TT_CONN_HELD is CONN_HIDDEN */
 
 /* conn.cls, once both sides sent a FIN (CLOSED): which sent the last, and
  * whether the other acknowledged it (the close is complete). */

@@ -102,7 +102,8 @@
  *
  * ABI 1.4 added, at the end of struct tt_process: known (a process hidden
  * from tcptrack, another user's once privileges are dropped, still has its
- * owner told, to a plugin whose struct has this field).
+ * owner told, to a plugin whose struct has this field), and the
+ * connection flag TT_CONN_HELD.
  *
  * Return values: 0 on success, a negative errno value on failure (e.g.
  * -ENOMEM, -EINVAL).  What a failure does is told at each callback.  Every
@@ -145,6 +146,10 @@ enum tt_state {
 #define TT_CONN_MIDSTREAM 0x01 /* picked up without its handshake: roles guessed */
 #define TT_CONN_C_FIN     0x02 /* the client sent a FIN */
 #define TT_CONN_S_FIN     0x04 /* the server sent a FIN */
+#define TT_CONN_HELD      0x08 /* (ABI 1.4) no longer shown: the table holds
+                              * only its tuple ([core] time_wait); a
+                              * snapshot's walk meets it only for an output
+                              * that follows TT_EV_REMOVED */
 
 /* Counters of one direction of a connection (or of all traffic in
  * tt_stats.total), cumulative since the connection was first seen. */

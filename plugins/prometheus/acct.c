@@ -177,7 +177,9 @@ void pm_acct_conn(struct pm_acct *a, const struct tt_conn *c)
 	traffic_add(&f->traffic, c);
 	struct pm_server *s = server_of(a, c, 0);
 	if (s) {
-		s->open++;
+		/* a tuple only held is no longer a connection, as in the view;
+		 * its traffic still counts */
+		s->open += !(c->flags & TT_CONN_HELD);
 		traffic_add(&s->traffic, c);
 	}
 }

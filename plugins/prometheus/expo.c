@@ -159,7 +159,7 @@ static void server_family(struct strbuf *b, const struct pm_figs *f, const char 
 static void servers(struct strbuf *b, const struct pm_figs *f)
 {
 	server_family(b, f, "tcptrack_server_connections", "gauge",
-	              "Connections in the table now, per selected server (address=\"other\": the overflow series).",
+	              "Connections shown now, per selected server (address=\"other\": the overflow series).",
 	              T_N);
 	server_family(b, f, "tcptrack_server_connections_opened_total", "counter",
 	              "Connections opened, per selected server.", T_N + 1);

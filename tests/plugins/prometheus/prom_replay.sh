@@ -112,8 +112,8 @@ tail -c +$((feed_size / 2 + 1)) "$P/many-protocols.pcap" | head -c $((feed_size 
 sleep 0.5
 for o in totals walk; do
 	[ $o = totals ] && p=$tport || p=$wport
-	curl -sf "http://127.0.0.1:$p/metrics" | grep -E '^tcptrack_connections(\{|_opened_total )' > "$TMP/states.$o" ||
-		fail "scrape of $o"
+	curl -sf "http://127.0.0.1:$p/metrics" > "$TMP/scrape.$o" || fail "scrape of $o"
+	grep -E '^tcptrack_connections(\{|_opened_total )' "$TMP/scrape.$o" > "$TMP/states.$o"
 done
 feed_close
 wait $FEED_PID
@@ -121,6 +121,12 @@ shown=$(awk '/^tcptrack_connections\{/ { s += $2 } END { print s + 0 }' "$TMP/st
 [ "$shown" -gt 0 ] && cmp -s "$TMP/states.totals" "$TMP/states.walk" &&
 	pass "the same connections by state ($shown shown) with and without the walk of server series" ||
 	fail "connections by state, without and with the walk: $(diff "$TMP/states.totals" "$TMP/states.walk" | grep '^[<>]' | tr '\n' ' ')"
+# every server has a series there: they sum to the connections shown, not
+# counting the tuples only held
+per_server=$(awk '/^tcptrack_server_connections\{/ { s += $2 } END { print s + 0 }' "$TMP/scrape.walk")
+[ "$per_server" = "$shown" ] &&
+	pass "the per-server connections sum to those shown ($per_server)" ||
+	fail "per-server connections sum to $per_server, $shown shown"
 
 # counters never go down: the capture arrives in eight parts through a
 # pipe, with scrapes between them, while its connections leave the table
