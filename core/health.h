@@ -147,38 +147,39 @@ static inline __attribute__((always_inline)) int health_common(struct health_hot
 	if (__builtin_expect((f & HF_FAST_MASK) != HF_FAST_WANT || seq != h->nxt[d] || !end ||
 	                     health_seq_lt(h->nxt[e], pack), 0))
 		return 0;
-	uint32_t t = (uint32_t)p->ts;
 	h->nxt[d] = end;
-	unsigned timing = f & HF_TIMING;
 	/* the first acknowledgment that covers the timed segment: a sample;
 	 * then new data is timed when nothing else is (each case a branch of
-	 * its own, no truth value kept between them) */
-	if (timing & HF_T0 << e) {
+	 * its own, no truth value kept between them).  The flags are written
+	 * only where they change: most segments leave them as they are. */
+	if (f & HF_T0 << e) {
 		if (health_seq_lt(pack, h->tend))
 			goto timed;
 		health_sample(h, d, p->ts);
-		timing = 0;
-	} else if (timing) {
+		f &= ~(unsigned)HF_TIMING;
+		if (!len)
+			goto changed;
+	} else if ((f & HF_TIMING) || !len) {
 		goto timed;
 	}
-	if (len) {
-		h->tend = end;
-		health_sent(h, p->ts);
-		timing = HF_T0 << d;
-	}
-timed:;
-	unsigned g = (f & ~(unsigned)HF_TIMING) | timing;
+	h->tend = end;
+	health_sent(h, p->ts);
+	f |= HF_T0 << d;
+changed:
+	h->flags = (uint16_t)f;
+timed:
 	/* the handshake's last ACK, and the answer its length shows on: a
 	 * connection's first few segments */
-	if (__builtin_expect(g & (HF_SYN | HF_HSLEN), 0)) {
-		if ((g & HF_SYN) && t != h->hs) {
+	if (__builtin_expect(f & (HF_SYN | HF_HSLEN), 0)) {
+		uint32_t t = (uint32_t)p->ts;
+		if ((f & HF_SYN) && t != h->hs) {
 			h->hs = t - h->hs;
-			g = (g & ~HF_SYN) | HF_HSLEN;
+			f = (f & ~HF_SYN) | HF_HSLEN;
 		}
-		if ((g & HF_HSLEN) && (len || pack == h->nxt[e]))
-			g = (g & ~HF_HSLEN) | HF_HS;
+		if ((f & HF_HSLEN) && (len || pack == h->nxt[e]))
+			f = (f & ~HF_HSLEN) | HF_HS;
+		h->flags = (uint16_t)f;
 	}
-	h->flags = (uint16_t)g;
 	return 1;
 }
 
