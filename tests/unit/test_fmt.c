@@ -52,6 +52,15 @@ static void test_u64(void)
 		bad += strcmp(b, c) != 0;
 	}
 	CHECK(!bad, "100,000 values of every length: %d wrong", bad);
+	/* 5 to 8 digits are written from a scaled fraction, rounded up: every
+	 * value of 5 and 6 digits, and the ends of each 10^4 of 7 and 8 */
+	bad = 0;
+	for (uint32_t x = 10000; x < 100000000; x = x < 1000000 ? x + 1 : x + (x % 10000 ? 9999 : 1)) {
+		b[fmt_u64(b, x)] = 0;
+		snprintf(c, sizeof c, "%u", x);
+		bad += strcmp(b, c) != 0;
+	}
+	CHECK(!bad, "values of 5 to 8 digits: %d wrong", bad);
 	/* nothing written past the number: each length, and zero */
 	bad = 0;
 	v = 0;
