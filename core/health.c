@@ -23,15 +23,16 @@ void health_init(struct health_hot *h, struct health_cold *hc)
 	memset(h, 0, sizeof *h);
 	memset(hc, 0, sizeof *hc);
 	h->rmin[0] = h->rmin[1] = UINT32_MAX;
+	h->flags = HF_NONXT | HF_NONXT << 1;
 }
 
 static uint32_t add_sat(uint32_t a, uint32_t b) { return b > UINT32_MAX - a ? UINT32_MAX : a + b; }
 
-/* nxt of direction d (0: none).  HF_NXT << d is set only while it is not
+/* nxt of direction d (0: none).  HF_NONXT << d is set exactly while it is
  * 0 (health.h), so that the common segment tests the flags alone. */
 static inline uint32_t nxt_of(const struct health_hot *h, unsigned f, int d)
 {
-	return (f & HF_NXT << d) ? h->nxt[d] : 0;
+	return (f & HF_NONXT << d) ? 0 : h->nxt[d];
 }
 
 static int segment_any(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d);
@@ -46,10 +47,15 @@ static inline __attribute__((always_inline)) int first_syn(struct health_hot *h,
 	h->nxt[d] = h->tend = end;
 	h->hs = (uint32_t)p->ts;
 	health_sent(h, p->ts);
-	if (ack)
+	unsigned f = HF_NONXT << (d ^ 1) | HF_SYN | HF_T0 << d;
+	if (ack) {
 		hc->ack[d] = ack;
-	h->flags = (uint16_t)((end ? HF_NXT << d : 0) | HF_SYN | HF_T0 << d | (p->win ? 0 : HF_WIN0 << d) |
-	                      (ack ? HF_ACK << d : 0));
+		f |= HF_ACK << d;
+	}
+	/* an end on 0, a window of 0: rare, a branch of their own */
+	if (__builtin_expect(!end || !p->win, 0))
+		f |= (end ? 0u : (unsigned)HF_NONXT << d) | (p->win ? 0u : (unsigned)HF_WIN0 << d);
+	h->flags = (uint16_t)f;
 	return 0;
 }
 
@@ -61,8 +67,9 @@ static inline __attribute__((always_inline)) int first_synack(struct health_hot 
 	uint32_t ack = p->ack, end = p->seq + 1;
 	int e = !d;
 	h->nxt[d] = end;
-	f = (f & ~(unsigned)(HF_WIN0 << d)) | (end ? (unsigned)HF_NXT << d : 0u) |
-	    (p->win ? 0u : (unsigned)HF_WIN0 << d);
+	f &= ~(unsigned)(HF_WIN0 << d | HF_NONXT << d);
+	if (__builtin_expect(!end || !p->win, 0))
+		f |= (end ? 0u : (unsigned)HF_NONXT << d) | (p->win ? 0u : (unsigned)HF_WIN0 << d);
 	/* it acknowledges the SYN: a sample of the server side */
 	if ((f & HF_T0 << e) && !health_seq_lt(ack, h->tend)) {
 		health_sample(h, d, p->ts);
@@ -79,19 +86,6 @@ static inline __attribute__((always_inline)) int first_synack(struct health_hot 
 	return 0;
 }
 
-int health_open(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
-{
-	health_init(h, hc);
-	if (!p->whole || p->payload || (p->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) != TCPF_SYN)
-		return 0;
-	/* direction as a constant: the SYN's is the client's, nearly always */
-	if (d)
-		first_syn(h, hc, p, 1);
-	else
-		first_syn(h, hc, p, 0);
-	return 1;
-}
-
 /* health_segment() for a direction d that is a constant (each of the two
  * is compiled apart: the flags' shifts by d become constants).  The two
  * segments a connection opens with take a few steps, the rest
@@ -100,17 +94,14 @@ static inline __attribute__((always_inline)) int segment_d(struct health_hot *h,
                                                            const struct pkt *p, int d)
 {
 	uint8_t fl = p->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
-	if ((fl & ~TCPF_ACK) == TCPF_SYN && !p->payload) {
-		unsigned f = h->flags;
-		int e = d ^ 1;
-		if (fl == TCPF_SYN) {
-			if (!f)
-				return first_syn(h, hc, p, d);
-		} else if (!(f & (HF_NXT << d | HF_ACK << e | HF_ACK << d)) && (f & HF_NXT << e) &&
-		           !health_seq_lt(h->nxt[e], p->ack)) {
-			return first_synack(h, p, d, f, h->nxt[e]);
-		}
-	}
+	unsigned f = h->flags;
+	int e = d ^ 1;
+	if (fl == (TCPF_SYN | TCPF_ACK) && !p->payload &&
+	    (f & (HF_NONXT << d | HF_NONXT << e | HF_ACK << e | HF_ACK << d)) == (unsigned)HF_NONXT << d &&
+	    !health_seq_lt(h->nxt[e], p->ack))
+		return first_synack(h, p, d, f, h->nxt[e]);
+	if (fl == TCPF_SYN && !p->payload && f == (HF_NONXT | HF_NONXT << 1))
+		return first_syn(h, hc, p, d);
 	return segment_any(h, hc, p, d);
 }
 
@@ -145,7 +136,8 @@ static __attribute__((noinline)) int segment_any(struct health_hot *h, struct he
 		uint32_t isn = nxt ? nxt - 1 : acke - 1;
 		if ((nxt || acke) && seq != isn) {
 			hc->ack[0] = hc->ack[1] = acke = 0;
-			f &= ~(HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_TIMING | HF_ACK | HF_ACK << 1);
+			f &= ~(HF_WIN0 | HF_WIN0 << 1 | HF_TIMING | HF_ACK | HF_ACK << 1);
+			f |= HF_NONXT | HF_NONXT << 1;
 			nxt = nxte = 0;
 		}
 		if (!(f & (HF_HSLEN | HF_HS))) {
@@ -171,7 +163,7 @@ static __attribute__((noinline)) int segment_any(struct health_hot *h, struct he
 	if (adv || nxt) {
 		uint32_t n = adv ? end : nxt;
 		h->nxt[d] = n;
-		f = (f & ~(unsigned)(HF_NXT << d)) | (n ? (unsigned)HF_NXT << d : 0u);
+		f = (f & ~(unsigned)(HF_NONXT << d)) | (n ? 0u : (unsigned)HF_NONXT << d);
 	}
 	/* The latest acknowledgment is kept only while it covers data of
 	 * the peer not seen (its one use: a spurious retransmission at or
@@ -226,16 +218,21 @@ void health_view(const struct health_hot *h, const struct health_cold *hc, struc
 		v->c2s_retrans = v->c2s_retrans_bytes = v->s2c_retrans = v->s2c_retrans_bytes = 0;
 		return;
 	}
-	/* a side has its smoothed round trip exactly when it has a minimum */
+	/* a side has its smoothed round trip exactly when it has a minimum;
+	 * most connections have both sides' (one branch for them) */
 	uint32_t m0 = h->rmin[0], m1 = h->rmin[1];
-	int64_t c = m0 == UINT32_MAX ? -1 : (int64_t)((h->srtt8[0] + 4) >> 3);
-	int64_t s = m1 == UINT32_MAX ? -1 : (int64_t)((h->srtt8[1] + 4) >> 3);
-	int both = (m0 != UINT32_MAX) & (m1 != UINT32_MAX);
-	v->handshake_us = (h->flags & HF_HS) ? (int64_t)h->hs : -1;
+	int64_t c = (int64_t)((h->srtt8[0] + 4) >> 3), s = (int64_t)((h->srtt8[1] + 4) >> 3);
+	if (__builtin_expect(m0 != UINT32_MAX && m1 != UINT32_MAX, 1)) {
+		v->rtt_us = c + s;
+		v->rtt_min_us = (int64_t)m0 + m1;
+	} else {
+		v->rtt_us = v->rtt_min_us = -1;
+		c = m0 == UINT32_MAX ? -1 : c;
+		s = m1 == UINT32_MAX ? -1 : s;
+	}
 	v->rtt_client_us = c;
 	v->rtt_server_us = s;
-	v->rtt_us = both ? c + s : -1;
-	v->rtt_min_us = both ? (int64_t)m0 + m1 : -1;
+	v->handshake_us = (h->flags & HF_HS) ? (int64_t)h->hs : -1;
 	v->c2s_retrans = hc->rsegs[0];
 	v->c2s_retrans_bytes = hc->rbytes[0];
 	v->s2c_retrans = hc->rsegs[1];

@@ -61,11 +61,6 @@ _Static_assert(sizeof(struct health_hot) + sizeof(struct health_cold) <= 64,
 /* A fresh state: a connection that nothing was seen of. */
 void health_init(struct health_hot *h, struct health_cold *hc);
 
-/* A fresh state for the connection that segment p, going in direction d,
- * opens.  Returns 1 when that took p (the connection's SYN: as
- * health_packet() would), 0 when health_packet() must still take it. */
-int health_open(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d);
-
 /* Any segment, every rule (health.c); health_packet's slow path. */
 int health_segment(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d);
 
@@ -83,7 +78,7 @@ void health_view(const struct health_hot *h, const struct health_cold *hc, struc
 #define HF_HSLEN  0x20 /* hs holds the handshake's length, not counted yet */
 #define HF_HS     0x40 /* hs holds the handshake's length, and it counts
                         * (see health_segment) */
-#define HF_NXT    0x80 /* << dir: nxt of that direction is set (and not 0) */
+#define HF_NONXT  0x80 /* << dir: nxt of that direction is none (0) */
 #define HF_ACK    0x200 /* << dir: ack of that direction is kept (not 0) */
 
 /* sequence numbers compared modulo 2^32 (RFC 9293 section 3.4) */
@@ -124,11 +119,10 @@ static inline __attribute__((always_inline)) void health_sample(struct health_ho
  * nothing changed): health_segment() takes it then, with the cold part,
  * which the common segment never loads.
  *
- * The flags keep HF_NXT << d set only while nxt[d] is not 0 (0 is tshark's
- * "none"), so that one mask says both are known.
+ * The flags keep HF_NONXT << d set exactly while nxt[d] is 0 (tshark's
+ * "none"), so that one test of the flags says both are known.
  */
-#define HF_FAST_MASK (HF_NXT | HF_NXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_ACK | HF_ACK << 1)
-#define HF_FAST_WANT (HF_NXT | HF_NXT << 1)
+#define HF_FAST_MASK (HF_NONXT | HF_NONXT << 1 | HF_WIN0 | HF_WIN0 << 1 | HF_ACK | HF_ACK << 1)
 
 static inline __attribute__((always_inline)) int health_common(struct health_hot *h, const struct pkt *p, int d)
 {
@@ -144,7 +138,7 @@ static inline __attribute__((always_inline)) int health_common(struct health_hot
 	uint32_t seq = p->seq, pack = p->ack, len = p->payload;
 	uint32_t end = seq + len + (fl & TCPF_FIN);
 	/* the end wrapping to 0 would leave nxt "none": the full rules */
-	if (__builtin_expect((f & HF_FAST_MASK) != HF_FAST_WANT || seq != h->nxt[d] || !end ||
+	if (__builtin_expect((f & HF_FAST_MASK) || seq != h->nxt[d] || !end ||
 	                     health_seq_lt(h->nxt[e], pack), 0))
 		return 0;
 	h->nxt[d] = end;
@@ -189,6 +183,45 @@ timed:
 static inline int health_packet(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
 {
 	return health_common(h, p, d) ? 0 : health_segment(h, hc, p, d);
+}
+
+/* health_init(), then what health_segment() makes of a connection's SYN,
+ * in one step: the state written once. */
+static inline __attribute__((always_inline)) void open_syn(struct health_hot *h, struct health_cold *hc,
+                                                           const struct pkt *p, int d)
+{
+	uint32_t ack = p->ack, end = p->seq + 1;
+	int64_t ts = p->ts;
+	unsigned f = HF_NONXT << (d ^ 1) | HF_SYN | HF_T0 << d | (ack ? (unsigned)HF_ACK << d : 0u);
+	if (__builtin_expect(!end || !p->win, 0))
+		f |= (end ? 0u : (unsigned)HF_NONXT << d) | (p->win ? 0u : (unsigned)HF_WIN0 << d);
+	*hc = (struct health_cold){.ack = {0, 0}};
+	hc->ack[d] = ack;
+	*h = (struct health_hot){.tend = end,
+	                         .tsent = (uint32_t)ts,
+	                         .rmin = {UINT32_MAX, UINT32_MAX},
+	                         .hs = (uint32_t)ts,
+	                         .flags = (uint16_t)f,
+	                         .tsent_hi = (uint16_t)((uint64_t)ts >> 32)};
+	h->nxt[d] = end;
+}
+
+/* A fresh state for the connection that segment p, going in direction d,
+ * opens.  Returns 1 when that took p (the connection's SYN: as
+ * health_packet() would), 0 when health_packet() must still take it.
+ * Inline: once per connection, in the opening's frame. */
+static inline int health_open(struct health_hot *h, struct health_cold *hc, const struct pkt *p, int d)
+{
+	if (!p->whole || p->payload || (p->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) != TCPF_SYN) {
+		health_init(h, hc);
+		return 0;
+	}
+	/* direction as a constant: the SYN's is the client's, nearly always */
+	if (d)
+		open_syn(h, hc, p, 1);
+	else
+		open_syn(h, hc, p, 0);
+	return 1;
 }
 
 #endif
