@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <link.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -333,6 +335,33 @@ static int key_line(const struct output_cfg *o, const char *why)
 	return o->line;
 }
 
+/* A shared object cut short (a copy or an install that did not finish):
+ * dlopen maps its segments past the file's end, and the first touch of them
+ * is a SIGBUS.  The size it needs at least when that is more than SIZE, else
+ * 0 (a file that is no ELF object of this class is left to dlopen). */
+static unsigned long long elf_cut_short(const char *path, off_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ElfW(Ehdr) eh;
+	unsigned long long end = 0;
+	if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_ident[EI_CLASS] == (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) &&
+	    eh.e_phentsize == sizeof(ElfW(Phdr))) {
+		end = (unsigned long long)eh.e_phoff + (unsigned long long)eh.e_phnum * sizeof(ElfW(Phdr));
+		for (unsigned i = 0; i < eh.e_phnum; i++) {
+			ElfW(Phdr) ph;
+			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + i * sizeof ph)) != (ssize_t)sizeof ph)
+				break;
+			if (ph.p_type == PT_LOAD && ph.p_offset + ph.p_filesz > end)
+				end = ph.p_offset + ph.p_filesz;
+		}
+	}
+	close(fd);
+	return end > (unsigned long long)size ? end : 0;
+}
+
 static int load_one(const struct config *cfg, const struct output_cfg *o, struct tt_ctx *ctx,
                     char *err, size_t errlen)
 {
@@ -369,6 +398,10 @@ static int load_one(const struct config *cfg, const struct output_cfg *o, struct
 	char why[512];
 	if (util_untrusted(path, &st, why, sizeof why))
 		return refuse(err, errlen, o, pl, ": key 'plugin': %s: refusing a plugin %s", path, why);
+	unsigned long long end = elf_cut_short(path, st.st_size);
+	if (end)
+		return refuse(err, errlen, o, pl, ": key 'plugin': %s: cut short (%lld bytes, %llu at least)",
+		              path, (long long)st.st_size, end);
 	ctx->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!ctx->dl)
 		return refuse(err, errlen, o, pl, ": key 'plugin': cannot load %s: %s", path, dlerror());

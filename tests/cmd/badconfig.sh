@@ -27,6 +27,9 @@ chmod 755 "$TMP/garbage.so"
 mkdir -p "$TMP/dir.so" "$TMP/ww"
 cp "$TCPTRACK_PLUGIN_DIR/csv.so" "$TMP/ww/csv.so"
 chmod 777 "$TMP/ww/csv.so"
+# a good plugin cut short, as by a copy that did not finish
+head -c 5000 "$TCPTRACK_PLUGIN_DIR/csv.so" >"$TMP/cut.so"
+chmod 755 "$TMP/cut.so"
 
 # refused LABEL WHERE WORDS ARGS...: tcptrack ARGS exits 78, prints nothing
 # on stdout and exactly one line on stderr, which contains WHERE (fixed
@@ -152,6 +155,12 @@ conf <<EOF
 plugin = $TMP/garbage.so
 EOF
 refused "plugin that is no shared object" "$f:2: key 'plugin': " "load|ELF|invalid" -c "$f"
+
+conf <<EOF
+[output x]
+plugin = $TMP/cut.so
+EOF
+refused "plugin cut short (no SIGBUS in dlopen)" "$f:2: key 'plugin': " "cut short \\(5000 bytes" -c "$f"
 
 conf <<EOF
 [output x]
