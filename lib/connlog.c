@@ -540,12 +540,44 @@ static int interval_one(void *arg, const struct tt_conn *v)
 
 /* ---- the file ---- */
 
+/* Whether the file name, which rows would be appended to, starts with a
+ * line other than this log's header: written with other columns or another
+ * mode (the configuration changed since), its rows and these could not be
+ * told apart.  An empty or missing file has none. */
+static int other_header(const struct connlog *l, const char *name)
+{
+	int fd = l->dirfd >= 0 ? openat(l->dirfd, name + l->dir_len, O_RDONLY | O_CLOEXEC)
+	                       : open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	size_t n = strlen(l->header);
+	char *first = malloc(n);
+	ssize_t got = first ? pread(fd, first, n, 0) : 0;
+	int other = got > 0 && ((size_t)got != n || memcmp(first, l->header, n));
+	free(first);
+	close(fd);
+	return other;
+}
+
+/* An error of open_file, in words. */
+static const char *open_error(int r)
+{
+	return r == -EEXIST ? "it holds rows of other columns (its first line is not this log's header)"
+	                    : strerror(-r);
+}
+
+/* name opened for the rows, its header written when it is new: 0, or a
+ * negative errno (-EEXIST: a file of other columns, left alone). */
 static int open_file(struct connlog *l, const char *name)
 {
 	int fresh = 0;
 	if (l->w.len)
 		wfile_flush(&l->w);
 	int truncate = !l->append && !l->opened_once;
+	if (!truncate && l->header && strcmp(name, "-") && other_header(l, name)) {
+		l->opened_once = 1;
+		return -EEXIST;
+	}
 	int r = l->dirfd >= 0 ? wfile_openat(&l->w, l->dirfd, name + l->dir_len, truncate, &fresh)
 	                      : wfile_open(&l->w, name, truncate, &fresh);
 	l->opened_once = 1;
@@ -623,7 +655,7 @@ void connlog_follow(struct connlog *l, int64_t now_us)
 		 * Told once a name. */
 		wfile_close(&l->w);
 		if (strcmp(name, l->failed_name))
-			l->host->log(l->ctx, TT_LOG_ERR, "open %s: %s", name, strerror(-r));
+			l->host->log(l->ctx, TT_LOG_ERR, "open %s: %s", name, open_error(r));
 		snprintf(l->failed_name, sizeof l->failed_name, "%s", name);
 	}
 }
@@ -932,7 +964,7 @@ int connlog_open(struct connlog *l, char *err, size_t errlen)
 		return 0; /* named by the capture clock: opened at the first row */
 	r = open_file(l, l->file);
 	if (r < 0) {
-		snprintf(err, errlen, "open %s: %s", l->file, strerror(-r));
+		snprintf(err, errlen, "open %s: %s", l->file, open_error(r));
 		return r;
 	}
 	return 0;
@@ -1032,7 +1064,7 @@ int connlog_reopen(struct connlog *l)
 		return 0;
 	int r = open_file(l, l->file);
 	if (r < 0)
-		l->host->log(l->ctx, TT_LOG_ERR, "reopen %s: %s", l->file, strerror(-r));
+		l->host->log(l->ctx, TT_LOG_ERR, "reopen %s: %s", l->file, open_error(r));
 	return r;
 }
 

@@ -143,6 +143,26 @@ rows=$(grep -vc '^first_seen' "$TMP/one.csv")
 	pass "append = yes: one header, rows of both runs ($rows)" ||
 	fail "append: $headers headers, $rows rows, want 1 and $((2 * first))"
 
+# append = yes to a file of other columns (the columns or the mode changed
+# since it was written): its rows and the new ones could not be told apart.
+# Left alone and said: a fixed name at start (73); a time-named file, opened
+# at the first row, loses its rows, counted (74)
+cp "$TMP/one.csv" "$TMP/before.csv"
+tt -T "$CAP" -o "csv:file=$TMP/one.csv,append=yes,columns=process" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 73 ] && cmp -s "$TMP/one.csv" "$TMP/before.csv" && grep -q "one.csv: it holds rows of other columns" "$TMP/err" &&
+	pass "append = yes to a file of other columns: left alone, exit 73" ||
+	fail "append to a file of other columns: exit $rc: $(cat "$TMP/err")"
+mkdir "$TMP/day"
+tt -T "$CAP" -o "csv:file=$TMP/day/%Y.csv,append=yes" 2>/dev/null
+before=$(cat "$TMP"/day/*.csv | cksum)
+tt -T "$CAP" -o "csv:file=$TMP/day/%Y.csv,append=yes,mode=intervals" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 74 ] && [ "$(cat "$TMP"/day/*.csv | cksum)" = "$before" ] && grep -q "it holds rows of other columns" "$TMP/err" &&
+	grep -q "rows could not be written" "$TMP/err" &&
+	pass "append = yes to a time-named file of other columns: left alone, the rows counted lost, exit 74" ||
+	fail "append to a time-named file of other columns: exit $rc: $(cat "$TMP/err")"
+
 # SIGHUP after a rename: the old file is complete, the new one starts with
 # its header, and together they hold every connection
 feed_half "$CAP" -o "csv:mode=connections,file=$TMP/rot.csv"
