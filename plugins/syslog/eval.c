@@ -188,6 +188,7 @@ static int is_open(const struct tt_conn *c)
 struct walk {
 	struct sl *s;
 	int64_t now;
+	int64_t young_us;  /* a rule "below" on a connection's rate: the window */
 	double rate;
 	uint64_t count, half;
 	uint64_t segs, retrans;
@@ -230,7 +231,14 @@ static int walk_one(void *arg, const struct tt_conn *c)
 		memcpy(k.client, c->client, 16);
 		k.client_port = c->client_port;
 		k.has_client = 1;
-		alert_sample(s->eng, &k, conn_value(s, c, w->now));
+		/* younger than the window its rate is averaged over: what it
+		 * sent over its own age, not over time before it began too (a
+		 * rule "below" would fire for every new connection) */
+		double v = conn_value(s, c, w->now);
+		int64_t age = w->now - c->first_seen_us;
+		if (w->young_us && age > 0 && age < w->young_us)
+			v = v * (double)w->young_us / (double)age;
+		alert_sample(s->eng, &k, v);
 	} else if (d->scope == SC_SERVER) {
 		struct srv *x = map_put(&s->srvs, &k, NULL);
 		if (x) {
@@ -306,6 +314,8 @@ void eval_round(struct sl *s, const struct tt_snapshot *snap)
 	s->last_eval = now;
 	alert_begin(s->eng, now);
 	struct walk w = {.s = s, .now = now};
+	if (s->below && eval_reads_rates(s) && d->scope == SC_CONN)
+		w.young_us = s->host->settings(s->ctx)->average_us;
 	if (s->walk_needed)
 		snap->foreach(snap, walk_one, &w);
 	if (d->scope == SC_SERVER) {

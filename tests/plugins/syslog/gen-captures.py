@@ -50,6 +50,8 @@ retrans.pcap   10.7.0.1:40000 -> 10.7.0.2:80: 20 segments of 1000 bytes a
                segments a second without a copy, to 45 s.  At 30.1 s,
                10.7.0.5:41000 -> 10.7.0.2:80 opens, sends 10 segments and
                5 copies, and closes by 30.5 s.
+young.pcap     10.8.0.1:40000 -> 10.8.0.2:80 opens 0.6 s into a second
+               and sends 1 MB/s (10 kB every 10 ms) for 3 s, then closes.
 """
 import math
 import os
@@ -334,6 +336,19 @@ def retrans_capture():
     return c
 
 
+def young_capture():
+    T = 1700007000 * US
+    c = Cap()
+    a = Flow(c, "10.8.0.1", 40000, "10.8.0.2", 80)
+    t = T + 600000
+    a.open(t)
+    for i in range(300):
+        a.send(t + 1000 + i * 10000, 10000, from_server=False)
+        a.ack(t + 1100 + i * 10000, from_server=True)
+    a.close(t + 3010000)
+    return c
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     T, fc = flow_capture()
@@ -345,6 +360,7 @@ def main():
     storm_capture().write(os.path.join(out, "storm.pcap"))
     slow_capture().write(os.path.join(out, "slow.pcap"))
     retrans_capture().write(os.path.join(out, "retrans.pcap"))
+    young_capture().write(os.path.join(out, "young.pcap"))
 
 
 main()

@@ -186,6 +186,23 @@ expect "rate limit: a burst, a report of what was dropped, recoveries of what wa
 	"\|recovery\|2023-11-14T23:20:08\.000000Z\|.*client=\"10\.5\.1\.19\" client_port=\"40019\"" \
 	"\|recovery\|2023-11-14T23:20:08\.000000Z\|.*client=\"10\.5\.1\.27\" client_port=\"40027\""
 
+# ---- a rule "below" and a connection younger than the rate's window ----
+# young.pcap: 10.8.0.1:40000 -> 10.8.0.2:80 opens 0.6 s into a second and
+# sends 1 MB/s for 3 s.  At the tick that ends that second its 1 s window
+# holds 0.4 s of it: 400 kB/s, under the level, though it never sent
+# slower.  It is compared with what it sent over its age: no message.
+sl_conf "$TMP/young.conf" <<EOF
+[output young]
+plugin = syslog
+metric = conn_rate
+direction = below
+warning = 500k
+target = @UNIX@
+EOF
+run young young.pcap
+rs_settle young
+expect "a rule below: a connection younger than the rate's window is not taken for a slow one" young
+
 # ---- syslog(3), the default target ----
 # syslog(3) writes to /dev/log: in a mount namespace of its own, /dev/log
 # is this rsyslogd's socket.
