@@ -340,6 +340,9 @@ static void run_timers(struct tracker *tr, int64_t t)
 {
 	while (tr->next_tick <= t) {
 		int64_t tick = tr->next_tick;
+		/* an output's period that ended before this tick sees the table
+		 * as it was then, not aged by a jump of the clock past it */
+		host_run_timers(tr->host, tick - 1);
 		tr->now_us = tick > tr->now_us ? tick : tr->now_us;
 		conntab_tick(tr->tab, tick);
 		tr->next_tick += tr->tick_us;

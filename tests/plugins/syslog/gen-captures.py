@@ -52,6 +52,9 @@ retrans.pcap   10.7.0.1:40000 -> 10.7.0.2:80: 20 segments of 1000 bytes a
                5 copies, and closes by 30.5 s.
 young.pcap     10.8.0.1:40000 -> 10.8.0.2:80 opens 0.6 s into a second
                and sends 1 MB/s (10 kB every 10 ms) for 3 s, then closes.
+gap.pcap       10.9.0.1:40000 -> 10.9.0.2:80 opens at 0.2 s, sends 10 kB
+               and closes by 0.3 s; the next packet, a SYN from 10.9.0.3 to
+               10.9.0.2:80, is at 2.7 s: the clock jumps past two ticks.
 """
 import math
 import os
@@ -349,6 +352,18 @@ def young_capture():
     return c
 
 
+def gap_capture():
+    T = 1700008000 * US
+    c = Cap()
+    a = Flow(c, "10.9.0.1", 40000, "10.9.0.2", 80)
+    a.open(T + 200000)
+    a.send(T + 200300, 10000, from_server=False)
+    a.ack(T + 200400, from_server=True)
+    a.close(T + 300000)
+    c.add(T + 2700000, "10.9.0.3", "10.9.0.2", 40001, 80, "S", 1000, 0)
+    return c
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     T, fc = flow_capture()
@@ -361,6 +376,7 @@ def main():
     slow_capture().write(os.path.join(out, "slow.pcap"))
     retrans_capture().write(os.path.join(out, "retrans.pcap"))
     young_capture().write(os.path.join(out, "young.pcap"))
+    gap_capture().write(os.path.join(out, "gap.pcap"))
 
 
 main()

@@ -203,6 +203,23 @@ run young young.pcap
 rs_settle young
 expect "a rule below: a connection younger than the rate's window is not taken for a slow one" young
 
+# ---- a jump of the capture clock past the end of a period ----
+# gap.pcap: 10 kB at 0.2 s, then nothing until 2.7 s.  The rule is evaluated
+# at 1 s and at 2 s as the table was then, not as it is at 2.7 s (the
+# second's traffic aged out of the rate's window): an alarm, a recovery.
+sl_conf "$TMP/gap.conf" <<EOF
+[output gap]
+plugin = syslog
+metric = total_rate
+warning = 1k
+target = @UNIX@
+EOF
+run gap gap.pcap
+rs_wait gap 2
+expect "a jump of the capture clock: each period evaluated as the table was at its end" gap \
+	"\|warning\|2023-11-15T00:26:41\.000000Z\|.*gap: WARNING: total_rate 10\.0 kB/s is above the warning level 1\.0 kB/s\$" \
+	"\|recovery\|2023-11-15T00:26:42\.000000Z\|.*gap: RECOVERY: total_rate 0 B/s is back at or under the clear level 1\.0 kB/s after 1s in alarm"
+
 # ---- syslog(3), the default target ----
 # syslog(3) writes to /dev/log: in a mount namespace of its own, /dev/log
 # is this rsyslogd's socket.
