@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -56,6 +57,18 @@ static int parse_unix(struct target *t, const char *spec, char *err, size_t errl
 	}
 	if (strlen(path) >= sizeof un->sun_path) {
 		snprintf(err, errlen, "'%s': path too long for a unix socket", spec);
+		return -EINVAL;
+	}
+	/* a socket not there yet may come (its daemon starts later); a
+	 * file that is there and no socket is a mistake (the daemon's log
+	 * file named for its socket), and would lose every message */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "'%s': %s, not a socket", spec,
+		         S_ISDIR(st.st_mode)    ? "a directory"
+		         : S_ISREG(st.st_mode)  ? "a regular file"
+		         : S_ISFIFO(st.st_mode) ? "a FIFO"
+		                                : "a device");
 		return -EINVAL;
 	}
 	memset(&t->addr, 0, sizeof t->addr);

@@ -89,6 +89,12 @@ bad "target without port" 12 "key 'target': 'udp:127\.0\.0\.1': no port; use udp
 	'metric = conn_rate\nwarning = 1M\ntarget = udp:127.0.0.1\n'
 bad "relative unix socket" 12 "key 'target': 'unix:log\.sock': a unix socket path must be absolute" \
 	'metric = conn_rate\nwarning = 1M\ntarget = unix:log.sock\n'
+# the daemon's log file named for its socket: every message would be lost
+: >"$TMP/messages"
+bad "unix target that is a regular file" 12 "key 'target': 'unix:$TMP/messages': a regular file, not a socket" \
+	"metric = conn_rate\nwarning = 1M\ntarget = unix:$TMP/messages\n"
+bad "unix target that is a directory" 12 "key 'target': 'unix:$TMP': a directory, not a socket" \
+	"metric = conn_rate\nwarning = 1M\ntarget = unix:$TMP\n"
 bad "bad filter" 12 "key 'filter': 'port eighty': " 'metric = conn_rate\nwarning = 1M\nfilter = port eighty\n'
 bad "bad facility" 12 "key 'facility': 'local9': not a facility" \
 	'metric = conn_rate\nwarning = 1M\nfacility = local9\n'
