@@ -506,6 +506,8 @@ static int run(const struct cmdline *cl, const struct config *cfg)
 	}
 	tracker_add_input(tr, in);
 	if (tracker_open(tr, err, sizeof err) < 0) {
+		if (tracker_stop_asked())
+			return 0; /* stopped while an output waited (a FIFO's reader): nothing was counted */
 		msg("%s", err);
 		return EXIT_CANTCREAT;
 	}

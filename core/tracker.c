@@ -602,6 +602,11 @@ void tracker_catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+int tracker_stop_asked(void)
+{
+	return got_stop;
+}
+
 static int check_signals(struct tracker *tr)
 {
 	if (got_hup) {

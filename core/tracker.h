@@ -51,6 +51,9 @@ void tracker_free(struct tracker *tr);
  * SIGPIPE: first thing in main, so that a signal in the first
  * milliseconds does not kill tcptrack; tracker_start does it too. */
 void tracker_catch_signals(void);
+/* Whether SIGINT or SIGTERM came: a stop asked for (at the start too,
+ * while an output waited to open). */
+int tracker_stop_asked(void);
 /* Restore what a terminal output changed (on a fatal error). */
 void tracker_emergency_stop(struct tracker *tr);
 

@@ -546,8 +546,14 @@ static int interval_one(void *arg, const struct tt_conn *v)
  * told apart.  An empty or missing file has none. */
 static int other_header(const struct connlog *l, const char *name)
 {
-	int fd = l->dirfd >= 0 ? openat(l->dirfd, name + l->dir_len, O_RDONLY | O_CLOEXEC)
-	                       : open(name, O_RDONLY | O_CLOEXEC);
+	/* (a FIFO is no log to read back: its read end would wait for us) */
+	int fd = l->dirfd >= 0 ? openat(l->dirfd, name + l->dir_len, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+	                       : open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0)
 		return 0;
 	size_t n = strlen(l->header);
@@ -562,13 +568,15 @@ static int other_header(const struct connlog *l, const char *name)
 /* An error of open_file, in words. */
 static const char *open_error(int r)
 {
-	return r == -EEXIST ? "it holds rows of other columns (its first line is not this log's header)"
-	                    : strerror(-r);
+	return r == -EEXIST   ? "it holds rows of other columns (its first line is not this log's header)"
+	       : r == -EAGAIN ? "a FIFO that no one reads"
+	                      : strerror(-r);
 }
 
 /* name opened for the rows, its header written when it is new: 0, or a
- * negative errno (-EEXIST: a file of other columns, left alone). */
-static int open_file(struct connlog *l, const char *name)
+ * negative errno (-EEXIST: a file of other columns, left alone; -EAGAIN: a
+ * FIFO no one reads, unless WFILE_WAIT in how waits for its reader). */
+static int open_file(struct connlog *l, const char *name, int how)
 {
 	int fresh = 0;
 	if (l->w.len)
@@ -578,8 +586,9 @@ static int open_file(struct connlog *l, const char *name)
 		l->opened_once = 1;
 		return -EEXIST;
 	}
-	int r = l->dirfd >= 0 ? wfile_openat(&l->w, l->dirfd, name + l->dir_len, truncate, &fresh)
-	                      : wfile_open(&l->w, name, truncate, &fresh);
+	how |= truncate ? WFILE_TRUNC : 0;
+	int r = l->dirfd >= 0 ? wfile_openat(&l->w, l->dirfd, name + l->dir_len, how, &fresh)
+	                      : wfile_open(&l->w, name, how, &fresh);
 	l->opened_once = 1;
 	if (r < 0)
 		return r;
@@ -645,9 +654,9 @@ void connlog_follow(struct connlog *l, int64_t now_us)
 	if (l->w.fd >= 0 && !strcmp(name, l->cur_name))
 		return;
 	snprintf(l->cur_name, sizeof l->cur_name, "%s", name);
-	int r = open_file(l, name);
+	int r = open_file(l, name, 0);
 	if (r == -ENOENT && l->dirfd < 0 && make_dirs(name) == 0)
-		r = open_file(l, name);
+		r = open_file(l, name, 0);
 	if (r < 0) {
 		/* The rows of this name are not the previous file's: that one
 		 * is closed (its rows were written out first), and these are
@@ -962,7 +971,13 @@ int connlog_open(struct connlog *l, char *err, size_t errlen)
 		return r;
 	if (l->timed_name)
 		return 0; /* named by the capture clock: opened at the first row */
-	r = open_file(l, l->file);
+	r = open_file(l, l->file, 0);
+	if (r == -EAGAIN) {
+		/* a log shipper that is to read it has not started yet */
+		l->host->log(l->ctx, TT_LOG_WARN, "%s is a FIFO that no one reads yet: waiting for its reader",
+		             l->file);
+		r = open_file(l, l->file, WFILE_WAIT);
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "open %s: %s", l->file, open_error(r));
 		return r;
@@ -1062,7 +1077,7 @@ int connlog_reopen(struct connlog *l)
 	}
 	if (!strcmp(l->file, "-"))
 		return 0;
-	int r = open_file(l, l->file);
+	int r = open_file(l, l->file, 0);
 	if (r < 0)
 		l->host->log(l->ctx, TT_LOG_ERR, "reopen %s: %s", l->file, open_error(r));
 	return r;

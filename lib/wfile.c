@@ -37,29 +37,37 @@ static void drop_pending(struct wfile *w)
 	w->len = w->hdr = w->carry = 0;
 }
 
-int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh)
+int wfile_open(struct wfile *w, const char *path, int how, int *fresh)
 {
-	return wfile_openat(w, AT_FDCWD, path, truncate, fresh);
+	return wfile_openat(w, AT_FDCWD, path, how, fresh);
 }
 
-/* path opened for appending (emptied first with truncate); *fresh: new or
- * empty.  The descriptor, or -1 with errno. */
-static int open_append(int dirfd, const char *path, int truncate, int *fresh)
+/* path opened for appending (emptied first with WFILE_TRUNC); *fresh: new
+ * or empty.  A FIFO that no one reads yet is waited for with WFILE_WAIT
+ * (a signal ends the wait: EINTR), else EAGAIN.  The descriptor, or -1 with
+ * errno. */
+static int open_append(int dirfd, const char *path, int how, int *fresh)
 {
-	int fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
+	int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (how & WFILE_TRUNC ? O_TRUNC : 0);
 	struct stat st;
+	int fifo = fstatat(dirfd, path, &st, 0) == 0 && S_ISFIFO(st.st_mode);
+	int fd = openat(dirfd, path, flags | (fifo && !(how & WFILE_WAIT) ? O_NONBLOCK : 0), 0644);
+	if (fd < 0 && fifo && errno == ENXIO)
+		errno = EAGAIN; /* (a socket's ENXIO stays) */
+	if (fd >= 0 && fifo && !(how & WFILE_WAIT))
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* the rows wait for their reader */
 	*fresh = fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0;
 	return fd;
 }
 
-int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int *fresh)
+int wfile_openat(struct wfile *w, int dirfd, const char *path, int how, int *fresh)
 {
 	int fd;
 	if (!strcmp(path, "-")) {
 		fd = dup(STDOUT_FILENO);
 		*fresh = 1;
 	} else {
-		fd = open_append(dirfd, path, truncate, fresh);
+		fd = open_append(dirfd, path, how, fresh);
 	}
 	if (fd < 0)
 		return -errno;

@@ -33,12 +33,16 @@ int wfile_init(struct wfile *w, size_t cap);
 /* The directory of path into dir ("." when path names none); returns the
  * length of path's part up to and with its last slash (0: none). */
 size_t wfile_dir(const char *path, char *dir, size_t size);
-/* Open path, emptied first when truncate is set, else appending; *fresh
- * says whether it is new or empty. */
-int wfile_open(struct wfile *w, const char *path, int truncate, int *fresh);
+/* wfile_open's how */
+#define WFILE_TRUNC 1 /* emptied first, else appended to */
+#define WFILE_WAIT  2 /* a FIFO no one reads yet is waited for (a signal
+                       * ends the wait: -EINTR), else -EAGAIN */
+/* Open path as how says (WFILE_*); *fresh says whether it is new or
+ * empty. */
+int wfile_open(struct wfile *w, const char *path, int how, int *fresh);
 /* The same, path relative to the directory dirfd (AT_FDCWD: the working
  * one), which may be outside the root or no longer reachable by name. */
-int wfile_openat(struct wfile *w, int dirfd, const char *path, int truncate, int *fresh);
+int wfile_openat(struct wfile *w, int dirfd, const char *path, int how, int *fresh);
 /* Whether the open file was removed (no name leads to it any more). */
 int wfile_removed(const struct wfile *w);
 /* Open path (relative to dirfd) in place of the file, keeping the rows not

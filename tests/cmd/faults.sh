@@ -175,4 +175,29 @@ if [ "$rc" -eq 0 ] && [ "$(cut -c1-11 "$TMP/one")" = first_seen, ] && ! grep -qv
 else
 	fail "stdout closed: exit $rc: $(cat "$TMP/err")"
 fi
+
+# ---- a FIFO for a log shipper that is not reading yet: said, waited for ----
+mkfifo "$TMP/fifo"
+timeout --preserve-status -s TERM 2 "$TCPTRACK" -T "$CAP" -o "csv:file=$TMP/fifo" 2>"$TMP/err"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q "csv: $TMP/fifo is a FIFO that no one reads yet: waiting for its reader" "$TMP/err" &&
+	[ "$(wc -l < "$TMP/err")" -eq 1 ]; then
+	pass "a FIFO no one reads: said at once; SIGTERM while waiting exits 0"
+else
+	fail "a FIFO no one reads, SIGTERM: exit $rc: $(cat "$TMP/err")"
+fi
+# append = yes reads a file back for its header, never a FIFO (whose read
+# end would wait for this very writer)
+timeout 20 "$TCPTRACK" -T "$CAP" -o "csv:file=$TMP/fifo,append=yes" 2>"$TMP/err" &
+ff=$!
+sleep 0.5
+timeout 20 cat "$TMP/fifo" > "$TMP/fifo.out"
+wait $ff
+rc=$?
+tt -T "$CAP" -o "csv:file=$TMP/fifo.want" 2>/dev/null
+if [ "$rc" -eq 0 ] && cmp -s "$TMP/fifo.want" "$TMP/fifo.out"; then
+	pass "append = yes on a FIFO: its reader gets the header and every row ($(wc -l < "$TMP/fifo.out") lines)"
+else
+	fail "append = yes on a FIFO: exit $rc, $(wc -l < "$TMP/fifo.out") lines, want $(wc -l < "$TMP/fifo.want"): $(cat "$TMP/err")"
+fi
 finish
