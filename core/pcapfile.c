@@ -45,6 +45,7 @@ struct chunk {
 	uint8_t *raw;                 /* frames kept whole for the tap (RAW bytes) */
 	size_t rawlen;
 	int end;                      /* after these: 0 more, 1 the end, -1 damage */
+	int64_t start;                /* file offset before them */
 	int64_t pos;                  /* file offset after them */
 };
 
@@ -85,7 +86,7 @@ struct pcapfile {
 	struct chunk chunks[NCHUNK];
 	uint64_t filled, freed;       /* chunks decoded so far; given back so far */
 	int holding, at;              /* the loop works on chunk number freed, at packet at */
-	int64_t cpos;                 /* file offset after the chunks the loop took */
+	int64_t cpos;                 /* file offset until the loop takes a chunk */
 	int tap_dns;                  /* keep DNS frames whole */
 	int synced, started, threaded, stop;
 	pthread_t th;
@@ -570,6 +571,7 @@ static void decode_chunk(struct pcapfile *f)
 	struct chunk *c = &f->chunks[f->filled % NCHUNK];
 	c->n = 0;
 	c->rawlen = 0;
+	c->start = f->pos;
 	int r = pcapfile_dispatch(f, CHUNK, into_chunk, (u_char *)f);
 	c->end = r < 0 ? -1 : r == 0;
 	c->pos = f->pos;
@@ -637,7 +639,6 @@ int pcapfile_dispatch_decoded(struct pcapfile *f, int cnt, pcapfile_cb cb, void 
 		}
 		f->holding = 1;
 		f->at = 0;
-		f->cpos = f->chunks[f->freed % NCHUNK].pos;
 	}
 	return n;
 }
@@ -670,7 +671,14 @@ int pcapfile_ahead(const struct pcapfile *f)
 
 int64_t pcapfile_pos(const struct pcapfile *f)
 {
-	return f->ahead ? f->cpos : f->pos;
+	if (!f->ahead)
+		return f->pos;
+	if (!f->holding)
+		return f->cpos;
+	/* within the chunk, by its packets handed out: one chunk may hold a
+	 * whole small file, which a paced replay takes a minute to show */
+	const struct chunk *c = &f->chunks[f->freed % NCHUNK];
+	return c->n ? c->start + (c->pos - c->start) * f->at / c->n : c->pos;
 }
 
 const char *pcapfile_error(const struct pcapfile *f)

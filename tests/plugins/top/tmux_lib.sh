@@ -28,6 +28,20 @@ wait_for() {
 	done
 	return 1
 }
+# view W H ARGS...: tcptrack in a fresh W x H terminal, on a new server
+# (socket $SOCK_BASE-N: a server being killed cannot be reused at once); its
+# exit status lands in $EXIT
+NVIEW=0
+view() {
+	w=$1 h=$2
+	shift 2
+	stop_tmux
+	NVIEW=$((NVIEW + 1))
+	SOCK=$SOCK_BASE-$NVIEW
+	EXIT=$TMP/exit.$NVIEW
+	tm -f /dev/null new-session -d -x "$w" -y "$h" \
+		"TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' $*; echo \$? > '$EXIT'; sleep 600"
+}
 # leak checking stays on everywhere else; under tmux a process may lose its
 # terminal at any moment, which LeakSanitizer's stop-the-world cannot survive
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"

@@ -7,9 +7,8 @@
 need_cmd tmux
 need_shared
 
-# a new server (socket) per view: a server being killed cannot be reused at once
-NVIEW=0
-SOCK=tttop$$-0
+SOCK_BASE=tttop$$
+SOCK=$SOCK_BASE-0
 . "$TESTS_SRCDIR/plugins/top/tmux_lib.sh"
 # killed by a signal, still clean up (lib.sh's trap is on EXIT)
 trap 'exit 130' INT TERM HUP
@@ -21,18 +20,6 @@ MP=$SHARED_DIR/pcaps/many-protocols.pcap
 # capture's one-packet rows from late ACKs give the RTT sort a connection without a round trip
 printf '[core]\nreplay_speed = 0\ntime_wait = 0\nsyn_timeout = 30s\n' > "$TMP/fast.conf"
 
-# view W H ARGS...: tcptrack in a fresh W x H terminal; its exit status
-# lands in $EXIT
-view() {
-	w=$1 h=$2
-	shift 2
-	stop_tmux
-	NVIEW=$((NVIEW + 1))
-	SOCK=tttop$$-$NVIEW
-	EXIT=$TMP/exit.$NVIEW
-	tm -f /dev/null new-session -d -x "$w" -y "$h" \
-		"TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' '$TCPTRACK' $*; echo \$? > '$EXIT'; sleep 600"
-}
 # gone PATTERN: no line matches within 3 s
 gone() {
 	i=0
