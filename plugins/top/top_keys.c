@@ -218,13 +218,15 @@ void top_draw_help(struct top *t, int H, int W)
 	int body = 0;
 	while (help_line(body, t->health, buf, sizeof buf))
 		body++;
-	/* a title, a blank, the body, a blank, the last line */
-	int bh = body + 4, bw = 66;
+	/* a title, a blank, the body, a blank, the last line; on a short
+	 * terminal the blanks give their lines to the body */
+	int pad = H >= 8;
+	int bh = body + 2 + 2 * pad, bw = 66;
 	if (bw > W)
 		bw = W;
 	if (bh > H)
 		bh = H;
-	int room = bh - 4 > 0 ? bh - 4 : 0;
+	int room = bh - 2 - 2 * pad > 0 ? bh - 2 - 2 * pad : 0;
 	t->help_page = room < body ? (room > 0 ? room : 1) : 0;
 	if (t->help_top > body - room)
 		t->help_top = body - room > 0 ? body - room : 0;
@@ -237,7 +239,7 @@ void top_draw_help(struct top *t, int H, int W)
 			addch(' ' | A_REVERSE);
 	}
 	attron(A_REVERSE | A_BOLD);
-	if (t->help_page)
+	if (t->help_page && room)
 		snprintf(buf, sizeof buf, " tcptrack keys (%d-%d of %d)", t->help_top + 1, t->help_top + room, body);
 	else
 		snprintf(buf, sizeof buf, " tcptrack keys");
@@ -245,7 +247,7 @@ void top_draw_help(struct top *t, int H, int W)
 	attroff(A_BOLD);
 	for (int i = 0; i < room; i++)
 		if (help_line(t->help_top + i, t->health, buf, sizeof buf))
-			mvaddnstr(y0 + 2 + i, x0, buf, bw);
+			mvaddnstr(y0 + 1 + pad + i, x0, buf, bw);
 	if (bh >= 2)
 		mvaddnstr(y0 + bh - 1, x0,
 		          t->help_page ? " Up Down PgUp PgDn scroll; any other key closes this help."

@@ -16,19 +16,41 @@ add_cleanup stop_tmux
 # third of the way in, the footer says a third, not the whole file
 python3 "$TESTS_SRCDIR/make-rate.py" "$TMP/rate.pcap" 80000 100 8
 printf '[core]\nreplay_speed = 1\n' > "$TMP/paced.conf"
-view 120 10 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
-if wait_for "Reading rate.pcap: [0-9]+%" 10; then
-	sleep 2
-	pct=$(screen | sed -n 's/.*Reading rate.pcap: \([0-9]*\)%.*/\1/p')
-	if [ -n "$pct" ] && [ "$pct" -ge 5 ] && [ "$pct" -le 70 ]; then
-		pass "paced replay, 2.5 s of 8: the footer says $pct%"
+# verdict STATUS PASS-TEXT FAIL-TEXT: pass, or fail and show the screen
+verdict() {
+	if [ "$1" = 0 ]; then
+		pass "$2"
 	else
-		fail "paced replay, 2.5 s of 8: the footer says '${pct}%' (expected 5 to 70)"
+		fail "$3"
 		screen | sed 's/^/  | /'
 	fi
-else
-	fail "paced replay: no progress in the footer"
-	screen | sed 's/^/  | /'
-fi
+}
+
+view 120 10 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
+wait_for "Reading rate.pcap: [0-9]+%" 10
+sleep 2
+pct=$(screen | sed -n 's/.*Reading rate.pcap: \([0-9]*\)%.*/\1/p')
+[ -n "$pct" ] && [ "$pct" -ge 5 ] && [ "$pct" -le 70 ]
+verdict $? "paced replay, 2.5 s of 8: the footer says $pct%" \
+	"paced replay, 2.5 s of 8: the footer says '${pct}%' (expected 5 to 70)"
+
+# ---- the help on a short terminal: its lines for the keys, and a title
+# that counts the ones shown ----
+view 60 5 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
+wait_for "rate.pcap" 10
+tm send-keys h
+wait_for "tcptrack keys" 5 && screen | grep -Eq "tcptrack keys \(1-3 of [0-9]+\)" &&
+	screen | grep -Eq "^ q +quit" && screen | grep -Eq "^ s +sort"
+verdict $? "help, 5 lines: three keys shown, and the title says 1-3" \
+	"help, 5 lines: not three keys under a title saying 1-3"
+tm send-keys j
+wait_for "tcptrack keys \(2-4 of" 5 && screen | grep -Eq "^ < >"
+verdict $? "help, 5 lines: j scrolls it a line" "help, 5 lines: j does not scroll it a line"
+view 40 2 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
+wait_for "rate.pcap" 10
+tm send-keys h
+sleep 0.5
+screen | grep -q "(1-0 " && fail "help, 2 lines: the title counts lines 1-0" ||
+	pass "help, 2 lines: no title counting lines 1-0"
 
 finish
