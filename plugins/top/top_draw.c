@@ -58,10 +58,14 @@ static void draw_edit(struct top *t, int y, int W)
 	else
 		snprintf(hint, sizeof hint, "%zu of %zu match; Enter keeps, Esc cancels", t->sel.matched,
 		         t->rows[t->cur].n);
+	/* longer than the line: its end shows, where the typing is */
+	int len = (int)strlen(buf), from = len > W - 2 ? len - (W - 2) : 0;
+	if (from > len)
+		from = len;
 	move(y, 0);
 	clrtoeol();
-	mvaddnstr(y, 0, buf, W - 1);
-	int cx = (int)strlen(buf);
+	mvaddnstr(y, 0, buf + from, W - 1);
+	int cx = len - from;
 	if (cx + 3 + (int)strlen(hint) < W) {
 		attron(A_DIM);
 		mvaddstr(y, cx + 3, hint);

@@ -37,7 +37,7 @@ verdict $? "paced replay, 2.5 s of 8: the footer says $pct%" \
 # ---- the help on a short terminal: its lines for the keys, and a title
 # that counts the ones shown ----
 view 60 5 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
-wait_for "rate.pcap" 10
+wait_for "Unpaused" 10
 tm send-keys h
 wait_for "tcptrack keys" 5 && screen | grep -Eq "tcptrack keys \(1-3 of [0-9]+\)" &&
 	screen | grep -Eq "^ q +quit" && screen | grep -Eq "^ s +sort"
@@ -47,10 +47,19 @@ tm send-keys j
 wait_for "tcptrack keys \(2-4 of" 5 && screen | grep -Eq "^ < >"
 verdict $? "help, 5 lines: j scrolls it a line" "help, 5 lines: j does not scroll it a line"
 view 40 2 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
-wait_for "rate.pcap" 10
+wait_for "Unpaused" 10
 tm send-keys h
 sleep 0.5
 screen | grep -q "(1-0 " && fail "help, 2 lines: the title counts lines 1-0" ||
 	pass "help, 2 lines: no title counting lines 1-0"
+
+# ---- a filter typed past the end of the line: its end shows ----
+view 30 6 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
+wait_for "Unpaused" 10
+tm send-keys / 1 0 . 0 . 0 . 1 ' ' e s t a b l i s h e d ' ' 4 4 3 ' ' x y
+sleep 0.5
+screen | tail -1 | grep -q "443 xy *$"
+verdict $? "filter longer than 30 columns: its end shows as it is typed" \
+	"filter longer than 30 columns: its end is hidden"
 
 finish
