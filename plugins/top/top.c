@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -237,8 +238,77 @@ static void on_winch(int sig)
 	errno = e;
 }
 
+/* ---- a crash gives the terminal back ---- */
+
+/* A fatal signal (a fault, abort(3), ^\) would leave the terminal on the
+ * view's screen, its cursor hidden, its keys raw.  The handler writes what
+ * leaves the screen (prepared at start: endwin() may not be called from a
+ * handler), puts back the modes the view found, then lets the signal do
+ * what it did before. */
+static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT};
+#define NCRASH (sizeof crash_sigs / sizeof crash_sigs[0])
+static struct sigaction crash_old[NCRASH];
+static int crash_set, crash_have_tios;
+static struct termios crash_tios;
+static char crash_out[128];
+static size_t crash_len;
+
+static void on_crash(int sig)
+{
+	if (write(STDOUT_FILENO, crash_out, crash_len) < 0) {
+		/* the terminal is gone: nothing to give back */
+	}
+	if (crash_have_tios)
+		tcsetattr(STDOUT_FILENO, TCSANOW, &crash_tios);
+	for (size_t i = 0; i < NCRASH; i++)
+		if (crash_sigs[i] == sig)
+			sigaction(sig, &crash_old[i], NULL);
+	raise(sig); /* (blocked here: delivered on return, as it was before) */
+}
+
+static void crash_add(char *cap)
+{
+	const char *s = tigetstr(cap);
+	size_t n = s && s != (char *)-1 ? strlen(s) : 0;
+	if (n && crash_len + n <= sizeof crash_out) {
+		memcpy(crash_out + crash_len, s, n);
+		crash_len += n;
+	}
+}
+
+/* With the view's terminal current; the modes as they were before it. */
+static void crash_arm(const struct termios *before)
+{
+	char sgr0[] = "sgr0", cnorm[] = "cnorm", rmkx[] = "rmkx", rmcup[] = "rmcup";
+	crash_len = 0;
+	crash_add(sgr0);
+	crash_add(cnorm);
+	crash_add(rmkx);
+	crash_add(rmcup);
+	crash_have_tios = before != NULL;
+	if (before)
+		crash_tios = *before;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_crash;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NCRASH; i++)
+		sigaction(crash_sigs[i], &sa, &crash_old[i]);
+	crash_set = 1;
+}
+
+static void crash_disarm(void)
+{
+	if (!crash_set)
+		return;
+	for (size_t i = 0; i < NCRASH; i++)
+		sigaction(crash_sigs[i], &crash_old[i], NULL);
+	crash_set = 0;
+}
+
 static void end_curses(struct top *t)
 {
+	crash_disarm();
 	if (t->curses) {
 		curs_set(1);
 		endwin();
@@ -298,6 +368,8 @@ static int top_start(void *state)
 	if (sigaction(SIGWINCH, &sa, &t->old_winch) == 0)
 		t->winch_set = 1;
 
+	struct termios before;
+	int have_before = tcgetattr(STDOUT_FILENO, &before) == 0;
 	t->scr = newterm(NULL, stdout, t->in);
 	if (!t->scr) {
 		end_curses(t);
@@ -305,6 +377,7 @@ static int top_start(void *state)
 	}
 	set_term(t->scr);
 	t->curses = 1;
+	crash_arm(have_before ? &before : NULL);
 	cbreak();
 	noecho();
 	nonl();

@@ -62,4 +62,18 @@ screen | tail -1 | grep -q "443 xy *$"
 verdict $? "filter longer than 30 columns: its end shows as it is typed" \
 	"filter longer than 30 columns: its end is hidden"
 
+# ---- a crash (here ^\, SIGQUIT) gives the terminal back: the shell's
+# screen, the cursor, the modes; sh does not restore them itself ----
+stop_tmux
+SOCK=$SOCK_BASE-crash
+tm -f /dev/null new-session -d -x 80 -y 10 "ulimit -c 0; TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' \
+	'$TCPTRACK' -c '$TMP/paced.conf' -T '$TMP/rate.pcap'; stty -a > '$TMP/stty'; sleep 600"
+wait_for "Unpaused" 10
+tm send-keys 'C-\'
+i=0; while [ ! -s "$TMP/stty" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+term=$(tm display -p '#{alternate_on} #{cursor_flag}')
+[ "$term" = "0 1" ] && grep -q -- " icanon" "$TMP/stty" && grep -q -- " echo " "$TMP/stty"
+verdict $? "after ^\\: the shell's screen, the cursor shown, icanon and echo" \
+	"after ^\\: alternate screen and cursor '$term' (want '0 1'); $(grep -o -- '-\?icanon\|-\?echo ' "$TMP/stty" | tr '\n' ' ')"
+
 finish
