@@ -185,7 +185,7 @@ static const struct help_line help_text[] = {
 
 /* Line i of the help's body (key lines, a blank, the columns) into buf;
  * 0 past its end. */
-static int help_line(int i, int health, char *buf, size_t len)
+static int help_line(int i, int health, unsigned shown, char *buf, size_t len)
 {
 	size_t na = sizeof actions / sizeof actions[0], nh = sizeof help_text / sizeof help_text[0];
 	if (!health)
@@ -195,9 +195,15 @@ static int help_line(int i, int health, char *buf, size_t len)
 			continue;
 		if (i-- == 0) {
 			const char *help = actions[k].help;
-			/* without the health columns, the sort cycle ends at idle */
-			if (!health && actions[k].fn == act_sort_cycle)
-				help = "sort: unsorted, rate, bytes, idle";
+			char cycle[64];
+			/* s goes on to RTT and Retr only where they are shown */
+			if (actions[k].fn == act_sort_cycle) {
+				int rtt = top_sort_cycle(TOP_SORT_IDLE, health, shown) == TOP_SORT_RTT;
+				int retr = top_sort_cycle(TOP_SORT_RTT, health, shown) == TOP_SORT_RETRANS;
+				snprintf(cycle, sizeof cycle, "sort: unsorted, rate, bytes, idle%s%s",
+				         rtt ? ", RTT" : "", retr ? ", Retr" : "");
+				help = cycle;
+			}
 			snprintf(buf, len, " %-10s %s", actions[k].label, help);
 			return 1;
 		}
@@ -216,7 +222,7 @@ void top_draw_help(struct top *t, int H, int W)
 {
 	char buf[160];
 	int body = 0;
-	while (help_line(body, t->health, buf, sizeof buf))
+	while (help_line(body, t->health, t->shown_cols, buf, sizeof buf))
 		body++;
 	/* a title, a blank, the body, a blank, the last line; on a short
 	 * terminal the blanks give their lines to the body */
@@ -246,7 +252,7 @@ void top_draw_help(struct top *t, int H, int W)
 	mvaddnstr(y0, x0, buf, bw);
 	attroff(A_BOLD);
 	for (int i = 0; i < room; i++)
-		if (help_line(t->help_top + i, t->health, buf, sizeof buf))
+		if (help_line(t->help_top + i, t->health, t->shown_cols, buf, sizeof buf))
 			mvaddnstr(y0 + 1 + pad + i, x0, buf, bw);
 	if (bh >= 2)
 		mvaddnstr(y0 + bh - 1, x0,

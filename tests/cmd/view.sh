@@ -53,6 +53,20 @@ sleep 0.5
 screen | grep -q "(1-0 " && fail "help, 2 lines: the title counts lines 1-0" ||
 	pass "help, 2 lines: no title counting lines 1-0"
 
+# ---- the help's s goes to RTT and Retr only where s does: where their
+# columns are shown ----
+for wide in 60 200; do
+	view $wide 30 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
+	wait_for "Unpaused" 10
+	tm send-keys h
+	wait_for "tcptrack keys" 5
+	line=$(screen | grep -E "^ +s +sort:" | sed 's/^ *//; s/ *$//')
+	want="s          sort: unsorted, rate, bytes, idle"
+	[ $wide = 200 ] && want="$want, RTT, Retr" # (on 60, no RTT column)
+	[ "$line" = "$want" ]
+	verdict $? "help on $wide columns: '$line'" "help on $wide columns: '$line', not '$want'"
+done
+
 # ---- a filter typed past the end of the line: its end shows ----
 view 30 6 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
 wait_for "Unpaused" 10
