@@ -171,25 +171,26 @@ static const struct action actions[] = {
 
 struct help_line {
 	const char *keys, *what;
+	int needs; /* TOP_SHOW_* the column needs, else 0 */
 };
 
 static const struct help_line help_text[] = {
-	{"Rate", "payload bytes per second over the averaging window"},
-	{"C->S S->C", "the rate from client to server, server to client"},
-	{"Payload", "payload bytes so far, Packets: both directions"},
-	{"A", "* when a packet came in the last second"},
-	{"Idle", "time since the last packet"},
-	{"RTT", "round trip, client to server and back"},
-	{"Retr", "share of segments retransmitted, both directions"},
+	{"Rate", "payload bytes per second over the averaging window", 0},
+	{"C->S S->C", "the rate from client to server, server to client", 0},
+	{"Payload", "payload bytes so far, Packets: both directions", 0},
+	{"A", "* when a packet came in the last second", 0},
+	{"Idle", "time since the last packet", 0},
+	{"RTT", "round trip, client to server and back", TOP_SHOW_HEALTH},
+	{"Retr", "share of segments retransmitted, both directions", TOP_SHOW_HEALTH},
+	{"Process", "PID and command owning the local end", TOP_SHOW_PROCS},
 };
 
-/* Line i of the help's body (key lines, a blank, the columns) into buf;
- * 0 past its end. */
-static int help_line(int i, int health, unsigned shown, char *buf, size_t len)
+/* Line i of the help's body (key lines, a blank, the columns the view has:
+ * show, TOP_SHOW_*) into buf; 0 past its end. */
+static int help_line(int i, int show, unsigned shown, char *buf, size_t len)
 {
 	size_t na = sizeof actions / sizeof actions[0], nh = sizeof help_text / sizeof help_text[0];
-	if (!health)
-		nh -= 2; /* the health columns, last, are not shown */
+	int health = show & TOP_SHOW_HEALTH;
 	for (size_t k = 0; k < na; k++) {
 		if (!actions[k].label)
 			continue;
@@ -212,17 +213,22 @@ static int help_line(int i, int health, unsigned shown, char *buf, size_t len)
 		buf[0] = 0;
 		return 1;
 	}
-	if (i < 0 || (size_t)i >= nh)
-		return 0;
-	snprintf(buf, len, " %-10s %s", help_text[i].keys, help_text[i].what);
-	return 1;
+	for (size_t k = 0; k < nh; k++) {
+		if ((help_text[k].needs & show) != help_text[k].needs)
+			continue;
+		if (i-- == 0) {
+			snprintf(buf, len, " %-10s %s", help_text[k].keys, help_text[k].what);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 void top_draw_help(struct top *t, int H, int W)
 {
 	char buf[160];
-	int body = 0;
-	while (help_line(body, t->health, t->shown_cols, buf, sizeof buf))
+	int body = 0, show = t->health | (t->procs ? TOP_SHOW_PROCS : 0);
+	while (help_line(body, show, t->shown_cols, buf, sizeof buf))
 		body++;
 	/* a title, a blank, the body, a blank, the last line; on a short
 	 * terminal the blanks give their lines to the body */
@@ -252,7 +258,7 @@ void top_draw_help(struct top *t, int H, int W)
 	mvaddnstr(y0, x0, buf, bw);
 	attroff(A_BOLD);
 	for (int i = 0; i < room; i++)
-		if (help_line(t->help_top + i, t->health, t->shown_cols, buf, sizeof buf))
+		if (help_line(t->help_top + i, show, t->shown_cols, buf, sizeof buf))
 			mvaddnstr(y0 + 1 + pad + i, x0, buf, bw);
 	if (bh >= 2)
 		mvaddnstr(y0 + bh - 1, x0,

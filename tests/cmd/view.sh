@@ -67,6 +67,26 @@ for wide in 60 200; do
 	verdict $? "help on $wide columns: '$line'" "help on $wide columns: '$line', not '$want'"
 done
 
+# ---- live, the help tells the Process column; reading a file, with no
+# such column, it does not (live needs root: a capture on lo, no traffic
+# sent) ----
+view 120 40 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
+wait_for "Unpaused" 10
+tm send-keys h
+wait_for "tcptrack keys" 5
+! screen | grep -q "^ *Process "
+verdict $? "help, reading a file: no Process line" "help, reading a file: a Process line"
+if [ "$(id -u)" = 0 ]; then
+	view 120 40 -i lo
+	wait_for "Unpaused" 10
+	tm send-keys h
+	wait_for "tcptrack keys" 5
+	screen | grep -Eq "^ *Process +PID and command"
+	verdict $? "help, live: the Process column told" "help, live: no line for the Process column"
+else
+	echo "SKIP: help, live: capturing on lo needs root"
+fi
+
 # ---- a filter typed past the end of the line: its end shows ----
 view 30 6 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
 wait_for "Unpaused" 10
