@@ -292,8 +292,10 @@ static void crash_arm(const struct termios *before)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_crash;
 	sigemptyset(&sa.sa_mask);
+	/* (a signal ignored, as SIGQUIT in a background job of sh, stays so) */
 	for (size_t i = 0; i < NCRASH; i++)
-		sigaction(crash_sigs[i], &sa, &crash_old[i]);
+		if (sigaction(crash_sigs[i], NULL, &crash_old[i]) == 0 && crash_old[i].sa_handler != SIG_IGN)
+			sigaction(crash_sigs[i], &sa, NULL);
 	crash_set = 1;
 }
 

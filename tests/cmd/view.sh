@@ -110,4 +110,18 @@ term=$(tm display -p '#{alternate_on} #{cursor_flag}')
 verdict $? "after ^\\: the shell's screen, the cursor shown, icanon and echo" \
 	"after ^\\: alternate screen and cursor '$term' (want '0 1'); $(grep -o -- '-\?icanon\|-\?echo ' "$TMP/stty" | tr '\n' ' ')"
 
+# ---- ^\ where SIGQUIT is ignored (trap '' QUIT, as sh does for a
+# background job): nothing happens, the view stays drawn ----
+stop_tmux
+SOCK=$SOCK_BASE-ign
+tm -f /dev/null new-session -d -x 80 -y 10 "trap '' QUIT; TCPTRACK_PLUGIN_DIR='$TCPTRACK_PLUGIN_DIR' \
+	'$TCPTRACK' -c '$TMP/paced.conf' -T '$TMP/rate.pcap'; sleep 600"
+wait_for "Unpaused" 10
+tm send-keys 'C-\'
+sleep 0.5
+tm send-keys p
+wait_for "  Paused" 5 && [ "$(tm display -p '#{alternate_on}')" = 1 ]
+verdict $? "^\\ ignored: the view goes on, on its screen" \
+	"^\\ ignored: the view left its screen ($(tm display -p 'alternate screen #{alternate_on}'))"
+
 finish
