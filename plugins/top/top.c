@@ -57,6 +57,11 @@ static int lk_process(void *arg, const struct tt_conn *c, int32_t *pid, char *co
 		return 0; /* none, or only its owner: the column shows processes */
 	*pid = p.pid;
 	snprintf(comm, len, "%s", p.comm);
+	/* any process may name itself (prctl): on the terminal, printable
+	 * ASCII only, a column each, as the core shows names from the wire */
+	for (char *s = comm; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
 	return 1;
 }
 

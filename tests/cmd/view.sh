@@ -87,6 +87,36 @@ else
 	echo "SKIP: help, live: capturing on lo needs root"
 fi
 
+# ---- a process named with UTF-8 and control characters (prctl) is shown
+# in printable ASCII, one column a byte: no bytes the terminal would take
+# for something else (root: a capture on lo; one python3 process talks to
+# itself on 127.0.0.1) ----
+if [ "$(id -u)" = 0 ] && [ -x /usr/bin/python3 ]; then
+	/usr/bin/python3 - "$TMP/port" <<'PY' &
+import ctypes, socket, sys, time
+ctypes.CDLL(None).prctl(15, ctypes.c_char_p(b"caf\xc3\xa9\x1b[7m\x01"), 0, 0, 0)
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+c = socket.create_connection(s.getsockname()); a, _ = s.accept()
+for _ in range(300):
+    c.sendall(b"x" * 100); a.recv(4096); time.sleep(0.1)
+PY
+	PROC_PID=$!
+	kill_proc() { kill "$PROC_PID" 2>/dev/null; true; }
+	add_cleanup kill_proc
+	i=0; while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	view 150 10 -n -i lo "tcp port $(cat "$TMP/port")"
+	wait_for "caf" 10
+	row=$(screen | grep -m1 "caf")
+	echo "$row" | grep -Eq " $PROC_PID caf\?\?\?\[7m\? *$"
+	verdict $? "process named 'caf\\xc3\\xa9\\x1b[7m\\x01': shown as '$(echo "$row" | sed 's/.* [0-9]* //')'" \
+		"process named 'caf\\xc3\\xa9\\x1b[7m\\x01': row '$row'"
+	kill_proc
+else
+	echo "SKIP: a process's odd name: capturing on lo needs root"
+fi
+
 # ---- a filter typed past the end of the line: its end shows ----
 view 30 6 -c "$TMP/paced.conf" -T "$TMP/rate.pcap"
 wait_for "Unpaused" 10
