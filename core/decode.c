@@ -226,7 +226,7 @@ static enum decode_result gre(const uint8_t *g, uint32_t len, uint32_t wirelen, 
 		return DECODE_TRUNCATED;
 	uint16_t et = get16(g + 2);
 	if (et != ETH_IPV4 && et != ETH_IPV6 && et != ETH_TEB && et != ETH_ERSPAN &&
-	    et != ETH_ERSPAN3 && et != ETH_WCCP)
+	    et != ETH_ERSPAN3 && et != ETH_WCCP && et != ETH_MPLS && et != ETH_MPLSM)
 		return DECODE_NON_TCP;
 	return tunnelled(et, g[0] & 0x10, g + off, len - off, wirelen - off, depth, d);
 }

@@ -224,6 +224,17 @@ def _(k):
     basic(k, 44140, v6_too=False)
 
 
+def gre_mpls(ip, frm):
+    # RFC 4023: a label stack of two, then IP
+    labels = struct.pack(">II", (16 << 12) | 64, (3000 << 12) | (1 << 8) | 64)
+    return outer_gre(0, 0x8847, b"", labels + ip, frm)
+
+
+@case("gre_mpls", LT_EN10MB, gre_mpls, "MPLS in GRE (0x8847, RFC 4023): two labels, then IPv4 and IPv6")
+def _(k):
+    basic(k, 44150)
+
+
 # ---- link types ----
 
 def chdlc(ip, frm):

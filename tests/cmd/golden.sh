@@ -67,6 +67,7 @@ erspan1                   erspan1
 erspan2                   erspan2
 erspan3                   erspan3
 wccp                      wccp
+gre_mpls                  gre_mpls
 chdlc                     chdlc
 ppp_chdlc                 ppp_chdlc
 nflog                     nflog
