@@ -667,14 +667,14 @@ static enum decode_result ethertype(uint16_t et, const uint8_t *p, uint32_t len,
 	}
 }
 
-/* An LLC header (IEEE 802.2) with SNAP and OUI 0 carries an Ethernet type
- * (RFC 1042). */
+/* An LLC header (IEEE 802.2) with SNAP carries an Ethernet type under OUI 0
+ * (RFC 1042) and OUI 00-00-f8 (IEEE 802.1H bridge tunnelling). */
 static enum decode_result llc_snap(const uint8_t *l, uint32_t len, uint32_t wirelen, int depth,
                                    struct dc *d)
 {
 	if (len < 8)
 		return DECODE_TRUNCATED;
-	if (l[0] != 0xaa || l[1] != 0xaa || l[2] != 0x03 || l[3] || l[4] || l[5])
+	if (l[0] != 0xaa || l[1] != 0xaa || l[2] != 0x03 || l[3] || l[4] || (l[5] && l[5] != 0xf8))
 		return DECODE_UNSUPPORTED;
 	return ethertype(get16(l + 6), l + 8, len - 8, less(wirelen, 8), depth, d);
 }

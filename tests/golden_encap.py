@@ -399,6 +399,18 @@ def _(k):
     basic(k, 44440)
 
 
+def llc_8021h(ip, frm):
+    # IEEE 802.1H bridge tunnelling: SNAP with OUI 00-00-f8
+    src, dst = macs(frm)
+    return pad60(bytes(Ether(src=src, dst=dst, type=8 + len(ip)) / Raw(b"\xaa\xaa\x03\x00\x00\xf8" +
+                                                                   struct.pack(">H", et_of(ip)) + ip)))
+
+
+@case("llc_8021h", LT_EN10MB, llc_8021h, "802.3 with LLC/SNAP under OUI 00-00-f8 (IEEE 802.1H bridge tunnelling)")
+def _(k):
+    basic(k, 44450)
+
+
 # ---- IPv4 AH, fragments, lengths ----
 
 @case("ah4", LT_EN10MB, eth, "IPsec AH in IPv4 (protocol 51): the TCP behind it is cleartext")

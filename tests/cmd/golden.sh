@@ -87,6 +87,7 @@ fabricpath                fabricpath
 etag                      etag
 vntag                     vntag
 mpls_ppp                  mpls_ppp
+llc_8021h                 llc_8021h
 ah4                       ah4
 frag_syn                  frag_syn
 pppoe_short_len           pppoe_short_len
