@@ -828,6 +828,16 @@ static enum decode_result arcnet_linux(const uint8_t *p, uint32_t len, uint32_t 
 	}
 }
 
+/* The protocol of a Linux cooked header: an Ethernet type, or below 0x0600
+ * one of Linux's own; 4 (ETH_P_802_2) is an 802.2 LLC frame. */
+static enum decode_result sll_proto(uint16_t proto, const uint8_t *p, uint32_t len,
+                                    uint32_t wirelen, struct dc *d)
+{
+	if (proto == 4)
+		return llc_snap(p, len, wirelen, 0, d);
+	return ethertype(proto, p, len, wirelen, 0, d);
+}
+
 /* The link layers other than plain Ethernet; PPI and radiotap wrap
  * another, one level deep. */
 static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
@@ -841,12 +851,12 @@ static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
 		/* 16 bytes: packet type, ARPHRD, address length, address, protocol */
 		if (caplen < 16)
 			return DECODE_TRUNCATED;
-		return ethertype(get16(p + 14), p + 16, caplen - 16, wirelen - 16, 0, d);
+		return sll_proto(get16(p + 14), p + 16, caplen - 16, wirelen - 16, d);
 	case LT_LINUX_SLL2:
 		/* 20 bytes: protocol, reserved, ifindex, ARPHRD, type, address */
 		if (caplen < 20)
 			return DECODE_TRUNCATED;
-		return ethertype(get16(p), p + 20, caplen - 20, wirelen - 20, 0, d);
+		return sll_proto(get16(p), p + 20, caplen - 20, wirelen - 20, d);
 	case LT_RAW12:
 	case LT_RAW14:
 	case LT_RAW:

@@ -358,6 +358,25 @@ def _(k):
     basic(k, 44330)
 
 
+def sll_llc(ip, frm):
+    # protocol 4 (ETH_P_802_2): an LLC/SNAP frame after the header
+    return struct.pack(">HHH8sH", 4 if frm == "c" else 0, 1, 6, mac(macs(frm)[0]) + b"\0\0", 4) + snap(ip)
+
+
+def sll2_llc(ip, frm):
+    return struct.pack(">HHIHBB8s", 4, 0, 3, 1, 4 if frm == "c" else 0, 6, mac(macs(frm)[0]) + b"\0\0") + snap(ip)
+
+
+@case("sll_llc", LT_SLL, sll_llc, "Linux cooked (link type 113) with protocol 4: LLC/SNAP after the header")
+def _(k):
+    basic(k, 44340)
+
+
+@case("sll2_llc", LT_SLL2, sll2_llc, "Linux cooked v2 (link type 276) with protocol 4: LLC/SNAP after the header")
+def _(k):
+    basic(k, 44350)
+
+
 # ---- layer-2 shims ----
 
 def shim(et, tag):

@@ -82,6 +82,8 @@ pflog                     pflog
 atm_rfc1483               atm_rfc1483
 ieee80211                 ieee80211
 radiotap                  radiotap
+sll_llc                   sll_llc
+sll2_llc                  sll2_llc
 pbb                       pbb
 fabricpath                fabricpath
 etag                      etag
