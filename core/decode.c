@@ -485,6 +485,8 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		if (proto == 47)
 			return gre(p + off, rest, tot - off, depth + 1, d);
 		return ip_any(p + off, rest, tot - off, depth + 1, d);
+	case 50: /* ESP: encrypted, as in IPv6 */
+		return DECODE_UNSUPPORTED;
 	default:
 		return DECODE_NON_TCP;
 	}

@@ -462,6 +462,17 @@ def _(k):
     k.tcp(c, "s", "PA", 60)
 
 
+@case("esp", LT_EN10MB, eth, "IPsec ESP (protocol 50) in IPv4 and in IPv6: encrypted, unsupported in both; a "
+      "connection in the clear beside them")
+def _(k):
+    c = k.conn(A, 44530, B, 80, "ESTABLISHED")
+    k.handshake(c)
+    esp = Raw(struct.pack(">II", 0x100, 1) + bytes(48))
+    k.other(IP(src=A, dst=B, id=0x4600, proto=50, ttl=64) / esp, "unsupported")
+    k.other(IPv6(src=A6, dst=B6, nh=50, hlim=64) / esp, "unsupported")
+    k.tcp(c, "c", "PA", 40)
+
+
 def pppoe_short(ip, frm):
     # the session header's length 10 bytes short of the PPP frame it carries
     src, dst = macs(frm)

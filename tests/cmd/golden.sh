@@ -91,6 +91,7 @@ vntag                     vntag
 mpls_ppp                  mpls_ppp
 llc_8021h                 llc_8021h
 ah4                       ah4
+esp                       esp
 frag_syn                  frag_syn
 pppoe_short_len           pppoe_short_len
 ident_final_ack           ident_final_ack
