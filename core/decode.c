@@ -247,14 +247,17 @@ static int tunnel_at(const struct decode_tunnels *t, uint16_t port)
 	return DECODE_TUN_NONE;
 }
 
+#define W80211_SWAP 1 /* the two bytes of the frame control field are swapped */
+#define W80211_PAD  2 /* the header is padded to 4 bytes (radiotap's data pad flag) */
+
 /* An IEEE 802.11 frame (802.11-2020 9.2): data frames carry LLC/SNAP and
- * an Ethernet type; protected ones are encrypted.  swap: the two bytes of
- * the frame control field are swapped. */
+ * an Ethernet type; protected ones are encrypted.  how: W80211_ bits. */
 static enum decode_result ieee80211(const uint8_t *p, uint32_t len, uint32_t wirelen,
-                                    int swap, int depth, struct dc *d)
+                                    int how, int depth, struct dc *d)
 {
 	if (len < 2)
 		return DECODE_TRUNCATED;
+	int swap = how & W80211_SWAP;
 	uint8_t fc0 = p[swap != 0], fc1 = p[swap == 0];
 	if ((fc0 & 0x0c) != 0x08 || (fc0 & 0x40))
 		return DECODE_UNSUPPORTED; /* not data, or a null-data subtype */
@@ -263,6 +266,8 @@ static enum decode_result ieee80211(const uint8_t *p, uint32_t len, uint32_t wir
 	uint32_t off = 24 + ((fc1 & 3) == 3 ? 6 : 0);
 	if (fc0 & 0x80) /* QoS data: a QoS control field, and HT control with the order bit */
 		off += 2 + ((fc1 & 0x80) ? 4 : 0);
+	if (how & W80211_PAD)
+		off = (off + 3) & ~3u;
 	if (len < off + 8)
 		return DECODE_TRUNCATED;
 	const uint8_t *l = p + off;
@@ -362,7 +367,8 @@ static enum decode_result udp_tunnel(int k, const uint8_t *p, uint32_t len, uint
 			 * control field (and tshark reads it so by default):
 			 * told by where the data frame's type is */
 			int swap = len >= off + 2 && (p[off] & 0x0c) != 0x08 && (p[off + 1] & 0x0c) == 0x08;
-			return ieee80211(p + off, len - off, less(wirelen, off), swap, depth, d);
+			return ieee80211(p + off, len - off, less(wirelen, off), swap ? W80211_SWAP : 0,
+			                 depth, d);
 		}
 		return DECODE_UNSUPPORTED;
 	}
@@ -830,6 +836,25 @@ static enum decode_result arcnet_linux(const uint8_t *p, uint32_t len, uint32_t 
 	}
 }
 
+/* The flags field of a radiotap header of n bytes (at least 8), 0 when
+ * absent: the second field, after the presence words (each with bit 31 when
+ * another follows) and the TSFT's 8 bytes, aligned to 8, when present. */
+static uint8_t radiotap_flags(const uint8_t *p, uint32_t n)
+{
+	uint32_t present = get32le(p + 4), off = 4;
+	while (get32le(p + off) & 0x80000000u) {
+		off += 4;
+		if (off + 4 > n)
+			return 0;
+	}
+	off += 4;
+	if (!(present & 2))
+		return 0;
+	if (present & 1)
+		off = ((off + 7) & ~7u) + 8;
+	return off < n ? p[off] : 0;
+}
+
 /* The protocol of a Linux cooked header: an Ethernet type, or below 0x0600
  * one of Linux's own; 4 (ETH_P_802_2) is an 802.2 LLC frame. */
 static enum decode_result sll_proto(uint16_t proto, const uint8_t *p, uint32_t len,
@@ -906,7 +931,8 @@ static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
 		n = get16le(p + 2);
 		if (n < 8 || caplen < n)
 			return n < 8 ? DECODE_INVALID : DECODE_TRUNCATED;
-		return ieee80211(p + n, caplen - n, wirelen - n, 0, 0, d);
+		return ieee80211(p + n, caplen - n, wirelen - n,
+		                 (radiotap_flags(p, n) & 0x20) ? W80211_PAD : 0, 0, d);
 	case LT_PPI:
 		/* version, flags, length and the link type that follows (both
 		 * little-endian), then fields up to the length */

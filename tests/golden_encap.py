@@ -358,6 +358,24 @@ def _(k):
     basic(k, 44330)
 
 
+def radiotap_pad(ip, frm):
+    # the flags field with data pad (0x20): the 802.11 header is padded to 4 bytes (the client's
+    # QoS header of 26 by 2, the server's of 24 by none); the client's after a TSFT and a second
+    # presence word
+    if frm == "c":
+        rt = struct.pack("<BBHIIIQB", 0, 0, 25, 0x80000003, 0, 0, 1700000000, 0x20)
+    else:
+        rt = struct.pack("<BBHIB", 0, 0, 9, 0x00000002, 0x20)
+    hdr = wlan(ip, frm)[:-len(snap(ip))]
+    return rt + hdr + b"\0" * (-len(hdr) % 4) + snap(ip)
+
+
+@case("radiotap_pad", LT_RADIOTAP, radiotap_pad,
+      "radiotap (link type 127) with the data pad flag: the 802.11 header padded to 4 bytes")
+def _(k):
+    basic(k, 44360)
+
+
 def sll_llc(ip, frm):
     # protocol 4 (ETH_P_802_2): an LLC/SNAP frame after the header
     return struct.pack(">HHH8sH", 4 if frm == "c" else 0, 1, 6, mac(macs(frm)[0]) + b"\0\0", 4) + snap(ip)

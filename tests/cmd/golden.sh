@@ -82,6 +82,7 @@ pflog                     pflog
 atm_rfc1483               atm_rfc1483
 ieee80211                 ieee80211
 radiotap                  radiotap
+radiotap_pad              radiotap_pad
 sll_llc                   sll_llc
 sll2_llc                  sll2_llc
 pbb                       pbb
