@@ -104,6 +104,8 @@ static enum decode_result ethertype(uint16_t et, const uint8_t *p, uint32_t len,
                                     uint32_t wirelen, int depth, struct dc *d);
 static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
                                uint32_t wirelen, int depth, struct dc *d);
+static enum decode_result ppp(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                              int depth, struct dc *d);
 
 /* For decode_l4: the transport header of this datagram (an inner one,
  * tunnelled, overwrites it). */
@@ -208,6 +210,25 @@ static enum decode_result tunnelled(uint16_t et, int gre_seq, const uint8_t *p, 
 	return ethernet(p + skip, len - skip, less(wirelen, skip), depth, d);
 }
 
+/* PPTP's enhanced GRE (RFC 2637 4.1), version 1: the key field holds the
+ * payload's length and the call, then a sequence number (S) and an
+ * acknowledgement number (A, the high bit of the second byte) when flagged;
+ * the payload is PPP, most often encrypted (MPPE). */
+static enum decode_result gre_pptp(const uint8_t *g, uint32_t len, uint32_t wirelen, int depth,
+                                   struct dc *d)
+{
+	if (get16(g + 2) != 0x880b || !(g[0] & 0x20))
+		return DECODE_UNSUPPORTED;
+	uint32_t off = 8 + ((g[0] & 0x10) ? 4 : 0) + ((g[1] & 0x80) ? 4 : 0);
+	if (wirelen < off)
+		return DECODE_INVALID;
+	if (len < off)
+		return DECODE_TRUNCATED;
+	if (get16(g + 4) == 0)
+		return DECODE_NON_TCP; /* an acknowledgement alone */
+	return ppp(g + off, len - off, wirelen - off, depth, d);
+}
+
 /* GRE (RFC 2784, 2890): flags and version, protocol, optional fields.  len
  * captured, wirelen in the datagram. */
 static enum decode_result gre(const uint8_t *g, uint32_t len, uint32_t wirelen, int depth,
@@ -217,8 +238,10 @@ static enum decode_result gre(const uint8_t *g, uint32_t len, uint32_t wirelen, 
 		return DECODE_INVALID;
 	if (len < 4)
 		return DECODE_TRUNCATED;
+	if ((g[1] & 0x07) == 1)
+		return gre_pptp(g, len, wirelen, depth, d);
 	if ((g[1] & 0x07) != 0)
-		return DECODE_UNSUPPORTED; /* version 1 (PPTP) carries PPP */
+		return DECODE_UNSUPPORTED;
 	uint32_t off = 4 + ((g[0] & 0x80) ? 4 : 0) + ((g[0] & 0x20) ? 4 : 0) + ((g[0] & 0x10) ? 4 : 0);
 	if (wirelen < off)
 		return DECODE_INVALID;

@@ -235,6 +235,27 @@ def _(k):
     basic(k, 44150)
 
 
+def pptp(ip, frm):
+    # enhanced GRE (RFC 2637 4.1): key (payload length, call), a sequence number, and from the
+    # client an acknowledgement number too; PPP with HDLC-like framing
+    ppp = b"\xff\x03" + struct.pack(">H", 0x57 if v6(ip) else 0x21) + ip
+    if frm == "c":
+        opt = struct.pack(">HHII", len(ppp), 7, 11, 21)
+        return outer_gre(0x3081, 0x880b, opt, ppp, frm)
+    return outer_gre(0x3001, 0x880b, struct.pack(">HHI", len(ppp), 9, 31), ppp, frm)
+
+
+@case("pptp", LT_EN10MB, pptp,
+      "PPTP (GRE version 1) carrying PPP: IPv4 and IPv6; an acknowledgement alone is not TCP, "
+      "encrypted PPP (MPPE) unsupported")
+def _(k):
+    basic(k, 44160)
+    k.other(outer_gre(0x2081, 0x880b, struct.pack(">HHI", 0, 7, 12), b"", "c"), "non_tcp", link=raw)
+    mppe = b"\xff\x03\x00\xfd" + bytes(40)
+    k.other(outer_gre(0x3001, 0x880b, struct.pack(">HHI", len(mppe), 9, 32), mppe, "s"), "unsupported", frm="s",
+            link=raw)
+
+
 # ---- link types ----
 
 def chdlc(ip, frm):

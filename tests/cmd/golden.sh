@@ -68,6 +68,7 @@ erspan2                   erspan2
 erspan3                   erspan3
 wccp                      wccp
 gre_mpls                  gre_mpls
+pptp                      pptp
 chdlc                     chdlc
 ppp_chdlc                 ppp_chdlc
 nflog                     nflog
