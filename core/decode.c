@@ -256,10 +256,11 @@ static enum decode_result gre(const uint8_t *g, uint32_t len, uint32_t wirelen, 
 
 /* The registered ports (IANA) of the UDP tunnels. */
 static const struct decode_tunnels registered = {
-	.n = 7,
+	.n = 9,
 	.kind = {DECODE_TUN_VXLAN, DECODE_TUN_GENEVE, DECODE_TUN_GTPU, DECODE_TUN_GRE,
-	         DECODE_TUN_TEREDO, DECODE_TUN_AYIYA, DECODE_TUN_CAPWAP},
-	.port = {4789, 6081, 2152, 4754, 3544, 5072, 5247},
+	         DECODE_TUN_TEREDO, DECODE_TUN_AYIYA, DECODE_TUN_CAPWAP, DECODE_TUN_L2TP,
+	         DECODE_TUN_VXLAN_GPE},
+	.port = {4789, 6081, 2152, 4754, 3544, 5072, 5247, 1701, 4790},
 };
 
 static int tunnel_at(const struct decode_tunnels *t, uint16_t port)
@@ -395,6 +396,37 @@ static enum decode_result udp_tunnel(int k, const uint8_t *p, uint32_t len, uint
 		}
 		return DECODE_UNSUPPORTED;
 	}
+	case DECODE_TUN_L2TP: { /* RFC 2661 3.1: version 2 data messages carry PPP */
+		if (len < 6)
+			return DECODE_TRUNCATED;
+		uint16_t f = get16(p);
+		if ((f & 0x8000) || (f & 0x000f) != 2)
+			return DECODE_NON_TCP; /* a control message, or L2TPv3 */
+		/* length, tunnel and session, Ns and Nr, offset size */
+		off = 6 + ((f & 0x4000) ? 2 : 0) + ((f & 0x0800) ? 4 : 0);
+		if (f & 0x0200) {
+			if (len < off + 2)
+				return DECODE_TRUNCATED;
+			off += 2 + get16(p + off);
+		}
+		if (len < off)
+			return DECODE_TRUNCATED;
+		return ppp(p + off, len - off, less(wirelen, off), depth, d);
+	}
+	case DECODE_TUN_VXLAN_GPE: /* draft-ietf-nvo3-vxlan-gpe: 8 bytes, next protocol */
+		if (len < 8)
+			return DECODE_TRUNCATED;
+		switch (p[3]) {
+		case 1: /* IPv4 */
+		case 2: /* IPv6 */
+			return ip_any(p + 8, len - 8, less(wirelen, 8), depth, d);
+		case 3:
+			return ethernet(p + 8, len - 8, less(wirelen, 8), depth, d);
+		case 5:
+			return mpls(p + 8, len - 8, less(wirelen, 8), depth, d);
+		default:
+			return DECODE_NON_TCP;
+		}
 	default:
 		return DECODE_NON_TCP;
 	}
@@ -1119,7 +1151,7 @@ int decode_dlt_supported(int dlt)
 static const char *const tunnel_names[DECODE_TUN_KINDS] = {
 	[DECODE_TUN_VXLAN] = "vxlan", [DECODE_TUN_GENEVE] = "geneve", [DECODE_TUN_GTPU] = "gtpu",
 	[DECODE_TUN_GRE] = "gre", [DECODE_TUN_TEREDO] = "teredo", [DECODE_TUN_AYIYA] = "ayiya",
-	[DECODE_TUN_CAPWAP] = "capwap",
+	[DECODE_TUN_CAPWAP] = "capwap", [DECODE_TUN_L2TP] = "l2tp", [DECODE_TUN_VXLAN_GPE] = "vxlan-gpe",
 };
 
 int decode_tunnels_parse(struct decode_tunnels *t, const char *spec, const char **why)
@@ -1141,7 +1173,8 @@ int decode_tunnels_parse(struct decode_tunnels *t, const char *spec, const char 
 			if (strlen(tunnel_names[i]) == w && !strncmp(s, tunnel_names[i], w))
 				k = i;
 		if (!k || s[w] != ':') {
-			*why = "expected KIND:PORT,... with KIND one of vxlan, geneve, gtpu, gre, teredo, ayiya, capwap";
+			*why = "expected KIND:PORT,... with KIND one of vxlan, geneve, gtpu, gre, teredo, "
+			       "ayiya, capwap, l2tp, vxlan-gpe";
 			return -1;
 		}
 		if (named[k]++) {

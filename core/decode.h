@@ -52,6 +52,7 @@ struct pkt {
 enum decode_tunnel {
 	DECODE_TUN_NONE, DECODE_TUN_VXLAN, DECODE_TUN_GENEVE, DECODE_TUN_GTPU,
 	DECODE_TUN_GRE, DECODE_TUN_TEREDO, DECODE_TUN_AYIYA, DECODE_TUN_CAPWAP,
+	DECODE_TUN_L2TP, DECODE_TUN_VXLAN_GPE,
 	DECODE_TUN_KINDS
 };
 struct decode_tunnels {
@@ -62,8 +63,9 @@ struct decode_tunnels {
 
 /*
  * Set t from spec, words "KIND:PORT,PORT..." (KIND one of vxlan, geneve,
- * gtpu, gre, teredo, ayiya, capwap): a kind named takes exactly the ports
- * given (none: "KIND:"), the others keep their registered port.  "" gives
+ * gtpu, gre, teredo, ayiya, capwap, l2tp, vxlan-gpe): a kind named takes
+ * exactly the ports given (none: "KIND:"), the others keep their
+ * registered port.  "" gives
  * the registered ports.  Returns 0, or -1 with *why set (t unchanged).
  */
 int decode_tunnels_parse(struct decode_tunnels *t, const char *spec, const char **why);

@@ -179,6 +179,37 @@ def _(k):
     basic(k, 44070)
 
 
+def l2tp(ip, frm):
+    # version 2 data messages (RFC 2661 3.1): the client's with length, Ns and Nr and PPP's
+    # HDLC-like framing, the server's with a 2-byte offset pad and the bare PPP protocol
+    proto = struct.pack(">H", 0x57 if v6(ip) else 0x21)
+    if frm == "c":
+        ppp = b"\xff\x03" + proto + ip
+        return outer_udp(1701, 1701, struct.pack(">HHHHHH", 0x4802, 12 + len(ppp), 5, 6, 1, 2) + ppp, frm)
+    return outer_udp(1701, 1701, struct.pack(">HHHH", 0x0202, 7, 8, 2) + b"\0\0" + proto + ip, frm)
+
+
+@case("l2tp", LT_EN10MB, l2tp, "L2TP version 2 data messages (UDP 1701, RFC 2661) carrying PPP: IPv4 and IPv6; "
+      "a control message is not TCP")
+def _(k):
+    basic(k, 44080)
+    # a Hello (control: T, L and S set, one message type AVP)
+    hello = struct.pack(">HHHHHH", 0xc802, 20, 5, 0, 3, 4) + struct.pack(">HHHH", 0x8008, 0, 0, 6)
+    k.other(outer_udp(1701, 1701, hello, "c"), "non_tcp", link=raw)
+
+
+def vxlan_gpe(ip, frm):
+    # I and P flags; next protocol IPv4 (1) or IPv6 (2) from the client, Ethernet (3) from the server
+    if frm == "c":
+        return outer_udp(49152, 4790, struct.pack(">BBBBI", 0x0c, 0, 0, 2 if v6(ip) else 1, 77 << 8) + ip, frm)
+    return outer_udp(49153, 4790, struct.pack(">BBBBI", 0x0c, 0, 0, 3, 77 << 8) + inner_eth(ip, frm), frm)
+
+
+@case("vxlan_gpe", LT_EN10MB, vxlan_gpe, "VXLAN-GPE (UDP 4790): IP directly one way, Ethernet the other")
+def _(k):
+    basic(k, 44090)
+
+
 # ---- GRE payloads other than IP ----
 
 @case("gre_teb", LT_EN10MB, lambda ip, frm: outer_gre(0x2000, 0x6558, struct.pack(">I", 9), inner_eth(ip, frm), frm),

@@ -62,6 +62,8 @@ gre_udp                   gre_udp
 teredo                    teredo
 ayiya                     ayiya
 capwap                    capwap
+l2tp                      l2tp
+vxlan_gpe                 vxlan_gpe
 gre_teb                   gre_teb
 erspan1                   erspan1
 erspan2                   erspan2

@@ -221,7 +221,7 @@ static void test_core_keys(void)
 	/* udp_tunnels: a kind named takes the ports given, the others keep
 	 * their registered one */
 	config_defaults(&c);
-	CHECK(c.udp_tunnels.n == 7, "7 tunnel ports by default (got %u)", c.udp_tunnels.n);
+	CHECK(c.udp_tunnels.n == 9, "9 tunnel ports by default (got %u)", c.udp_tunnels.n);
 	const char *why = NULL;
 	CHECK(config_set_core(&c, "udp_tunnels", "vxlan:4789,8472 teredo:", &why) == 0, "udp_tunnels set: %s",
 	      why ? why : "");
@@ -234,8 +234,8 @@ static void test_core_keys(void)
 		else
 			other++;
 	}
-	CHECK(vx == 2 && teredo == 0 && other == 5 && c.udp_tunnels.n == 7,
-	      "vxlan on 4789 and 8472, teredo off, the five others kept");
+	CHECK(vx == 2 && teredo == 0 && other == 7 && c.udp_tunnels.n == 9,
+	      "vxlan on 4789 and 8472, teredo off, the seven others kept");
 	static const char *const bad[] = {"vxlan", "vxlan:0", "vxlan:65536", "vxlan:x", "ipsec:500",
 	                                  "vxlan:1 vxlan:2", "vxlan:6081", "vxlan:4789;"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -243,7 +243,7 @@ static void test_core_keys(void)
 		CHECK(config_set_core(&c, "udp_tunnels", bad[i], &why) < 0 && why, "udp_tunnels '%s' refused: %s",
 		      bad[i], why ? why : "");
 	}
-	CHECK(c.udp_tunnels.n == 7, "a refused value leaves the ports as they were");
+	CHECK(c.udp_tunnels.n == 9, "a refused value leaves the ports as they were");
 	why = NULL;
 	CHECK(config_set_core(&c, "colour", "red", &why) < 0 && why && !strcmp(why, "unknown key"),
 	      "config_set_core refuses an unknown key");
