@@ -32,6 +32,7 @@
 #define LT_C_HDLC_WITH_DIR 205
 #define LT_IPV4        228
 #define LT_IPV6        229
+#define LT_ERF         197 /* Endace's Extensible Record Format */
 #define LT_NFLOG       239
 #define LT_IPOIB       242
 #define LT_LINUX_SLL2  276
@@ -891,6 +892,45 @@ static enum decode_result arcnet_linux(const uint8_t *p, uint32_t len, uint32_t 
 	}
 }
 
+/* ERF (Endace): timestamp, type, flags, record length, loss counter, wire
+ * length (16 bytes), extension headers (8 bytes each, while the high bit of
+ * the type, then of each one's first byte, says another follows), then the
+ * record of its type. */
+static enum decode_result erf_record(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                                     struct dc *d)
+{
+	if (len < 16)
+		return DECODE_TRUNCATED;
+	uint32_t off = 16;
+	for (int i = 0, more = p[8] & 0x80; more; i++) {
+		if (i >= MAX_SHIM)
+			return DECODE_UNSUPPORTED;
+		if (len < off + 8)
+			return DECODE_TRUNCATED;
+		more = p[off] & 0x80;
+		off += 8;
+	}
+	switch (p[8] & 0x7f) {
+	case 1:  /* HDLC over SONET: PPP or Cisco HDLC */
+	case 5:  /* the same, coloured */
+	case 18: /* the same, coloured by the DSM */
+		return ppp(p + off, len - off, less(wirelen, off), 0, d);
+	case 2:  /* Ethernet, after 2 bytes of offset and pad */
+	case 16: /* coloured */
+	case 19: /* coloured by the DSM */
+		off += 2;
+		if (len < off)
+			return DECODE_TRUNCATED;
+		return ethernet(p + off, len - off, less(wirelen, off), 0, d);
+	case 22:
+		return ipv4(p + off, len - off, less(wirelen, off), 0, d);
+	case 23:
+		return ipv6(p + off, len - off, less(wirelen, off), 0, d);
+	default:
+		return DECODE_UNSUPPORTED;
+	}
+}
+
 /* The flags field of a radiotap header of n bytes (at least 8), 0 when
  * absent: the second field, after the presence words (each with bit 31 when
  * another follows) and the TSFT's 8 bytes, aligned to 8, when present. */
@@ -1021,6 +1061,8 @@ static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
 		return juniper_ether(p, caplen, wirelen, 0, d);
 	case LT_ARCNET_LINUX:
 		return arcnet_linux(p, caplen, wirelen, d);
+	case LT_ERF:
+		return erf_record(p, caplen, wirelen, d);
 	default:
 		return DECODE_UNSUPPORTED;
 	}
@@ -1140,6 +1182,7 @@ int decode_dlt_supported(int dlt)
 	case LT_PPP_WITH_DIR: case LT_C_HDLC_WITH_DIR: case LT_C_HDLC: case LT_FDDI:
 	case LT_ATM_RFC1483: case LT_IEEE802_11: case LT_RADIOTAP: case LT_PPI:
 	case LT_PFLOG: case LT_NFLOG: case LT_IPOIB: case LT_JUNIPER_ETHER: case LT_ARCNET_LINUX:
+	case LT_ERF:
 		return 1;
 	default:
 		return 0;

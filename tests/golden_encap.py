@@ -2,13 +2,15 @@
 # tunnels, GRE payloads other than IP, link types, layer-2 shims, AH in IPv4 and a first fragment
 # cut inside the TCP header.  tests/cmd/encap.sh compares each with tshark too.
 
+import zlib
+
 from golden_build import *  # noqa: F401,F403
 from golden_build import AH, IP, TCP, UDP, Ether, IPv6, Raw, macs, pad60, eth, struct
 
 # link types (pcap LINKTYPE_ values) of these cases
 LT_FDDI, LT_ATM_RFC1483, LT_PPP, LT_C_HDLC, LT_IEEE802_11, LT_PFLOG, LT_RADIOTAP = 10, 100, 9, 104, 105, 117, 127
 LT_ARCNET_LINUX, LT_JUNIPER_ETHER, LT_PPI, LT_PPP_WITH_DIR, LT_C_HDLC_WITH_DIR = 129, 178, 192, 204, 205
-LT_NFLOG, LT_IPOIB = 239, 242
+LT_NFLOG, LT_IPOIB, LT_ERF = 239, 242, 197
 
 # the outer addresses of the tunnels
 OC, OS = "203.0.113.1", "203.0.113.2"
@@ -445,6 +447,34 @@ def _(k):
 @case("sll2_llc", LT_SLL2, sll2_llc, "Linux cooked v2 (link type 276) with protocol 4: LLC/SNAP after the header")
 def _(k):
     basic(k, 44350)
+
+
+def erf(ip, frm):
+    # ERF records: the client's IPv4 (22) and HDLC over SONET with PPP (1, IPv6); the server's
+    # Ethernet (2, IPv4) and coloured Ethernet (16, IPv6) with two extension headers, both with
+    # their 2 bytes of offset and pad and the frame check sequence
+    ext = b""
+    if frm == "c" and not v6(ip):
+        t, rec = 22, ip
+    elif frm == "c":
+        t, rec = 1, b"\xff\x03\x00\x57" + ip
+    else:
+        fr = eth(ip, frm)
+        t, rec = (16, b"\0\0" + fr + struct.pack("<I", zlib.crc32(fr)))
+        if v6(ip):
+            t |= 0x80
+            ext = struct.pack(">BBHI", 0x80 | 0x05, 0, 0, 7) + struct.pack(">BBHI", 0x0a, 0, 0, 9)
+        else:
+            t = 2
+    wire = len(rec) - 2 if t & 0x7f in (2, 16) else len(rec)
+    return struct.pack("<Q", 1700000000 << 32) + struct.pack(">BBHHH", t, 0x04, 16 + len(ext) + len(rec), 0,
+                                                            wire) + ext + rec
+
+
+@case("erf", LT_ERF, erf, "ERF (link type 197): IPv4, HDLC over SONET, Ethernet and coloured Ethernet records, "
+      "extension headers")
+def _(k):
+    basic(k, 44370)
 
 
 # ---- layer-2 shims ----

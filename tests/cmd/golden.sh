@@ -88,6 +88,7 @@ radiotap                  radiotap
 radiotap_pad              radiotap_pad
 sll_llc                   sll_llc
 sll2_llc                  sll2_llc
+erf                       erf
 pbb                       pbb
 fabricpath                fabricpath
 etag                      etag
