@@ -27,6 +27,7 @@
 #define LT_RADIOTAP    127
 #define LT_ARCNET_LINUX 129
 #define LT_JUNIPER_ETHER 178
+#define LT_PKTAP_DARWIN 149 /* PKTAP as Apple's libpcap writes it (DLT_USER2) */
 #define LT_PPI         192
 #define LT_PPP_WITH_DIR 204
 #define LT_C_HDLC_WITH_DIR 205
@@ -35,6 +36,7 @@
 #define LT_ERF         197 /* Endace's Extensible Record Format */
 #define LT_NFLOG       239
 #define LT_IPOIB       242
+#define LT_PKTAP       258 /* Apple's per-packet metadata */
 #define LT_LINUX_SLL2  276
 
 #define ETH_IPV4   0x0800
@@ -1039,6 +1041,21 @@ static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
 		if (caplen < n)
 			return DECODE_TRUNCATED;
 		return link_layer((int)get32le(p + 4), p + n, caplen - n, wirelen - n, depth + 1, d);
+	case LT_PKTAP_DARWIN:
+	case LT_PKTAP:
+		/* the header's length, the record's type (1: a packet) and the
+		 * link type that follows, little-endian, then interface and
+		 * process fields up to the length */
+		if (caplen < 12)
+			return DECODE_TRUNCATED;
+		n = get32le(p);
+		if (n < 12 || depth > 0)
+			return DECODE_INVALID;
+		if (caplen < n)
+			return DECODE_TRUNCATED;
+		if (get32le(p + 4) != 1)
+			return DECODE_UNSUPPORTED;
+		return link_layer((int)get32le(p + 8), p + n, caplen - n, wirelen - n, depth + 1, d);
 	case LT_PFLOG:
 		/* the header's length (padded to 4), then the address family */
 		if (caplen < 2)
@@ -1182,7 +1199,7 @@ int decode_dlt_supported(int dlt)
 	case LT_PPP_WITH_DIR: case LT_C_HDLC_WITH_DIR: case LT_C_HDLC: case LT_FDDI:
 	case LT_ATM_RFC1483: case LT_IEEE802_11: case LT_RADIOTAP: case LT_PPI:
 	case LT_PFLOG: case LT_NFLOG: case LT_IPOIB: case LT_JUNIPER_ETHER: case LT_ARCNET_LINUX:
-	case LT_ERF:
+	case LT_ERF: case LT_PKTAP_DARWIN: case LT_PKTAP:
 		return 1;
 	default:
 		return 0;

@@ -10,7 +10,7 @@ from golden_build import AH, IP, TCP, UDP, Ether, IPv6, Raw, macs, pad60, eth, s
 # link types (pcap LINKTYPE_ values) of these cases
 LT_FDDI, LT_ATM_RFC1483, LT_PPP, LT_C_HDLC, LT_IEEE802_11, LT_PFLOG, LT_RADIOTAP = 10, 100, 9, 104, 105, 117, 127
 LT_ARCNET_LINUX, LT_JUNIPER_ETHER, LT_PPI, LT_PPP_WITH_DIR, LT_C_HDLC_WITH_DIR = 129, 178, 192, 204, 205
-LT_NFLOG, LT_IPOIB, LT_ERF = 239, 242, 197
+LT_NFLOG, LT_IPOIB, LT_ERF, LT_PKTAP, LT_PKTAP_DARWIN = 239, 242, 197, 258, 149
 
 # the outer addresses of the tunnels
 OC, OS = "203.0.113.1", "203.0.113.2"
@@ -475,6 +475,27 @@ def erf(ip, frm):
       "extension headers")
 def _(k):
     basic(k, 44370)
+
+
+def pktap(ip, frm):
+    # header length 108, a packet record (1), the link type after it (Ethernet, or BSD loopback
+    # for the client's IPv6), interface and process fields
+    if frm == "c" and v6(ip):
+        lt, fr = 0, struct.pack("<I", 30) + ip
+    else:
+        lt, fr = 1, eth(ip, frm)
+    hdr = struct.pack("<III24sIIIII", 108, 1, lt, b"en0", 0, 4, 0, 1234, 0)
+    return hdr + b"\0" * (108 - len(hdr)) + fr
+
+
+@case("pktap", LT_PKTAP, pktap, "Apple's PKTAP (link type 258) before Ethernet and BSD loopback")
+def _(k):
+    basic(k, 44380)
+
+
+@case("pktap_darwin", LT_PKTAP_DARWIN, pktap, "Apple's PKTAP as Apple's libpcap writes it (link type 149)")
+def _(k):
+    basic(k, 44390)
 
 
 # ---- layer-2 shims ----

@@ -89,6 +89,8 @@ radiotap_pad              radiotap_pad
 sll_llc                   sll_llc
 sll2_llc                  sll2_llc
 erf                       erf
+pktap                     pktap
+pktap_darwin              pktap_darwin
 pbb                       pbb
 fabricpath                fabricpath
 etag                      etag
