@@ -24,10 +24,12 @@
 #define LT_LOOP        108
 #define LT_LINUX_SLL   113
 #define LT_PFLOG       117
+#define LT_PRISM       119
 #define LT_RADIOTAP    127
 #define LT_ARCNET_LINUX 129
 #define LT_JUNIPER_ETHER 178
 #define LT_PKTAP_DARWIN 149 /* PKTAP as Apple's libpcap writes it (DLT_USER2) */
+#define LT_IEEE802_11_AVS 163
 #define LT_PPI         192
 #define LT_PPP_WITH_DIR 204
 #define LT_C_HDLC_WITH_DIR 205
@@ -1030,6 +1032,19 @@ static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
 			return n < 8 ? DECODE_INVALID : DECODE_TRUNCATED;
 		return ieee80211(p + n, caplen - n, wirelen - n,
 		                 (radiotap_flags(p, n) & 0x20) ? W80211_PAD : 0, 0, d);
+	case LT_PRISM:
+	case LT_IEEE802_11_AVS:
+		/* the AVS header (version 0x8021100x, a big-endian length) or,
+		 * where Prism was announced without it, Prism's (message code,
+		 * little-endian length), then 802.11 */
+		if (caplen < 8)
+			return DECODE_TRUNCATED;
+		n = (get32(p) & 0xfffffff0u) == 0x80211000u ? get32(p + 4) : get32le(p + 4);
+		if (n < 8)
+			return DECODE_INVALID;
+		if (caplen < n)
+			return DECODE_TRUNCATED;
+		return ieee80211(p + n, caplen - n, wirelen - n, 0, 0, d);
 	case LT_PPI:
 		/* version, flags, length and the link type that follows (both
 		 * little-endian), then fields up to the length */
@@ -1199,7 +1214,7 @@ int decode_dlt_supported(int dlt)
 	case LT_PPP_WITH_DIR: case LT_C_HDLC_WITH_DIR: case LT_C_HDLC: case LT_FDDI:
 	case LT_ATM_RFC1483: case LT_IEEE802_11: case LT_RADIOTAP: case LT_PPI:
 	case LT_PFLOG: case LT_NFLOG: case LT_IPOIB: case LT_JUNIPER_ETHER: case LT_ARCNET_LINUX:
-	case LT_ERF: case LT_PKTAP_DARWIN: case LT_PKTAP:
+	case LT_ERF: case LT_PKTAP_DARWIN: case LT_PKTAP: case LT_PRISM: case LT_IEEE802_11_AVS:
 		return 1;
 	default:
 		return 0;

@@ -11,6 +11,7 @@ from golden_build import AH, IP, TCP, UDP, Ether, IPv6, Raw, macs, pad60, eth, s
 LT_FDDI, LT_ATM_RFC1483, LT_PPP, LT_C_HDLC, LT_IEEE802_11, LT_PFLOG, LT_RADIOTAP = 10, 100, 9, 104, 105, 117, 127
 LT_ARCNET_LINUX, LT_JUNIPER_ETHER, LT_PPI, LT_PPP_WITH_DIR, LT_C_HDLC_WITH_DIR = 129, 178, 192, 204, 205
 LT_NFLOG, LT_IPOIB, LT_ERF, LT_PKTAP, LT_PKTAP_DARWIN = 239, 242, 197, 258, 149
+LT_PRISM, LT_IEEE802_11_AVS = 119, 163
 
 # the outer addresses of the tunnels
 OC, OS = "203.0.113.1", "203.0.113.2"
@@ -410,6 +411,33 @@ def _(k):
       "radiotap (link type 127) before 802.11 data frames")
 def _(k):
     basic(k, 44330)
+
+
+def prism(ip, frm):
+    # Prism's header: message code, length 144 (little-endian), device, ten items of 12 bytes
+    hdr = struct.pack("<II16s", 0x41, 144, b"wlan0")
+    return hdr + b"\0" * (144 - len(hdr)) + wlan(ip, frm)
+
+
+def avs(ip, frm):
+    # AVS version 1 (0x80211001), length 64 (big-endian), then its fields
+    hdr = struct.pack(">II", 0x80211001, 64)
+    return hdr + b"\0" * (64 - len(hdr)) + wlan(ip, frm)
+
+
+@case("prism", LT_PRISM, prism, "Prism (link type 119) before 802.11 data frames")
+def _(k):
+    basic(k, 44460)
+
+
+@case("avs", LT_IEEE802_11_AVS, avs, "AVS (link type 163) before 802.11 data frames")
+def _(k):
+    basic(k, 44470)
+
+
+@case("prism_avs", LT_PRISM, avs, "AVS headers where Prism was announced (link type 119), as drivers write them")
+def _(k):
+    basic(k, 44480)
 
 
 def radiotap_pad(ip, frm):

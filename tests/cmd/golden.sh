@@ -86,6 +86,9 @@ atm_rfc1483               atm_rfc1483
 ieee80211                 ieee80211
 radiotap                  radiotap
 radiotap_pad              radiotap_pad
+prism                     prism
+avs                       avs
+prism_avs                 prism_avs
 sll_llc                   sll_llc
 sll2_llc                  sll2_llc
 erf                       erf
