@@ -33,6 +33,7 @@
 #define LT_PPI         192
 #define LT_PPP_WITH_DIR 204
 #define LT_C_HDLC_WITH_DIR 205
+#define LT_IPNET       226 /* Solaris */
 #define LT_IPV4        228
 #define LT_IPV6        229
 #define LT_ERF         197 /* Endace's Extensible Record Format */
@@ -1083,6 +1084,16 @@ static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
 		return ip_any(p + n, caplen - n, wirelen - n, 0, d);
 	case LT_NFLOG:
 		return nflog(p, caplen, d);
+	case LT_IPNET:
+		/* version, address family (Solaris's: 2, and 26 for IPv6),
+		 * hook, length, interfaces and zones: 24 bytes */
+		if (caplen < 24)
+			return DECODE_TRUNCATED;
+		if (p[1] == 2)
+			return ipv4(p + 24, caplen - 24, wirelen - 24, 0, d);
+		if (p[1] == 26)
+			return ipv6(p + 24, caplen - 24, wirelen - 24, 0, d);
+		return DECODE_UNSUPPORTED;
 	case LT_IPOIB:
 		/* as tcpdump reads it: 40 bytes of addresses, the Ethernet
 		 * type, 2 reserved */
@@ -1215,6 +1226,7 @@ int decode_dlt_supported(int dlt)
 	case LT_ATM_RFC1483: case LT_IEEE802_11: case LT_RADIOTAP: case LT_PPI:
 	case LT_PFLOG: case LT_NFLOG: case LT_IPOIB: case LT_JUNIPER_ETHER: case LT_ARCNET_LINUX:
 	case LT_ERF: case LT_PKTAP_DARWIN: case LT_PKTAP: case LT_PRISM: case LT_IEEE802_11_AVS:
+	case LT_IPNET:
 		return 1;
 	default:
 		return 0;

@@ -11,7 +11,7 @@ from golden_build import AH, IP, TCP, UDP, Ether, IPv6, Raw, macs, pad60, eth, s
 LT_FDDI, LT_ATM_RFC1483, LT_PPP, LT_C_HDLC, LT_IEEE802_11, LT_PFLOG, LT_RADIOTAP = 10, 100, 9, 104, 105, 117, 127
 LT_ARCNET_LINUX, LT_JUNIPER_ETHER, LT_PPI, LT_PPP_WITH_DIR, LT_C_HDLC_WITH_DIR = 129, 178, 192, 204, 205
 LT_NFLOG, LT_IPOIB, LT_ERF, LT_PKTAP, LT_PKTAP_DARWIN = 239, 242, 197, 258, 149
-LT_PRISM, LT_IEEE802_11_AVS = 119, 163
+LT_PRISM, LT_IEEE802_11_AVS, LT_IPNET = 119, 163, 226
 
 # the outer addresses of the tunnels
 OC, OS = "203.0.113.1", "203.0.113.2"
@@ -323,6 +323,17 @@ def _(k):
       "IP over InfiniBand (link type 242), 44-byte header")
 def _(k):
     basic(k, 44230)
+
+
+def ipnet(ip, frm):
+    # version 2, Solaris's address family (2, or 26 for IPv6), hook (outbound 2, inbound 0),
+    # length, interface, group interface, source and destination zones
+    return struct.pack(">BBHIIIII", 2, 26 if v6(ip) else 2, 2 if frm == "c" else 0, len(ip), 3, 0, 0, 0) + ip
+
+
+@case("ipnet", LT_IPNET, ipnet, "Solaris IPNET (link type 226): IPv4 and IPv6")
+def _(k):
+    basic(k, 44490)
 
 
 def fddi(ip, frm):

@@ -75,6 +75,7 @@ chdlc                     chdlc
 ppp_chdlc                 ppp_chdlc
 nflog                     nflog
 ipoib                     ipoib
+ipnet                     ipnet
 fddi                      fddi
 ppi                       ppi
 juniper_ether             juniper_ether
