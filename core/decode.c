@@ -20,6 +20,7 @@
 #define LT_PPP_ETHER   51
 #define LT_RAW         101 /* LINKTYPE_RAW */
 #define LT_C_HDLC      104
+#define LT_FRELAY      107
 #define LT_IEEE802_11  105
 #define LT_LOOP        108
 #define LT_LINUX_SLL   113
@@ -816,6 +817,44 @@ static enum decode_result ppp(const uint8_t *p, uint32_t len, uint32_t wirelen,
 	return ppp_proto(p, len, wirelen, depth, d);
 }
 
+/* Frame Relay: a Q.922 address (2 to 4 bytes, the last with its EA bit),
+ * then RFC 2427's UI control, an optional pad and an NLPID (IPv4, IPv6,
+ * SNAP), or Cisco's encapsulation: an Ethernet type. */
+static enum decode_result frelay(const uint8_t *p, uint32_t len, uint32_t wirelen, struct dc *d)
+{
+	uint32_t off = 0;
+	do {
+		if (off >= 4)
+			return DECODE_INVALID;
+		if (len < off + 1)
+			return DECODE_TRUNCATED;
+	} while (!(p[off++] & 1));
+	if (len < off + 2)
+		return DECODE_TRUNCATED;
+	if (p[off] != 0x03)
+		return ethertype(get16(p + off), p + off + 2, len - off - 2, less(wirelen, off + 2), 0,
+		                 d);
+	off += p[off + 1] == 0 ? 2 : 1;
+	if (len < off + 1)
+		return DECODE_TRUNCATED;
+	uint8_t nlpid = p[off++];
+	switch (nlpid) {
+	case 0xcc:
+		return ipv4(p + off, len - off, less(wirelen, off), 0, d);
+	case 0x8e:
+		return ipv6(p + off, len - off, less(wirelen, off), 0, d);
+	case 0x80: /* SNAP: an OUI and, under OUI 0, an Ethernet type */
+		if (len < off + 5)
+			return DECODE_TRUNCATED;
+		if (p[off] || p[off + 1] || p[off + 2])
+			return DECODE_UNSUPPORTED;
+		off += 5;
+		return ethertype(get16(p + off - 2), p + off, len - off, less(wirelen, off), 0, d);
+	default:
+		return DECODE_UNSUPPORTED;
+	}
+}
+
 /* NFLOG (Linux nfnetlink_log): family, version, resource id, then
  * type-length-value attributes in the capturing host's byte order, each
  * padded to 4 bytes; the payload attribute (9) is the IP datagram. */
@@ -1012,6 +1051,8 @@ static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
 		return chdlc(p + 1, caplen - 1, wirelen - 1, 0, d);
 	case LT_C_HDLC:
 		return chdlc(p, caplen, wirelen, 0, d);
+	case LT_FRELAY:
+		return frelay(p, caplen, wirelen, d);
 	case LT_FDDI:
 		/* frame control, destination, source (13 bytes), then LLC;
 		 * frame control 0x50-0x57 is an LLC frame */
@@ -1226,7 +1267,7 @@ int decode_dlt_supported(int dlt)
 	case LT_ATM_RFC1483: case LT_IEEE802_11: case LT_RADIOTAP: case LT_PPI:
 	case LT_PFLOG: case LT_NFLOG: case LT_IPOIB: case LT_JUNIPER_ETHER: case LT_ARCNET_LINUX:
 	case LT_ERF: case LT_PKTAP_DARWIN: case LT_PKTAP: case LT_PRISM: case LT_IEEE802_11_AVS:
-	case LT_IPNET:
+	case LT_IPNET: case LT_FRELAY:
 		return 1;
 	default:
 		return 0;

@@ -11,7 +11,7 @@ from golden_build import AH, IP, TCP, UDP, Ether, IPv6, Raw, macs, pad60, eth, s
 LT_FDDI, LT_ATM_RFC1483, LT_PPP, LT_C_HDLC, LT_IEEE802_11, LT_PFLOG, LT_RADIOTAP = 10, 100, 9, 104, 105, 117, 127
 LT_ARCNET_LINUX, LT_JUNIPER_ETHER, LT_PPI, LT_PPP_WITH_DIR, LT_C_HDLC_WITH_DIR = 129, 178, 192, 204, 205
 LT_NFLOG, LT_IPOIB, LT_ERF, LT_PKTAP, LT_PKTAP_DARWIN = 239, 242, 197, 258, 149
-LT_PRISM, LT_IEEE802_11_AVS, LT_IPNET = 119, 163, 226
+LT_PRISM, LT_IEEE802_11_AVS, LT_IPNET, LT_FRELAY = 119, 163, 226, 107
 
 # the outer addresses of the tunnels
 OC, OS = "203.0.113.1", "203.0.113.2"
@@ -304,6 +304,21 @@ def _(k):
 @case("ppp_chdlc", LT_PPP, chdlc, "Cisco HDLC framing in a PPP capture (link type 9), told by its address byte")
 def _(k):
     basic(k, 44210)
+
+
+def frelay(ip, frm):
+    # DLCI 16: the client's IPv4 by RFC 2427's NLPID (0xcc), its IPv6 by SNAP after a pad, with a
+    # 3-byte address; the server's by Cisco's encapsulation (an Ethernet type)
+    if frm == "s":
+        return struct.pack(">HH", 0x0401, et_of(ip)) + ip
+    if v6(ip):
+        return struct.pack(">BBBBBB", 0x04, 0x00, 0x01, 0x03, 0x00, 0x80) + b"\0\0\0" + struct.pack(">H", et_of(ip)) + ip
+    return struct.pack(">HBB", 0x0401, 0x03, 0xcc) + ip
+
+
+@case("frelay", LT_FRELAY, frelay, "Frame Relay (link type 107): RFC 2427 NLPID and SNAP, Cisco's encapsulation")
+def _(k):
+    basic(k, 44540)
 
 
 def nflog(ip, frm):

@@ -73,6 +73,7 @@ gre_mpls                  gre_mpls
 pptp                      pptp
 chdlc                     chdlc
 ppp_chdlc                 ppp_chdlc
+frelay                    frelay
 nflog                     nflog
 ipoib                     ipoib
 ipnet                     ipnet
