@@ -252,6 +252,18 @@ def _(k):
     basic(k, 44130)
 
 
+def erspan3_ip(ip, frm):
+    # frame type 2: the mirrored IP datagram without its Ethernet header
+    hdr = struct.pack(">HHIHH", 0x2000 | 10, 5, 1234, 0, 2 << 10)
+    return outer_gre(0x1000, 0x22eb, struct.pack(">I", 1), hdr + ip, frm)
+
+
+@case("erspan3_ip", LT_EN10MB, erspan3_ip, "ERSPAN type III of frame type 2 (IP): the datagram without Ethernet "
+      "(tshark shows it as data)")
+def _(k):
+    basic(k, 44170)
+
+
 @case("wccp", LT_EN10MB, lambda ip, frm: outer_gre(0, 0x883e, b"", struct.pack(">I", 0x00010000) + ip, frm),
       "WCCP v2 redirect (GRE 0x883e): a 4-byte redirect header, then IPv4")
 def _(k):
@@ -321,12 +333,19 @@ def _(k):
     basic(k, 44540)
 
 
-def nflog(ip, frm):
-    def tlv(t, v):
-        b = struct.pack("<HH", 4 + len(v), t) + v
-        return b + b"\0" * (-len(b) % 4)
-    hdr = struct.pack(">BBH", 10 if v6(ip) else 2, 0, 1)
-    return hdr + tlv(1, struct.pack(">HBB", et_of(ip), 3, 0)) + tlv(10, b"tt\0") + tlv(9, ip)
+def nflog_of(order):
+    """NFLOG with its attributes' lengths and types in the byte order of the capturing host
+    ("<" little-endian, ">" big-endian)"""
+    def f(ip, frm):
+        def tlv(t, v):
+            b = struct.pack(order + "HH", 4 + len(v), t) + v
+            return b + b"\0" * (-len(b) % 4)
+        hdr = struct.pack(">BBH", 10 if v6(ip) else 2, 0, 1)
+        return hdr + tlv(1, struct.pack(">HBB", et_of(ip), 3, 0)) + tlv(10, b"tt\0") + tlv(9, ip)
+    return f
+
+
+nflog = nflog_of("<")
 
 
 @case("nflog", LT_NFLOG, nflog, "NFLOG (link type 239): the payload attribute after the others")
@@ -338,6 +357,12 @@ def _(k):
       "IP over InfiniBand (link type 242), 44-byte header")
 def _(k):
     basic(k, 44230)
+
+
+@case("nflog_be", LT_NFLOG, nflog_of(">"), "NFLOG (link type 239) of a big-endian host (tshark reads the attributes "
+      "in the byte order of the host it runs on)")
+def _(k):
+    basic(k, 44560)
 
 
 def ipnet(ip, frm):
@@ -585,6 +610,12 @@ def _(k):
       "VN-Tag (0x8926)")
 def _(k):
     basic(k, 44430)
+
+
+@case("vlan_9200", LT_EN10MB, shim(0x9200, lambda ip, frm: struct.pack(">HH", 0x0005, et_of(ip)) + ip),
+      "a tag of TPID 0x9200 (old QinQ; tshark does not read it)")
+def _(k):
+    basic(k, 44570)
 
 
 @case("mpls_ppp", LT_PPP, lambda ip, frm: b"\xff\x03\x02\x81" + struct.pack(">I", (3000 << 12) | (1 << 8) | 64) + ip,

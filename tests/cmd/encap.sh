@@ -45,6 +45,14 @@ differs() {
 differs pppoe_short_len 'mismatch 198.51.100.20:80 -> peer: tshark packets/bytes/payload (3, 1120, 990), log (3, 1120, 1000)'
 # Cisco HDLC with a direction byte: tcpdump reads it, tshark does not know the link type
 differs chdlc_dir 'mismatch 198.51.100.20:80 -> peer: tshark packets/bytes/payload (0, 0, 0), log (3, 1120, 1000)'
+# ERSPAN III carrying IP, a big-endian host's NFLOG, TPID 0x9200: tshark does not read them
+differs erspan3_ip 'mismatch 192.0.2.10:44170 -> peer: tshark packets/bytes/payload (0, 0, 0), log (5, 300, 100)'
+differs nflog_be 'mismatch 192.0.2.10:44560 -> peer: tshark packets/bytes/payload (0, 0, 0), log (5, 305, 105)'
+differs vlan_9200 'mismatch 192.0.2.10:44570 -> peer: tshark packets/bytes/payload (0, 0, 0), log (5, 301, 101)'
+# a data offset below 5 or past the segment: invalid (tshark counts the segment)
+differs tcp_options_bad_offset 'mismatch 198.51.100.20:80 -> peer: tshark packets/bytes/payload (3, 862, 700), log (2, 812, 700)'
+# cut before the flags: truncated; cut after them: the IP length's payload (tshark: none)
+differs truncated 'mismatch 192.0.2.10:41000 -> peer: tshark packets/bytes/payload (5, 1700, 1000), log (5, 1700, 1500)'
 
 # VXLAN on 8472: UDP by default, the inner connections with udp_tunnels naming the port
 tt -T "$GOLDEN/vxlan_8472.pcap" -o "csv:mode=connections,file=$TMP/def.csv" </dev/null >/dev/null 2>"$TMP/def.err"

@@ -68,6 +68,7 @@ gre_teb                   gre_teb
 erspan1                   erspan1
 erspan2                   erspan2
 erspan3                   erspan3
+erspan3_ip                erspan3_ip
 wccp                      wccp
 gre_mpls                  gre_mpls
 pptp                      pptp
@@ -75,6 +76,7 @@ chdlc                     chdlc
 ppp_chdlc                 ppp_chdlc
 frelay                    frelay
 nflog                     nflog
+nflog_be                  nflog_be
 ipoib                     ipoib
 ipnet                     ipnet
 fddi                      fddi
@@ -100,6 +102,7 @@ pbb                       pbb
 fabricpath                fabricpath
 etag                      etag
 vntag                     vntag
+vlan_9200                 vlan_9200
 mpls_ppp                  mpls_ppp
 llc_8021h                 llc_8021h
 ah4                       ah4
