@@ -105,6 +105,8 @@ struct dc {
 
 static enum decode_result ip_any(const uint8_t *p, uint32_t len, uint32_t wirelen,
                                  int depth, struct dc *d);
+static enum decode_result ipv6(const uint8_t *p, uint32_t len, uint32_t wirelen,
+                               int depth, struct dc *d);
 static enum decode_result ethernet(const uint8_t *p, uint32_t len, uint32_t wirelen,
                                    int depth, struct dc *d);
 static enum decode_result ethertype(uint16_t et, const uint8_t *p, uint32_t len,
@@ -488,6 +490,10 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		return DECODE_INVALID; /* the datagram itself is shorter than a header */
 	if (len < 20)
 		return DECODE_TRUNCATED;
+	/* an IPv6 datagram where IPv4 was announced: tshark's IPv4 dissector
+	 * reads it as IPv6, and so does this one */
+	if ((p[0] >> 4) == 6)
+		return ipv6(p, len, wirelen, depth, d);
 	uint32_t ihl = (uint32_t)(p[0] & 0x0f) * 4;
 	if ((p[0] >> 4) != 4 || ihl < 20)
 		return DECODE_INVALID;

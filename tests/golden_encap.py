@@ -679,6 +679,17 @@ def _(k):
     k.tcp(c, "c", "PA", 40)
 
 
+def eth_v4type(ip, frm):
+    # Ethernet type 0x0800 whatever the datagram's version
+    src, dst = macs(frm)
+    return pad60(bytes(Ether(src=src, dst=dst, type=0x0800) / Raw(ip)))
+
+
+@case("ipv6_as_ipv4", LT_EN10MB, eth_v4type, "IPv6 datagrams under Ethernet type 0x0800 (IPv4): read as IPv6")
+def _(k):
+    basic(k, 44580)
+
+
 def pppoe_short(ip, frm):
     # the session header's length 10 bytes short of the PPP frame it carries
     src, dst = macs(frm)

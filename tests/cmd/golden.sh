@@ -107,6 +107,7 @@ mpls_ppp                  mpls_ppp
 llc_8021h                 llc_8021h
 ah4                       ah4
 esp                       esp
+ipv6_as_ipv4              ipv6_as_ipv4
 frag_syn                  frag_syn
 pppoe_short_len           pppoe_short_len
 ident_final_ack           ident_final_ack

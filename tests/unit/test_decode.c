@@ -451,12 +451,15 @@ static void test_raw(void)
 	}
 	sweep("raw IPv6 truncated", DLT_IPV6_, &b, 54, &w6);
 
-	/* a version nibble the link type does not announce */
-	expect_result("IPv6 on link type 228 invalid", DLT_IPV4_, &b, b.n, DECODE_INVALID);
+	/* a version nibble the link type does not announce: IPv6 where IPv4
+	 * was is read as IPv6 (as tshark's IPv4 dissector does), IPv4 where
+	 * IPv6 was is invalid */
+	expect_tcp("IPv6 on link type 228", DLT_IPV4_, &b, &w6);
 
 	CHECK(!decode_dlt_supported(147), "link type 147 (user) not supported");
 	tcp_seg(&b, 2000, 25, TCPF_SYN, 5, 0);
 	ip4_wrap(&b, 6, A4, B4, 0, 0, -1);
+	expect_result("IPv4 on link type 229 invalid", DLT_IPV6_, &b, b.n, DECODE_INVALID);
 	expect_result("unknown link type unsupported", 147, &b, b.n, DECODE_UNSUPPORTED);
 }
 
