@@ -297,10 +297,19 @@ static enum decode_result ieee80211(const uint8_t *p, uint32_t len, uint32_t wir
 	if (fc1 & 0x40)
 		return DECODE_UNSUPPORTED; /* protected */
 	uint32_t off = 24 + ((fc1 & 3) == 3 ? 6 : 0);
-	if (fc0 & 0x80) /* QoS data: a QoS control field, and HT control with the order bit */
+	int amsdu = 0;
+	if (fc0 & 0x80) { /* QoS data: a QoS control field, and HT control with the order bit */
+		if (len < off + 1)
+			return DECODE_TRUNCATED;
+		amsdu = p[off] & 0x80;
 		off += 2 + ((fc1 & 0x80) ? 4 : 0);
+	}
 	if (how & W80211_PAD)
 		off = (off + 3) & ~3u;
+	/* an A-MSDU: its first subframe's destination, source and length
+	 * (one segment a frame: the others are not read) */
+	if (amsdu)
+		off += 14;
 	if (len < off + 8)
 		return DECODE_TRUNCATED;
 	const uint8_t *l = p + off;

@@ -491,6 +491,21 @@ def _(k):
     basic(k, 44480)
 
 
+def wlan_amsdu(ip, frm):
+    # the client's QoS data frames are A-MSDUs (QoS control bit 7) of one subframe: destination,
+    # source, length, then LLC/SNAP
+    if frm == "s":
+        return wlan(ip, frm)
+    src, dst = macs(frm)
+    hdr = struct.pack("<BBH", 0x88, 0x01, 0) + mac(dst) + mac(src) + mac(dst) + struct.pack("<HH", 0x20, 0x80)
+    return hdr + mac(dst) + mac(src) + struct.pack(">H", len(snap(ip))) + snap(ip)
+
+
+@case("ieee80211_amsdu", LT_IEEE802_11, wlan_amsdu, "IEEE 802.11 (link type 105) A-MSDUs of one subframe")
+def _(k):
+    basic(k, 44590)
+
+
 def radiotap_pad(ip, frm):
     # the flags field with data pad (0x20): the 802.11 header is padded to 4 bytes (the client's
     # QoS header of 26 by 2, the server's of 24 by none); the client's after a TSFT and a second

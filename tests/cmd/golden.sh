@@ -88,6 +88,7 @@ chdlc_dir                 chdlc_dir
 pflog                     pflog
 atm_rfc1483               atm_rfc1483
 ieee80211                 ieee80211
+ieee80211_amsdu           ieee80211_amsdu
 radiotap                  radiotap
 radiotap_pad              radiotap_pad
 prism                     prism
