@@ -371,6 +371,12 @@ def ipnet(ip, frm):
     return struct.pack(">BBHIIIII", 2, 26 if v6(ip) else 2, 2 if frm == "c" else 0, len(ip), 3, 0, 0, 0) + ip
 
 
+@case("null_af10", LT_NULL, lambda ip, frm: struct.pack("<I", 10 if v6(ip) else 2) + ip,
+      "BSD loopback (link type 0) with Linux's AF_INET6 (10) for IPv6 (tshark does not read it)")
+def _(k):
+    basic(k, 44600)
+
+
 @case("ipnet", LT_IPNET, ipnet, "Solaris IPNET (link type 226): IPv4 and IPv6")
 def _(k):
     basic(k, 44490)

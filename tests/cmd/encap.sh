@@ -45,7 +45,9 @@ differs() {
 differs pppoe_short_len 'mismatch 198.51.100.20:80 -> peer: tshark packets/bytes/payload (3, 1120, 990), log (3, 1120, 1000)'
 # Cisco HDLC with a direction byte: tcpdump reads it, tshark does not know the link type
 differs chdlc_dir 'mismatch 198.51.100.20:80 -> peer: tshark packets/bytes/payload (0, 0, 0), log (3, 1120, 1000)'
-# ERSPAN III carrying IP, a big-endian host's NFLOG, TPID 0x9200: tshark does not read them
+# ERSPAN III carrying IP, a big-endian host's NFLOG, TPID 0x9200, AF 10 on BSD loopback: tshark
+# does not read them
+differs null_af10 'mismatch 2001:db8:2::20:443 -> peer: tshark packets/bytes/payload (0, 0, 0), log (2, 1120, 1000)'
 differs erspan3_ip 'mismatch 192.0.2.10:44170 -> peer: tshark packets/bytes/payload (0, 0, 0), log (5, 300, 100)'
 differs nflog_be 'mismatch 192.0.2.10:44560 -> peer: tshark packets/bytes/payload (0, 0, 0), log (5, 305, 105)'
 differs vlan_9200 'mismatch 192.0.2.10:44570 -> peer: tshark packets/bytes/payload (0, 0, 0), log (5, 301, 101)'

@@ -79,6 +79,7 @@ nflog                     nflog
 nflog_be                  nflog_be
 ipoib                     ipoib
 ipnet                     ipnet
+null_af10                 null_af10
 fddi                      fddi
 ppi                       ppi
 juniper_ether             juniper_ether
