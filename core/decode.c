@@ -251,7 +251,20 @@ static enum decode_result gre(const uint8_t *g, uint32_t len, uint32_t wirelen, 
 		return gre_pptp(g, len, wirelen, depth, d);
 	if ((g[1] & 0x07) != 0)
 		return DECODE_UNSUPPORTED;
-	uint32_t off = 4 + ((g[0] & 0x80) ? 4 : 0) + ((g[0] & 0x20) ? 4 : 0) + ((g[0] & 0x10) ? 4 : 0);
+	/* checksum and offset (with C or RFC 1701's R), key, sequence number */
+	uint32_t off = 4 + ((g[0] & 0xc0) ? 4 : 0) + ((g[0] & 0x20) ? 4 : 0) + ((g[0] & 0x10) ? 4 : 0);
+	/* RFC 1701 source routing: entries (family, offset, length, the
+	 * route) up to one of length 0 */
+	for (int i = 0, more = g[0] & 0x40; more; i++) {
+		if (i >= MAX_EXTHDR)
+			return DECODE_UNSUPPORTED;
+		if (wirelen < off + 4)
+			return DECODE_INVALID;
+		if (len < off + 4)
+			return DECODE_TRUNCATED;
+		more = g[off + 3];
+		off += 4 + g[off + 3];
+	}
 	if (wirelen < off)
 		return DECODE_INVALID;
 	if (len < off)

@@ -281,6 +281,18 @@ def _(k):
     basic(k, 44150)
 
 
+def gre_routing(ip, frm):
+    # RFC 1701 with the routing bit: checksum and offset (present with R alone), a key, then
+    # source route entries (an IPv4 one from the client) up to the null entry
+    sre = struct.pack(">HBB", 0x0800, 0, 8) + bytes([203, 0, 113, 9, 203, 0, 113, 10]) if frm == "c" else b""
+    return outer_gre(0x6000, et_of(ip), struct.pack(">HHI", 0, 0, 5) + sre + struct.pack(">HBB", 0, 0, 0), ip, frm)
+
+
+@case("gre_routing", LT_EN10MB, gre_routing, "GRE with RFC 1701 source routing (the R bit) and a key")
+def _(k):
+    basic(k, 44180)
+
+
 def pptp(ip, frm):
     # enhanced GRE (RFC 2637 4.1): key (payload length, call), a sequence number, and from the
     # client an acknowledgement number too; PPP with HDLC-like framing

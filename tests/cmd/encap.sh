@@ -10,7 +10,7 @@ GOLDEN=$TESTS_SRCDIR/golden
 ORACLE=$SHARED_DIR/checks/tshark-oracle
 [ -f "$ORACLE" ] || skip "no tshark-oracle in $SHARED_DIR/checks"
 
-SAME='vxlan geneve gtpu gre_udp teredo ayiya capwap l2tp vxlan_gpe gre_teb erspan1 erspan2 erspan3 wccp gre_mpls pptp
+SAME='vxlan geneve gtpu gre_udp teredo ayiya capwap l2tp vxlan_gpe gre_teb erspan1 erspan2 erspan3 wccp gre_mpls gre_routing pptp
 chdlc ppp_chdlc frelay nflog ipnet ipoib fddi ppi juniper_ether arcnet ppp_dir pflog atm_rfc1483
 ieee80211 ieee80211_amsdu radiotap radiotap_pad prism avs prism_avs sll_llc sll2_llc erf pktap pktap_darwin pbb fabricpath etag vntag mpls_ppp llc_8021h ah4 esp ipv6_as_ipv4 frag_syn'
 

@@ -71,6 +71,7 @@ erspan3                   erspan3
 erspan3_ip                erspan3_ip
 wccp                      wccp
 gre_mpls                  gre_mpls
+gre_routing               gre_routing
 pptp                      pptp
 chdlc                     chdlc
 ppp_chdlc                 ppp_chdlc
