@@ -463,8 +463,17 @@ static enum decode_result udp_tunnel(int k, const uint8_t *p, uint32_t len, uint
 	}
 }
 
+/* A tunnel's inner datagram when the outer one is a first fragment: it is
+ * read as far as the fragment goes (as tshark reads it), and what the
+ * fragment cuts short is a fragment's, not a short capture or a bad
+ * header. */
+static enum decode_result in_fragment(enum decode_result r)
+{
+	return r == DECODE_TRUNCATED || r == DECODE_INVALID ? DECODE_FRAGMENT : r;
+}
+
 /* UDP (RFC 768): a tunnel on one of its ports, else no TCP.  len captured,
- * seglen in the datagram. */
+ * seglen in the datagram; frag: it is a first fragment. */
 static enum decode_result udp(const uint8_t *p, uint32_t len, uint32_t seglen, int frag,
                               int depth, struct dc *d)
 {
@@ -489,12 +498,12 @@ static enum decode_result udp(const uint8_t *p, uint32_t len, uint32_t seglen, i
 		return DECODE_NON_TCP;
 	if (depth >= MAX_TUNNEL)
 		return DECODE_UNSUPPORTED;
-	if (frag)
-		return DECODE_FRAGMENT; /* the inner datagram is incomplete */
 	uint32_t ulen = get16(p + 4);
 	if (ulen < 8 || ulen > seglen)
 		ulen = seglen;
 	enum decode_result r = udp_tunnel(k, p + 8, len - 8, ulen - 8, depth + 1, d);
+	if (frag)
+		r = in_fragment(r);
 	/* a datagram on a tunnel's port that is no tunnel we can read is
 	 * still a UDP datagram */
 	return r == DECODE_INVALID || r == DECODE_UNSUPPORTED ? DECODE_NON_TCP : r;
@@ -573,14 +582,13 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		return udp(p + off, rest, seg, more, depth, d);
 	case 4:  /* IPv4 in IPv4 (RFC 2003) */
 	case 41: /* IPv6 in IPv4 (RFC 4213) */
-	case 47: /* GRE */
+	case 47: { /* GRE */
 		if (depth >= MAX_TUNNEL)
 			return DECODE_UNSUPPORTED;
-		if (more)
-			return DECODE_FRAGMENT; /* the inner datagram is incomplete */
-		if (proto == 47)
-			return gre(p + off, rest, tot - off, depth + 1, d);
-		return ip_any(p + off, rest, tot - off, depth + 1, d);
+		enum decode_result r = proto == 47 ? gre(p + off, rest, tot - off, depth + 1, d)
+		                                   : ip_any(p + off, rest, tot - off, depth + 1, d);
+		return more ? in_fragment(r) : r;
+	}
 	case 50: /* ESP: encrypted, as in IPv6 */
 		return DECODE_UNSUPPORTED;
 	default:
@@ -659,14 +667,13 @@ static enum decode_result ipv6(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		return udp(p + off, rest, seg, more, depth, d);
 	case 4:
 	case 41:
-	case 47:
+	case 47: {
 		if (depth >= MAX_TUNNEL)
 			return DECODE_UNSUPPORTED;
-		if (more)
-			return DECODE_FRAGMENT;
-		if (nh == 47)
-			return gre(p + off, rest, tot - off, depth + 1, d);
-		return ip_any(p + off, rest, tot - off, depth + 1, d);
+		enum decode_result r = nh == 47 ? gre(p + off, rest, tot - off, depth + 1, d)
+		                                : ip_any(p + off, rest, tot - off, depth + 1, d);
+		return more ? in_fragment(r) : r;
+	}
 	case 50: /* ESP: encrypted */
 		return DECODE_UNSUPPORTED;
 	default:

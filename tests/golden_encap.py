@@ -5,7 +5,7 @@
 import zlib
 
 from golden_build import *  # noqa: F401,F403
-from golden_build import AH, IP, TCP, UDP, Ether, IPv6, Raw, macs, pad60, eth, struct
+from golden_build import AH, IP, MS, TCP, UDP, Ether, IPv6, Raw, eth, ip_bytes_of, macs, pad60, raw, struct
 
 # link types (pcap LINKTYPE_ values) of these cases
 LT_FDDI, LT_ATM_RFC1483, LT_PPP, LT_C_HDLC, LT_IEEE802_11, LT_PFLOG, LT_RADIOTAP = 10, 100, 9, 104, 105, 117, 127
@@ -721,6 +721,71 @@ def eth_v4type(ip, frm):
 @case("ipv6_as_ipv4", LT_EN10MB, eth_v4type, "IPv6 datagrams under Ethernet type 0x0800 (IPv4): read as IPv6")
 def _(k):
     basic(k, 44580)
+
+
+# the first fragment of an outer IPv4 datagram carries FRAG bytes of its payload
+FRAG = 600
+
+
+def outer_frags(proto, hdr, ip, frm):
+    """Ethernet / outer IPv4 of protocol proto carrying hdr + ip: whole when it fits in FRAG
+    bytes, else cut in two fragments."""
+    src, dst = (OC, OS) if frm == "c" else (OS, OC)
+    body = hdr + ip
+    if len(body) <= FRAG:
+        fr = [IP(src=src, dst=dst, ttl=64, id=0x3100, proto=proto) / Raw(body)]
+    else:
+        fr = [IP(src=src, dst=dst, ttl=64, id=0x3100, proto=proto, flags="MF", frag=0) / Raw(body[:FRAG]),
+              IP(src=src, dst=dst, ttl=64, id=0x3100, proto=proto, frag=FRAG // 8) / Raw(body[FRAG:])]
+    return [pad60(bytes(Ether(src=macs(frm)[0], dst=macs(frm)[1]) / f)) for f in fr]
+
+
+def tunnel_hdrs(ip, frm, kind):
+    """The outer protocol and the tunnel's headers before the inner datagram ip."""
+    if kind == "gre":
+        return 47, struct.pack(">HH", 0, et_of(ip))
+    if kind == "vxlan":
+        inner = inner_eth(ip, frm)[:14]
+        vx = struct.pack(">BBHI", 0x08, 0, 0, 4242 << 8)
+        return 17, bytes(UDP(sport=49152, dport=4789, len=8 + len(vx) + 14 + len(ip), chksum=0)) + vx + inner
+    return (41 if v6(ip) else 4), b""
+
+
+def frag_case(k, port, v6_inner):
+    """Per tunnel (GRE, VXLAN, IP in IP), a connection whose data segment's outer datagram is
+    fragmented: the first fragment counts with the inner payload it carries, the second is a
+    fragment."""
+    a, b = (A6, B6) if v6_inner else (A, B)
+    for i, kind in enumerate(("gre", "vxlan", "ipip")):
+        c = k.conn(a, port + i, b, 80, "ESTABLISHED")
+        k.handshake(c, link=lambda ip, frm, kind=kind: outer_frags(*tunnel_hdrs(ip, frm, kind), ip, frm)[0])
+        pkt = c.segment("c", "PA", 1000)
+        ip = bytes(pkt)
+        proto, hdr = tunnel_hdrs(ip, "c", kind)
+        first, rest = outer_frags(proto, hdr, ip, "c")
+        # counted as the inner headers say, with the payload the first fragment holds
+        n = FRAG - len(hdr) - (len(ip) - len(bytes(pkt[TCP]))) - 20
+        k._frame(first, "c", raw, MS, None, None)
+        c.pk["c"] += 1
+        c.by["c"] += ip_bytes_of(pkt)[0]
+        c.pl["c"] += n
+        c.last = k.t
+        tcp = pkt[TCP]
+        assert not c.health.segment(0, tcp.seq, tcp.ack, str(tcp.flags), n, tcp.window, k.t)
+        k.other(rest, "fragments", link=raw)
+
+
+@case("tunnel_frag", LT_EN10MB, eth,
+      "GRE, VXLAN and IP in IP in a fragmented outer IPv4 datagram: the first fragment's inner IPv4 "
+      "segment counts with the payload it carries, the second fragment is a fragment")
+def _(k):
+    frag_case(k, 44610, False)
+
+
+@case("tunnel_frag6", LT_EN10MB, eth,
+      "the same with inner IPv6 (tshark gives the first fragment's inner IPv6 segment no TCP length)")
+def _(k):
+    frag_case(k, 44620, True)
 
 
 def pppoe_short(ip, frm):

@@ -112,6 +112,8 @@ ah4                       ah4
 esp                       esp
 ipv6_as_ipv4              ipv6_as_ipv4
 frag_syn                  frag_syn
+tunnel_frag               tunnel_frag
+tunnel_frag6              tunnel_frag6
 pppoe_short_len           pppoe_short_len
 ident_final_ack           ident_final_ack
 ident_fin_retrans         ident_fin_retrans

@@ -683,11 +683,18 @@ static void test_tunnels(void)
 	expect_tcp("IPv6 in IPv6 (41)", DLT_RAW_, &b, &w66);
 
 	/* an outer datagram that is itself a first fragment: the inner one is
-	 * incomplete */
+	 * read as far as the fragment goes (as tshark reads it); one that
+	 * ends inside the inner TCP header is a fragment */
 	tcp_seg(&b, 1111, 22, TCPF_ACK, 5, 100);
 	ip4_wrap(&b, 6, I4, J4, 0, 0, -1);
 	ip4_wrap(&b, 4, OUT_A4, OUT_B4, 0, 0x2000, -1);
-	expect_result("IPv4 in IPv4, outer first fragment", DLT_RAW_, &b, b.n, DECODE_FRAGMENT);
+	struct want wf = {4, I4, J4, 1111, 22, TCPF_ACK, 140, 100};
+	expect_tcp("IPv4 in IPv4, outer first fragment", DLT_RAW_, &b, &wf);
+	tcp_seg(&b, 1111, 22, TCPF_ACK, 5, 100);
+	ip4_wrap(&b, 6, I4, J4, 0, 0, -1);
+	ip4_wrap(&b, 4, OUT_A4, OUT_B4, 0, 0x2000, 20 + 20 + 10);
+	expect_result("IPv4 in IPv4, outer first fragment ending in the TCP header", DLT_RAW_, &b, b.n,
+	              DECODE_FRAGMENT);
 
 	/* GRE (RFC 2784) carrying IPv4 */
 	tcp_seg(&b, 2222, 80, TCPF_ACK, 5, 20);
