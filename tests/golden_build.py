@@ -266,7 +266,7 @@ class Conn:
         if n:
             tcp = tcp / Raw(data(n))
         if self.v6:
-            ip = IPv6(src=src, dst=dst, hlim=64)
+            ip = IPv6(src=src, dst=dst, hlim=64, plen=iplen)
         else:
             ip = IP(src=src, dst=dst, ttl=64, id=0x1000 + len(self.case.recs), flags="DF",
                     options=ipopts or [], len=iplen)

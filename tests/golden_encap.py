@@ -723,6 +723,29 @@ def _(k):
     basic(k, 44580)
 
 
+def counted(k, c, frm, frame, ipb, n, tcp):
+    """A frame made by hand that counts in connection c: ipb IP bytes, n payload; tcp its TCP
+    header as the health measurement sees it."""
+    k._frame(frame, frm, raw, MS, None, None)
+    c.pk[frm] += 1
+    c.by[frm] += ipb
+    c.pl[frm] += n
+    c.last = k.t
+    assert not c.health.segment(0 if frm == "c" else 1, tcp.seq, tcp.ack, str(tcp.flags), n, tcp.window, k.t)
+
+
+@case("tso6_zero_len", LT_EN10MB, eth,
+      "IPv6 payload length 0 on the sending host (segmentation offload): IP bytes from the frame length "
+      "(tshark reads no TCP in it)")
+def _(k):
+    c = k.conn(A6, 44630, B6, 80, "ESTABLISHED")
+    k.handshake(c)
+    # 14 + 40 + 20 + 2960 = 3034-byte frame: 3020 IP bytes, 2960 payload
+    pkt = c.segment("c", "PA", 2960, iplen=0)
+    counted(k, c, "c", eth(bytes(pkt), "c"), 3020, 2960, TCP(bytes(pkt)[40:]))
+    k.tcp(c, "s", "A")
+
+
 # the first fragment of an outer IPv4 datagram carries FRAG bytes of its payload
 FRAG = 600
 
@@ -765,13 +788,7 @@ def frag_case(k, port, v6_inner):
         first, rest = outer_frags(proto, hdr, ip, "c")
         # counted as the inner headers say, with the payload the first fragment holds
         n = FRAG - len(hdr) - (len(ip) - len(bytes(pkt[TCP]))) - 20
-        k._frame(first, "c", raw, MS, None, None)
-        c.pk["c"] += 1
-        c.by["c"] += ip_bytes_of(pkt)[0]
-        c.pl["c"] += n
-        c.last = k.t
-        tcp = pkt[TCP]
-        assert not c.health.segment(0, tcp.seq, tcp.ack, str(tcp.flags), n, tcp.window, k.t)
+        counted(k, c, "c", first, ip_bytes_of(pkt)[0], n, pkt[TCP])
         k.other(rest, "fragments", link=raw)
 
 

@@ -114,6 +114,7 @@ ipv6_as_ipv4              ipv6_as_ipv4
 frag_syn                  frag_syn
 tunnel_frag               tunnel_frag
 tunnel_frag6              tunnel_frag6
+tso6_zero_len             tso6_zero_len
 pppoe_short_len           pppoe_short_len
 ident_final_ack           ident_final_ack
 ident_fin_retrans         ident_fin_retrans
