@@ -521,13 +521,14 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		return DECODE_INVALID; /* the datagram itself is shorter than a header */
 	if (len < 20)
 		return DECODE_TRUNCATED;
-	/* an IPv6 datagram where IPv4 was announced: tshark's IPv4 dissector
-	 * reads it as IPv6, and so does this one */
-	if ((p[0] >> 4) == 6)
-		return ipv6(p, len, wirelen, depth, d);
 	uint32_t ihl = (uint32_t)(p[0] & 0x0f) * 4;
-	if ((p[0] >> 4) != 4 || ihl < 20)
+	if ((p[0] >> 4) != 4 || ihl < 20) {
+		/* an IPv6 datagram where IPv4 was announced: tshark's IPv4
+		 * dissector reads it as IPv6, and so does this one */
+		if ((p[0] >> 4) == 6)
+			return ipv6(p, len, wirelen, depth, d);
 		return DECODE_INVALID;
+	}
 	if (len < ihl)
 		return DECODE_TRUNCATED;
 	uint32_t tot = get16(p + 2);
@@ -864,6 +865,8 @@ static enum decode_result frelay(const uint8_t *p, uint32_t len, uint32_t wirele
 		if (len < off + 1)
 			return DECODE_TRUNCATED;
 	} while (!(p[off++] & 1));
+	if (off < 2)
+		return DECODE_INVALID; /* Q.922 has no address of one byte */
 	if (len < off + 2)
 		return DECODE_TRUNCATED;
 	if (p[off] != 0x03)
@@ -1039,8 +1042,8 @@ static enum decode_result sll_proto(uint16_t proto, const uint8_t *p, uint32_t l
 	return ethertype(proto, p, len, wirelen, 0, d);
 }
 
-/* The link layers other than plain Ethernet; PPI and radiotap wrap
- * another, one level deep. */
+/* The link layers other than plain Ethernet; PPI and PKTAP wrap another,
+ * one level deep. */
 static enum decode_result link_layer(int dlt, const uint8_t *p, uint32_t caplen,
                                uint32_t wirelen, int depth, struct dc *d)
 {

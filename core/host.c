@@ -509,9 +509,10 @@ int host_open(struct host *h, char *err, size_t errlen)
 	for (size_t i = 0; i < h->ninsts; i++) {
 		struct tt_ctx *c = &h->insts[i];
 		char why[512] = "";
-		if (c->pl->open && c->pl->open(c->state, why, sizeof why) < 0) {
+		int r = c->pl->open ? c->pl->open(c->state, why, sizeof why) : 0;
+		if (r < 0) {
 			snprintf(err, errlen, "output %s: %s", c->cfg->name, why[0] ? why : "cannot open");
-			return -1;
+			return r;
 		}
 	}
 	return 0;

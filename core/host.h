@@ -41,7 +41,7 @@ int host_load(struct host *h, const struct config *cfg, char *err, size_t errlen
 /* Open files (privileged), then start (after privileges are dropped).
  * Once every output has started, each one's events and capabilities are
  * final. */
-int host_open(struct host *h, char *err, size_t errlen);
+int host_open(struct host *h, char *err, size_t errlen); /* 0, or the failed open's return */
 void host_start(struct host *h);
 /* The union of the TT_EV_* bits the running outputs want. */
 uint32_t host_event_mask(const struct host *h);

@@ -505,8 +505,8 @@ static int run(const struct cmdline *cl, const struct config *cfg)
 		return r;
 	}
 	tracker_add_input(tr, in);
-	if (tracker_open(tr, err, sizeof err) < 0) {
-		if (tracker_stop_asked())
+	if ((r = tracker_open(tr, err, sizeof err)) < 0) {
+		if (r == -EINTR && tracker_stop_asked())
 			return 0; /* stopped while an output waited (a FIFO's reader): nothing was counted */
 		msg("%s", err);
 		return EXIT_CANTCREAT;

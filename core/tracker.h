@@ -34,8 +34,9 @@ int tracker_interactive(const struct tracker *tr);
  * TRACKER_MAX_INPUTS. */
 #define TRACKER_MAX_INPUTS 8
 void tracker_add_input(struct tracker *tr, struct input *in);
-/* The settings are final: the outputs open their files.  Returns 0, or -1
- * with one line in err. */
+/* The settings are final: the outputs open their files.  Returns 0, or a
+ * negative value with one line in err (an output's own error code when it
+ * was its open that failed: -EINTR, a signal ended a wait). */
 int tracker_open(struct tracker *tr, char *err, size_t errlen);
 /* Privileges are dropped: signals are caught, the outputs start, and the
  * table is made as the outputs want it (rates, events). */

@@ -546,14 +546,14 @@ static int interval_one(void *arg, const struct tt_conn *v)
  * told apart.  An empty or missing file has none. */
 static int other_header(const struct connlog *l, const char *name)
 {
-	/* (a FIFO is no log to read back: its read end would wait for us) */
-	int fd = l->dirfd >= 0 ? openat(l->dirfd, name + l->dir_len, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-	                       : open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* a regular file only: a FIFO's read end would wait for this writer,
+	 * or take another writer's reader away; a device may act on an open */
+	int dfd = l->dirfd >= 0 ? l->dirfd : AT_FDCWD;
+	const char *rel = l->dirfd >= 0 ? name + l->dir_len : name;
 	struct stat st;
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-		close(fd);
-		fd = -1;
-	}
+	if (fstatat(dfd, rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	int fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
 	size_t n = strlen(l->header);
