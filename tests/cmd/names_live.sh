@@ -108,6 +108,7 @@ SOCAT_PID=$!
 # (as to a router; A does not forward them)
 ip netns exec "$NS_A" socat TCP-LISTEN:7007,reuseaddr SYSTEM:"sleep 1" &
 DECOY_PID=$!
+pids="$pids $DECOY_PID" # no connection comes for it: it would listen on
 ip netns exec "$NS_A" socat -t 4 TCP-LISTEN:7006,bind=$ADDR_A,reuseaddr SYSTEM:"sleep 3" &
 S6_PID=$!
 # a server in B on an address dnsmasq does not know, and a python3 client

@@ -4,13 +4,15 @@ tm() { tmux -L "$SOCK" "$@"; }
 # The view's process ends before its terminal does: TERM, a moment, KILL.
 # (Torn down under it, a sanitizer build's leak check at exit can hang.)
 # A server leaves its socket behind: it goes too.
+# (Its names are its own: a test's own list of pids to kill must survive it.)
 stop_tmux() {
-	pids=$(tm list-panes -a -F '#{pane_pid}' 2>/dev/null)
-	if [ -n "$pids" ]; then
-		kids=$(for p in $pids; do pgrep -P "$p"; done)
-		kill -TERM $kids $pids 2>/dev/null
+	local panes kids
+	panes=$(tm list-panes -a -F '#{pane_pid}' 2>/dev/null)
+	if [ -n "$panes" ]; then
+		kids=$(for p in $panes; do pgrep -P "$p"; done)
+		kill -TERM $kids $panes 2>/dev/null
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 $kids 2>/dev/null || break; sleep 0.2; done
-		kill -KILL $kids $pids 2>/dev/null
+		kill -KILL $kids $panes 2>/dev/null
 	fi
 	tm kill-server 2>/dev/null
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
