@@ -540,6 +540,14 @@ static int interval_one(void *arg, const struct tt_conn *v)
 
 /* ---- the file ---- */
 
+/* The directory a file name is opened in (the log's, opened before
+ * privileges were dropped, or the working one), and the name in it. */
+static int dir_of(const struct connlog *l, const char *name, const char **rel)
+{
+	*rel = l->dirfd >= 0 ? name + l->dir_len : name;
+	return l->dirfd >= 0 ? l->dirfd : AT_FDCWD;
+}
+
 /* Whether the file name, which rows would be appended to, starts with a
  * line other than this log's header: written with other columns or another
  * mode (the configuration changed since), its rows and these could not be
@@ -548,8 +556,8 @@ static int other_header(const struct connlog *l, const char *name)
 {
 	/* a regular file only: a FIFO's read end would wait for this writer,
 	 * or take another writer's reader away; a device may act on an open */
-	int dfd = l->dirfd >= 0 ? l->dirfd : AT_FDCWD;
-	const char *rel = l->dirfd >= 0 ? name + l->dir_len : name;
+	const char *rel;
+	int dfd = dir_of(l, name, &rel);
 	struct stat st;
 	if (fstatat(dfd, rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
 		return 0;
@@ -587,8 +595,9 @@ static int open_file(struct connlog *l, const char *name, int how)
 		return -EEXIST;
 	}
 	how |= truncate ? WFILE_TRUNC : 0;
-	int r = l->dirfd >= 0 ? wfile_openat(&l->w, l->dirfd, name + l->dir_len, how, &fresh)
-	                      : wfile_open(&l->w, name, how, &fresh);
+	const char *rel;
+	int dfd = dir_of(l, name, &rel);
+	int r = wfile_openat(&l->w, dfd, rel, how, &fresh);
 	l->opened_once = 1;
 	if (r < 0)
 		return r;
@@ -696,9 +705,9 @@ static void do_flush(struct connlog *l)
 	 * SIGHUP): what comes now would go where no name leads; made anew
 	 * for it, checked before each write out */
 	if (l->w.len && strcmp(l->file, "-") && wfile_removed(&l->w)) {
-		const char *path = shown_name(l); /* (not "-": checked above) */
-		int fresh = wfile_reopen(&l->w, l->dirfd >= 0 ? l->dirfd : AT_FDCWD,
-		                         l->dirfd >= 0 ? path + l->dir_len : path, l->header);
+		const char *path = shown_name(l), *rel; /* (not "-": checked above) */
+		int dfd = dir_of(l, path, &rel);
+		int fresh = wfile_reopen(&l->w, dfd, rel, l->header);
 		if (fresh < 0) {
 			l->host->log(l->ctx, TT_LOG_ERR, "%s was removed, and cannot be made anew: %s", path,
 			             strerror(-fresh));
