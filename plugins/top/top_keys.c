@@ -347,11 +347,12 @@ void top_read_keys(struct top *t)
 	int c;
 	while (!t->quitting && (c = wgetch(stdscr)) != ERR) {
 		t->dirty = 1;
-		if (c != KEY_RESIZE)
-			t->hint = NULL; /* told until the next key */
-		if (c == KEY_RESIZE)
+		if (c == KEY_RESIZE) {
 			resized(t);
-		else if (t->help)
+			continue;
+		}
+		t->hint = NULL; /* told until the next key */
+		if (t->help)
 			help_key(t, c);
 		else if (t->editing)
 			edit_key(t, c);
