@@ -126,15 +126,9 @@ size_t fmt_u64(char *p, uint64_t v)
 		return small4(p, (uint32_t)v);
 	if (v < 1000000) {
 		uint64_t x = v * 429497u; /* 2^32 / 10^4 */
-		uint32_t hi = (uint32_t)(x >> 32);
-		if (hi < 10) {
-			*p = (char)('0' + hi);
-			next_pair(p + 3, next_pair(p + 1, (uint32_t)x));
-			return 5;
-		}
-		memcpy(p, digit_pairs + 2 * hi, 2);
-		next_pair(p + 4, next_pair(p + 2, (uint32_t)x));
-		return 6;
+		size_t n = lead(p, (uint32_t)(x >> 32));
+		next_pair(p + n + 2, next_pair(p + n, (uint32_t)x));
+		return n + 4;
 	}
 	if (v < 100000000) {
 		uint64_t x = (v * 281474977u) >> 16; /* 2^48 / 10^6 */
