@@ -472,6 +472,18 @@ static enum decode_result in_fragment(enum decode_result r)
 	return r == DECODE_TRUNCATED || r == DECODE_INVALID ? DECODE_FRAGMENT : r;
 }
 
+/* IP in IP (4, 41) or GRE (47), the payload of an IPv4 or IPv6 datagram:
+ * len captured, seglen in the datagram; frag: it is a first fragment. */
+static enum decode_result ip_tunnel(int proto, const uint8_t *p, uint32_t len, uint32_t seglen,
+                                    int frag, int depth, struct dc *d)
+{
+	if (depth >= MAX_TUNNEL)
+		return DECODE_UNSUPPORTED;
+	enum decode_result r = proto == 47 ? gre(p, len, seglen, depth + 1, d)
+	                                   : ip_any(p, len, seglen, depth + 1, d);
+	return frag ? in_fragment(r) : r;
+}
+
 /* UDP (RFC 768): a tunnel on one of its ports, else no TCP.  len captured,
  * seglen in the datagram; frag: it is a first fragment. */
 static enum decode_result udp(const uint8_t *p, uint32_t len, uint32_t seglen, int frag,
@@ -583,13 +595,8 @@ static enum decode_result ipv4(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		return udp(p + off, rest, seg, more, depth, d);
 	case 4:  /* IPv4 in IPv4 (RFC 2003) */
 	case 41: /* IPv6 in IPv4 (RFC 4213) */
-	case 47: { /* GRE */
-		if (depth >= MAX_TUNNEL)
-			return DECODE_UNSUPPORTED;
-		enum decode_result r = proto == 47 ? gre(p + off, rest, tot - off, depth + 1, d)
-		                                   : ip_any(p + off, rest, tot - off, depth + 1, d);
-		return more ? in_fragment(r) : r;
-	}
+	case 47: /* GRE */
+		return ip_tunnel(proto, p + off, rest, tot - off, more, depth, d);
 	case 50: /* ESP: encrypted, as in IPv6 */
 		return DECODE_UNSUPPORTED;
 	default:
@@ -668,13 +675,8 @@ static enum decode_result ipv6(const uint8_t *p, uint32_t len, uint32_t wirelen,
 		return udp(p + off, rest, seg, more, depth, d);
 	case 4:
 	case 41:
-	case 47: {
-		if (depth >= MAX_TUNNEL)
-			return DECODE_UNSUPPORTED;
-		enum decode_result r = nh == 47 ? gre(p + off, rest, tot - off, depth + 1, d)
-		                                : ip_any(p + off, rest, tot - off, depth + 1, d);
-		return more ? in_fragment(r) : r;
-	}
+	case 47:
+		return ip_tunnel(nh, p + off, rest, tot - off, more, depth, d);
 	case 50: /* ESP: encrypted */
 		return DECODE_UNSUPPORTED;
 	default:
